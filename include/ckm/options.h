@@ -1,0 +1,71 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Options in two layers: StoreOptions apply to the whole store for as long as
+// it is open; RecordOptions apply to one Record() call. Every field states its
+// default. Plain structs: copy them freely.
+
+#ifndef CKM_OPTIONS_H_
+#define CKM_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace ckm {
+
+// How far a successful Record() has gone towards stable storage when it
+// returns.
+enum class Durability : std::uint8_t {
+  // The write-ahead log is fsynced before Record() returns: the events survive
+  // a crash of the process and of the machine (power cut, kernel panic).
+  kSync = 0,
+  // The write-ahead log is written to the operating system but not fsynced:
+  // the events survive a crash of the process, not of the machine.
+  kBuffered = 1,
+  // No write-ahead log: the events live in memory until the store flushes
+  // them (Store::Flush(), or when a memtable fills). For bulk loads that can
+  // be repeated from their source; a crash loses everything since the last
+  // flush, but never leaves a half-applied batch.
+  kNone = 2,
+};
+
+// Store-wide options, fixed for the lifetime of an open Store.
+struct StoreOptions {
+  // Create the store (directory and column families) if it does not exist.
+  // Default: true.
+  bool create_if_missing = true;
+
+  // Refuse to open a store that already exists. Default: false.
+  bool error_if_exists = false;
+
+  // Durability of every Record() that does not override it.
+  // Default: Durability::kSync.
+  Durability durability = Durability::kSync;
+
+  // Bytes of block cache shared by every column family. Default: 64 MiB.
+  std::size_t block_cache_bytes = std::size_t{64} << 20;
+
+  // Bytes of memtable per column family before it is flushed.
+  // Default: 16 MiB.
+  std::size_t write_buffer_bytes = std::size_t{16} << 20;
+
+  // Most merge operands a profile (or breakdown entry) may pile up in the
+  // memtable before the write path folds them into one value. Bounds the work
+  // of Get() for customers who receive many events. 0 disables the bound (only
+  // useful for measuring what it buys). Default: 16.
+  std::size_t max_merge_depth = 16;
+
+  // Background threads for flush and compaction. Default: 2.
+  int background_threads = 2;
+};
+
+// Options for one Record() call.
+struct RecordOptions {
+  // Overrides StoreOptions::durability for this call when set.
+  // Default: unset (use the store's).
+  std::optional<Durability> durability;
+};
+
+}  // namespace ckm
+
+#endif  // CKM_OPTIONS_H_

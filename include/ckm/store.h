@@ -1,0 +1,116 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Store: a local, embedded store of customer events and profiles.
+//
+// Thread safety: a Store is safe for concurrent use by many threads without
+// external synchronization; Record(), Get() and every query may run at once.
+// Only one Store (one process) may have a directory open at a time; a second
+// Open() of the same directory fails with Unavailable.
+//
+// Ownership: Open() hands the caller the only owner of the Store. Destroying
+// it closes the store. Values it returns (Profile, Events, ...) own their
+// bytes and outlive it.
+//
+// Errors (absl::Status codes):
+//   InvalidArgument     bad caller input; the message names the field and,
+//                       for a batch, the index; nothing was written.
+//   NotFound            unknown customer.
+//   DataLoss            stored bytes failed verification.
+//   FailedPrecondition  the directory holds an incompatible store.
+//   Unavailable/Internal an I/O error, with RocksDB's message.
+
+#ifndef CKM_STORE_H_
+#define CKM_STORE_H_
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ckm/event.h"
+#include "ckm/options.h"
+#include "ckm/profile.h"
+#include "ckm/query.h"
+
+namespace ckm {
+
+// What a Record() call did.
+struct RecordResult {
+  std::size_t recorded = 0;  // events written now
+  std::size_t already_recorded = 0;  // recognised as recorded before (or twice
+                                     // in this batch) and skipped
+};
+
+class Store {
+ public:
+  // Opens (or creates, see StoreOptions::create_if_missing) the store in
+  // directory `path`. Refuses, with FailedPrecondition, a store written with
+  // another format version or merge operator.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(
+      std::string_view path, const StoreOptions& options = {});
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  virtual ~Store() = default;
+
+  // Records one event, or a batch atomically: every event is validated first
+  // (one bad event rejects the whole batch and nothing is written), events
+  // naming a customer by identity are resolved, events already recorded are
+  // skipped, and the rest is written in one atomic batch with the configured
+  // durability. Safe to retry with the same events after any error.
+  [[nodiscard]] virtual absl::StatusOr<RecordResult> Record(
+      const Event& event, const RecordOptions& options = {}) = 0;
+  [[nodiscard]] virtual absl::StatusOr<RecordResult> Record(
+      absl::Span<const Event> events, const RecordOptions& options = {}) = 0;
+
+  // The customer's current profile. NotFound for a customer with no events.
+  [[nodiscard]] virtual absl::StatusOr<Profile> Get(
+      std::string_view customer_id) const = 0;
+
+  // The customer id an identity is linked to. NotFound if it is not linked.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(
+      IdentityType type, std::string_view value) const = 0;
+
+  // The customer's events, filtered by query.kind and query.range. An unknown
+  // customer has an empty history.
+  [[nodiscard]] virtual absl::StatusOr<Events> History(
+      std::string_view customer_id, const HistoryQuery& query = {}) const = 0;
+
+  // Every kind of event of the customer, newest first, within `range`, at
+  // most `limit` of them (0: no limit).
+  [[nodiscard]] virtual absl::StatusOr<Events> Timeline(
+      std::string_view customer_id, TimeRange range = {},
+      std::size_t limit = 100) const = 0;
+
+  // Per-product, per-store or per-category statistics of the customer,
+  // sorted by key.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view customer_id, Dimension dimension) const = 0;
+
+  // Checks that the customer's stored profile and breakdowns equal the fold
+  // of their history. NotFound for an unknown customer.
+  [[nodiscard]] virtual absl::StatusOr<CustomerReport> Verify(
+      std::string_view customer_id) const = 0;
+  // The same for every customer in the store.
+  [[nodiscard]] virtual absl::StatusOr<StoreReport> VerifyAll() const = 0;
+
+  // Recomputes the customer's profile and breakdowns from their history and
+  // replaces the stored ones (durably). Repairs what Verify() reports, as
+  // long as the history itself is intact. Returns the report from before.
+  [[nodiscard]] virtual absl::StatusOr<CustomerReport> Rebuild(
+      std::string_view customer_id) = 0;
+  // The same for every customer; rebuilds only damaged ones.
+  [[nodiscard]] virtual absl::StatusOr<StoreReport> RebuildAll() = 0;
+
+  // Flushes memtables to disk: makes everything recorded with kNone durable.
+  [[nodiscard]] virtual absl::Status Flush() = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace ckm
+
+#endif  // CKM_STORE_H_

@@ -1,0 +1,25 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Events <-> the bytes kept in history (schemas/events.fbs).
+
+#ifndef CKM_SRC_EVENT_CODEC_H_
+#define CKM_SRC_EVENT_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ckm/event.h"
+
+namespace ckm {
+
+// The history value of a validated event recorded under `customer_id`.
+std::string EncodeEvent(const Event& event, std::string_view customer_id);
+
+// The event as recorded, named by customer id. DataLoss if the bytes fail
+// verification or hold values that validation would have rejected.
+absl::StatusOr<Event> DecodeEvent(std::string_view bytes);
+
+}  // namespace ckm
+
+#endif  // CKM_SRC_EVENT_CODEC_H_

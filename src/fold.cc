@@ -1,0 +1,616 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "fold.h"
+
+#include <algorithm>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "string_util.h"
+#include "profile_generated.h"
+#include "validate.h"
+
+namespace ckm::fold {
+namespace {
+
+namespace fb = ::ckm::fb;
+
+void AddTo(std::int64_t& a, std::int64_t b) { a = SaturatingAdd(a, b); }
+void MinTo(std::int64_t& a, std::int64_t b) { a = std::min(a, b); }
+void MaxTo(std::int64_t& a, std::int64_t b) { a = std::max(a, b); }
+
+// Last writer wins; on an equal stamp (the same event seen twice, or two
+// customers merged) the larger value wins so that Join stays commutative.
+template <typename Register>
+void JoinRegister(Register& a, const Register& b) {
+  if (a.Tie() < b.Tie()) a = b;
+}
+
+template <typename K, typename V, typename F>
+void JoinMap(std::map<K, V>& a, const std::map<K, V>& b, F&& join_value) {
+  for (const auto& [key, value] : b) {
+    auto [it, inserted] = a.try_emplace(key, value);
+    if (!inserted) join_value(it->second, value);
+  }
+}
+
+void Join(CurrencyAgg& a, const CurrencyAgg& b) {
+  AddTo(a.orders, b.orders);
+  AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.returned_micros, b.returned_micros);
+  MaxTo(a.largest_order_micros, b.largest_order_micros);
+}
+
+void Join(ChannelAgg& a, const ChannelAgg& b) {
+  AddTo(a.orders, b.orders);
+  AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.returned_micros, b.returned_micros);
+}
+
+void Join(BreakdownMoneyAgg& a, const BreakdownMoneyAgg& b) {
+  AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.returned_micros, b.returned_micros);
+}
+
+void Join(PurchaseAgg& a, const PurchaseAgg& b) {
+  AddTo(a.orders, b.orders);
+  AddTo(a.returns, b.returns);
+  AddTo(a.lines, b.lines);
+  AddTo(a.returned_lines, b.returned_lines);
+  AddTo(a.units, b.units);
+  AddTo(a.returned_units, b.returned_units);
+  AddTo(a.distinct_products, b.distinct_products);
+  MinTo(a.first_purchase_ms, b.first_purchase_ms);
+  MaxTo(a.last_purchase_ms, b.last_purchase_ms);
+  JoinMap(a.by_currency, b.by_currency, [](CurrencyAgg& x, const CurrencyAgg& y) { Join(x, y); });
+  JoinMap(a.by_channel, b.by_channel, [](ChannelAgg& x, const ChannelAgg& y) { Join(x, y); });
+}
+
+void Join(InteractionAgg& a, const InteractionAgg& b) {
+  AddTo(a.count, b.count);
+  for (int i = 0; i < kChannelCount; ++i) AddTo(a.by_channel[i], b.by_channel[i]);
+  for (int i = 0; i < kInteractionKindCount; ++i) AddTo(a.by_kind[i], b.by_kind[i]);
+  AddTo(a.total_duration_s, b.total_duration_s);
+  if (std::tie(a.last.ts_ms, a.last.event_id, a.last_channel, a.last_kind) <
+      std::tie(b.last.ts_ms, b.last.event_id, b.last_channel, b.last_kind)) {
+    a.last = b.last;
+    a.last_channel = b.last_channel;
+    a.last_kind = b.last_kind;
+  }
+  AddTo(a.sentiment_sum, b.sentiment_sum);
+  AddTo(a.sentiment_count, b.sentiment_count);
+  AddTo(a.rating_sum, b.rating_sum);
+  AddTo(a.rating_count, b.rating_count);
+  AddTo(a.promoters, b.promoters);
+  AddTo(a.passives, b.passives);
+  AddTo(a.detractors, b.detractors);
+}
+
+void Join(LoyaltyAgg& a, const LoyaltyAgg& b) {
+  MinTo(a.enrolled_ms, b.enrolled_ms);
+  JoinRegister(a.program, b.program);
+  AddTo(a.earned, b.earned);
+  AddTo(a.redeemed, b.redeemed);
+  AddTo(a.expired, b.expired);
+  AddTo(a.adjusted_up, b.adjusted_up);
+  AddTo(a.adjusted_down, b.adjusted_down);
+  JoinRegister(a.tier, b.tier);
+}
+
+// ---- Deltas ------------------------------------------------------------------
+
+void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
+  std::int64_t gross = 0, returned = 0;
+  bool any_positive = false, any_negative = false;
+  for (const PurchaseLine& line : p.lines) {
+    const std::int64_t amount = line.quantity * line.unit_price_micros;  // validated
+    ++agg.lines;
+    if (line.quantity > 0) {
+      any_positive = true;
+      agg.units += line.quantity;
+      gross += amount;
+    } else {
+      any_negative = true;
+      ++agg.returned_lines;
+      agg.returned_units -= line.quantity;
+      returned -= amount;
+    }
+  }
+  if (p.lines.empty()) {  // a total without lines: validated non-zero
+    any_positive = *p.total_micros > 0;
+    any_negative = !any_positive;
+    (any_positive ? gross : returned) = any_positive ? *p.total_micros : -*p.total_micros;
+  }
+  agg.orders = any_positive;
+  agg.returns = any_negative;
+  if (any_positive) {
+    agg.first_purchase_ms = e.ts_ms;
+    agg.last_purchase_ms = e.ts_ms;
+  }
+  CurrencyAgg& currency = agg.by_currency[p.currency];
+  currency.orders = any_positive;
+  currency.gross_micros = gross;
+  currency.returned_micros = returned;
+  currency.largest_order_micros = gross;
+  ChannelAgg& channel = agg.by_channel[{static_cast<std::uint8_t>(p.channel), p.currency}];
+  channel.orders = any_positive;
+  channel.gross_micros = gross;
+  channel.returned_micros = returned;
+}
+
+void AddInteraction(const Event& e, const Interaction& i, InteractionAgg& agg) {
+  agg.count = 1;
+  agg.by_channel[static_cast<int>(i.channel)] = 1;
+  agg.by_kind[static_cast<int>(i.kind)] = 1;
+  agg.total_duration_s = i.duration_s;
+  agg.last = {e.ts_ms, e.id};
+  agg.last_channel = static_cast<std::uint8_t>(i.channel);
+  agg.last_kind = static_cast<std::uint8_t>(i.kind);
+  if (i.sentiment) {
+    agg.sentiment_sum = *i.sentiment;
+    agg.sentiment_count = 1;
+  }
+  if (i.rating) {
+    agg.rating_sum = *i.rating;
+    agg.rating_count = 1;
+    if (*i.rating >= 9) {
+      agg.promoters = 1;
+    } else if (*i.rating >= 7) {
+      agg.passives = 1;
+    } else {
+      agg.detractors = 1;
+    }
+  }
+}
+
+void AddLoyalty(const Event& e, const Loyalty& l, LoyaltyAgg& agg) {
+  const Stamp stamp{e.ts_ms, e.id};
+  if (!l.program.empty()) agg.program = {stamp, l.program};
+  switch (l.kind) {
+    case LoyaltyKind::kEnroll:
+      agg.enrolled_ms = e.ts_ms;
+      if (!l.tier.empty()) agg.tier = {stamp, l.tier};
+      break;
+    case LoyaltyKind::kEarn:
+      agg.earned = l.points;
+      break;
+    case LoyaltyKind::kRedeem:
+      agg.redeemed = l.points;
+      break;
+    case LoyaltyKind::kExpire:
+      agg.expired = l.points;
+      break;
+    case LoyaltyKind::kAdjust:
+      (l.points > 0 ? agg.adjusted_up : agg.adjusted_down) = l.points > 0 ? l.points : -l.points;
+      break;
+    case LoyaltyKind::kTierChange:
+      agg.tier = {stamp, l.tier};
+      break;
+  }
+}
+
+void AddAttribute(const Event& e, const Attribute& a, ProfileState& state) {
+  AttributeRegister& reg = state.attributes[a.key];
+  reg.stamp = {e.ts_ms, e.id};
+  reg.source = e.source;
+  reg.value_type = static_cast<std::uint8_t>(a.value.index());
+  if (const auto* s = std::get_if<std::string>(&a.value)) reg.string_value = *s;
+  if (const auto* i = std::get_if<std::int64_t>(&a.value)) reg.int_value = *i;
+  if (const auto* b = std::get_if<bool>(&a.value)) reg.int_value = *b;
+  reg.provenance = static_cast<std::uint8_t>(a.provenance);
+  reg.confidence = static_cast<std::uint8_t>(a.confidence);
+}
+
+// ---- Encoding ----------------------------------------------------------------
+
+using Builder = flatbuffers::FlatBufferBuilder;
+
+flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b, const PurchaseAgg& p) {
+  std::vector<flatbuffers::Offset<fb::CurrencyTotals>> currencies;
+  for (const auto& [code, c] : p.by_currency) {
+    currencies.push_back(fb::CreateCurrencyTotals(b, b.CreateString(code), c.orders,
+                                                  c.gross_micros, c.returned_micros,
+                                                  c.largest_order_micros));
+  }
+  std::vector<flatbuffers::Offset<fb::ChannelTotals>> channels;
+  for (const auto& [key, c] : p.by_channel) {
+    channels.push_back(fb::CreateChannelTotals(b, static_cast<fb::Channel>(key.first),
+                                               b.CreateString(key.second), c.orders,
+                                               c.gross_micros, c.returned_micros));
+  }
+  const bool dated = p.orders > 0;
+  return fb::CreatePurchaseStats(
+      b, p.orders, p.returns, p.lines, p.returned_lines, p.units, p.returned_units,
+      p.distinct_products, dated ? p.first_purchase_ms : 0, dated ? p.last_purchase_ms : 0,
+      currencies.empty() ? 0 : b.CreateVector(currencies),
+      channels.empty() ? 0 : b.CreateVector(channels));
+}
+
+flatbuffers::Offset<fb::InteractionStats> EncodeInteractions(Builder& b, const InteractionAgg& i) {
+  const fb::Stamp last(i.last.ts_ms, i.last.event_id);
+  return fb::CreateInteractionStats(
+      b, i.count, b.CreateVector(i.by_channel.data(), i.by_channel.size()),
+      b.CreateVector(i.by_kind.data(), i.by_kind.size()), i.total_duration_s,
+      i.last.empty() ? nullptr : &last, static_cast<fb::Channel>(i.last_channel), i.last_kind,
+      i.sentiment_sum, i.sentiment_count, i.rating_sum, i.rating_count, i.promoters, i.passives,
+      i.detractors);
+}
+
+flatbuffers::Offset<fb::LoyaltyStats> EncodeLoyalty(Builder& b, const LoyaltyAgg& l) {
+  const fb::Stamp program_stamp(l.program.stamp.ts_ms, l.program.stamp.event_id);
+  const fb::Stamp tier_stamp(l.tier.stamp.ts_ms, l.tier.stamp.event_id);
+  const bool enrolled = l.enrolled_ms != kNoMin;
+  return fb::CreateLoyaltyStats(
+      b, enrolled, enrolled ? l.enrolled_ms : 0,
+      l.program.stamp.empty() ? 0 : b.CreateString(l.program.value),
+      l.program.stamp.empty() ? nullptr : &program_stamp, l.earned, l.redeemed, l.expired,
+      l.adjusted_up, l.adjusted_down, l.tier.stamp.empty() ? 0 : b.CreateString(l.tier.value),
+      l.tier.stamp.empty() ? nullptr : &tier_stamp);
+}
+
+bool IsEmpty(const PurchaseAgg& p) {
+  return p.orders == 0 && p.returns == 0 && p.lines == 0 && p.distinct_products == 0 &&
+         p.by_currency.empty() && p.by_channel.empty();
+}
+bool IsEmpty(const InteractionAgg& i) { return i.count == 0; }
+bool IsEmpty(const LoyaltyAgg& l) {
+  return l.enrolled_ms == kNoMin && l.program.stamp.empty() && l.tier.stamp.empty() &&
+         l.earned == 0 && l.redeemed == 0 && l.expired == 0 && l.adjusted_up == 0 &&
+         l.adjusted_down == 0;
+}
+
+// ---- Decoding ----------------------------------------------------------------
+
+absl::Status Corrupt(std::string_view what) {
+  return absl::DataLossError(absl::StrCat("corrupt stored value: ", Av(what)));
+}
+
+std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+
+Stamp StampOf(const fb::Stamp* s) { return s ? Stamp{s->ts_ms(), s->event_id()} : Stamp{}; }
+
+bool NonNegative(std::initializer_list<std::int64_t> values) {
+  return std::all_of(values.begin(), values.end(), [](std::int64_t v) { return v >= 0; });
+}
+
+absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
+  if (p == nullptr) return absl::OkStatus();
+  out.orders = p->orders();
+  out.returns = p->returns();
+  out.lines = p->lines();
+  out.returned_lines = p->returned_lines();
+  out.units = p->units();
+  out.returned_units = p->returned_units();
+  out.distinct_products = p->distinct_products();
+  if (!NonNegative({out.orders, out.returns, out.lines, out.returned_lines, out.units,
+                    out.returned_units, out.distinct_products})) {
+    return Corrupt("negative purchase count");
+  }
+  if (out.orders > 0) {
+    out.first_purchase_ms = p->first_purchase_ms();
+    out.last_purchase_ms = p->last_purchase_ms();
+  }
+  if (const auto* v = p->by_currency()) {
+    for (const fb::CurrencyTotals* c : *v) {
+      if (c->currency() == nullptr) return Corrupt("currency without a code");
+      CurrencyAgg agg{c->orders(), c->gross_micros(), c->returned_micros(),
+                      c->largest_order_micros()};
+      if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros,
+                        agg.largest_order_micros})) {
+        return Corrupt("negative currency total");
+      }
+      if (!out.by_currency.emplace(c->currency()->str(), agg).second) {
+        return Corrupt("duplicate currency");
+      }
+    }
+  }
+  if (const auto* v = p->by_channel()) {
+    for (const fb::ChannelTotals* c : *v) {
+      const auto channel = static_cast<std::uint8_t>(c->channel());
+      if (channel >= kChannelCount) return Corrupt("unknown channel");
+      ChannelAgg agg{c->orders(), c->gross_micros(), c->returned_micros()};
+      if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros})) {
+        return Corrupt("negative channel total");
+      }
+      if (!out.by_channel.emplace(std::make_pair(channel, Str(c->currency())), agg).second) {
+        return Corrupt("duplicate channel");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeInteractions(const fb::InteractionStats* i, InteractionAgg& out) {
+  if (i == nullptr) return absl::OkStatus();
+  out.count = i->count();
+  const auto* channels = i->by_channel();
+  const auto* kinds = i->by_kind();
+  if (channels == nullptr || channels->size() != kChannelCount || kinds == nullptr ||
+      kinds->size() != kInteractionKindCount) {
+    return Corrupt("interaction counters of the wrong size");
+  }
+  for (int k = 0; k < kChannelCount; ++k) out.by_channel[k] = channels->Get(k);
+  for (int k = 0; k < kInteractionKindCount; ++k) out.by_kind[k] = kinds->Get(k);
+  out.total_duration_s = i->total_duration_s();
+  out.last = StampOf(i->last());
+  out.last_channel = static_cast<std::uint8_t>(i->last_channel());
+  out.last_kind = i->last_kind();
+  out.sentiment_sum = i->sentiment_sum();
+  out.sentiment_count = i->sentiment_count();
+  out.rating_sum = i->rating_sum();
+  out.rating_count = i->rating_count();
+  out.promoters = i->promoters();
+  out.passives = i->passives();
+  out.detractors = i->detractors();
+  if (!NonNegative({out.count, out.total_duration_s, out.sentiment_count, out.rating_sum,
+                    out.rating_count, out.promoters, out.passives, out.detractors})) {
+    return Corrupt("negative interaction count");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeLoyalty(const fb::LoyaltyStats* l, LoyaltyAgg& out) {
+  if (l == nullptr) return absl::OkStatus();
+  if (l->has_enrolled()) out.enrolled_ms = l->enrolled_ms();
+  out.program = {StampOf(l->program_stamp()), Str(l->program())};
+  out.earned = l->earned();
+  out.redeemed = l->redeemed();
+  out.expired = l->expired();
+  out.adjusted_up = l->adjusted_up();
+  out.adjusted_down = l->adjusted_down();
+  out.tier = {StampOf(l->tier_stamp()), Str(l->tier())};
+  if (!NonNegative({out.earned, out.redeemed, out.expired, out.adjusted_up, out.adjusted_down})) {
+    return Corrupt("negative points total");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
+  std::int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<std::int64_t>::max()
+               : std::numeric_limits<std::int64_t>::min();
+}
+
+void Join(ProfileState& a, const ProfileState& b) {
+  if (a.customer_id.empty() || (!b.customer_id.empty() && b.customer_id < a.customer_id)) {
+    a.customer_id = b.customer_id;
+  }
+  MinTo(a.first_seen_ms, b.first_seen_ms);
+  MaxTo(a.last_seen_ms, b.last_seen_ms);
+  AddTo(a.event_count, b.event_count);
+  JoinMap(a.identities, b.identities, [](std::int64_t& x, std::int64_t y) { MinTo(x, y); });
+  JoinMap(a.attributes, b.attributes, [](auto& x, const auto& y) { JoinRegister(x, y); });
+  JoinMap(a.consents, b.consents, [](auto& x, const auto& y) { JoinRegister(x, y); });
+  Join(a.purchases, b.purchases);
+  Join(a.interactions, b.interactions);
+  Join(a.loyalty, b.loyalty);
+  AddTo(a.corrupt_operands, b.corrupt_operands);
+  a.last_corrupt_event_id = std::max(a.last_corrupt_event_id, b.last_corrupt_event_id);
+}
+
+void Join(BreakdownState& a, const BreakdownState& b) {
+  AddTo(a.orders, b.orders);
+  AddTo(a.returns, b.returns);
+  AddTo(a.units, b.units);
+  AddTo(a.returned_units, b.returned_units);
+  MinTo(a.first_purchase_ms, b.first_purchase_ms);
+  MaxTo(a.last_purchase_ms, b.last_purchase_ms);
+  JoinMap(a.money, b.money, [](BreakdownMoneyAgg& x, const BreakdownMoneyAgg& y) { Join(x, y); });
+  AddTo(a.corrupt_operands, b.corrupt_operands);
+}
+
+ProfileState DeltaOf(const Event& e, std::string_view customer_id) {
+  ProfileState state;
+  state.customer_id = std::string(customer_id);
+  state.first_seen_ms = e.ts_ms;
+  state.last_seen_ms = e.ts_ms;
+  state.event_count = 1;
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, Purchase>) {
+          AddPurchase(e, body, state.purchases);
+        } else if constexpr (std::is_same_v<T, Interaction>) {
+          AddInteraction(e, body, state.interactions);
+        } else if constexpr (std::is_same_v<T, Loyalty>) {
+          AddLoyalty(e, body, state.loyalty);
+        } else if constexpr (std::is_same_v<T, Attribute>) {
+          AddAttribute(e, body, state);
+        } else if constexpr (std::is_same_v<T, Consent>) {
+          state.consents[body.purpose] = {{e.ts_ms, e.id}, e.source, body.granted};
+        } else if constexpr (std::is_same_v<T, Identity>) {
+          state.identities[{static_cast<std::uint8_t>(body.type), body.value}] = e.ts_ms;
+        }
+      },
+      e.body);
+  return state;
+}
+
+BreakdownDeltas BreakdownDeltasOf(const Event& e) {
+  BreakdownDeltas deltas;
+  const auto* p = std::get_if<Purchase>(&e.body);
+  if (p == nullptr) return deltas;
+  // Which (dimension, key) got a positive / negative line in this event: an
+  // order counts once per key however many of its lines share the key.
+  std::map<std::pair<Dimension, std::string>, std::pair<bool, bool>> signs;
+  auto add = [&](Dimension dimension, const std::string& key, const PurchaseLine& line) {
+    BreakdownState& s = deltas[{dimension, key}];
+    const std::int64_t amount = line.quantity * line.unit_price_micros;
+    BreakdownMoneyAgg& money = s.money[p->currency];
+    auto& [positive, negative] = signs[{dimension, key}];
+    if (line.quantity > 0) {
+      positive = true;
+      s.units += line.quantity;
+      money.gross_micros += amount;
+    } else {
+      negative = true;
+      s.returned_units -= line.quantity;
+      money.returned_micros -= amount;
+    }
+  };
+  for (const PurchaseLine& line : p->lines) {
+    if (!line.sku.empty()) add(Dimension::kProduct, line.sku, line);
+    if (!line.category.empty()) add(Dimension::kCategory, line.category, line);
+    if (!p->store.empty()) add(Dimension::kStore, p->store, line);
+  }
+  if (p->lines.empty() && !p->store.empty()) {
+    PurchaseLine whole;
+    whole.quantity = *p->total_micros > 0 ? 1 : -1;
+    whole.unit_price_micros = *p->total_micros > 0 ? *p->total_micros : -*p->total_micros;
+    add(Dimension::kStore, p->store, whole);
+    deltas[{Dimension::kStore, p->store}].units = 0;  // a bare total has no units
+    deltas[{Dimension::kStore, p->store}].returned_units = 0;
+  }
+  for (auto& [key, s] : deltas) {
+    const auto [positive, negative] = signs[key];
+    s.orders = positive;
+    s.returns = negative;
+    if (positive) {
+      s.first_purchase_ms = e.ts_ms;
+      s.last_purchase_ms = e.ts_ms;
+    }
+  }
+  return deltas;
+}
+
+std::string Encode(const ProfileState& s) {
+  Builder b(256);
+  std::vector<flatbuffers::Offset<fb::IdentityLink>> identities;
+  for (const auto& [key, linked_ms] : s.identities) {
+    identities.push_back(fb::CreateIdentityLink(b, static_cast<fb::IdentityType>(key.first),
+                                                b.CreateString(key.second), linked_ms));
+  }
+  std::vector<flatbuffers::Offset<fb::AttributeEntry>> attributes;
+  for (const auto& [key, a] : s.attributes) {
+    const fb::Stamp stamp(a.stamp.ts_ms, a.stamp.event_id);
+    attributes.push_back(fb::CreateAttributeEntry(
+        b, b.CreateString(key), &stamp, b.CreateString(a.source), a.value_type,
+        b.CreateString(a.string_value), a.int_value, a.provenance, a.confidence));
+  }
+  std::vector<flatbuffers::Offset<fb::ConsentEntry>> consents;
+  for (const auto& [purpose, c] : s.consents) {
+    const fb::Stamp stamp(c.stamp.ts_ms, c.stamp.event_id);
+    consents.push_back(fb::CreateConsentEntry(b, b.CreateString(purpose), &stamp,
+                                              b.CreateString(c.source), c.granted));
+  }
+  const auto customer = b.CreateString(s.customer_id);
+  const auto identities_v = identities.empty() ? 0 : b.CreateVector(identities);
+  const auto attributes_v = attributes.empty() ? 0 : b.CreateVector(attributes);
+  const auto consents_v = consents.empty() ? 0 : b.CreateVector(consents);
+  const auto purchases = IsEmpty(s.purchases) ? 0 : EncodePurchases(b, s.purchases);
+  const auto interactions = IsEmpty(s.interactions) ? 0 : EncodeInteractions(b, s.interactions);
+  const auto loyalty = IsEmpty(s.loyalty) ? 0 : EncodeLoyalty(b, s.loyalty);
+  const bool seen = s.event_count > 0;
+  b.Finish(fb::CreateProfile(b, customer, seen ? s.first_seen_ms : 0,
+                             seen ? s.last_seen_ms : 0, s.event_count, identities_v,
+                             attributes_v, consents_v, purchases, interactions, loyalty,
+                             s.corrupt_operands, s.last_corrupt_event_id),
+           fb::ProfileIdentifier());
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+std::string Encode(const BreakdownState& s) {
+  Builder b(128);
+  std::vector<flatbuffers::Offset<fb::BreakdownMoney>> money;
+  for (const auto& [currency, m] : s.money) {
+    money.push_back(
+        fb::CreateBreakdownMoney(b, b.CreateString(currency), m.gross_micros, m.returned_micros));
+  }
+  const auto money_v = money.empty() ? 0 : b.CreateVector(money);
+  const bool dated = s.orders > 0;
+  b.Finish(fb::CreateBreakdownStats(b, s.orders, s.returns, s.units, s.returned_units,
+                                    dated ? s.first_purchase_ms : 0,
+                                    dated ? s.last_purchase_ms : 0, money_v, s.corrupt_operands),
+           "CKMB");
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  flatbuffers::Verifier verifier(data, bytes.size());
+  if (bytes.size() < 8 || !fb::ProfileBufferHasIdentifier(data) ||
+      !fb::VerifyProfileBuffer(verifier)) {
+    return Corrupt("profile fails verification");
+  }
+  const fb::Profile* p = fb::GetProfile(data);
+  ProfileState s;
+  s.customer_id = Str(p->customer_id());
+  s.event_count = p->event_count();
+  if (s.event_count < 0) return Corrupt("negative event count");
+  if (s.event_count > 0) {
+    s.first_seen_ms = p->first_seen_ms();
+    s.last_seen_ms = p->last_seen_ms();
+  }
+  if (const auto* v = p->identities()) {
+    for (const fb::IdentityLink* link : *v) {
+      s.identities[{static_cast<std::uint8_t>(link->type()), Str(link->value())}] =
+          link->linked_ms();
+    }
+  }
+  if (const auto* v = p->attributes()) {
+    for (const fb::AttributeEntry* a : *v) {
+      AttributeRegister reg;
+      reg.stamp = StampOf(a->stamp());
+      reg.source = Str(a->source());
+      reg.value_type = a->value_type();
+      reg.string_value = Str(a->string_value());
+      reg.int_value = a->int_value();
+      reg.provenance = a->provenance();
+      reg.confidence = a->confidence();
+      if (reg.value_type > 2) return Corrupt("unknown attribute value type");
+      s.attributes[Str(a->key())] = std::move(reg);
+    }
+  }
+  if (const auto* v = p->consents()) {
+    for (const fb::ConsentEntry* c : *v) {
+      s.consents[Str(c->purpose())] = {StampOf(c->stamp()), Str(c->source()), c->granted()};
+    }
+  }
+  if (absl::Status st = DecodePurchases(p->purchases(), s.purchases); !st.ok()) return st;
+  if (absl::Status st = DecodeInteractions(p->interactions(), s.interactions); !st.ok()) return st;
+  if (absl::Status st = DecodeLoyalty(p->loyalty(), s.loyalty); !st.ok()) return st;
+  s.corrupt_operands = p->corrupt_operands();
+  s.last_corrupt_event_id = p->last_corrupt_event_id();
+  if (s.corrupt_operands < 0) return Corrupt("negative corrupt-operand count");
+  return s;
+}
+
+absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  flatbuffers::Verifier verifier(data, bytes.size());
+  if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(data, "CKMB") ||
+      !verifier.VerifyBuffer<fb::BreakdownStats>("CKMB")) {
+    return Corrupt("breakdown fails verification");
+  }
+  const auto* p = flatbuffers::GetRoot<fb::BreakdownStats>(data);
+  BreakdownState s;
+  s.orders = p->orders();
+  s.returns = p->returns();
+  s.units = p->units();
+  s.returned_units = p->returned_units();
+  s.corrupt_operands = p->corrupt_operands();
+  if (!NonNegative({s.orders, s.returns, s.units, s.returned_units, s.corrupt_operands})) {
+    return Corrupt("negative breakdown count");
+  }
+  if (s.orders > 0) {
+    s.first_purchase_ms = p->first_purchase_ms();
+    s.last_purchase_ms = p->last_purchase_ms();
+  }
+  if (const auto* v = p->money()) {
+    for (const fb::BreakdownMoney* m : *v) {
+      BreakdownMoneyAgg agg{m->gross_micros(), m->returned_micros()};
+      if (!NonNegative({agg.gross_micros, agg.returned_micros})) {
+        return Corrupt("negative breakdown amount");
+      }
+      s.money[Str(m->currency())] = agg;
+    }
+  }
+  return s;
+}
+
+}  // namespace ckm::fold

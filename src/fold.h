@@ -1,0 +1,195 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The fold: profile and breakdown state, and the one pure function that
+// combines them. Everything here is free of I/O and RocksDB so that the laws
+// the store relies on (commutative, associative, idempotent identity element)
+// can be tested directly.
+//
+// A ProfileState is a join-semilattice-like value built only from sums,
+// counts, minima, maxima and last-writer-wins registers ordered by
+// (ts_ms, event_id). Join(a, b) == Join(b, a) and Join(Join(a, b), c) ==
+// Join(a, Join(b, c)); the default-constructed state is the identity. Encode()
+// is canonical: equal states give equal bytes.
+//
+// Money and points sums hold non-negative values only (returns, redemptions
+// and downward adjustments have sums of their own), so saturating addition at
+// INT64_MAX keeps the laws: a sum never wraps.
+
+#ifndef CKM_SRC_FOLD_H_
+#define CKM_SRC_FOLD_H_
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "ckm/event.h"
+#include "ckm/query.h"
+
+namespace ckm::fold {
+
+inline constexpr std::int64_t kNoMin = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::min();
+
+// The order of last-writer-wins registers. (0, 0) is below every real event.
+struct Stamp {
+  std::int64_t ts_ms = 0;
+  std::uint64_t event_id = 0;
+  bool empty() const { return ts_ms == 0 && event_id == 0; }
+  friend bool operator<(const Stamp& a, const Stamp& b) {
+    return std::tie(a.ts_ms, a.event_id) < std::tie(b.ts_ms, b.event_id);
+  }
+  friend bool operator==(const Stamp& a, const Stamp& b) {
+    return a.ts_ms == b.ts_ms && a.event_id == b.event_id;
+  }
+};
+
+struct AttributeRegister {
+  Stamp stamp;
+  std::string source;
+  std::uint8_t value_type = 0;  // AttributeValue's alternative
+  std::string string_value;
+  std::int64_t int_value = 0;
+  std::uint8_t provenance = 0;
+  std::uint8_t confidence = 0;
+  auto Tie() const {
+    return std::tie(stamp.ts_ms, stamp.event_id, source, value_type, string_value, int_value,
+                    provenance, confidence);
+  }
+};
+
+struct ConsentRegister {
+  Stamp stamp;
+  std::string source;
+  bool granted = false;
+  auto Tie() const { return std::tie(stamp.ts_ms, stamp.event_id, source, granted); }
+};
+
+struct StringRegister {
+  Stamp stamp;
+  std::string value;
+  auto Tie() const { return std::tie(stamp.ts_ms, stamp.event_id, value); }
+};
+
+struct CurrencyAgg {
+  std::int64_t orders = 0;
+  std::int64_t gross_micros = 0;
+  std::int64_t returned_micros = 0;
+  std::int64_t largest_order_micros = 0;
+};
+
+struct ChannelAgg {
+  std::int64_t orders = 0;
+  std::int64_t gross_micros = 0;
+  std::int64_t returned_micros = 0;
+};
+
+struct PurchaseAgg {
+  std::int64_t orders = 0;
+  std::int64_t returns = 0;
+  std::int64_t lines = 0;
+  std::int64_t returned_lines = 0;
+  std::int64_t units = 0;
+  std::int64_t returned_units = 0;
+  std::int64_t distinct_products = 0;
+  std::int64_t first_purchase_ms = kNoMin;
+  std::int64_t last_purchase_ms = kNoMax;
+  std::map<std::string, CurrencyAgg> by_currency;
+  std::map<std::pair<std::uint8_t, std::string>, ChannelAgg> by_channel;
+};
+
+struct InteractionAgg {
+  std::int64_t count = 0;
+  std::array<std::int64_t, kChannelCount> by_channel{};
+  std::array<std::int64_t, kInteractionKindCount> by_kind{};
+  std::int64_t total_duration_s = 0;
+  Stamp last;
+  std::uint8_t last_channel = 0;
+  std::uint8_t last_kind = 0;
+  std::int64_t sentiment_sum = 0;
+  std::int64_t sentiment_count = 0;
+  std::int64_t rating_sum = 0;
+  std::int64_t rating_count = 0;
+  std::int64_t promoters = 0;
+  std::int64_t passives = 0;
+  std::int64_t detractors = 0;
+};
+
+struct LoyaltyAgg {
+  std::int64_t enrolled_ms = kNoMin;
+  StringRegister program;
+  std::int64_t earned = 0;
+  std::int64_t redeemed = 0;
+  std::int64_t expired = 0;
+  std::int64_t adjusted_up = 0;
+  std::int64_t adjusted_down = 0;
+  StringRegister tier;
+};
+
+struct ProfileState {
+  std::string customer_id;
+  std::int64_t first_seen_ms = kNoMin;
+  std::int64_t last_seen_ms = kNoMax;
+  std::int64_t event_count = 0;
+  // (type, value) -> earliest link.
+  std::map<std::pair<std::uint8_t, std::string>, std::int64_t> identities;
+  std::map<std::string, AttributeRegister> attributes;
+  std::map<std::string, ConsentRegister> consents;
+  PurchaseAgg purchases;
+  InteractionAgg interactions;
+  LoyaltyAgg loyalty;
+  std::int64_t corrupt_operands = 0;
+  std::uint64_t last_corrupt_event_id = 0;
+};
+
+struct BreakdownMoneyAgg {
+  std::int64_t gross_micros = 0;
+  std::int64_t returned_micros = 0;
+};
+
+struct BreakdownState {
+  std::int64_t orders = 0;
+  std::int64_t returns = 0;
+  std::int64_t units = 0;
+  std::int64_t returned_units = 0;
+  std::int64_t first_purchase_ms = kNoMin;
+  std::int64_t last_purchase_ms = kNoMax;
+  std::map<std::string, BreakdownMoneyAgg> money;
+  std::int64_t corrupt_operands = 0;
+};
+
+// (dimension, key) -> one event's (or one batch's) contribution.
+using BreakdownDeltas = std::map<std::pair<Dimension, std::string>, BreakdownState>;
+
+// a += b, saturating at the int64 limits instead of wrapping.
+std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b);
+
+// Folds `b` into `a`. Commutative and associative.
+void Join(ProfileState& a, const ProfileState& b);
+void Join(BreakdownState& a, const BreakdownState& b);
+
+// The contribution of one validated event, recorded under `customer_id`.
+// Does not count distinct products: that needs the customer's breakdowns and
+// is added by the caller (see CountNewProducts in the store).
+ProfileState DeltaOf(const Event& event, std::string_view customer_id);
+
+// The per-product, per-store and per-category contributions of one event
+// (empty for events other than purchases).
+BreakdownDeltas BreakdownDeltasOf(const Event& event);
+
+// Canonical FlatBuffer bytes (schemas/profile.fbs).
+std::string Encode(const ProfileState& state);
+std::string Encode(const BreakdownState& state);
+
+// Verifies and decodes; DataLoss if the bytes are not a well-formed value.
+absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
+absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes);
+
+}  // namespace ckm::fold
+
+#endif  // CKM_SRC_FOLD_H_

@@ -1,0 +1,48 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// A minimal streaming JSON writer: enough for profiles and reports, with
+// correct string escaping. Not thread-safe; one writer per document.
+
+#ifndef CKM_SRC_JSON_H_
+#define CKM_SRC_JSON_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ckm::json {
+
+// ISO 8601 UTC with milliseconds: 2010-12-01T08:26:00.000Z.
+std::string FormatTime(std::int64_t ts_ms);
+
+class Writer {
+ public:
+  Writer& BeginObject();
+  Writer& EndObject();
+  Writer& BeginArray();
+  Writer& EndArray();
+  Writer& Key(std::string_view key);
+  Writer& String(std::string_view value);
+  Writer& Int(std::int64_t value);
+  Writer& Bool(bool value);
+  Writer& Double(double value);
+  Writer& Null();
+  Writer& Time(std::int64_t ts_ms) { return String(FormatTime(ts_ms)); }
+  Writer& OptionalTime(std::optional<std::int64_t> ts_ms);
+  Writer& OptionalDouble(std::optional<double> value);
+  // Milliseconds as fractional days with 6 decimals, or null.
+  Writer& OptionalDays(std::optional<std::int64_t> ms);
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void BeforeValue();
+  std::string out_;
+  std::vector<bool> first_;  // per open container: no element written yet
+  bool after_key_ = false;
+};
+
+}  // namespace ckm::json
+
+#endif  // CKM_SRC_JSON_H_

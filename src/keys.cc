@@ -1,0 +1,90 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "keys.h"
+
+#include "absl/base/internal/endian.h"
+
+namespace ckm::keys {
+namespace {
+
+constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
+
+void AppendBigEndian64(std::string* out, std::uint64_t v) {
+  char buf[8];
+  absl::big_endian::Store64(buf, v);
+  out->append(buf, sizeof(buf));
+}
+
+}  // namespace
+
+HistoryCf HistoryCfOf(EventKind kind) {
+  switch (kind) {
+    case EventKind::kPurchase:
+      return HistoryCf::kPurchases;
+    case EventKind::kInteraction:
+      return HistoryCf::kInteractions;
+    case EventKind::kLoyalty:
+      return HistoryCf::kLoyalty;
+    case EventKind::kAttribute:
+    case EventKind::kConsent:
+    case EventKind::kIdentity:
+      break;
+  }
+  return HistoryCf::kChanges;
+}
+
+std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
+                       std::uint64_t event_id) {
+  std::string key;
+  key.reserve(customer_id.size() + 17);
+  key.append(customer_id);
+  key.push_back('\0');
+  // Flipping the sign bit makes signed order equal unsigned big-endian order.
+  AppendBigEndian64(&key, static_cast<std::uint64_t>(ts_ms) ^ kSignBit);
+  AppendBigEndian64(&key, event_id);
+  return key;
+}
+
+std::optional<ParsedHistoryKey> ParseHistoryKey(std::string_view key) {
+  const std::size_t nul = key.find('\0');
+  if (nul == std::string_view::npos || key.size() != nul + 17) return std::nullopt;
+  ParsedHistoryKey parsed;
+  parsed.customer_id = key.substr(0, nul);
+  parsed.ts_ms = static_cast<std::int64_t>(absl::big_endian::Load64(key.data() + nul + 1) ^ kSignBit);
+  parsed.event_id = absl::big_endian::Load64(key.data() + nul + 9);
+  return parsed;
+}
+
+std::string CustomerPrefix(std::string_view customer_id) {
+  std::string prefix(customer_id);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string BreakdownPrefix(std::string_view customer_id, Dimension dimension) {
+  std::string prefix = CustomerPrefix(customer_id);
+  prefix.push_back(static_cast<char>(dimension));
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string BreakdownKey(std::string_view customer_id, Dimension dimension,
+                         std::string_view key) {
+  std::string out = BreakdownPrefix(customer_id, dimension);
+  out.append(key);
+  return out;
+}
+
+std::string IdentityKey(IdentityType type, std::string_view value) {
+  std::string key;
+  key.push_back(static_cast<char>(type));
+  key.push_back('\0');
+  key.append(value);
+  return key;
+}
+
+std::string_view CustomerOf(std::string_view key) {
+  return key.substr(0, key.find('\0'));
+}
+
+}  // namespace ckm::keys

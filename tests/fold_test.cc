@@ -1,0 +1,242 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The fold's laws, without RocksDB: Join is commutative and associative with
+// the empty state as identity, encoding is canonical, and the merge operator
+// (driven directly) gives the same bytes whether operands are partially
+// merged first or folded in one full merge.
+
+#include "fold.h"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <random>
+
+#include "catch2/catch.hpp"
+#include "event_gen.h"
+#include "merge_operator.h"
+#include "rocksdb/merge_operator.h"
+#include "test_util.h"
+
+namespace ckm {
+namespace {
+
+using fold::ProfileState;
+
+constexpr int kCases = 1000;
+
+ProfileState FoldAll(const std::vector<Event>& events) {
+  ProfileState state;
+  for (const Event& e : events) fold::Join(state, fold::DeltaOf(e, "c"));
+  return state;
+}
+
+std::string Bytes(const ProfileState& s) { return fold::Encode(s); }
+
+// Runs the operator's FullMergeV2 on `operands` (and an optional base).
+std::string FullMerge(const rocksdb::MergeOperator& op, const std::string* base,
+                      const std::vector<std::string>& operands) {
+  std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
+  rocksdb::Slice base_slice = base ? rocksdb::Slice(*base) : rocksdb::Slice();
+  rocksdb::MergeOperator::MergeOperationInput in("c", base ? &base_slice : nullptr, slices,
+                                                 nullptr);
+  std::string result;
+  rocksdb::Slice existing_operand(static_cast<const char*>(nullptr), 0);
+  rocksdb::MergeOperator::MergeOperationOutput out(result, existing_operand);
+  REQUIRE(op.FullMergeV2(in, &out));  // never false
+  return existing_operand.data() != nullptr ? existing_operand.ToString() : result;
+}
+
+std::string PartialMerge(const rocksdb::MergeOperator& op,
+                         const std::vector<std::string>& operands) {
+  std::deque<rocksdb::Slice> slices(operands.begin(), operands.end());
+  std::string result;
+  REQUIRE(op.PartialMergeMulti("c", slices, &result, nullptr));
+  return result;
+}
+
+TEST_CASE("Join is commutative and associative, with the empty state as identity") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 1000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const ProfileState a = FoldAll(gen.Events(1 + gen.Pick(6)));
+    const ProfileState b = FoldAll(gen.Events(1 + gen.Pick(6)));
+    const ProfileState x = FoldAll(gen.Events(1 + gen.Pick(6)));
+
+    ProfileState ab = a, ba = b;
+    fold::Join(ab, b);
+    fold::Join(ba, a);
+    REQUIRE(Bytes(ab) == Bytes(ba));
+
+    ProfileState ab_x = ab, bx = b, a_bx = a;
+    fold::Join(ab_x, x);
+    fold::Join(bx, x);
+    fold::Join(a_bx, bx);
+    REQUIRE(Bytes(ab_x) == Bytes(a_bx));
+
+    ProfileState a_empty = a;
+    fold::Join(a_empty, ProfileState{});
+    REQUIRE(Bytes(a_empty) == Bytes(a));
+  }
+}
+
+TEST_CASE("Any order of events folds to the same bytes") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 5000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    std::vector<Event> events = gen.Events(1 + gen.Pick(30));
+    const std::string expected = Bytes(FoldAll(events));
+    std::shuffle(events.begin(), events.end(), gen.rng());
+    REQUIRE(Bytes(FoldAll(events)) == expected);
+  }
+}
+
+TEST_CASE("Encoding is canonical and decodes to the same state") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 9000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const std::string bytes = Bytes(FoldAll(gen.Events(gen.Pick(25))));
+    absl::StatusOr<ProfileState> decoded = fold::DecodeProfile(bytes);
+    REQUIRE_OK(decoded);
+    REQUIRE(Bytes(*decoded) == bytes);
+  }
+}
+
+TEST_CASE("Breakdown deltas join order-free") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 13000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    std::vector<Event> events = gen.Events(1 + gen.Pick(20));
+    auto fold_all = [](const std::vector<Event>& es) {
+      std::map<std::pair<Dimension, std::string>, std::string> out;
+      fold::BreakdownDeltas acc;
+      for (const Event& e : es) {
+        for (auto& [key, d] : fold::BreakdownDeltasOf(e)) {
+          auto [it, inserted] = acc.try_emplace(key, d);
+          if (!inserted) fold::Join(it->second, d);
+        }
+      }
+      for (const auto& [key, s] : acc) out[key] = fold::Encode(s);
+      return out;
+    };
+    const auto expected = fold_all(events);
+    std::shuffle(events.begin(), events.end(), gen.rng());
+    REQUIRE(fold_all(events) == expected);
+    for (const auto& [key, bytes] : expected) {
+      absl::StatusOr<fold::BreakdownState> decoded = fold::DecodeBreakdown(bytes);
+      REQUIRE_OK(decoded);
+      REQUIRE(fold::Encode(*decoded) == bytes);
+    }
+  }
+}
+
+TEST_CASE("Partial merges then a full merge equal one full merge, in any split") {
+  const auto op = NewProfileMergeOperator();
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 17000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const std::vector<Event> events = gen.Events(2 + gen.Pick(20));
+    std::vector<std::string> operands;
+    for (const Event& e : events) operands.push_back(fold::Encode(fold::DeltaOf(e, "c")));
+    const std::string base = operands.front();
+    const std::vector<std::string> rest(operands.begin() + 1, operands.end());
+
+    const std::string one_full = FullMerge(*op, &base, rest);
+    REQUIRE(one_full == Bytes(FoldAll(events)));
+
+    // Split the operands into random runs, partially merge each run, then
+    // fully merge the partial results in shuffled order.
+    std::vector<std::string> partials;
+    for (std::size_t i = 0; i < rest.size();) {
+      const std::size_t n = 1 + gen.Pick(static_cast<int>(rest.size() - i));
+      partials.push_back(PartialMerge(*op, {rest.begin() + i, rest.begin() + i + n}));
+      i += n;
+    }
+    std::shuffle(partials.begin(), partials.end(), gen.rng());
+    REQUIRE(FullMerge(*op, &base, partials) == one_full);
+    REQUIRE(FullMerge(*op, nullptr, operands) == one_full);
+  }
+}
+
+TEST_CASE("A corrupt operand or base is skipped and counted, never fatal") {
+  const auto op = NewProfileMergeOperator();
+  ckm_test::EventGen gen(42, 1);
+  const std::vector<Event> events = gen.Events(5);
+  std::vector<std::string> operands;
+  for (const Event& e : events) operands.push_back(fold::Encode(fold::DeltaOf(e, "c")));
+  const std::string good = FullMerge(*op, nullptr, operands);
+
+  std::vector<std::string> with_garbage = operands;
+  with_garbage.insert(with_garbage.begin() + 2, std::string("\x01\x02garbage", 9));
+  std::string flipped = operands[0];
+  flipped[flipped.size() / 2] ^= 0x5a;
+  with_garbage.push_back(std::string());  // empty operand
+  const std::string merged = FullMerge(*op, nullptr, with_garbage);
+  absl::StatusOr<ProfileState> state = fold::DecodeProfile(merged);
+  REQUIRE_OK(state);
+  CHECK(state->corrupt_operands == 2);
+  CHECK(state->event_count == 5);
+
+  const std::string bad_base = "not a profile";
+  const std::string on_bad_base = FullMerge(*op, &bad_base, operands);
+  state = fold::DecodeProfile(on_bad_base);
+  REQUIRE_OK(state);
+  CHECK(state->corrupt_operands == 1);
+  CHECK(state->event_count == 5);
+
+  // A flipped byte either fails verification (counted) or still decodes; it
+  // never crashes and the merge never fails.
+  const std::string maybe = FullMerge(*op, nullptr, {flipped});
+  REQUIRE_OK(fold::DecodeProfile(maybe));
+  (void)good;
+}
+
+TEST_CASE("Money sums saturate instead of wrapping, in any order") {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  std::vector<ProfileState> deltas;
+  for (int i = 0; i < 12; ++i) {
+    Event e;
+    e.id = i + 1;
+    e.customer = CustomerRef::Id("c");
+    e.ts_ms = 1000 * i;
+    Purchase p;
+    p.currency = "GBP";
+    // 10^9 units at 1,000 each: 10^18 micros per order; twelve pass INT64_MAX.
+    p.lines.push_back({"sku", "", 1'000'000'000, 1'000'000'000});
+    e.body = p;
+    deltas.push_back(fold::DeltaOf(e, "c"));
+  }
+  ProfileState forward, backward;
+  for (const auto& d : deltas) fold::Join(forward, d);
+  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) fold::Join(backward, *it);
+  REQUIRE(Bytes(forward) == Bytes(backward));
+  CHECK(forward.purchases.by_currency["GBP"].gross_micros == kMax);
+  CHECK(forward.purchases.units == 12'000'000'000);
+  CHECK(fold::SaturatingAdd(kMax, 1) == kMax);
+  CHECK(fold::SaturatingAdd(std::numeric_limits<std::int64_t>::min(), -1) ==
+        std::numeric_limits<std::int64_t>::min());
+}
+
+TEST_CASE("Decoding rejects bytes that are not a profile") {
+  CHECK(absl::IsDataLoss(fold::DecodeProfile("").status()));
+  CHECK(absl::IsDataLoss(fold::DecodeProfile("short").status()));
+  CHECK(absl::IsDataLoss(fold::DecodeProfile(std::string(64, '\xff')).status()));
+  // A breakdown is not a profile and vice versa (file identifiers differ).
+  const std::string breakdown = fold::Encode(fold::BreakdownState{});
+  CHECK(absl::IsDataLoss(fold::DecodeProfile(breakdown).status()));
+  CHECK(absl::IsDataLoss(fold::DecodeBreakdown(fold::Encode(ProfileState{})).status()));
+  // Every truncation of a real profile is rejected or decodes; none crashes.
+  ckm_test::EventGen gen(7, 1);
+  const std::string bytes = Bytes(FoldAll(gen.Events(10)));
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    (void)fold::DecodeProfile(std::string_view(bytes.data(), n));
+  }
+}
+
+}  // namespace
+}  // namespace ckm

@@ -1,0 +1,64 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Helpers shared by the tests.
+
+#ifndef CKM_TESTS_TEST_UTIL_H_
+#define CKM_TESTS_TEST_UTIL_H_
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "catch2/catch.hpp"
+
+// REQUIRE_OK(status_or_statusor): fails the test with the status text.
+#define REQUIRE_OK(expr)                                  \
+  do {                                                    \
+    const absl::Status ckm_status_ = ::ckm_test::StatusOf(expr); \
+    INFO(ckm_status_.ToString());                         \
+    REQUIRE(ckm_status_.ok());                            \
+  } while (0)
+
+#define CHECK_OK(expr)                                    \
+  do {                                                    \
+    const absl::Status ckm_status_ = ::ckm_test::StatusOf(expr); \
+    INFO(ckm_status_.ToString());                         \
+    CHECK(ckm_status_.ok());                              \
+  } while (0)
+
+namespace ckm_test {
+
+inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+// A fresh directory under the system's temp dir, removed when destroyed.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("ckm-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string path() const { return path_.string(); }
+  std::string sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace ckm_test
+
+#endif  // CKM_TESTS_TEST_UTIL_H_
