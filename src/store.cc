@@ -24,6 +24,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/transaction_log.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "store_internal.h"
@@ -143,6 +144,50 @@ class StoreImpl final : public Store {
     if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no customer \"", Av(customer_id), "\""));
     if (!s.ok()) return FromRocks(s, "reading profile");
     return Profile::FromBytes(std::move(bytes));
+  }
+
+  absl::Status ForEachProfile(
+      const std::function<bool(const Profile&)>& visit) const override {
+    rocksdb::ReadOptions read;
+    read.fill_cache = false;  // a full scan must not evict the working set
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, profiles_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::StatusOr<Profile> profile = Profile::FromBytes(it->value().ToString());
+      if (!profile.ok()) {
+        return absl::DataLossError(absl::StrCat("profile of customer \"", it->key().ToString(),
+                                                "\": ", profile.status().message()));
+      }
+      if (!visit(*profile)) break;
+    }
+    return FromRocks(it->status(), "scanning profiles");
+  }
+
+  absl::StatusOr<StoreStats> Stats() const override {
+    auto count = [&](rocksdb::ColumnFamilyHandle* cf) {
+      std::uint64_t n = 0;
+      db_->GetIntProperty(cf, rocksdb::DB::Properties::kEstimateNumKeys, &n);
+      return static_cast<std::int64_t>(n);
+    };
+    StoreStats stats;
+    stats.customers = count(profiles_);
+    stats.purchases = count(history_[0]);
+    stats.interactions = count(history_[1]);
+    stats.loyalty = count(history_[2]);
+    stats.changes = count(history_[3]);
+    stats.breakdown_entries = count(breakdowns_);
+    stats.identities = count(identities_);
+    for (rocksdb::ColumnFamilyHandle* cf : handles_) {
+      std::uint64_t sst = 0, mem = 0;
+      db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+      db_->GetIntProperty(cf, rocksdb::DB::Properties::kSizeAllMemTables, &mem);
+      stats.disk_bytes += static_cast<std::int64_t>(sst);
+      stats.memtable_bytes += static_cast<std::int64_t>(mem);
+    }
+    rocksdb::VectorLogPtr wal_files;
+    if (db_->GetSortedWalFiles(wal_files).ok()) {
+      for (const auto& f : wal_files) stats.disk_bytes += static_cast<std::int64_t>(f->SizeFileBytes());
+    }
+    return stats;
   }
 
   absl::StatusOr<std::string> Resolve(IdentityType type, std::string_view value) const override {

@@ -582,3 +582,36 @@ TEST_CASE("Sums that would overflow saturate and are reported, never wrap") {
 
 }  // namespace
 }  // namespace ckm
+
+namespace ckm {
+namespace {
+
+TEST_CASE("ForEachProfile visits every customer in id order; Stats counts them") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  for (const char* c : {"m", "a", "z", "k"}) {
+    REQUIRE_OK(store->Record(MakePurchase(1, c, kT0, {{"A", "", 1, 1'000'000}})));
+  }
+  std::vector<std::string> seen;
+  REQUIRE_OK(store->ForEachProfile([&](const Profile& p) {
+    seen.emplace_back(p.customer_id());
+    return true;
+  }));
+  CHECK(seen == std::vector<std::string>{"a", "k", "m", "z"});
+  seen.clear();
+  REQUIRE_OK(store->ForEachProfile([&](const Profile& p) {
+    seen.emplace_back(p.customer_id());
+    return seen.size() < 2;  // stop early
+  }));
+  CHECK(seen.size() == 2);
+
+  REQUIRE_OK(store->Flush());
+  absl::StatusOr<StoreStats> stats = store->Stats();
+  REQUIRE_OK(stats);
+  CHECK(stats->customers == 4);
+  CHECK(stats->purchases == 4);
+  CHECK(stats->disk_bytes > 0);
+}
+
+}  // namespace
+}  // namespace ckm

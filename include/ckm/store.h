@@ -23,6 +23,8 @@
 #define CKM_STORE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -41,6 +43,20 @@ struct RecordResult {
   std::size_t recorded = 0;  // events written now
   std::size_t already_recorded = 0;  // recognised as recorded before (or twice
                                      // in this batch) and skipped
+};
+
+// Size figures of a store (Store::Stats()). Counts of keys are RocksDB's
+// estimates: exact after a compaction, close otherwise.
+struct StoreStats {
+  std::int64_t customers = 0;  // profiles
+  std::int64_t purchases = 0;  // history events per column family
+  std::int64_t interactions = 0;
+  std::int64_t loyalty = 0;
+  std::int64_t changes = 0;  // attribute, consent and identity events
+  std::int64_t breakdown_entries = 0;
+  std::int64_t identities = 0;
+  std::int64_t disk_bytes = 0;     // SST files plus write-ahead log
+  std::int64_t memtable_bytes = 0;
 };
 
 class Store {
@@ -68,6 +84,15 @@ class Store {
   // The customer's current profile. NotFound for a customer with no events.
   [[nodiscard]] virtual absl::StatusOr<Profile> Get(
       std::string_view customer_id) const = 0;
+
+  // Calls `visit` with every customer's profile in customer-id order until it
+  // returns false. Reads one consistent snapshot. A profile that fails
+  // verification ends the scan with DataLoss (after the profiles before it).
+  [[nodiscard]] virtual absl::Status ForEachProfile(
+      const std::function<bool(const Profile&)>& visit) const = 0;
+
+  // Sizes and counts of the store.
+  [[nodiscard]] virtual absl::StatusOr<StoreStats> Stats() const = 0;
 
   // The customer id an identity is linked to. NotFound if it is not linked.
   [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what ckm needs to build and test on Debian 12 (run as root).
+# Does nothing, and needs no network, when everything is already installed.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config librocksdb-dev
+          libflatbuffers-dev flatbuffers-compiler libabsl-dev catch2
+          libcli11-dev zlib1g-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if (( ${#missing[@]} == 0 )); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: need root to run apt-get (try: sudo bash scripts/setup.sh)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"

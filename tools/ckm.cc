@@ -1,0 +1,315 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// ckm: the command-line tool. Every subcommand works through the public API
+// of the library; exit status 0 on success, 1 with one message on error.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "ckm/money.h"
+#include "ckm/store.h"
+#include "import.h"
+#include "report.h"
+#include "timestamp.h"
+
+namespace ckm::tools {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "ckm: " << status.message() << "\n";
+  return 1;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db) {
+  StoreOptions options;
+  options.create_if_missing = false;
+  return Store::Open(db, options);
+}
+
+std::string Days(std::optional<std::int64_t> ms) {
+  if (!ms) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f days", static_cast<double>(*ms) / 86'400'000.0);
+  return buf;
+}
+
+std::string When(std::optional<std::int64_t> ms) { return ms ? FormatIsoSeconds(*ms) : "-"; }
+
+// The readable form of `ckm get`.
+void PrintProfile(const Profile& p, std::int64_t now_ms) {
+  std::cout << "customer " << p.customer_id() << "\n"
+            << "  events " << p.event_count() << ", first seen " << FormatIsoSeconds(p.first_seen_ms())
+            << ", last seen " << FormatIsoSeconds(p.last_seen_ms()) << "\n";
+  for (const IdentityLink& link : p.identities()) {
+    std::cout << "  identity " << ToString(link.type) << " " << link.value << "\n";
+  }
+  const PurchaseSummary s = p.purchases();
+  std::cout << "purchases\n"
+            << "  orders " << s.orders << ", returns " << s.returns << ", lines " << s.lines
+            << " (" << s.returned_lines << " returned), units " << s.units << " ("
+            << s.returned_units << " returned), distinct products " << s.distinct_products << "\n"
+            << "  first " << When(s.first_purchase_ms) << ", last " << When(s.last_purchase_ms)
+            << ", mean interval " << Days(p.mean_interpurchase_ms()) << ", next expected "
+            << When(p.expected_next_purchase_ms()) << "\n"
+            << "  recency " << Days(p.recency_ms(now_ms)) << "\n";
+  for (const CurrencyTotals& c : s.by_currency) {
+    const auto aov = c.average_order_value_micros();
+    std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros()) << " = gross "
+              << FormatMicros(c.gross_micros) << " - returned " << FormatMicros(c.returned_micros)
+              << "; " << c.orders << " orders, average " << (aov ? FormatMicros(*aov) : "-")
+              << ", largest " << FormatMicros(c.largest_order_micros) << "\n";
+  }
+  const InteractionSummary i = p.interactions();
+  if (i.count > 0) {
+    std::cout << "interactions\n  count " << i.count << ", last " << When(i.last_ms) << " via "
+              << ToString(i.last_channel);
+    if (auto nps = p.nps()) std::cout << ", NPS " << *nps;
+    if (auto r = p.average_rating()) std::cout << ", rating " << *r;
+    if (auto se = p.average_sentiment()) std::cout << ", sentiment " << *se;
+    std::cout << "\n";
+  }
+  const LoyaltySummary l = p.loyalty();
+  if (l.enrolled_ms || l.earned || l.tier.size()) {
+    std::cout << "loyalty\n  balance " << l.balance() << " (earned " << l.earned << ", redeemed "
+              << l.redeemed << ", expired " << l.expired << "), tier "
+              << (l.tier.empty() ? "-" : l.tier) << " since " << When(l.tier_since_ms) << "\n";
+  }
+  for (const AttributeState& a : p.attributes()) {
+    std::cout << "attribute " << a.key << " = ";
+    std::visit([](const auto& v) { std::cout << v; }, a.value);
+    std::cout << " (" << ToString(a.provenance) << ", " << a.confidence << "%)\n";
+  }
+  for (const ConsentState& c : p.consents()) {
+    std::cout << "consent " << c.purpose << " " << (c.granted ? "granted" : "withdrawn") << " "
+              << FormatIsoSeconds(c.ts_ms) << "\n";
+  }
+  if (p.corrupt_operands() > 0) {
+    std::cout << "WARNING: " << p.corrupt_operands()
+              << " corrupt update(s) left out; run `ckm rebuild`\n";
+  }
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Progress on stderr, only when it is a terminal.
+class Progress {
+ public:
+  Progress() : enabled_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  void Update(std::int64_t rows, std::int64_t bytes, std::int64_t total) {
+    if (!enabled_) return;
+    const double s = Seconds();
+    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%%   ", static_cast<long long>(rows),
+                 s > 0 ? rows / s : 0.0, total > 0 ? 100.0 * bytes / total : 0.0);
+  }
+  void Done() {
+    if (enabled_) std::fprintf(stderr, "\n");
+  }
+  double Seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"ckm: customer profiles in a local store"};
+  app.require_subcommand(1);
+  std::string db;
+  auto add_db = [&](CLI::App* sub) {
+    sub->add_option("--db", db, "store directory")->required();
+  };
+
+  // import purchases
+  CLI::App* import = app.add_subcommand("import", "import events from files");
+  import->require_subcommand(1);
+  CLI::App* import_purchases =
+      import->add_subcommand("purchases", "import purchase lines from CSV (plain or .gz)");
+  std::vector<std::string> files;
+  std::string map_text, delimiter = ",", durability = "none";
+  ImportOptions import_options;
+  import_purchases->add_option("FILE", files, "CSV files")->required()->check(CLI::ExistingFile);
+  add_db(import_purchases);
+  import_purchases->add_option("--map", map_text,
+                               "FIELD=COLUMN,... (fields: customer, order, sku, description, "
+                               "category, quantity, unit_price, line_total, ts, currency, "
+                               "channel, store)");
+  import_purchases->add_option("--delimiter", delimiter, "field delimiter (default ,)");
+  import_purchases->add_option("--time-format", import_options.time_format,
+                               "strftime-style format of the ts column");
+  import_purchases->add_option("--currency", import_options.currency,
+                               "ISO 4217 currency of rows without one");
+  import_purchases->add_flag("--skip-bad-rows", import_options.skip_bad_rows,
+                             "skip and count malformed rows instead of stopping");
+  import_purchases->add_option("--durability", durability, "none (default), buffered or sync")
+      ->check(CLI::IsMember({"none", "buffered", "sync"}));
+
+  std::string customer;
+  CLI::App* get = app.add_subcommand("get", "show a customer's 360-degree profile");
+  bool json = false;
+  get->add_option("CUSTOMER", customer)->required();
+  add_db(get);
+  get->add_flag("--json", json, "print the profile as JSON");
+
+  CLI::App* history = app.add_subcommand("history", "list a customer's events, newest first");
+  std::string kind, since;
+  std::size_t limit = 20;
+  history->add_option("CUSTOMER", customer)->required();
+  add_db(history);
+  history->add_option("--kind", kind, "purchase, interaction, loyalty, attribute, consent, identity");
+  history->add_option("--since", since, "only events at or after this time");
+  history->add_option("--limit", limit, "at most this many (0: all; default 20)");
+
+  CLI::App* products = app.add_subcommand("products", "a customer's per-product breakdown");
+  products->add_option("CUSTOMER", customer)->required();
+  add_db(products);
+
+  CLI::App* export_cmd = app.add_subcommand("export", "export data");
+  export_cmd->require_subcommand(1);
+  CLI::App* export_profiles = export_cmd->add_subcommand("profiles", "one row per customer");
+  std::string format = "csv";
+  add_db(export_profiles);
+  export_profiles->add_option("--format", format, "csv or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+
+  CLI::App* top = app.add_subcommand("top", "the most valuable customers");
+  std::string by = "net_spend", currency;
+  std::size_t top_limit = 10;
+  add_db(top);
+  top->add_option("--by", by, "net_spend, orders or recency")
+      ->check(CLI::IsMember({"net_spend", "orders", "recency"}));
+  top->add_option("--limit", top_limit, "how many (default 10)");
+  top->add_option("--currency", currency, "currency of net_spend (default: the most common)");
+
+  CLI::App* stats = app.add_subcommand("stats", "sizes and counts of the store");
+  add_db(stats);
+  CLI::App* verify = app.add_subcommand("verify", "check profiles against their history");
+  add_db(verify);
+  verify->add_option("CUSTOMER", customer, "one customer (default: all)");
+  CLI::App* rebuild = app.add_subcommand("rebuild", "recompute damaged profiles from history");
+  add_db(rebuild);
+  rebuild->add_option("CUSTOMER", customer, "one customer (default: all damaged)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (import_purchases->parsed()) {
+    if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
+    if (delimiter.size() != 1) return Fail(absl::InvalidArgumentError("--delimiter: one character"));
+    import_options.delimiter = delimiter[0];
+    if (!map_text.empty()) {
+      absl::StatusOr<std::map<std::string, std::string>> columns = ParseColumnMap(map_text);
+      if (!columns.ok()) return Fail(columns.status());
+      import_options.columns = *std::move(columns);
+    }
+    import_options.durability = durability == "sync"       ? Durability::kSync
+                                : durability == "buffered" ? Durability::kBuffered
+                                                           : Durability::kNone;
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db);
+    if (!store.ok()) return Fail(store.status());
+    Progress progress;
+    import_options.progress = [&](std::int64_t rows, std::int64_t bytes, std::int64_t total) {
+      progress.Update(rows, bytes, total);
+    };
+    absl::StatusOr<ImportSummary> summary = ImportPurchases(**store, files, import_options);
+    progress.Done();
+    if (!summary.ok()) return Fail(summary.status());
+    PrintImportSummary(*summary, progress.Seconds(), std::cout);
+    return 0;
+  }
+
+  absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db);
+  if (!opened.ok()) return Fail(opened.status());
+  Store& store = **opened;
+
+  if (get->parsed()) {
+    absl::StatusOr<Profile> profile = store.Get(customer);
+    if (!profile.ok()) return Fail(profile.status());
+    if (json) {
+      std::cout << profile->ToJson(NowMs()) << "\n";
+    } else {
+      PrintProfile(*profile, NowMs());
+    }
+    return 0;
+  }
+  if (history->parsed()) {
+    HistoryQuery query;
+    query.limit = limit;
+    if (!kind.empty()) {
+      std::optional<EventKind> k;
+      for (int i = 0; i < kEventKindCount; ++i) {
+        if (kind == ToString(static_cast<EventKind>(i))) k = static_cast<EventKind>(i);
+      }
+      if (!k) return Fail(absl::InvalidArgumentError("--kind: unknown kind \"" + kind + "\""));
+      query.kind = k;
+    }
+    if (!since.empty()) {
+      absl::StatusOr<std::int64_t> t = ParseTimestamp(since);
+      if (!t.ok()) return Fail(t.status());
+      query.range.since_ms = *t;
+    }
+    absl::StatusOr<Events> events = store.History(customer, query);
+    if (!events.ok()) return Fail(events.status());
+    for (const Event& e : *events) PrintEventLine(e, std::cout);
+    return 0;
+  }
+  if (products->parsed()) {
+    absl::StatusOr<std::vector<BreakdownEntry>> entries = store.Breakdown(customer, Dimension::kProduct);
+    if (!entries.ok()) return Fail(entries.status());
+    PrintProducts(*entries, std::cout);
+    return 0;
+  }
+  if (export_profiles->parsed()) {
+    absl::Status s = ExportProfiles(store, format == "jsonl", std::cout);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (top->parsed()) {
+    absl::Status s = PrintTop(store, by, top_limit, currency, NowMs(), std::cout);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (stats->parsed()) {
+    absl::StatusOr<StoreStats> st = store.Stats();
+    if (!st.ok()) return Fail(st.status());
+    PrintStats(*st, std::cout);
+    return 0;
+  }
+  if (verify->parsed() || rebuild->parsed()) {
+    const bool repair = rebuild->parsed();
+    if (!customer.empty()) {
+      absl::StatusOr<CustomerReport> r = repair ? store.Rebuild(customer) : store.Verify(customer);
+      if (!r.ok()) return Fail(r.status());
+      PrintCustomerReport(*r, repair, std::cout);
+      return r->ok() || repair ? 0 : 1;
+    }
+    absl::StatusOr<StoreReport> r = repair ? store.RebuildAll() : store.VerifyAll();
+    if (!r.ok()) return Fail(r.status());
+    PrintStoreReport(*r, repair, std::cout);
+    return r->ok() || repair ? 0 : 1;
+  }
+  return 0;
+}
+
+}  // namespace ckm::tools
+
+int main(int argc, char** argv) { return ckm::tools::Main(argc, argv); }

@@ -1,0 +1,422 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "import.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "ckm/money.h"
+#include "csv.h"
+#include "timestamp.h"
+
+namespace ckm::tools {
+namespace {
+
+absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+enum Field : int {
+  kCustomer = 0, kOrder, kSku, kDescription, kCategory, kQuantity, kUnitPrice, kLineTotal, kTs,
+  kCurrency, kChannel, kStore, kFieldCount
+};
+
+// FNV-1a, 64 bits: stable across builds and platforms, unlike std::hash, so
+// event ids stay the same from one import to the next.
+class StableHash {
+ public:
+  StableHash& Add(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash_ ^= c;
+      hash_ *= 0x100000001b3ULL;
+    }
+    // A separator that cannot be confused with data: fields "ab","c" and
+    // "a","bc" hash differently.
+    hash_ ^= 0xff;
+    hash_ *= 0x100000001b3ULL;
+    return *this;
+  }
+  std::uint64_t value() const { return hash_ == 0 ? 1 : hash_; }  // ids are non-zero
+
+ private:
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<Channel> ParseChannel(std::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(Av(Trim(text)));
+  if (lower.empty()) return Channel::kUnspecified;
+  for (int c = 0; c < kChannelCount; ++c) {
+    if (lower == ToString(static_cast<Channel>(c))) return static_cast<Channel>(c);
+  }
+  if (lower == "store" || lower == "instore" || lower == "in-store") return Channel::kInStore;
+  if (lower == "online") return Channel::kWeb;
+  return std::nullopt;
+}
+
+// One order being assembled from its rows.
+struct Order {
+  std::string customer;
+  std::string order_id;
+  std::uint64_t event_id = 0;
+  std::int64_t ts_ms = 0;  // earliest line
+  std::string currency;
+  Channel channel = Channel::kUnspecified;
+  std::string store;
+  std::vector<PurchaseLine> lines;
+  std::string where;  // "file:line" of its first row, for errors
+};
+
+class Importer {
+ public:
+  Importer(Store& store, const ImportOptions& options) : store_(store), options_(options) {}
+
+  absl::StatusOr<ImportSummary> Run(const std::vector<std::string>& files) {
+    for (const std::string& file : files) {
+      if (absl::Status s = ReadFile(file); !s.ok()) return s;
+      ++summary_.files;
+    }
+    summary_.customers = static_cast<std::int64_t>(customers_.size());
+    if (absl::Status s = RecordOrders(); !s.ok()) return s;
+    if (options_.durability == Durability::kNone) {
+      if (absl::Status s = store_.Flush(); !s.ok()) return s;
+    }
+    return summary_;
+  }
+
+ private:
+  absl::Status ReadFile(const std::string& path) {
+    absl::StatusOr<CsvReader> reader = CsvReader::Open(path, options_.delimiter);
+    if (!reader.ok()) return reader.status();
+    std::vector<std::string> fields;
+    absl::StatusOr<bool> more = reader->Next(fields);
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, no header"));
+    if (absl::Status s = MapColumns(path, fields); !s.ok()) return s;
+
+    std::int64_t rows_here = 0;
+    while (true) {
+      more = reader->Next(fields);
+      if (!more.ok()) {
+        if (!options_.skip_bad_rows) return more.status();
+        // The reader cannot resynchronise inside a broken quoted field.
+        return absl::InvalidArgumentError(absl::StrCat(
+            more.status().message(), " (malformed CSV cannot be skipped row by row)"));
+      }
+      if (!*more) break;
+      ++summary_.rows;
+      ++rows_here;
+      const std::string where = absl::StrCat(path, ":", reader->record_line());
+      if (absl::Status s = AddRow(fields, where); !s.ok()) {
+        if (!options_.skip_bad_rows) return s;
+        ++summary_.bad_rows;
+        ++summary_.bad_row_reasons[reason_];
+      }
+      if (options_.progress && (rows_here & 0x3fff) == 0) {
+        options_.progress(summary_.rows, reader->bytes_consumed(), reader->file_bytes());
+      }
+    }
+    if (options_.progress) {
+      options_.progress(summary_.rows, reader->file_bytes(), reader->file_bytes());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MapColumns(const std::string& path, const std::vector<std::string>& header) {
+    column_of_.fill(-1);
+    for (int f = 0; f < kFieldCount; ++f) {
+      const std::string field = kImportFields[f];
+      auto mapped = options_.columns.find(field);
+      for (std::size_t c = 0; c < header.size(); ++c) {
+        const bool match = mapped != options_.columns.end()
+                               ? header[c] == mapped->second
+                               : absl::EqualsIgnoreCase(Av(Trim(header[c])), field);
+        if (match) {
+          column_of_[f] = static_cast<int>(c);
+          break;
+        }
+      }
+      if (mapped != options_.columns.end() && column_of_[f] < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": no column \"", mapped->second,
+                                                       "\" (mapped to ", field, ") in the header"));
+      }
+    }
+    header_ = header;
+    if (column_of_[kCustomer] < 0) return MissingField(path, "customer");
+    if (column_of_[kTs] < 0) return MissingField(path, "ts");
+    if (column_of_[kUnitPrice] < 0 && column_of_[kLineTotal] < 0) {
+      return MissingField(path, "unit_price or line_total");
+    }
+    if (column_of_[kCurrency] < 0 && options_.currency.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": no currency column; map one or pass --currency"));
+    }
+    if (!options_.currency.empty() && !IsIsoCurrency(options_.currency)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--currency: \"", options_.currency, "\" is not an ISO 4217 code"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MissingField(const std::string& path, std::string_view field) const {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no column for ", Av(field),
+                                                   "; name it with --map ", Av(field), "=COLUMN"));
+  }
+
+  // The field's raw text in this row, or "" when the field is not mapped.
+  std::string_view Get(const std::vector<std::string>& row, Field f) const {
+    const int c = column_of_[f];
+    return c >= 0 && c < static_cast<int>(row.size()) ? std::string_view(row[c])
+                                                      : std::string_view();
+  }
+
+  absl::Status Bad(const std::string& where, Field f, std::string_view reason,
+                   std::string_view value) {
+    reason_ = absl::StrCat(kImportFields[f], ": ", Av(reason));
+    return absl::InvalidArgumentError(absl::StrCat(where, ": column '", header_[column_of_[f]],
+                                                   "' (", column_of_[f] + 1, "): ", Av(reason),
+                                                   ": \"", Av(value), "\""));
+  }
+
+  absl::Status AddRow(const std::vector<std::string>& row, const std::string& where) {
+    if (row.size() != header_.size()) {
+      reason_ = "wrong number of fields";
+      return absl::InvalidArgumentError(absl::StrCat(where, ": ", row.size(), " fields, the header has ",
+                                                     header_.size()));
+    }
+    const std::string customer = NormalizeCustomerId(Get(row, kCustomer));
+    if (customer.empty()) {
+      ++summary_.rows_without_customer;
+      return absl::OkStatus();
+    }
+
+    PurchaseLine line;
+    line.sku = std::string(Trim(Get(row, kSku)));
+    line.category = std::string(Trim(Get(row, kCategory)));
+    std::int64_t quantity = 1;
+    if (column_of_[kQuantity] >= 0) {
+      const std::string_view text = Trim(Get(row, kQuantity));
+      if (!absl::SimpleAtoi(Av(text), &quantity)) {
+        return Bad(where, kQuantity, "not a whole number", text);
+      }
+      if (quantity == 0) return Bad(where, kQuantity, "must not be 0", text);
+    }
+    if (column_of_[kUnitPrice] >= 0) {
+      const std::string_view text = Trim(Get(row, kUnitPrice));
+      absl::StatusOr<std::int64_t> price = ParseMicros(text);
+      if (!price.ok()) return Bad(where, kUnitPrice, "not a decimal amount", text);
+      if (*price < 0) return Bad(where, kUnitPrice, "negative unit price", text);
+      line.quantity = quantity;
+      line.unit_price_micros = *price;
+    } else {
+      const std::string_view text = Trim(Get(row, kLineTotal));
+      absl::StatusOr<std::int64_t> total = ParseMicros(text);
+      if (!total.ok()) return Bad(where, kLineTotal, "not a decimal amount", text);
+      if (column_of_[kQuantity] < 0 && *total < 0) quantity = -1;
+      if ((*total < 0) != (quantity < 0) && *total != 0) {
+        return Bad(where, kLineTotal, "sign differs from the quantity's", text);
+      }
+      const std::int64_t magnitude = *total < 0 ? -*total : *total;
+      const std::int64_t units = quantity < 0 ? -quantity : quantity;
+      if (magnitude % units != 0) {
+        return Bad(where, kLineTotal, "not an exact multiple of the quantity at 6 decimals", text);
+      }
+      line.quantity = quantity;
+      line.unit_price_micros = magnitude / units;
+    }
+
+    const std::string_view ts_text = Trim(Get(row, kTs));
+    absl::StatusOr<std::int64_t> ts = ParseTimestamp(ts_text, options_.time_format);
+    if (!ts.ok()) return Bad(where, kTs, "not a date/time", ts_text);
+
+    std::string currency(Trim(Get(row, kCurrency)));
+    if (currency.empty()) currency = options_.currency;
+    if (!IsIsoCurrency(currency)) {
+      return Bad(where, column_of_[kCurrency] >= 0 ? kCurrency : kCustomer,
+                 "not an ISO 4217 currency", currency);
+    }
+    const std::optional<Channel> channel = ParseChannel(Get(row, kChannel));
+    if (!channel) return Bad(where, kChannel, "not a known channel", Get(row, kChannel));
+    const std::string store(Trim(Get(row, kStore)));
+
+    // Which order the row belongs to, and that order's event id.
+    std::string key;
+    StableHash id;
+    id.Add("ckm.import.purchase.v1").Add(customer);
+    if (column_of_[kOrder] >= 0 && !Trim(Get(row, kOrder)).empty()) {
+      const std::string_view order_id = Trim(Get(row, kOrder));
+      key = absl::StrCat(customer, absl::string_view("\0", 1), Av(order_id));
+      id.Add("order").Add(order_id);
+    } else {
+      // Each row is an order of its own; its id is the row's content plus
+      // how many identical rows came before it.
+      std::string content;
+      for (const std::string& field : row) absl::StrAppend(&content, field, absl::string_view("\0", 1));
+      const std::int64_t copy = row_copies_[content]++;
+      id.Add("row").Add(content).Add(std::to_string(copy));
+      key = absl::StrCat("\x01row", std::to_string(order_index_.size()));
+    }
+
+    auto [it, inserted] = order_index_.try_emplace(key, orders_.size());
+    if (inserted) {
+      Order order;
+      order.customer = customer;
+      order.order_id = std::string(Trim(Get(row, kOrder)));
+      order.event_id = id.value();
+      order.ts_ms = *ts;
+      order.currency = currency;
+      order.channel = *channel;
+      order.store = store;
+      order.where = where;
+      orders_.push_back(std::move(order));
+      customers_.insert(customer);
+    }
+    Order& order = orders_[it->second];
+    if (order.currency != currency) {
+      return Bad(where, kCurrency, "differs from the order's first row", currency);
+    }
+    order.ts_ms = std::min(order.ts_ms, *ts);
+    order.lines.push_back(std::move(line));
+    return absl::OkStatus();
+  }
+
+  absl::Status RecordOrders() {
+    summary_.orders = static_cast<std::int64_t>(orders_.size());
+    RecordOptions record_options;
+    record_options.durability = options_.durability;
+    std::vector<Event> batch;
+    std::vector<std::size_t> batch_orders;
+    for (std::size_t i = 0; i < orders_.size(); ++i) {
+      Order& order = orders_[i];
+      Event e;
+      e.id = order.event_id;
+      e.customer = CustomerRef::Id(order.customer);
+      e.ts_ms = order.ts_ms;
+      e.source = "import";
+      Purchase p;
+      p.order_id = std::move(order.order_id);
+      p.currency = std::move(order.currency);
+      p.channel = order.channel;
+      p.store = std::move(order.store);
+      p.lines = std::move(order.lines);
+      e.body = std::move(p);
+      batch.push_back(std::move(e));
+      batch_orders.push_back(i);
+      if (batch.size() >= options_.batch_size || i + 1 == orders_.size()) {
+        if (absl::Status s = RecordBatch(batch, batch_orders, record_options); !s.ok()) return s;
+        batch.clear();
+        batch_orders.clear();
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Records one batch. An event the store rejects is reported at the row its
+  // order started on, or with skip_bad_rows dropped and the rest retried.
+  absl::Status RecordBatch(std::vector<Event>& batch, std::vector<std::size_t>& batch_orders,
+                           const RecordOptions& record_options) {
+    while (!batch.empty()) {
+      absl::StatusOr<RecordResult> result = store_.Record(batch, record_options);
+      if (result.ok()) {
+        summary_.recorded += static_cast<std::int64_t>(result->recorded);
+        summary_.already_recorded += static_cast<std::int64_t>(result->already_recorded);
+        return absl::OkStatus();
+      }
+      std::size_t index = 0;
+      if (!absl::IsInvalidArgument(result.status()) ||
+          std::sscanf(std::string(result.status().message()).c_str(), "events[%zu]", &index) != 1 ||
+          index >= batch.size()) {
+        return result.status();
+      }
+      const Order& order = orders_[batch_orders[index]];
+      const std::string message(result.status().message());
+      const std::string detail = message.substr(message.find("].") + 2);
+      if (!options_.skip_bad_rows) {
+        return absl::InvalidArgumentError(absl::StrCat(order.where, ": order \"",
+                                                       batch[index].customer.id, "/",
+                                                       std::get<Purchase>(batch[index].body).order_id,
+                                                       "\": ", detail));
+      }
+      const std::int64_t rows = static_cast<std::int64_t>(std::get<Purchase>(batch[index].body).lines.size());
+      summary_.bad_rows += rows;
+      summary_.bad_row_reasons[detail.substr(0, detail.find(':'))] += rows;
+      --summary_.orders;
+      batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(index));
+      batch_orders.erase(batch_orders.begin() + static_cast<std::ptrdiff_t>(index));
+    }
+    return absl::OkStatus();
+  }
+
+  Store& store_;
+  const ImportOptions& options_;
+  ImportSummary summary_;
+  std::array<int, kFieldCount> column_of_{};
+  std::vector<std::string> header_;
+  std::string reason_;  // short reason of the last bad row, for the summary
+  std::vector<Order> orders_;
+  absl::flat_hash_map<std::string, std::size_t> order_index_;
+  absl::flat_hash_map<std::string, std::int64_t> row_copies_;
+  absl::flat_hash_set<std::string> customers_;
+};
+
+}  // namespace
+
+std::string NormalizeCustomerId(std::string_view raw) {
+  std::string_view id = Trim(raw);
+  // "17850.0": an integer id that went through a float column.
+  const std::size_t point = id.find('.');
+  if (point != std::string_view::npos && point > 0) {
+    const std::string_view whole = id.substr(0, point);
+    const std::string_view fraction = id.substr(point + 1);
+    if (!fraction.empty() &&
+        std::all_of(whole.begin(), whole.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::all_of(fraction.begin(), fraction.end(), [](char c) { return c == '0'; })) {
+      id = whole;
+    }
+  }
+  return std::string(id);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(std::string_view text) {
+  std::map<std::string, std::string> columns;
+  for (absl::string_view pair : absl::StrSplit(Av(text), ',', absl::SkipEmpty())) {
+    const std::size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos || eq == 0 || eq + 1 == pair.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("--map: expected FIELD=COLUMN, got \"", pair, "\""));
+    }
+    const std::string field(pair.substr(0, eq));
+    if (std::find_if(std::begin(kImportFields), std::end(kImportFields), [&](const char* f) {
+          return field == f;
+        }) == std::end(kImportFields)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--map: unknown field \"", field,
+          "\" (customer, order, sku, description, category, quantity, unit_price, line_total, "
+          "ts, currency, channel, store)"));
+    }
+    columns[field] = std::string(pair.substr(eq + 1));
+  }
+  return columns;
+}
+
+absl::StatusOr<ImportSummary> ImportPurchases(Store& store, const std::vector<std::string>& files,
+                                              const ImportOptions& options) {
+  if (options.batch_size == 0) return absl::InvalidArgumentError("batch_size: must be > 0");
+  return Importer(store, options).Run(files);
+}
+
+}  // namespace ckm::tools

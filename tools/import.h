@@ -1,0 +1,85 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Import of purchase exports (CSV) into a Store, through the public API only.
+//
+// Rows of one order (same customer and order id, across all files of one
+// import) become one Purchase event whose time is the earliest line's time;
+// without an order column every row is its own order. Event ids are derived
+// from the data (a stable hash), so importing the same files again records
+// nothing twice, while identical rows of a file without order ids stay
+// separate orders (the n-th copy of a row gets its own id).
+//
+// Thread safety: ImportPurchases may run on many threads at once against one
+// Store (the Store is thread-safe); an Importer object is single-threaded.
+
+#ifndef CKM_TOOLS_IMPORT_H_
+#define CKM_TOOLS_IMPORT_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ckm/options.h"
+#include "ckm/store.h"
+
+namespace ckm::tools {
+
+// The fields an import understands, by the names --map uses.
+inline constexpr const char* kImportFields[] = {
+    "customer", "order", "sku", "description", "category", "quantity",
+    "unit_price", "line_total", "ts", "currency", "channel", "store"};
+
+struct ImportOptions {
+  // field -> column name in the header. A field not named here is read from a
+  // column of the same name (compared case-insensitively) if there is one.
+  std::map<std::string, std::string> columns;
+  char delimiter = ',';
+  // absl::ParseTime format for the ts column; empty: the common forms (see
+  // ParseTimestamp).
+  std::string time_format;
+  // Currency of rows without a currency column (or with it empty).
+  std::string currency;
+  // Skip and count malformed rows instead of stopping at the first.
+  bool skip_bad_rows = false;
+  // Durability of the import's writes. kNone plus one Flush() at the end is
+  // the fastest; an interrupted import is simply run again (it is idempotent).
+  Durability durability = Durability::kNone;
+  // Events per Record() call.
+  std::size_t batch_size = 1000;
+  // Called now and then with (rows read, bytes consumed, bytes total).
+  std::function<void(std::int64_t, std::int64_t, std::int64_t)> progress;
+};
+
+struct ImportSummary {
+  std::int64_t files = 0;
+  std::int64_t rows = 0;              // data rows read (header excluded)
+  std::int64_t orders = 0;            // purchase events built
+  std::int64_t recorded = 0;          // events new to the store
+  std::int64_t already_recorded = 0;  // events the store had already
+  std::int64_t customers = 0;         // distinct customers in the rows
+  std::int64_t rows_without_customer = 0;
+  std::int64_t bad_rows = 0;  // skipped with skip_bad_rows
+  std::map<std::string, std::int64_t> bad_row_reasons;  // reason -> count
+};
+
+// Imports `files` into `store`. Stops at the first malformed row with
+// InvalidArgument "file:line: column 'Name': reason" unless
+// options.skip_bad_rows is set.
+[[nodiscard]] absl::StatusOr<ImportSummary> ImportPurchases(Store& store,
+                                                            const std::vector<std::string>& files,
+                                                            const ImportOptions& options);
+
+// Parses "field=column,field=column" (as --map takes it) into `columns`.
+[[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
+    std::string_view text);
+
+// A customer id as exports write it, normalised: surrounding spaces trimmed,
+// and a float-formatted integer ("17850.0") written as the integer ("17850").
+std::string NormalizeCustomerId(std::string_view raw);
+
+}  // namespace ckm::tools
+
+#endif  // CKM_TOOLS_IMPORT_H_

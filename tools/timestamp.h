@@ -1,0 +1,38 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Timestamps as retailers' exports write them. Times without a zone are taken
+// as UTC. All functions are pure and thread-safe.
+
+#ifndef CKM_TOOLS_TIMESTAMP_H_
+#define CKM_TOOLS_TIMESTAMP_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace ckm::tools {
+
+// Parses `text` into UTC milliseconds since 1970. With an empty `format` it
+// accepts, with surrounding spaces trimmed:
+//   YYYY-MM-DD, YYYY-MM-DD HH:MM, YYYY-MM-DD HH:MM:SS[.fff]
+//   ISO 8601: YYYY-MM-DDTHH:MM[:SS[.fff]] with an optional Z or +HH:MM / -HH:MM
+//   (also +HHMM)
+//   M/D/YYYY, M/D/YYYY H:MM, M/D/YYYY H:MM:SS, and M/D/YY with a two-digit
+//   year meaning 20YY (US month-first order, as Excel exports write it)
+//   YYYYMMDD
+// With a `format`, it uses absl::ParseTime's strftime-style format instead
+// (e.g. "%d/%m/%Y %H:%M"). Fields are range-checked (month 1-12, day valid
+// for the month including leap years, hour 0-23, minute and second 0-59).
+// InvalidArgument, quoting the text, for anything else.
+[[nodiscard]] absl::StatusOr<std::int64_t> ParseTimestamp(std::string_view text,
+                                                          std::string_view format = {});
+
+// ISO 8601 without zone and without milliseconds, as the export writes times:
+// 2010-12-01T08:26:00.
+std::string FormatIsoSeconds(std::int64_t ts_ms);
+
+}  // namespace ckm::tools
+
+#endif  // CKM_TOOLS_TIMESTAMP_H_
