@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "aligned.h"
 #include "events_generated.h"
 #include "validate.h"
 
@@ -16,31 +17,35 @@ namespace {
 namespace fb = ::ckm::fb;
 using Builder = flatbuffers::FlatBufferBuilder;
 
-std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string Str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
 
 flatbuffers::Offset<void> EncodeBody(Builder& b, const Purchase& p) {
   std::vector<flatbuffers::Offset<fb::PurchaseLine>> lines;
   lines.reserve(p.lines.size());
   for (const PurchaseLine& line : p.lines) {
-    lines.push_back(fb::CreatePurchaseLine(b, b.CreateString(line.sku),
-                                           b.CreateString(line.category), line.quantity,
-                                           line.unit_price_micros));
+    lines.push_back(fb::CreatePurchaseLine(
+        b, b.CreateString(line.sku), b.CreateString(line.category),
+        line.quantity, line.unit_price_micros));
   }
-  return fb::CreatePurchase(b, b.CreateString(p.order_id), b.CreateString(p.currency),
-                            static_cast<fb::Channel>(p.channel), b.CreateString(p.store),
-                            b.CreateVector(lines), p.total_micros.value_or(0),
-                            p.total_micros.has_value())
+  return fb::CreatePurchase(
+             b, b.CreateString(p.order_id), b.CreateString(p.currency),
+             static_cast<fb::Channel>(p.channel), b.CreateString(p.store),
+             b.CreateVector(lines), p.total_micros.value_or(0),
+             p.total_micros.has_value())
       .Union();
 }
 
 flatbuffers::Offset<void> EncodeBody(Builder& b, const Interaction& i) {
-  return fb::CreateInteraction(b, static_cast<fb::Channel>(i.channel),
-                               static_cast<std::uint8_t>(i.kind), b.CreateString(i.topic),
-                               b.CreateString(i.agent), i.duration_s, i.sentiment.has_value(),
-                               static_cast<std::int8_t>(i.sentiment.value_or(0)),
-                               i.rating.has_value(),
-                               static_cast<std::int8_t>(i.rating.value_or(0)),
-                               i.text ? b.CreateString(*i.text) : 0)
+  return fb::CreateInteraction(
+             b, static_cast<fb::Channel>(i.channel),
+             static_cast<std::uint8_t>(i.kind), b.CreateString(i.topic),
+             b.CreateString(i.agent), i.duration_s, i.sentiment.has_value(),
+             static_cast<std::int8_t>(i.sentiment.value_or(0)),
+             i.rating.has_value(),
+             static_cast<std::int8_t>(i.rating.value_or(0)),
+             i.text ? b.CreateString(*i.text) : 0)
       .Union();
 }
 
@@ -55,7 +60,8 @@ flatbuffers::Offset<void> EncodeBody(Builder& b, const Attribute& a) {
   std::int64_t int_value = 0;
   if (const auto* i = std::get_if<std::int64_t>(&a.value)) int_value = *i;
   if (const auto* flag = std::get_if<bool>(&a.value)) int_value = *flag;
-  return fb::CreateAttribute(b, b.CreateString(a.key), static_cast<std::uint8_t>(a.value.index()),
+  return fb::CreateAttribute(b, b.CreateString(a.key),
+                             static_cast<std::uint8_t>(a.value.index()),
                              text ? b.CreateString(*text) : 0, int_value,
                              static_cast<std::uint8_t>(a.provenance),
                              static_cast<std::uint8_t>(a.confidence))
@@ -67,14 +73,15 @@ flatbuffers::Offset<void> EncodeBody(Builder& b, const Consent& c) {
 }
 
 flatbuffers::Offset<void> EncodeBody(Builder& b, const Identity& i) {
-  return fb::CreateIdentity(b, static_cast<fb::IdentityType>(i.type), b.CreateString(i.value))
+  return fb::CreateIdentity(b, static_cast<fb::IdentityType>(i.type),
+                            b.CreateString(i.value))
       .Union();
 }
 
 // Union tags in the order of Event::Body's alternatives.
-constexpr fb::Body kBodyTags[] = {fb::Body::Purchase,  fb::Body::Interaction,
-                                  fb::Body::Loyalty,   fb::Body::Attribute,
-                                  fb::Body::Consent,   fb::Body::Identity};
+constexpr fb::Body kBodyTags[] = {fb::Body::Purchase, fb::Body::Interaction,
+                                  fb::Body::Loyalty,  fb::Body::Attribute,
+                                  fb::Body::Consent,  fb::Body::Identity};
 
 absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
   switch (e->body_type()) {
@@ -87,8 +94,8 @@ absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
       out.store = Str(p->store());
       if (const auto* lines = p->lines()) {
         for (const fb::PurchaseLine* line : *lines) {
-          out.lines.push_back(
-              {Str(line->sku()), Str(line->category()), line->quantity(), line->unit_price_micros()});
+          out.lines.push_back({Str(line->sku()), Str(line->category()),
+                               line->quantity(), line->unit_price_micros()});
         }
       }
       if (p->has_total()) out.total_micros = p->total_micros();
@@ -109,18 +116,27 @@ absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
     }
     case fb::Body::Loyalty: {
       const fb::Loyalty* l = e->body_as_Loyalty();
-      return Event::Body(Loyalty{static_cast<LoyaltyKind>(l->kind()), l->points(),
-                                 Str(l->tier()), Str(l->program())});
+      return Event::Body(Loyalty{static_cast<LoyaltyKind>(l->kind()),
+                                 l->points(), Str(l->tier()),
+                                 Str(l->program())});
     }
     case fb::Body::Attribute: {
       const fb::Attribute* a = e->body_as_Attribute();
       Attribute out;
       out.key = Str(a->key());
       switch (a->value_type()) {
-        case 0: out.value = Str(a->string_value()); break;
-        case 1: out.value = a->int_value(); break;
-        case 2: out.value = a->int_value() != 0; break;
-        default: return absl::DataLossError("corrupt event: unknown attribute value type");
+        case 0:
+          out.value = Str(a->string_value());
+          break;
+        case 1:
+          out.value = a->int_value();
+          break;
+        case 2:
+          out.value = a->int_value() != 0;
+          break;
+        default:
+          return absl::DataLossError(
+              "corrupt event: unknown attribute value type");
       }
       out.provenance = static_cast<Provenance>(a->provenance());
       out.confidence = a->confidence();
@@ -132,7 +148,8 @@ absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
     }
     case fb::Body::Identity: {
       const fb::Identity* i = e->body_as_Identity();
-      return Event::Body(Identity{static_cast<IdentityType>(i->type()), Str(i->value())});
+      return Event::Body(
+          Identity{static_cast<IdentityType>(i->type()), Str(i->value())});
     }
     case fb::Body::NONE:
       break;
@@ -144,18 +161,21 @@ absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
 
 std::string EncodeEvent(const Event& event, std::string_view customer_id) {
   Builder b(256);
-  const auto body = std::visit([&](const auto& v) { return EncodeBody(b, v); }, event.body);
+  const auto body =
+      std::visit([&](const auto& v) { return EncodeBody(b, v); }, event.body);
   const auto customer = b.CreateString(customer_id.data(), customer_id.size());
   const auto source = b.CreateString(event.source);
   b.Finish(fb::CreateEvent(b, event.id, customer, event.ts_ms, source,
                            kBodyTags[event.body.index()], body),
            fb::EventIdentifier());
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
+                     b.GetSize());
 }
 
 absl::StatusOr<Event> DecodeEvent(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  flatbuffers::Verifier verifier(data, bytes.size());
+  const AlignedBytes aligned(bytes);
+  const std::uint8_t* data = aligned.data();
+  flatbuffers::Verifier verifier(data, aligned.size());
   if (bytes.size() < 8 || !fb::EventBufferHasIdentifier(data) ||
       !fb::VerifyEventBuffer(verifier)) {
     return absl::DataLossError("corrupt event: fails verification");

@@ -8,8 +8,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "string_util.h"
+#include "aligned.h"
 #include "profile_generated.h"
+#include "string_util.h"
 #include "validate.h"
 
 namespace ckm::fold {
@@ -64,14 +65,18 @@ void Join(PurchaseAgg& a, const PurchaseAgg& b) {
   AddTo(a.distinct_products, b.distinct_products);
   MinTo(a.first_purchase_ms, b.first_purchase_ms);
   MaxTo(a.last_purchase_ms, b.last_purchase_ms);
-  JoinMap(a.by_currency, b.by_currency, [](CurrencyAgg& x, const CurrencyAgg& y) { Join(x, y); });
-  JoinMap(a.by_channel, b.by_channel, [](ChannelAgg& x, const ChannelAgg& y) { Join(x, y); });
+  JoinMap(a.by_currency, b.by_currency,
+          [](CurrencyAgg& x, const CurrencyAgg& y) { Join(x, y); });
+  JoinMap(a.by_channel, b.by_channel,
+          [](ChannelAgg& x, const ChannelAgg& y) { Join(x, y); });
 }
 
 void Join(InteractionAgg& a, const InteractionAgg& b) {
   AddTo(a.count, b.count);
-  for (int i = 0; i < kChannelCount; ++i) AddTo(a.by_channel[i], b.by_channel[i]);
-  for (int i = 0; i < kInteractionKindCount; ++i) AddTo(a.by_kind[i], b.by_kind[i]);
+  for (int i = 0; i < kChannelCount; ++i)
+    AddTo(a.by_channel[i], b.by_channel[i]);
+  for (int i = 0; i < kInteractionKindCount; ++i)
+    AddTo(a.by_kind[i], b.by_kind[i]);
   AddTo(a.total_duration_s, b.total_duration_s);
   if (std::tie(a.last.ts_ms, a.last.event_id, a.last_channel, a.last_kind) <
       std::tie(b.last.ts_ms, b.last.event_id, b.last_channel, b.last_kind)) {
@@ -99,13 +104,15 @@ void Join(LoyaltyAgg& a, const LoyaltyAgg& b) {
   JoinRegister(a.tier, b.tier);
 }
 
-// ---- Deltas ------------------------------------------------------------------
+// ---- Deltas
+// ------------------------------------------------------------------
 
 void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
   std::int64_t gross = 0, returned = 0;
   bool any_positive = false, any_negative = false;
   for (const PurchaseLine& line : p.lines) {
-    const std::int64_t amount = line.quantity * line.unit_price_micros;  // validated
+    const std::int64_t amount =
+        line.quantity * line.unit_price_micros;  // validated
     ++agg.lines;
     if (line.quantity > 0) {
       any_positive = true;
@@ -121,7 +128,8 @@ void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
   if (p.lines.empty()) {  // a total without lines: validated non-zero
     any_positive = *p.total_micros > 0;
     any_negative = !any_positive;
-    (any_positive ? gross : returned) = any_positive ? *p.total_micros : -*p.total_micros;
+    (any_positive ? gross : returned) =
+        any_positive ? *p.total_micros : -*p.total_micros;
   }
   agg.orders = any_positive;
   agg.returns = any_negative;
@@ -134,7 +142,8 @@ void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
   currency.gross_micros = gross;
   currency.returned_micros = returned;
   currency.largest_order_micros = gross;
-  ChannelAgg& channel = agg.by_channel[{static_cast<std::uint8_t>(p.channel), p.currency}];
+  ChannelAgg& channel =
+      agg.by_channel[{static_cast<std::uint8_t>(p.channel), p.currency}];
   channel.orders = any_positive;
   channel.gross_micros = gross;
   channel.returned_micros = returned;
@@ -183,7 +192,8 @@ void AddLoyalty(const Event& e, const Loyalty& l, LoyaltyAgg& agg) {
       agg.expired = l.points;
       break;
     case LoyaltyKind::kAdjust:
-      (l.points > 0 ? agg.adjusted_up : agg.adjusted_down) = l.points > 0 ? l.points : -l.points;
+      (l.points > 0 ? agg.adjusted_up : agg.adjusted_down) =
+          l.points > 0 ? l.points : -l.points;
       break;
     case LoyaltyKind::kTierChange:
       agg.tier = {stamp, l.tier};
@@ -203,76 +213,91 @@ void AddAttribute(const Event& e, const Attribute& a, ProfileState& state) {
   reg.confidence = static_cast<std::uint8_t>(a.confidence);
 }
 
-// ---- Encoding ----------------------------------------------------------------
+// ---- Encoding
+// ----------------------------------------------------------------
 
 using Builder = flatbuffers::FlatBufferBuilder;
 
-flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b, const PurchaseAgg& p) {
+flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b,
+                                                       const PurchaseAgg& p) {
   std::vector<flatbuffers::Offset<fb::CurrencyTotals>> currencies;
   for (const auto& [code, c] : p.by_currency) {
-    currencies.push_back(fb::CreateCurrencyTotals(b, b.CreateString(code), c.orders,
-                                                  c.gross_micros, c.returned_micros,
-                                                  c.largest_order_micros));
+    currencies.push_back(fb::CreateCurrencyTotals(
+        b, b.CreateString(code), c.orders, c.gross_micros, c.returned_micros,
+        c.largest_order_micros));
   }
   std::vector<flatbuffers::Offset<fb::ChannelTotals>> channels;
   for (const auto& [key, c] : p.by_channel) {
-    channels.push_back(fb::CreateChannelTotals(b, static_cast<fb::Channel>(key.first),
-                                               b.CreateString(key.second), c.orders,
-                                               c.gross_micros, c.returned_micros));
+    channels.push_back(fb::CreateChannelTotals(
+        b, static_cast<fb::Channel>(key.first), b.CreateString(key.second),
+        c.orders, c.gross_micros, c.returned_micros));
   }
   const bool dated = p.orders > 0;
   return fb::CreatePurchaseStats(
-      b, p.orders, p.returns, p.lines, p.returned_lines, p.units, p.returned_units,
-      p.distinct_products, dated ? p.first_purchase_ms : 0, dated ? p.last_purchase_ms : 0,
+      b, p.orders, p.returns, p.lines, p.returned_lines, p.units,
+      p.returned_units, p.distinct_products, dated ? p.first_purchase_ms : 0,
+      dated ? p.last_purchase_ms : 0,
       currencies.empty() ? 0 : b.CreateVector(currencies),
       channels.empty() ? 0 : b.CreateVector(channels));
 }
 
-flatbuffers::Offset<fb::InteractionStats> EncodeInteractions(Builder& b, const InteractionAgg& i) {
+flatbuffers::Offset<fb::InteractionStats> EncodeInteractions(
+    Builder& b, const InteractionAgg& i) {
   const fb::Stamp last(i.last.ts_ms, i.last.event_id);
   return fb::CreateInteractionStats(
       b, i.count, b.CreateVector(i.by_channel.data(), i.by_channel.size()),
       b.CreateVector(i.by_kind.data(), i.by_kind.size()), i.total_duration_s,
-      i.last.empty() ? nullptr : &last, static_cast<fb::Channel>(i.last_channel), i.last_kind,
-      i.sentiment_sum, i.sentiment_count, i.rating_sum, i.rating_count, i.promoters, i.passives,
+      i.last.empty() ? nullptr : &last,
+      static_cast<fb::Channel>(i.last_channel), i.last_kind, i.sentiment_sum,
+      i.sentiment_count, i.rating_sum, i.rating_count, i.promoters, i.passives,
       i.detractors);
 }
 
-flatbuffers::Offset<fb::LoyaltyStats> EncodeLoyalty(Builder& b, const LoyaltyAgg& l) {
-  const fb::Stamp program_stamp(l.program.stamp.ts_ms, l.program.stamp.event_id);
+flatbuffers::Offset<fb::LoyaltyStats> EncodeLoyalty(Builder& b,
+                                                    const LoyaltyAgg& l) {
+  const fb::Stamp program_stamp(l.program.stamp.ts_ms,
+                                l.program.stamp.event_id);
   const fb::Stamp tier_stamp(l.tier.stamp.ts_ms, l.tier.stamp.event_id);
   const bool enrolled = l.enrolled_ms != kNoMin;
   return fb::CreateLoyaltyStats(
       b, enrolled, enrolled ? l.enrolled_ms : 0,
       l.program.stamp.empty() ? 0 : b.CreateString(l.program.value),
-      l.program.stamp.empty() ? nullptr : &program_stamp, l.earned, l.redeemed, l.expired,
-      l.adjusted_up, l.adjusted_down, l.tier.stamp.empty() ? 0 : b.CreateString(l.tier.value),
+      l.program.stamp.empty() ? nullptr : &program_stamp, l.earned, l.redeemed,
+      l.expired, l.adjusted_up, l.adjusted_down,
+      l.tier.stamp.empty() ? 0 : b.CreateString(l.tier.value),
       l.tier.stamp.empty() ? nullptr : &tier_stamp);
 }
 
 bool IsEmpty(const PurchaseAgg& p) {
-  return p.orders == 0 && p.returns == 0 && p.lines == 0 && p.distinct_products == 0 &&
-         p.by_currency.empty() && p.by_channel.empty();
+  return p.orders == 0 && p.returns == 0 && p.lines == 0 &&
+         p.distinct_products == 0 && p.by_currency.empty() &&
+         p.by_channel.empty();
 }
 bool IsEmpty(const InteractionAgg& i) { return i.count == 0; }
 bool IsEmpty(const LoyaltyAgg& l) {
-  return l.enrolled_ms == kNoMin && l.program.stamp.empty() && l.tier.stamp.empty() &&
-         l.earned == 0 && l.redeemed == 0 && l.expired == 0 && l.adjusted_up == 0 &&
-         l.adjusted_down == 0;
+  return l.enrolled_ms == kNoMin && l.program.stamp.empty() &&
+         l.tier.stamp.empty() && l.earned == 0 && l.redeemed == 0 &&
+         l.expired == 0 && l.adjusted_up == 0 && l.adjusted_down == 0;
 }
 
-// ---- Decoding ----------------------------------------------------------------
+// ---- Decoding
+// ----------------------------------------------------------------
 
 absl::Status Corrupt(std::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupt stored value: ", Av(what)));
 }
 
-std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string Str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
 
-Stamp StampOf(const fb::Stamp* s) { return s ? Stamp{s->ts_ms(), s->event_id()} : Stamp{}; }
+Stamp StampOf(const fb::Stamp* s) {
+  return s ? Stamp{s->ts_ms(), s->event_id()} : Stamp{};
+}
 
 bool NonNegative(std::initializer_list<std::int64_t> values) {
-  return std::all_of(values.begin(), values.end(), [](std::int64_t v) { return v >= 0; });
+  return std::all_of(values.begin(), values.end(),
+                     [](std::int64_t v) { return v >= 0; });
 }
 
 absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
@@ -284,8 +309,8 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
   out.units = p->units();
   out.returned_units = p->returned_units();
   out.distinct_products = p->distinct_products();
-  if (!NonNegative({out.orders, out.returns, out.lines, out.returned_lines, out.units,
-                    out.returned_units, out.distinct_products})) {
+  if (!NonNegative({out.orders, out.returns, out.lines, out.returned_lines,
+                    out.units, out.returned_units, out.distinct_products})) {
     return Corrupt("negative purchase count");
   }
   if (out.orders > 0) {
@@ -314,7 +339,9 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
       if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros})) {
         return Corrupt("negative channel total");
       }
-      if (!out.by_channel.emplace(std::make_pair(channel, Str(c->currency())), agg).second) {
+      if (!out.by_channel
+               .emplace(std::make_pair(channel, Str(c->currency())), agg)
+               .second) {
         return Corrupt("duplicate channel");
       }
     }
@@ -322,17 +349,19 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
   return absl::OkStatus();
 }
 
-absl::Status DecodeInteractions(const fb::InteractionStats* i, InteractionAgg& out) {
+absl::Status DecodeInteractions(const fb::InteractionStats* i,
+                                InteractionAgg& out) {
   if (i == nullptr) return absl::OkStatus();
   out.count = i->count();
   const auto* channels = i->by_channel();
   const auto* kinds = i->by_kind();
-  if (channels == nullptr || channels->size() != kChannelCount || kinds == nullptr ||
-      kinds->size() != kInteractionKindCount) {
+  if (channels == nullptr || channels->size() != kChannelCount ||
+      kinds == nullptr || kinds->size() != kInteractionKindCount) {
     return Corrupt("interaction counters of the wrong size");
   }
   for (int k = 0; k < kChannelCount; ++k) out.by_channel[k] = channels->Get(k);
-  for (int k = 0; k < kInteractionKindCount; ++k) out.by_kind[k] = kinds->Get(k);
+  for (int k = 0; k < kInteractionKindCount; ++k)
+    out.by_kind[k] = kinds->Get(k);
   out.total_duration_s = i->total_duration_s();
   out.last = StampOf(i->last());
   out.last_channel = static_cast<std::uint8_t>(i->last_channel());
@@ -344,8 +373,9 @@ absl::Status DecodeInteractions(const fb::InteractionStats* i, InteractionAgg& o
   out.promoters = i->promoters();
   out.passives = i->passives();
   out.detractors = i->detractors();
-  if (!NonNegative({out.count, out.total_duration_s, out.sentiment_count, out.rating_sum,
-                    out.rating_count, out.promoters, out.passives, out.detractors})) {
+  if (!NonNegative({out.count, out.total_duration_s, out.sentiment_count,
+                    out.rating_sum, out.rating_count, out.promoters,
+                    out.passives, out.detractors})) {
     return Corrupt("negative interaction count");
   }
   return absl::OkStatus();
@@ -361,7 +391,8 @@ absl::Status DecodeLoyalty(const fb::LoyaltyStats* l, LoyaltyAgg& out) {
   out.adjusted_up = l->adjusted_up();
   out.adjusted_down = l->adjusted_down();
   out.tier = {StampOf(l->tier_stamp()), Str(l->tier())};
-  if (!NonNegative({out.earned, out.redeemed, out.expired, out.adjusted_up, out.adjusted_down})) {
+  if (!NonNegative({out.earned, out.redeemed, out.expired, out.adjusted_up,
+                    out.adjusted_down})) {
     return Corrupt("negative points total");
   }
   return absl::OkStatus();
@@ -377,20 +408,25 @@ std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
 }
 
 void Join(ProfileState& a, const ProfileState& b) {
-  if (a.customer_id.empty() || (!b.customer_id.empty() && b.customer_id < a.customer_id)) {
+  if (a.customer_id.empty() ||
+      (!b.customer_id.empty() && b.customer_id < a.customer_id)) {
     a.customer_id = b.customer_id;
   }
   MinTo(a.first_seen_ms, b.first_seen_ms);
   MaxTo(a.last_seen_ms, b.last_seen_ms);
   AddTo(a.event_count, b.event_count);
-  JoinMap(a.identities, b.identities, [](std::int64_t& x, std::int64_t y) { MinTo(x, y); });
-  JoinMap(a.attributes, b.attributes, [](auto& x, const auto& y) { JoinRegister(x, y); });
-  JoinMap(a.consents, b.consents, [](auto& x, const auto& y) { JoinRegister(x, y); });
+  JoinMap(a.identities, b.identities,
+          [](std::int64_t& x, std::int64_t y) { MinTo(x, y); });
+  JoinMap(a.attributes, b.attributes,
+          [](auto& x, const auto& y) { JoinRegister(x, y); });
+  JoinMap(a.consents, b.consents,
+          [](auto& x, const auto& y) { JoinRegister(x, y); });
   Join(a.purchases, b.purchases);
   Join(a.interactions, b.interactions);
   Join(a.loyalty, b.loyalty);
   AddTo(a.corrupt_operands, b.corrupt_operands);
-  a.last_corrupt_event_id = std::max(a.last_corrupt_event_id, b.last_corrupt_event_id);
+  a.last_corrupt_event_id =
+      std::max(a.last_corrupt_event_id, b.last_corrupt_event_id);
 }
 
 void Join(BreakdownState& a, const BreakdownState& b) {
@@ -400,7 +436,8 @@ void Join(BreakdownState& a, const BreakdownState& b) {
   AddTo(a.returned_units, b.returned_units);
   MinTo(a.first_purchase_ms, b.first_purchase_ms);
   MaxTo(a.last_purchase_ms, b.last_purchase_ms);
-  JoinMap(a.money, b.money, [](BreakdownMoneyAgg& x, const BreakdownMoneyAgg& y) { Join(x, y); });
+  JoinMap(a.money, b.money,
+          [](BreakdownMoneyAgg& x, const BreakdownMoneyAgg& y) { Join(x, y); });
   AddTo(a.corrupt_operands, b.corrupt_operands);
 }
 
@@ -422,9 +459,11 @@ ProfileState DeltaOf(const Event& e, std::string_view customer_id) {
         } else if constexpr (std::is_same_v<T, Attribute>) {
           AddAttribute(e, body, state);
         } else if constexpr (std::is_same_v<T, Consent>) {
-          state.consents[body.purpose] = {{e.ts_ms, e.id}, e.source, body.granted};
+          state.consents[body.purpose] = {
+              {e.ts_ms, e.id}, e.source, body.granted};
         } else if constexpr (std::is_same_v<T, Identity>) {
-          state.identities[{static_cast<std::uint8_t>(body.type), body.value}] = e.ts_ms;
+          state.identities[{static_cast<std::uint8_t>(body.type), body.value}] =
+              e.ts_ms;
         }
       },
       e.body);
@@ -438,7 +477,8 @@ BreakdownDeltas BreakdownDeltasOf(const Event& e) {
   // Which (dimension, key) got a positive / negative line in this event: an
   // order counts once per key however many of its lines share the key.
   std::map<std::pair<Dimension, std::string>, std::pair<bool, bool>> signs;
-  auto add = [&](Dimension dimension, const std::string& key, const PurchaseLine& line) {
+  auto add = [&](Dimension dimension, const std::string& key,
+                 const PurchaseLine& line) {
     BreakdownState& s = deltas[{dimension, key}];
     const std::int64_t amount = line.quantity * line.unit_price_micros;
     BreakdownMoneyAgg& money = s.money[p->currency];
@@ -461,9 +501,11 @@ BreakdownDeltas BreakdownDeltasOf(const Event& e) {
   if (p->lines.empty() && !p->store.empty()) {
     PurchaseLine whole;
     whole.quantity = *p->total_micros > 0 ? 1 : -1;
-    whole.unit_price_micros = *p->total_micros > 0 ? *p->total_micros : -*p->total_micros;
+    whole.unit_price_micros =
+        *p->total_micros > 0 ? *p->total_micros : -*p->total_micros;
     add(Dimension::kStore, p->store, whole);
-    deltas[{Dimension::kStore, p->store}].units = 0;  // a bare total has no units
+    deltas[{Dimension::kStore, p->store}].units =
+        0;  // a bare total has no units
     deltas[{Dimension::kStore, p->store}].returned_units = 0;
   }
   for (auto& [key, s] : deltas) {
@@ -482,57 +524,67 @@ std::string Encode(const ProfileState& s) {
   Builder b(256);
   std::vector<flatbuffers::Offset<fb::IdentityLink>> identities;
   for (const auto& [key, linked_ms] : s.identities) {
-    identities.push_back(fb::CreateIdentityLink(b, static_cast<fb::IdentityType>(key.first),
-                                                b.CreateString(key.second), linked_ms));
+    identities.push_back(
+        fb::CreateIdentityLink(b, static_cast<fb::IdentityType>(key.first),
+                               b.CreateString(key.second), linked_ms));
   }
   std::vector<flatbuffers::Offset<fb::AttributeEntry>> attributes;
   for (const auto& [key, a] : s.attributes) {
     const fb::Stamp stamp(a.stamp.ts_ms, a.stamp.event_id);
     attributes.push_back(fb::CreateAttributeEntry(
         b, b.CreateString(key), &stamp, b.CreateString(a.source), a.value_type,
-        b.CreateString(a.string_value), a.int_value, a.provenance, a.confidence));
+        b.CreateString(a.string_value), a.int_value, a.provenance,
+        a.confidence));
   }
   std::vector<flatbuffers::Offset<fb::ConsentEntry>> consents;
   for (const auto& [purpose, c] : s.consents) {
     const fb::Stamp stamp(c.stamp.ts_ms, c.stamp.event_id);
-    consents.push_back(fb::CreateConsentEntry(b, b.CreateString(purpose), &stamp,
-                                              b.CreateString(c.source), c.granted));
+    consents.push_back(fb::CreateConsentEntry(b, b.CreateString(purpose),
+                                              &stamp, b.CreateString(c.source),
+                                              c.granted));
   }
   const auto customer = b.CreateString(s.customer_id);
   const auto identities_v = identities.empty() ? 0 : b.CreateVector(identities);
   const auto attributes_v = attributes.empty() ? 0 : b.CreateVector(attributes);
   const auto consents_v = consents.empty() ? 0 : b.CreateVector(consents);
-  const auto purchases = IsEmpty(s.purchases) ? 0 : EncodePurchases(b, s.purchases);
-  const auto interactions = IsEmpty(s.interactions) ? 0 : EncodeInteractions(b, s.interactions);
+  const auto purchases =
+      IsEmpty(s.purchases) ? 0 : EncodePurchases(b, s.purchases);
+  const auto interactions =
+      IsEmpty(s.interactions) ? 0 : EncodeInteractions(b, s.interactions);
   const auto loyalty = IsEmpty(s.loyalty) ? 0 : EncodeLoyalty(b, s.loyalty);
   const bool seen = s.event_count > 0;
-  b.Finish(fb::CreateProfile(b, customer, seen ? s.first_seen_ms : 0,
-                             seen ? s.last_seen_ms : 0, s.event_count, identities_v,
-                             attributes_v, consents_v, purchases, interactions, loyalty,
-                             s.corrupt_operands, s.last_corrupt_event_id),
-           fb::ProfileIdentifier());
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  b.Finish(
+      fb::CreateProfile(b, customer, seen ? s.first_seen_ms : 0,
+                        seen ? s.last_seen_ms : 0, s.event_count, identities_v,
+                        attributes_v, consents_v, purchases, interactions,
+                        loyalty, s.corrupt_operands, s.last_corrupt_event_id),
+      fb::ProfileIdentifier());
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
+                     b.GetSize());
 }
 
 std::string Encode(const BreakdownState& s) {
   Builder b(128);
   std::vector<flatbuffers::Offset<fb::BreakdownMoney>> money;
   for (const auto& [currency, m] : s.money) {
-    money.push_back(
-        fb::CreateBreakdownMoney(b, b.CreateString(currency), m.gross_micros, m.returned_micros));
+    money.push_back(fb::CreateBreakdownMoney(
+        b, b.CreateString(currency), m.gross_micros, m.returned_micros));
   }
   const auto money_v = money.empty() ? 0 : b.CreateVector(money);
   const bool dated = s.orders > 0;
-  b.Finish(fb::CreateBreakdownStats(b, s.orders, s.returns, s.units, s.returned_units,
-                                    dated ? s.first_purchase_ms : 0,
-                                    dated ? s.last_purchase_ms : 0, money_v, s.corrupt_operands),
+  b.Finish(fb::CreateBreakdownStats(
+               b, s.orders, s.returns, s.units, s.returned_units,
+               dated ? s.first_purchase_ms : 0, dated ? s.last_purchase_ms : 0,
+               money_v, s.corrupt_operands),
            "CKMB");
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
+                     b.GetSize());
 }
 
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  flatbuffers::Verifier verifier(data, bytes.size());
+  const AlignedBytes aligned(bytes);
+  const std::uint8_t* data = aligned.data();
+  flatbuffers::Verifier verifier(data, aligned.size());
   if (bytes.size() < 8 || !fb::ProfileBufferHasIdentifier(data) ||
       !fb::VerifyProfileBuffer(verifier)) {
     return Corrupt("profile fails verification");
@@ -548,8 +600,8 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   }
   if (const auto* v = p->identities()) {
     for (const fb::IdentityLink* link : *v) {
-      s.identities[{static_cast<std::uint8_t>(link->type()), Str(link->value())}] =
-          link->linked_ms();
+      s.identities[{static_cast<std::uint8_t>(link->type()),
+                    Str(link->value())}] = link->linked_ms();
     }
   }
   if (const auto* v = p->attributes()) {
@@ -568,12 +620,17 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   }
   if (const auto* v = p->consents()) {
     for (const fb::ConsentEntry* c : *v) {
-      s.consents[Str(c->purpose())] = {StampOf(c->stamp()), Str(c->source()), c->granted()};
+      s.consents[Str(c->purpose())] = {StampOf(c->stamp()), Str(c->source()),
+                                       c->granted()};
     }
   }
-  if (absl::Status st = DecodePurchases(p->purchases(), s.purchases); !st.ok()) return st;
-  if (absl::Status st = DecodeInteractions(p->interactions(), s.interactions); !st.ok()) return st;
-  if (absl::Status st = DecodeLoyalty(p->loyalty(), s.loyalty); !st.ok()) return st;
+  if (absl::Status st = DecodePurchases(p->purchases(), s.purchases); !st.ok())
+    return st;
+  if (absl::Status st = DecodeInteractions(p->interactions(), s.interactions);
+      !st.ok())
+    return st;
+  if (absl::Status st = DecodeLoyalty(p->loyalty(), s.loyalty); !st.ok())
+    return st;
   s.corrupt_operands = p->corrupt_operands();
   s.last_corrupt_event_id = p->last_corrupt_event_id();
   if (s.corrupt_operands < 0) return Corrupt("negative corrupt-operand count");
@@ -581,8 +638,9 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
 }
 
 absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  flatbuffers::Verifier verifier(data, bytes.size());
+  const AlignedBytes aligned(bytes);
+  const std::uint8_t* data = aligned.data();
+  flatbuffers::Verifier verifier(data, aligned.size());
   if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(data, "CKMB") ||
       !verifier.VerifyBuffer<fb::BreakdownStats>("CKMB")) {
     return Corrupt("breakdown fails verification");
@@ -594,7 +652,8 @@ absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
   s.units = p->units();
   s.returned_units = p->returned_units();
   s.corrupt_operands = p->corrupt_operands();
-  if (!NonNegative({s.orders, s.returns, s.units, s.returned_units, s.corrupt_operands})) {
+  if (!NonNegative({s.orders, s.returns, s.units, s.returned_units,
+                    s.corrupt_operands})) {
     return Corrupt("negative breakdown count");
   }
   if (s.orders > 0) {

@@ -58,8 +58,8 @@ struct AttributeRegister {
   std::uint8_t provenance = 0;
   std::uint8_t confidence = 0;
   auto Tie() const {
-    return std::tie(stamp.ts_ms, stamp.event_id, source, value_type, string_value, int_value,
-                    provenance, confidence);
+    return std::tie(stamp.ts_ms, stamp.event_id, source, value_type,
+                    string_value, int_value, provenance, confidence);
   }
 };
 
@@ -67,7 +67,9 @@ struct ConsentRegister {
   Stamp stamp;
   std::string source;
   bool granted = false;
-  auto Tie() const { return std::tie(stamp.ts_ms, stamp.event_id, source, granted); }
+  auto Tie() const {
+    return std::tie(stamp.ts_ms, stamp.event_id, source, granted);
+  }
 };
 
 struct StringRegister {
@@ -164,7 +166,8 @@ struct BreakdownState {
 };
 
 // (dimension, key) -> one event's (or one batch's) contribution.
-using BreakdownDeltas = std::map<std::pair<Dimension, std::string>, BreakdownState>;
+using BreakdownDeltas =
+    std::map<std::pair<Dimension, std::string>, BreakdownState>;
 
 // a += b, saturating at the int64 limits instead of wrapping.
 std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b);

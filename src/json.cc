@@ -59,11 +59,21 @@ Writer& Writer::String(std::string_view value) {
   out_.push_back('"');
   for (char c : value) {
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppendFormat(&out_, "\\u%04x", static_cast<int>(c));
@@ -109,14 +119,16 @@ Writer& Writer::OptionalDays(std::optional<std::int64_t> ms) {
   const std::int64_t kDayMs = 86'400'000;
   const bool negative = *ms < 0;
   const std::int64_t magnitude = negative ? -*ms : *ms;
-  const std::int64_t micro_days = (magnitude % kDayMs * 1'000'000 + kDayMs / 2) / kDayMs;
+  const std::int64_t micro_days =
+      (magnitude % kDayMs * 1'000'000 + kDayMs / 2) / kDayMs;
   std::int64_t days = magnitude / kDayMs;
   std::int64_t fraction = micro_days;
   if (fraction == 1'000'000) {
     ++days;
     fraction = 0;
   }
-  absl::StrAppendFormat(&out_, "%s%d.%06d", negative ? "-" : "", days, fraction);
+  absl::StrAppendFormat(&out_, "%s%d.%06d", negative ? "-" : "", days,
+                        fraction);
   return *this;
 }
 

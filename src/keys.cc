@@ -47,10 +47,12 @@ std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
 
 std::optional<ParsedHistoryKey> ParseHistoryKey(std::string_view key) {
   const std::size_t nul = key.find('\0');
-  if (nul == std::string_view::npos || key.size() != nul + 17) return std::nullopt;
+  if (nul == std::string_view::npos || key.size() != nul + 17)
+    return std::nullopt;
   ParsedHistoryKey parsed;
   parsed.customer_id = key.substr(0, nul);
-  parsed.ts_ms = static_cast<std::int64_t>(absl::big_endian::Load64(key.data() + nul + 1) ^ kSignBit);
+  parsed.ts_ms = static_cast<std::int64_t>(
+      absl::big_endian::Load64(key.data() + nul + 1) ^ kSignBit);
   parsed.event_id = absl::big_endian::Load64(key.data() + nul + 9);
   return parsed;
 }

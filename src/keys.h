@@ -33,7 +33,12 @@ inline constexpr char kBreakdownsCf[] = "breakdowns";
 inline constexpr char kIdentitiesCf[] = "identities";
 
 // The history column families, in the order of HistoryCf.
-enum class HistoryCf : int { kPurchases = 0, kInteractions, kLoyalty, kChanges };
+enum class HistoryCf : int {
+  kPurchases = 0,
+  kInteractions,
+  kLoyalty,
+  kChanges
+};
 inline constexpr int kHistoryCfCount = 4;
 
 HistoryCf HistoryCfOf(EventKind kind);

@@ -29,15 +29,18 @@ class JoinOperator final : public rocksdb::MergeOperator {
  public:
   explicit JoinOperator(const char* name) : name_(name) {}
 
-  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+  bool FullMergeV2(const MergeOperationInput& in,
+                   MergeOperationOutput* out) const override {
     last_full_merge_operands = in.operand_list.size();
     // Nothing may throw out of a RocksDB callback. The fold does not throw but
     // for std::bad_alloc; treat that like a corrupt operand rather than
     // unwinding through RocksDB.
     try {
       State state;
-      if (in.existing_value != nullptr) FoldIn(state, *in.existing_value, kDecode);
-      for (const rocksdb::Slice& operand : in.operand_list) FoldIn(state, operand, kDecode);
+      if (in.existing_value != nullptr)
+        FoldIn(state, *in.existing_value, kDecode);
+      for (const rocksdb::Slice& operand : in.operand_list)
+        FoldIn(state, operand, kDecode);
       out->new_value = fold::Encode(state);
     } catch (...) {
       State state;
@@ -48,11 +51,13 @@ class JoinOperator final : public rocksdb::MergeOperator {
   }
 
   bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
-                         const std::deque<rocksdb::Slice>& operands, std::string* new_value,
+                         const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value,
                          rocksdb::Logger* /*logger*/) const override {
     try {
       State state;
-      for (const rocksdb::Slice& operand : operands) FoldIn(state, operand, kDecode);
+      for (const rocksdb::Slice& operand : operands)
+        FoldIn(state, operand, kDecode);
       *new_value = fold::Encode(state);
       return true;
     } catch (...) {

@@ -22,22 +22,21 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // XXX, XTS and the precious-metal and fund codes are left out on purpose:
 // they are not currencies a customer pays in.
 constexpr std::array<std::string_view, 155> kIsoCurrencies = {
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN",
-    "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL",
-    "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY",
-    "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
-    "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD",
-    "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
-    "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
-    "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL",
-    "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
-    "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR",
-    "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
-    "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
-    "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
-    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX",
-    "USD", "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD",
-    "XOF", "XPF", "YER", "ZAR", "ZMW",
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM",
+    "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN",
+    "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP",
+    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD",
+    "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL",
+    "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY",
+    "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP",
+    "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP",
+    "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+    "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP",
+    "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT",
+    "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR",
+    "ZMW",
 };
 
 }  // namespace
@@ -45,8 +44,8 @@ constexpr std::array<std::string_view, 155> kIsoCurrencies = {
 absl::StatusOr<std::int64_t> ParseMicros(std::string_view text) {
   const std::string_view original = text;
   auto invalid = [&](std::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a decimal amount (", Av(why), "): \"", Av(original), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not a decimal amount (", Av(why), "): \"", Av(original), "\""));
   };
   bool negative = false;
   if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
@@ -55,8 +54,9 @@ absl::StatusOr<std::int64_t> ParseMicros(std::string_view text) {
   }
   const std::size_t point = text.find('.');
   std::string_view whole = text.substr(0, point);
-  std::string_view fraction =
-      point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
+  std::string_view fraction = point == std::string_view::npos
+                                  ? std::string_view()
+                                  : text.substr(point + 1);
   if (whole.empty()) return invalid("no digits before the point");
   if (point != std::string_view::npos && fraction.empty()) {
     return invalid("no digits after the point");
@@ -78,15 +78,20 @@ absl::StatusOr<std::int64_t> ParseMicros(std::string_view text) {
     return true;
   };
   for (char c : whole) {
-    if (!push_digit(c)) return absl::OutOfRangeError(absl::StrCat("amount out of range: \"", Av(original), "\""));
+    if (!push_digit(c))
+      return absl::OutOfRangeError(
+          absl::StrCat("amount out of range: \"", Av(original), "\""));
   }
   for (int i = 0; i < kMaxDecimals; ++i) {
     const char c = i < static_cast<int>(fraction.size()) ? fraction[i] : '0';
-    if (!push_digit(c)) return absl::OutOfRangeError(absl::StrCat("amount out of range: \"", Av(original), "\""));
+    if (!push_digit(c))
+      return absl::OutOfRangeError(
+          absl::StrCat("amount out of range: \"", Av(original), "\""));
   }
   if (negative) return value;
   if (value == kMin) {
-    return absl::OutOfRangeError(absl::StrCat("amount out of range: \"", Av(original), "\""));
+    return absl::OutOfRangeError(
+        absl::StrCat("amount out of range: \"", Av(original), "\""));
   }
   return -value;
 }
@@ -95,8 +100,9 @@ std::string FormatMicros(std::int64_t micros, int min_decimals) {
   min_decimals = std::clamp(min_decimals, 0, kMaxDecimals);
   // Work on the unsigned magnitude so that INT64_MIN formats correctly.
   const bool negative = micros < 0;
-  const std::uint64_t magnitude =
-      negative ? ~static_cast<std::uint64_t>(micros) + 1 : static_cast<std::uint64_t>(micros);
+  const std::uint64_t magnitude = negative
+                                      ? ~static_cast<std::uint64_t>(micros) + 1
+                                      : static_cast<std::uint64_t>(micros);
   const std::uint64_t whole = magnitude / kMicrosPerUnit;
   std::uint64_t fraction = magnitude % kMicrosPerUnit;
   std::string digits(kMaxDecimals, '0');
@@ -105,7 +111,9 @@ std::string FormatMicros(std::int64_t micros, int min_decimals) {
     fraction /= 10;
   }
   std::size_t keep = kMaxDecimals;
-  while (keep > static_cast<std::size_t>(min_decimals) && digits[keep - 1] == '0') --keep;
+  while (keep > static_cast<std::size_t>(min_decimals) &&
+         digits[keep - 1] == '0')
+    --keep;
   std::string out = negative ? "-" : "";
   absl::StrAppend(&out, whole);
   if (keep > 0) absl::StrAppend(&out, ".", digits.substr(0, keep));
@@ -116,21 +124,26 @@ std::string FormatCentsHalfEven(std::int64_t micros) {
   constexpr std::int64_t kMicrosPerCent = 10'000;
   // Round the magnitude, then restore the sign: half-even is symmetric.
   const bool negative = micros < 0;
-  const std::uint64_t magnitude =
-      negative ? ~static_cast<std::uint64_t>(micros) + 1 : static_cast<std::uint64_t>(micros);
+  const std::uint64_t magnitude = negative
+                                      ? ~static_cast<std::uint64_t>(micros) + 1
+                                      : static_cast<std::uint64_t>(micros);
   std::uint64_t cents = magnitude / kMicrosPerCent;
   const std::uint64_t rest = magnitude % kMicrosPerCent;
-  if (rest > kMicrosPerCent / 2 || (rest == kMicrosPerCent / 2 && cents % 2 == 1)) ++cents;
+  if (rest > kMicrosPerCent / 2 ||
+      (rest == kMicrosPerCent / 2 && cents % 2 == 1))
+    ++cents;
   std::string out = negative && cents != 0 ? "-" : "";
-  absl::StrAppend(&out, cents / 100, ".", cents % 100 < 10 ? "0" : "", cents % 100);
+  absl::StrAppend(&out, cents / 100, ".", cents % 100 < 10 ? "0" : "",
+                  cents % 100);
   return out;
 }
 
-absl::StatusOr<std::int64_t> MultiplyMicros(std::int64_t quantity, std::int64_t unit_micros) {
+absl::StatusOr<std::int64_t> MultiplyMicros(std::int64_t quantity,
+                                            std::int64_t unit_micros) {
   std::int64_t product = 0;
   if (__builtin_mul_overflow(quantity, unit_micros, &product)) {
-    return absl::OutOfRangeError(
-        absl::StrCat("amount out of range: ", quantity, " x ", FormatMicros(unit_micros)));
+    return absl::OutOfRangeError(absl::StrCat(
+        "amount out of range: ", quantity, " x ", FormatMicros(unit_micros)));
   }
   return product;
 }

@@ -16,13 +16,16 @@ namespace fb = ::ckm::fb;
 
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 
-std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string Str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
 // Verified buffers may still lack optional fields: never dereference blindly.
 std::string_view View(const flatbuffers::String* s) {
   return s ? std::string_view(s->data(), s->size()) : std::string_view();
 }
 
-std::optional<std::int64_t> MeanInterval(std::int64_t orders, std::int64_t first,
+std::optional<std::int64_t> MeanInterval(std::int64_t orders,
+                                         std::int64_t first,
                                          std::int64_t last) {
   if (orders < 2) return std::nullopt;
   return (last - first) / (orders - 1);
@@ -32,9 +35,15 @@ AttributeState ToAttribute(const fb::AttributeEntry* a) {
   AttributeState out;
   out.key = Str(a->key());
   switch (a->value_type()) {
-    case 1: out.value = a->int_value(); break;
-    case 2: out.value = a->int_value() != 0; break;
-    default: out.value = Str(a->string_value()); break;
+    case 1:
+      out.value = a->int_value();
+      break;
+    case 2:
+      out.value = a->int_value() != 0;
+      break;
+    default:
+      out.value = Str(a->string_value());
+      break;
   }
   if (a->stamp()) {
     out.ts_ms = a->stamp()->ts_ms();
@@ -68,8 +77,8 @@ std::optional<std::int64_t> CurrencyTotals::average_order_value_micros() const {
 std::int64_t LoyaltySummary::balance() const {
   // Each term is >= 0; the sums saturate instead of wrapping.
   const std::int64_t plus = fold::SaturatingAdd(earned, adjusted_up);
-  const std::int64_t minus = fold::SaturatingAdd(fold::SaturatingAdd(redeemed, expired),
-                                                 adjusted_down);
+  const std::int64_t minus = fold::SaturatingAdd(
+      fold::SaturatingAdd(redeemed, expired), adjusted_down);
   return plus - minus;  // both in [0, INT64_MAX]: cannot overflow
 }
 
@@ -95,7 +104,9 @@ const void* Profile::root() const { return fb::GetProfile(bytes_.data()); }
 std::string_view Profile::customer_id() const {
   return View(CKM_ROOT->customer_id());
 }
-std::int64_t Profile::first_seen_ms() const { return CKM_ROOT->first_seen_ms(); }
+std::int64_t Profile::first_seen_ms() const {
+  return CKM_ROOT->first_seen_ms();
+}
 std::int64_t Profile::last_seen_ms() const { return CKM_ROOT->last_seen_ms(); }
 std::int64_t Profile::event_count() const { return CKM_ROOT->event_count(); }
 
@@ -103,8 +114,8 @@ std::vector<IdentityLink> Profile::identities() const {
   std::vector<IdentityLink> out;
   if (const auto* v = CKM_ROOT->identities()) {
     for (const fb::IdentityLink* link : *v) {
-      out.push_back({static_cast<IdentityType>(link->type()), Str(link->value()),
-                     link->linked_ms()});
+      out.push_back({static_cast<IdentityType>(link->type()),
+                     Str(link->value()), link->linked_ms()});
     }
   }
   return out;
@@ -122,10 +133,11 @@ std::optional<AttributeState> Profile::attribute(std::string_view key) const {
   const auto* v = CKM_ROOT->attributes();
   if (v == nullptr) return std::nullopt;
   // Sorted by key (canonical encoding): binary search.
-  auto it = std::lower_bound(v->begin(), v->end(), key,
-                             [](const fb::AttributeEntry* a, std::string_view k) {
-                               return View(a->key()) < k;
-                             });
+  auto it =
+      std::lower_bound(v->begin(), v->end(), key,
+                       [](const fb::AttributeEntry* a, std::string_view k) {
+                         return View(a->key()) < k;
+                       });
   if (it == v->end() || View(it->key()) != key) return std::nullopt;
   return ToAttribute(*it);
 }
@@ -166,14 +178,16 @@ PurchaseSummary Profile::purchases() const {
   }
   if (const auto* v = p->by_currency()) {
     for (const fb::CurrencyTotals* c : *v) {
-      out.by_currency.push_back({Str(c->currency()), c->orders(), c->gross_micros(),
-                                 c->returned_micros(), c->largest_order_micros()});
+      out.by_currency.push_back({Str(c->currency()), c->orders(),
+                                 c->gross_micros(), c->returned_micros(),
+                                 c->largest_order_micros()});
     }
   }
   if (const auto* v = p->by_channel()) {
     for (const fb::ChannelTotals* c : *v) {
-      out.by_channel.push_back({static_cast<Channel>(c->channel()), Str(c->currency()),
-                                c->orders(), c->gross_micros(), c->returned_micros()});
+      out.by_channel.push_back({static_cast<Channel>(c->channel()),
+                                Str(c->currency()), c->orders(),
+                                c->gross_micros(), c->returned_micros()});
     }
   }
   return out;
@@ -185,12 +199,14 @@ InteractionSummary Profile::interactions() const {
   if (i == nullptr) return out;
   out.count = i->count();
   if (const auto* v = i->by_channel()) {
-    for (flatbuffers::uoffset_t k = 0; k < v->size() && k < out.by_channel.size(); ++k) {
+    for (flatbuffers::uoffset_t k = 0;
+         k < v->size() && k < out.by_channel.size(); ++k) {
       out.by_channel[k] = v->Get(k);
     }
   }
   if (const auto* v = i->by_kind()) {
-    for (flatbuffers::uoffset_t k = 0; k < v->size() && k < out.by_kind.size(); ++k) {
+    for (flatbuffers::uoffset_t k = 0; k < v->size() && k < out.by_kind.size();
+         ++k) {
       out.by_kind[k] = v->Get(k);
     }
   }
@@ -226,7 +242,9 @@ LoyaltySummary Profile::loyalty() const {
   return out;
 }
 
-std::int64_t Profile::corrupt_operands() const { return CKM_ROOT->corrupt_operands(); }
+std::int64_t Profile::corrupt_operands() const {
+  return CKM_ROOT->corrupt_operands();
+}
 std::uint64_t Profile::last_corrupt_event_id() const {
   return CKM_ROOT->last_corrupt_event_id();
 }
@@ -237,13 +255,14 @@ bool Profile::saturated() const {
     if (ps->units() == kMax || ps->returned_units() == kMax) return true;
     if (const auto* v = ps->by_currency()) {
       for (const fb::CurrencyTotals* c : *v) {
-        if (c->gross_micros() == kMax || c->returned_micros() == kMax) return true;
+        if (c->gross_micros() == kMax || c->returned_micros() == kMax)
+          return true;
       }
     }
   }
   if (const fb::LoyaltyStats* l = p->loyalty()) {
-    for (std::int64_t v : {l->earned(), l->redeemed(), l->expired(), l->adjusted_up(),
-                           l->adjusted_down()}) {
+    for (std::int64_t v : {l->earned(), l->redeemed(), l->expired(),
+                           l->adjusted_up(), l->adjusted_down()}) {
       if (v == kMax) return true;
     }
   }
@@ -253,7 +272,8 @@ bool Profile::saturated() const {
 std::optional<std::int64_t> Profile::mean_interpurchase_ms() const {
   const fb::PurchaseStats* p = CKM_ROOT->purchases();
   if (p == nullptr) return std::nullopt;
-  return MeanInterval(p->orders(), p->first_purchase_ms(), p->last_purchase_ms());
+  return MeanInterval(p->orders(), p->first_purchase_ms(),
+                      p->last_purchase_ms());
 }
 
 std::optional<std::int64_t> Profile::expected_next_purchase_ms() const {
@@ -278,13 +298,15 @@ std::optional<double> Profile::nps() const {
 std::optional<double> Profile::average_sentiment() const {
   const fb::InteractionStats* i = CKM_ROOT->interactions();
   if (i == nullptr || i->sentiment_count() <= 0) return std::nullopt;
-  return static_cast<double>(i->sentiment_sum()) / static_cast<double>(i->sentiment_count());
+  return static_cast<double>(i->sentiment_sum()) /
+         static_cast<double>(i->sentiment_count());
 }
 
 std::optional<double> Profile::average_rating() const {
   const fb::InteractionStats* i = CKM_ROOT->interactions();
   if (i == nullptr || i->rating_count() <= 0) return std::nullopt;
-  return static_cast<double>(i->rating_sum()) / static_cast<double>(i->rating_count());
+  return static_cast<double>(i->rating_sum()) /
+         static_cast<double>(i->rating_count());
 }
 
 #undef CKM_ROOT

@@ -107,12 +107,14 @@ std::string Profile::ToJson(std::int64_t now_ms) const {
   w.Key("count").Int(i.count);
   w.Key("by_channel").BeginObject();
   for (int k = 0; k < kChannelCount; ++k) {
-    if (i.by_channel[k] != 0) w.Key(ToString(static_cast<Channel>(k))).Int(i.by_channel[k]);
+    if (i.by_channel[k] != 0)
+      w.Key(ToString(static_cast<Channel>(k))).Int(i.by_channel[k]);
   }
   w.EndObject();
   w.Key("by_kind").BeginObject();
   for (int k = 1; k < kInteractionKindCount; ++k) {
-    if (i.by_kind[k] != 0) w.Key(ToString(static_cast<InteractionKind>(k))).Int(i.by_kind[k]);
+    if (i.by_kind[k] != 0)
+      w.Key(ToString(static_cast<InteractionKind>(k))).Int(i.by_kind[k]);
   }
   w.EndObject();
   w.Key("total_duration_s").Int(i.total_duration_s);

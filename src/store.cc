@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -14,7 +15,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "string_util.h"
 #include "absl/synchronization/mutex.h"
 #include "event_codec.h"
 #include "fold.h"
@@ -24,10 +24,11 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
-#include "rocksdb/transaction_log.h"
 #include "rocksdb/table.h"
+#include "rocksdb/transaction_log.h"
 #include "rocksdb/write_batch.h"
 #include "store_internal.h"
+#include "string_util.h"
 #include "validate.h"
 
 namespace ckm {
@@ -48,8 +49,8 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   const std::string message = absl::StrCat(Av(context), ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(message);
   if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsAborted() ||
-      s.IsIncomplete() || s.IsShutdownInProgress()) {
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() ||
+      s.IsAborted() || s.IsIncomplete() || s.IsShutdownInProgress()) {
     return absl::UnavailableError(message);
   }
   return absl::InternalError(message);
@@ -63,7 +64,8 @@ class CustomerPrefixTransform final : public rocksdb::SliceTransform {
   const char* Name() const override { return "ckm.CustomerPrefix.v1"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     const void* nul = std::memchr(key.data(), 0, key.size());
-    return rocksdb::Slice(key.data(), static_cast<const char*>(nul) - key.data() + 1);
+    return rocksdb::Slice(key.data(),
+                          static_cast<const char*>(nul) - key.data() + 1);
   }
   bool InDomain(const rocksdb::Slice& key) const override {
     return std::memchr(key.data(), 0, key.size()) != nullptr;
@@ -72,8 +74,8 @@ class CustomerPrefixTransform final : public rocksdb::SliceTransform {
 
 // A customer id given to a read call: the same rules as in events.
 absl::Status CheckCustomerId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdBytes || id.find('\0') != std::string_view::npos ||
-      !IsValidUtf8(id)) {
+  if (id.empty() || id.size() > kMaxIdBytes ||
+      id.find('\0') != std::string_view::npos || !IsValidUtf8(id)) {
     return absl::InvalidArgumentError(
         "customer_id: must be 1..128 bytes of UTF-8 without NUL");
   }
@@ -111,7 +113,8 @@ struct Folded {
 
 class StoreImpl final : public Store {
  public:
-  StoreImpl(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+  StoreImpl(std::unique_ptr<rocksdb::DB> db,
+            std::vector<rocksdb::ColumnFamilyHandle*> handles,
             const StoreOptions& options)
       : db_(std::move(db)), handles_(std::move(handles)), options_(options) {
     for (rocksdb::ColumnFamilyHandle* h : handles_) by_name_[h->GetName()] = h;
@@ -125,12 +128,14 @@ class StoreImpl final : public Store {
   }
 
   ~StoreImpl() override {
-    for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    for (rocksdb::ColumnFamilyHandle* h : handles_)
+      db_->DestroyColumnFamilyHandle(h);
     // Close() flushes memtables holding unlogged (kNone) writes.
     db_->Close().PermitUncheckedError();
   }
 
-  absl::StatusOr<RecordResult> Record(const Event& event, const RecordOptions& options) override {
+  absl::StatusOr<RecordResult> Record(const Event& event,
+                                      const RecordOptions& options) override {
     return Record(absl::MakeConstSpan(&event, 1), options);
   }
 
@@ -140,8 +145,11 @@ class StoreImpl final : public Store {
   absl::StatusOr<Profile> Get(std::string_view customer_id) const override {
     if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
     std::string bytes;
-    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), profiles_, customer_id, &bytes);
-    if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no customer \"", Av(customer_id), "\""));
+    const rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), profiles_, customer_id, &bytes);
+    if (s.IsNotFound())
+      return absl::NotFoundError(
+          absl::StrCat("no customer \"", Av(customer_id), "\""));
     if (!s.ok()) return FromRocks(s, "reading profile");
     return Profile::FromBytes(std::move(bytes));
   }
@@ -152,10 +160,12 @@ class StoreImpl final : public Store {
     read.fill_cache = false;  // a full scan must not evict the working set
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, profiles_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      absl::StatusOr<Profile> profile = Profile::FromBytes(it->value().ToString());
+      absl::StatusOr<Profile> profile =
+          Profile::FromBytes(it->value().ToString());
       if (!profile.ok()) {
-        return absl::DataLossError(absl::StrCat("profile of customer \"", it->key().ToString(),
-                                                "\": ", profile.status().message()));
+        return absl::DataLossError(
+            absl::StrCat("profile of customer \"", it->key().ToString(),
+                         "\": ", profile.status().message()));
       }
       if (!visit(*profile)) break;
     }
@@ -178,24 +188,29 @@ class StoreImpl final : public Store {
     stats.identities = count(identities_);
     for (rocksdb::ColumnFamilyHandle* cf : handles_) {
       std::uint64_t sst = 0, mem = 0;
-      db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+      db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize,
+                          &sst);
       db_->GetIntProperty(cf, rocksdb::DB::Properties::kSizeAllMemTables, &mem);
       stats.disk_bytes += static_cast<std::int64_t>(sst);
       stats.memtable_bytes += static_cast<std::int64_t>(mem);
     }
     rocksdb::VectorLogPtr wal_files;
     if (db_->GetSortedWalFiles(wal_files).ok()) {
-      for (const auto& f : wal_files) stats.disk_bytes += static_cast<std::int64_t>(f->SizeFileBytes());
+      for (const auto& f : wal_files)
+        stats.disk_bytes += static_cast<std::int64_t>(f->SizeFileBytes());
     }
     return stats;
   }
 
-  absl::StatusOr<std::string> Resolve(IdentityType type, std::string_view value) const override {
+  absl::StatusOr<std::string> Resolve(IdentityType type,
+                                      std::string_view value) const override {
     std::string customer;
     const rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(), identities_, keys::IdentityKey(type, value), &customer);
+        db_->Get(rocksdb::ReadOptions(), identities_,
+                 keys::IdentityKey(type, value), &customer);
     if (s.IsNotFound()) {
-      return absl::NotFoundError(absl::StrCat("unknown identity ", IdentityName(type, value)));
+      return absl::NotFoundError(
+          absl::StrCat("unknown identity ", IdentityName(type, value)));
     }
     if (!s.ok()) return FromRocks(s, "reading identity");
     return customer;
@@ -215,10 +230,12 @@ class StoreImpl final : public Store {
       if (absl::Status s = Scan(cf, customer_id, query, out); !s.ok()) return s;
     }
     if (cfs.size() > 1) {  // merge the per-family runs
-      std::stable_sort(out.begin(), out.end(), [&](const Event& a, const Event& b) {
-        return query.newest_first ? std::tie(b.ts_ms, b.id) < std::tie(a.ts_ms, a.id)
-                                  : std::tie(a.ts_ms, a.id) < std::tie(b.ts_ms, b.id);
-      });
+      std::stable_sort(
+          out.begin(), out.end(), [&](const Event& a, const Event& b) {
+            return query.newest_first
+                       ? std::tie(b.ts_ms, b.id) < std::tie(a.ts_ms, a.id)
+                       : std::tie(a.ts_ms, a.id) < std::tie(b.ts_ms, b.id);
+          });
       if (query.limit != 0 && out.size() > query.limit) out.resize(query.limit);
     }
     return out;
@@ -233,8 +250,8 @@ class StoreImpl final : public Store {
     return History(customer_id, query);
   }
 
-  absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(std::string_view customer_id,
-                                                        Dimension dimension) const override {
+  absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view customer_id, Dimension dimension) const override {
     if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
     if (dimension != Dimension::kProduct && dimension != Dimension::kStore &&
         dimension != Dimension::kCategory) {
@@ -244,25 +261,30 @@ class StoreImpl final : public Store {
     std::vector<BreakdownEntry> out;
     absl::Status status = ForEachWithPrefix(
         breakdowns_, prefix, [&](std::string_view key, std::string_view value) {
-          absl::StatusOr<fold::BreakdownState> state = fold::DecodeBreakdown(value);
+          absl::StatusOr<fold::BreakdownState> state =
+              fold::DecodeBreakdown(value);
           if (!state.ok()) return state.status();
-          out.push_back(ToEntry(std::string(key.substr(prefix.size())), *state));
+          out.push_back(
+              ToEntry(std::string(key.substr(prefix.size())), *state));
           return absl::OkStatus();
         });
     if (!status.ok()) return status;
     return out;
   }
 
-  absl::StatusOr<CustomerReport> Verify(std::string_view customer_id) const override {
+  absl::StatusOr<CustomerReport> Verify(
+      std::string_view customer_id) const override {
     if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
     return VerifyLocked(customer_id, nullptr);
   }
 
   absl::StatusOr<StoreReport> VerifyAll() const override {
-    return ForAllCustomers([this](const std::string& c) { return VerifyLocked(c, nullptr); });
+    return ForAllCustomers(
+        [this](const std::string& c) { return VerifyLocked(c, nullptr); });
   }
 
-  absl::StatusOr<CustomerReport> Rebuild(std::string_view customer_id) override {
+  absl::StatusOr<CustomerReport> Rebuild(
+      std::string_view customer_id) override {
     if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
     absl::MutexLock lock(&stripes_[StripeOf(customer_id)]);
     Folded folded;
@@ -287,7 +309,8 @@ class StoreImpl final : public Store {
   }
 
   absl::StatusOr<StoreReport> RebuildAll() override {
-    return ForAllCustomers([this](const std::string& c) { return RebuildIfDamaged(c); });
+    return ForAllCustomers(
+        [this](const std::string& c) { return RebuildIfDamaged(c); });
   }
 
   absl::Status Flush() override {
@@ -316,8 +339,8 @@ class StoreImpl final : public Store {
 
   // Calls fn(key, value) for each key starting with `prefix`, in order.
   template <typename Fn>
-  absl::Status ForEachWithPrefix(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
-                                 Fn&& fn) const {
+  absl::Status ForEachWithPrefix(rocksdb::ColumnFamilyHandle* cf,
+                                 const std::string& prefix, Fn&& fn) const {
     rocksdb::ReadOptions read;
     read.prefix_same_as_start = true;
     std::string upper = prefix;
@@ -326,8 +349,9 @@ class StoreImpl final : public Store {
     read.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf));
     for (it->Seek(prefix); it->Valid(); it->Next()) {
-      if (absl::Status s = fn(std::string_view(it->key().data(), it->key().size()),
-                              std::string_view(it->value().data(), it->value().size()));
+      if (absl::Status s =
+              fn(std::string_view(it->key().data(), it->key().size()),
+                 std::string_view(it->value().data(), it->value().size()));
           !s.ok()) {
         return s;
       }
@@ -337,11 +361,14 @@ class StoreImpl final : public Store {
 
   // Appends the customer's events of `cf` that match `query`, in the query's
   // order, at most query.limit of them.
-  absl::Status Scan(rocksdb::ColumnFamilyHandle* cf, std::string_view customer_id,
-                    const HistoryQuery& query, Events& out) const {
-    const std::string lower = keys::HistoryKey(customer_id, query.range.since_ms, 0);
+  absl::Status Scan(rocksdb::ColumnFamilyHandle* cf,
+                    std::string_view customer_id, const HistoryQuery& query,
+                    Events& out) const {
+    const std::string lower =
+        keys::HistoryKey(customer_id, query.range.since_ms, 0);
     if (query.range.since_ms >= query.range.until_ms) return absl::OkStatus();
-    const std::string upper = keys::HistoryKey(customer_id, query.range.until_ms, 0);
+    const std::string upper =
+        keys::HistoryKey(customer_id, query.range.until_ms, 0);
     rocksdb::Slice lower_slice(lower), upper_slice(upper);
     rocksdb::ReadOptions read;
     read.iterate_lower_bound = &lower_slice;
@@ -354,8 +381,9 @@ class StoreImpl final : public Store {
       absl::StatusOr<Event> event =
           DecodeEvent(std::string_view(it->value().data(), it->value().size()));
       if (!event.ok()) {
-        return absl::DataLossError(absl::StrCat("history of customer \"", Av(customer_id),
-                                                "\": ", event.status().message()));
+        return absl::DataLossError(
+            absl::StrCat("history of customer \"", Av(customer_id),
+                         "\": ", event.status().message()));
       }
       if (query.kind && event->kind() != *query.kind) continue;
       out.push_back(*std::move(event));
@@ -369,27 +397,30 @@ class StoreImpl final : public Store {
     const std::string prefix = keys::CustomerPrefix(customer_id);
     fold::BreakdownDeltas breakdowns;
     for (rocksdb::ColumnFamilyHandle* cf : history_) {
-      absl::Status s = ForEachWithPrefix(cf, prefix, [&](std::string_view, std::string_view value) {
-        absl::StatusOr<Event> event = DecodeEvent(value);
-        if (!event.ok()) {
-          ++folded.corrupt_history;
-          return absl::OkStatus();
-        }
-        ++folded.events;
-        fold::Join(folded.profile, fold::DeltaOf(*event, customer_id));
-        for (auto& [key, delta] : fold::BreakdownDeltasOf(*event)) {
-          auto [it, inserted] = breakdowns.try_emplace(key, delta);
-          if (!inserted) fold::Join(it->second, delta);
-        }
-        return absl::OkStatus();
-      });
+      absl::Status s = ForEachWithPrefix(
+          cf, prefix, [&](std::string_view, std::string_view value) {
+            absl::StatusOr<Event> event = DecodeEvent(value);
+            if (!event.ok()) {
+              ++folded.corrupt_history;
+              return absl::OkStatus();
+            }
+            ++folded.events;
+            fold::Join(folded.profile, fold::DeltaOf(*event, customer_id));
+            for (auto& [key, delta] : fold::BreakdownDeltasOf(*event)) {
+              auto [it, inserted] = breakdowns.try_emplace(key, delta);
+              if (!inserted) fold::Join(it->second, delta);
+            }
+            return absl::OkStatus();
+          });
       if (!s.ok()) return s;
     }
     for (const auto& [key, state] : breakdowns) {
       if (key.first == Dimension::kProduct && state.orders > 0) {
         ++folded.profile.purchases.distinct_products;
       }
-      folded.breakdowns[keys::BreakdownKey(customer_id, key.first, key.second)] = state;
+      folded
+          .breakdowns[keys::BreakdownKey(customer_id, key.first, key.second)] =
+          state;
     }
     return absl::OkStatus();
   }
@@ -405,10 +436,12 @@ class StoreImpl final : public Store {
     report.corrupt_history = folded.corrupt_history;
 
     std::string stored;
-    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), profiles_, customer_id, &stored);
+    const rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), profiles_, customer_id, &stored);
     if (s.IsNotFound()) {
       if (folded.events == 0 && folded.corrupt_history == 0) {
-        return absl::NotFoundError(absl::StrCat("no customer \"", Av(customer_id), "\""));
+        return absl::NotFoundError(
+            absl::StrCat("no customer \"", Av(customer_id), "\""));
       }
       report.profile_matches = false;
       report.detail = "profile missing although history exists";
@@ -441,7 +474,8 @@ class StoreImpl final : public Store {
     } else {
       for (const auto& [key, state] : folded.breakdowns) {
         auto it = stored_breakdowns.find(key);
-        if (it == stored_breakdowns.end() || it->second != fold::Encode(state)) {
+        if (it == stored_breakdowns.end() ||
+            it->second != fold::Encode(state)) {
           report.breakdowns_match = false;
           break;
         }
@@ -464,9 +498,12 @@ class StoreImpl final : public Store {
   absl::StatusOr<std::set<std::string>> AllCustomers() const {
     std::set<std::string> customers;
     {
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), profiles_));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) customers.insert(it->key().ToString());
-      if (!it->status().ok()) return FromRocks(it->status(), "listing profiles");
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->NewIterator(rocksdb::ReadOptions(), profiles_));
+      for (it->SeekToFirst(); it->Valid(); it->Next())
+        customers.insert(it->key().ToString());
+      if (!it->status().ok())
+        return FromRocks(it->status(), "listing profiles");
     }
     for (rocksdb::ColumnFamilyHandle* cf : history_) {
       rocksdb::ReadOptions read;
@@ -496,7 +533,8 @@ class StoreImpl final : public Store {
       if (!one.ok()) return one.status();
       if (!one->ok()) {
         ++report.damaged;
-        if (report.problems.size() < kMaxReportedProblems) report.problems.push_back(*one);
+        if (report.problems.size() < kMaxReportedProblems)
+          report.problems.push_back(*one);
       }
     }
     return report;
@@ -523,7 +561,8 @@ class StoreImpl final : public Store {
   mutable std::array<absl::Mutex, kLockStripes> stripes_;
 };
 
-// ---- Record -------------------------------------------------------------------
+// ---- Record
+// -------------------------------------------------------------------
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
                                                const RecordOptions& options) {
@@ -541,14 +580,16 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
     if (e.customer.identity_type) {
-      const auto key = std::make_pair(*e.customer.identity_type, e.customer.identity_value);
+      const auto key =
+          std::make_pair(*e.customer.identity_type, e.customer.identity_value);
       if (auto it = batch_links.find(key); it != batch_links.end()) {
         customers[i] = it->second;
       } else {
         absl::StatusOr<std::string> resolved = Resolve(key.first, key.second);
         if (absl::IsNotFound(resolved.status())) {
           return FieldError(i, "customer",
-                            absl::StrCat("unknown identity ", IdentityName(key.first, key.second)));
+                            absl::StrCat("unknown identity ",
+                                         IdentityName(key.first, key.second)));
         }
         if (!resolved.ok()) return resolved.status();
         customers[i] = *std::move(resolved);
@@ -557,11 +598,14 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       customers[i] = e.customer.id;
     }
     if (const auto* link = std::get_if<Identity>(&e.body)) {
-      auto [it, inserted] = batch_links.try_emplace({link->type, link->value}, customers[i]);
+      auto [it, inserted] =
+          batch_links.try_emplace({link->type, link->value}, customers[i]);
       if (!inserted && it->second != customers[i]) {
-        return FieldError(i, "identity.value",
-                          absl::StrCat(IdentityName(link->type, link->value),
-                                       " is linked to another customer earlier in this batch"));
+        return FieldError(
+            i, "identity.value",
+            absl::StrCat(
+                IdentityName(link->type, link->value),
+                " is linked to another customer earlier in this batch"));
       }
     }
   }
@@ -580,7 +624,8 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
     const std::vector<std::size_t>& stripes;
     std::array<absl::Mutex, kLockStripes>& mutexes;
     ~Unlock() {
-      for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) mutexes[*it].Unlock();
+      for (auto it = stripes.rbegin(); it != stripes.rend(); ++it)
+        mutexes[*it].Unlock();
     }
   } unlock{stripes, stripes_};
 
@@ -590,9 +635,10 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
     if (link == nullptr) continue;
     absl::StatusOr<std::string> owner = Resolve(link->type, link->value);
     if (owner.ok() && *owner != customers[i]) {
-      return FieldError(i, "identity.value",
-                        absl::StrCat(IdentityName(link->type, link->value),
-                                     " is already linked to customer \"", *owner, "\""));
+      return FieldError(
+          i, "identity.value",
+          absl::StrCat(IdentityName(link->type, link->value),
+                       " is already linked to customer \"", *owner, "\""));
     }
     if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
   }
@@ -601,22 +647,26 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   std::vector<std::string> history_keys(events.size());
   std::vector<rocksdb::ColumnFamilyHandle*> history_cfs(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    history_keys[i] = keys::HistoryKey(customers[i], events[i].ts_ms, events[i].id);
-    history_cfs[i] = history_[static_cast<int>(keys::HistoryCfOf(events[i].kind()))];
+    history_keys[i] =
+        keys::HistoryKey(customers[i], events[i].ts_ms, events[i].id);
+    history_cfs[i] =
+        history_[static_cast<int>(keys::HistoryCfOf(events[i].kind()))];
   }
   std::vector<bool> fresh(events.size(), false);
   {
-    std::vector<rocksdb::Slice> key_slices(history_keys.begin(), history_keys.end());
+    std::vector<rocksdb::Slice> key_slices(history_keys.begin(),
+                                           history_keys.end());
     std::vector<rocksdb::PinnableSlice> values(events.size());
     std::vector<rocksdb::Status> statuses(events.size());
-    db_->MultiGet(rocksdb::ReadOptions(), events.size(), history_cfs.data(), key_slices.data(),
-                  values.data(), statuses.data());
+    db_->MultiGet(rocksdb::ReadOptions(), events.size(), history_cfs.data(),
+                  key_slices.data(), values.data(), statuses.data());
     absl::flat_hash_set<std::string_view> seen;
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
         return FromRocks(statuses[i], "checking for recorded events");
       }
-      fresh[i] = statuses[i].IsNotFound() && seen.insert(history_keys[i]).second;
+      fresh[i] =
+          statuses[i].IsNotFound() && seen.insert(history_keys[i]).second;
     }
   }
 
@@ -633,9 +683,12 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
     }
     ++result.recorded;
     const Event& e = events[i];
-    if (ws.ok()) ws = batch.Put(history_cfs[i], history_keys[i], EncodeEvent(e, customers[i]));
+    if (ws.ok())
+      ws = batch.Put(history_cfs[i], history_keys[i],
+                     EncodeEvent(e, customers[i]));
     if (const auto* link = std::get_if<Identity>(&e.body); link && ws.ok()) {
-      ws = batch.Put(identities_, keys::IdentityKey(link->type, link->value), customers[i]);
+      ws = batch.Put(identities_, keys::IdentityKey(link->type, link->value),
+                     customers[i]);
     }
     fold::ProfileState delta = fold::DeltaOf(e, customers[i]);
     auto [it, inserted] = deltas.try_emplace(customers[i], std::move(delta));
@@ -659,21 +712,24 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       }
     }
     if (!product_keys.empty()) {
-      std::vector<rocksdb::Slice> slices(product_keys.begin(), product_keys.end());
+      std::vector<rocksdb::Slice> slices(product_keys.begin(),
+                                         product_keys.end());
       std::vector<rocksdb::PinnableSlice> values(product_keys.size());
       std::vector<rocksdb::Status> statuses(product_keys.size());
-      db_->MultiGet(rocksdb::ReadOptions(), breakdowns_, product_keys.size(), slices.data(),
-                    values.data(), statuses.data());
+      db_->MultiGet(rocksdb::ReadOptions(), breakdowns_, product_keys.size(),
+                    slices.data(), values.data(), statuses.data());
       for (std::size_t k = 0; k < product_keys.size(); ++k) {
         bool known = false;
         if (statuses[k].ok()) {
-          absl::StatusOr<fold::BreakdownState> stored = fold::DecodeBreakdown(values[k].ToStringView());
+          absl::StatusOr<fold::BreakdownState> stored =
+              fold::DecodeBreakdown(values[k].ToStringView());
           known = stored.ok() && stored->orders > 0;
         } else if (!statuses[k].IsNotFound()) {
           return FromRocks(statuses[k], "reading product breakdown");
         }
         if (!known) {
-          ++deltas[std::string(keys::CustomerOf(product_keys[k]))].purchases.distinct_products;
+          ++deltas[std::string(keys::CustomerOf(product_keys[k]))]
+                .purchases.distinct_products;
         }
       }
     }
@@ -688,14 +744,17 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   if (!ws.ok()) return FromRocks(ws, "building the write batch");
 
   // 6. One atomic write.
-  const Durability durability = options.durability.value_or(options_.durability);
-  if (rocksdb::Status s = db_->Write(WriteOptionsFor(durability), &batch); !s.ok()) {
+  const Durability durability =
+      options.durability.value_or(options_.durability);
+  if (rocksdb::Status s = db_->Write(WriteOptionsFor(durability), &batch);
+      !s.ok()) {
     return FromRocks(s, "writing events");
   }
   return result;
 }
 
-// ---- Open ---------------------------------------------------------------------
+// ---- Open
+// ---------------------------------------------------------------------
 
 absl::Status CheckOrWriteMeta(rocksdb::DB* db, bool fresh) {
   const std::pair<const char*, const char*> expected[] = {
@@ -705,7 +764,8 @@ absl::Status CheckOrWriteMeta(rocksdb::DB* db, bool fresh) {
   };
   if (fresh) {
     rocksdb::WriteBatch batch;
-    for (const auto& [key, value] : expected) batch.Put(key, value).PermitUncheckedError();
+    for (const auto& [key, value] : expected)
+      batch.Put(key, value).PermitUncheckedError();
     rocksdb::WriteOptions w;
     w.sync = true;
     return FromRocks(db->Write(w, &batch), "writing store metadata");
@@ -719,8 +779,9 @@ absl::Status CheckOrWriteMeta(rocksdb::DB* db, bool fresh) {
     }
     if (!s.ok()) return FromRocks(s, "reading store metadata");
     if (have != want) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "incompatible store: ", key, " is \"", have, "\", this build needs \"", want, "\""));
+      return absl::FailedPreconditionError(
+          absl::StrCat("incompatible store: ", key, " is \"", have,
+                       "\", this build needs \"", want, "\""));
     }
   }
   return absl::OkStatus();
@@ -728,23 +789,41 @@ absl::Status CheckOrWriteMeta(rocksdb::DB* db, bool fresh) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view path,
-                                                   const StoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    std::string_view path, const StoreOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.error_if_exists = options.error_if_exists;
   db_options.max_background_jobs = std::max(2, options.background_threads);
   db_options.max_open_files = 512;
+  // One batch spans several column families; without atomic flush a crash
+  // after flushing some of them but not others would lose half of an
+  // unlogged (kNone) batch. With it, every flush persists all of them.
+  db_options.atomic_flush = true;
 
   const std::string dir(path);
   std::vector<std::string> existing;
-  const bool exists = rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok();
+  const bool exists =
+      rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok();
   if (!exists && !options.create_if_missing) {
     return absl::NotFoundError(absl::StrCat("no store at \"", dir, "\""));
   }
+  if (exists && options.error_if_exists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a store exists at \"", dir, "\""));
+  }
+  if (!exists) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("creating \"", dir, "\": ", ec.message()));
+    }
+  }
 
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
   auto table_options = [&](bool bloom) {
     rocksdb::BlockBasedTableOptions t;
     t.block_cache = cache;
@@ -769,15 +848,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view path,
   };
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                           rocksdb::ColumnFamilyOptions());
   {
     rocksdb::ColumnFamilyOptions profiles = cf_options(false);
     profiles.merge_operator = NewProfileMergeOperator();
     profiles.max_successive_merges = options.max_merge_depth;
     descriptors.emplace_back(keys::kProfilesCf, profiles);
   }
-  for (const char* name :
-       {keys::kPurchasesCf, keys::kInteractionsCf, keys::kLoyaltyCf, keys::kChangesCf}) {
+  for (const char* name : {keys::kPurchasesCf, keys::kInteractionsCf,
+                           keys::kLoyaltyCf, keys::kChangesCf}) {
     descriptors.emplace_back(name, cf_options(true));
   }
   {
@@ -793,24 +873,28 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view path,
     for (const auto& d : descriptors) want.insert(d.name);
     if (want != have) {
       return absl::FailedPreconditionError(
-          absl::StrCat("\"", dir, "\" holds a RocksDB database that is not a ckm store "
-                                  "(its column families differ)"));
+          absl::StrCat("\"", dir,
+                       "\" holds a RocksDB database that is not a ckm store "
+                       "(its column families differ)"));
     }
   }
 
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  const rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  const rocksdb::Status s =
+      rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return absl::UnavailableError(
-          absl::StrCat("store \"", dir, "\" is open in another process or Store: ", s.ToString()));
+      return absl::UnavailableError(absl::StrCat(
+          "store \"", dir,
+          "\" is open in another process or Store: ", s.ToString()));
     }
     return FromRocks(s, absl::StrCat("opening store \"", dir, "\""));
   }
-  auto store = std::make_unique<StoreImpl>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
-                                           options);
-  if (absl::Status meta = CheckOrWriteMeta(store->db(), !exists); !meta.ok()) return meta;
+  auto store = std::make_unique<StoreImpl>(std::unique_ptr<rocksdb::DB>(raw),
+                                           std::move(handles), options);
+  if (absl::Status meta = CheckOrWriteMeta(store->db(), !exists); !meta.ok())
+    return meta;
   return std::unique_ptr<Store>(std::move(store));
 }
 

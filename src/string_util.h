@@ -13,7 +13,9 @@
 
 namespace ckm {
 
-inline absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view Av(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 }  // namespace ckm
 

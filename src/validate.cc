@@ -7,35 +7,42 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
-#include "string_util.h"
 #include "ckm/money.h"
+#include "string_util.h"
 
 namespace ckm {
 namespace {
 
 // Checks a text field: length in [min_bytes, max_bytes], UTF-8, no NUL.
-std::optional<std::string> TextProblem(std::string_view text, std::size_t min_bytes,
+std::optional<std::string> TextProblem(std::string_view text,
+                                       std::size_t min_bytes,
                                        std::size_t max_bytes) {
   if (text.size() < min_bytes) {
-    return min_bytes == 1 ? std::string("must not be empty")
-                          : absl::StrCat("must have at least ", min_bytes, " bytes");
+    return min_bytes == 1
+               ? std::string("must not be empty")
+               : absl::StrCat("must have at least ", min_bytes, " bytes");
   }
   if (text.size() > max_bytes) {
-    return absl::StrCat("has ", text.size(), " bytes; at most ", max_bytes, " allowed");
+    return absl::StrCat("has ", text.size(), " bytes; at most ", max_bytes,
+                        " allowed");
   }
-  if (text.find('\0') != std::string_view::npos) return std::string("contains a NUL byte");
+  if (text.find('\0') != std::string_view::npos)
+    return std::string("contains a NUL byte");
   if (!IsValidUtf8(text)) return std::string("is not valid UTF-8");
   return std::nullopt;
 }
 
-bool IsKeyChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+bool IsKeyChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 // "personal.", "demographic.", "psychographic." or "custom." then segments of
 // [a-z0-9_]+ joined by single dots.
 bool IsAttributeKey(std::string_view key) {
   if (key.size() > kMaxIdBytes) return false;
   std::string_view rest;
-  for (std::string_view ns : {"personal.", "demographic.", "psychographic.", "custom."}) {
+  for (std::string_view ns :
+       {"personal.", "demographic.", "psychographic.", "custom."}) {
     if (key.substr(0, ns.size()) == ns) {
       rest = key.substr(ns.size());
       break;
@@ -78,9 +85,10 @@ class Validator {
   absl::Status Error(std::string_view field, std::string_view why) const {
     return FieldError(index_, field, why);
   }
-  absl::Status Text(std::string_view field, std::string_view text, std::size_t min_bytes,
-                    std::size_t max_bytes) const {
-    if (auto problem = TextProblem(text, min_bytes, max_bytes)) return Error(field, *problem);
+  absl::Status Text(std::string_view field, std::string_view text,
+                    std::size_t min_bytes, std::size_t max_bytes) const {
+    if (auto problem = TextProblem(text, min_bytes, max_bytes))
+      return Error(field, *problem);
     return absl::OkStatus();
   }
 
@@ -91,23 +99,28 @@ class Validator {
       return Error("ts_ms", absl::StrCat(e.ts_ms, " is outside 0..", kMaxTsMs,
                                          " (1970-01-01 .. 9999-12-31)"));
     }
-    if (absl::Status s = Text("source", e.source, 0, kMaxIdBytes); !s.ok()) return s;
-    return std::visit([this](const auto& body) { return CheckBody(body); }, e.body);
+    if (absl::Status s = Text("source", e.source, 0, kMaxIdBytes); !s.ok())
+      return s;
+    return std::visit([this](const auto& body) { return CheckBody(body); },
+                      e.body);
   }
 
  private:
   absl::Status CheckCustomer(const CustomerRef& c) const {
     if (c.identity_type.has_value()) {
       if (!c.id.empty()) {
-        return Error("customer.id", "must be empty when the customer is named by identity");
+        return Error("customer.id",
+                     "must be empty when the customer is named by identity");
       }
       if (!IsIdentityType(*c.identity_type)) {
         return Error("customer.identity_type", "is not a known identity type");
       }
-      return Text("customer.identity_value", c.identity_value, 1, kMaxIdentityBytes);
+      return Text("customer.identity_value", c.identity_value, 1,
+                  kMaxIdentityBytes);
     }
     if (!c.identity_value.empty()) {
-      return Error("customer.identity_value", "is set but identity_type is not");
+      return Error("customer.identity_value",
+                   "is set but identity_type is not");
     }
     return Text("customer.id", c.id, 1, kMaxIdBytes);
   }
@@ -115,70 +128,98 @@ class Validator {
   absl::Status CheckBody(const Purchase& p) const {
     if (!IsIsoCurrency(p.currency)) {
       return Error("purchase.currency",
-                   absl::StrCat("\"", p.currency, "\" is not an ISO 4217 currency code"));
+                   absl::StrCat("\"", p.currency,
+                                "\" is not an ISO 4217 currency code"));
     }
-    if (!IsChannel(p.channel)) return Error("purchase.channel", "is not a known channel");
-    if (absl::Status s = Text("purchase.order_id", p.order_id, 0, kMaxIdBytes); !s.ok()) return s;
-    if (absl::Status s = Text("purchase.store", p.store, 0, kMaxIdBytes); !s.ok()) return s;
+    if (!IsChannel(p.channel))
+      return Error("purchase.channel", "is not a known channel");
+    if (absl::Status s = Text("purchase.order_id", p.order_id, 0, kMaxIdBytes);
+        !s.ok())
+      return s;
+    if (absl::Status s = Text("purchase.store", p.store, 0, kMaxIdBytes);
+        !s.ok())
+      return s;
     if (p.lines.size() > kMaxLines) {
-      return Error("purchase.lines",
-                   absl::StrCat("has ", p.lines.size(), " lines; at most ", kMaxLines));
+      return Error(
+          "purchase.lines",
+          absl::StrCat("has ", p.lines.size(), " lines; at most ", kMaxLines));
     }
-    std::int64_t total = 0;
+    // The fold sums positive and negative lines separately (gross and
+    // returned), so each part, not just the net, must fit in int64.
+    std::int64_t total = 0, gross = 0, returned = 0;
     for (std::size_t j = 0; j < p.lines.size(); ++j) {
       const PurchaseLine& line = p.lines[j];
       const std::string at = absl::StrCat("purchase.lines[", j, "].");
-      if (absl::Status s = Text(at + "sku", line.sku, 0, kMaxIdBytes); !s.ok()) return s;
-      if (absl::Status s = Text(at + "category", line.category, 0, kMaxIdBytes); !s.ok()) {
+      if (absl::Status s = Text(at + "sku", line.sku, 0, kMaxIdBytes); !s.ok())
+        return s;
+      if (absl::Status s = Text(at + "category", line.category, 0, kMaxIdBytes);
+          !s.ok()) {
         return s;
       }
       if (line.quantity == 0) return Error(at + "quantity", "must not be 0");
       if (line.quantity > kMaxQuantity || line.quantity < -kMaxQuantity) {
-        return Error(at + "quantity", absl::StrCat(line.quantity, " is outside -", kMaxQuantity,
-                                                   "..", kMaxQuantity));
+        return Error(at + "quantity",
+                     absl::StrCat(line.quantity, " is outside -", kMaxQuantity,
+                                  "..", kMaxQuantity));
       }
-      if (line.unit_price_micros < 0 || line.unit_price_micros > kMaxUnitPriceMicros) {
+      if (line.unit_price_micros < 0 ||
+          line.unit_price_micros > kMaxUnitPriceMicros) {
         return Error(at + "unit_price_micros",
-                     absl::StrCat(line.unit_price_micros, " is outside 0..", kMaxUnitPriceMicros));
+                     absl::StrCat(line.unit_price_micros, " is outside 0..",
+                                  kMaxUnitPriceMicros));
       }
       // |quantity| * price <= 10^24 can overflow int64, and so can the sum.
       std::int64_t amount = 0;
-      if (__builtin_mul_overflow(line.quantity, line.unit_price_micros, &amount) ||
-          __builtin_add_overflow(total, amount, &total)) {
-        return Error(at + "quantity", "quantity * unit_price_micros overflows the order total");
+      if (__builtin_mul_overflow(line.quantity, line.unit_price_micros,
+                                 &amount) ||
+          __builtin_add_overflow(total, amount, &total) ||
+          (amount > 0 && __builtin_add_overflow(gross, amount, &gross)) ||
+          (amount < 0 && __builtin_sub_overflow(returned, amount, &returned))) {
+        return Error(at + "quantity",
+                     "quantity * unit_price_micros overflows the order total");
       }
     }
     if (p.lines.empty()) {
       if (!p.total_micros.has_value() || *p.total_micros == 0) {
-        return Error("purchase.total_micros", "is required and non-zero when there are no lines");
+        return Error("purchase.total_micros",
+                     "is required and non-zero when there are no lines");
       }
       if (*p.total_micros == std::numeric_limits<std::int64_t>::min()) {
         return Error("purchase.total_micros", "is out of range");
       }
     } else if (p.total_micros.has_value() && *p.total_micros != total) {
-      return Error("purchase.total_micros",
-                   absl::StrCat(FormatMicros(*p.total_micros), " does not equal the lines' sum ",
-                                FormatMicros(total)));
+      return Error(
+          "purchase.total_micros",
+          absl::StrCat(FormatMicros(*p.total_micros),
+                       " does not equal the lines' sum ", FormatMicros(total)));
     }
     return absl::OkStatus();
   }
 
   absl::Status CheckBody(const Interaction& i) const {
-    if (!IsChannel(i.channel)) return Error("interaction.channel", "is not a known channel");
+    if (!IsChannel(i.channel))
+      return Error("interaction.channel", "is not a known channel");
     const int kind = static_cast<int>(i.kind);
     if (kind < 1 || kind >= kInteractionKindCount) {
       return Error("interaction.kind", "is not a known interaction kind");
     }
-    if (absl::Status s = Text("interaction.topic", i.topic, 0, kMaxIdBytes); !s.ok()) return s;
-    if (absl::Status s = Text("interaction.agent", i.agent, 0, kMaxIdBytes); !s.ok()) return s;
+    if (absl::Status s = Text("interaction.topic", i.topic, 0, kMaxIdBytes);
+        !s.ok())
+      return s;
+    if (absl::Status s = Text("interaction.agent", i.agent, 0, kMaxIdBytes);
+        !s.ok())
+      return s;
     if (i.duration_s < 0 || i.duration_s > 10'000'000) {
-      return Error("interaction.duration_s", absl::StrCat(i.duration_s, " is outside 0..10000000"));
+      return Error("interaction.duration_s",
+                   absl::StrCat(i.duration_s, " is outside 0..10000000"));
     }
     if (i.sentiment && (*i.sentiment < -100 || *i.sentiment > 100)) {
-      return Error("interaction.sentiment", absl::StrCat(*i.sentiment, " is outside -100..100"));
+      return Error("interaction.sentiment",
+                   absl::StrCat(*i.sentiment, " is outside -100..100"));
     }
     if (i.rating && (*i.rating < 0 || *i.rating > 10)) {
-      return Error("interaction.rating", absl::StrCat(*i.rating, " is outside 0..10"));
+      return Error("interaction.rating",
+                   absl::StrCat(*i.rating, " is outside 0..10"));
     }
     if (i.text) return Text("interaction.text", *i.text, 0, 65'536);
     return absl::OkStatus();
@@ -186,10 +227,12 @@ class Validator {
 
   absl::Status CheckBody(const Loyalty& l) const {
     const int kind = static_cast<int>(l.kind);
-    if (kind < 1 || kind > 6) return Error("loyalty.kind", "is not a known loyalty kind");
+    if (kind < 1 || kind > 6)
+      return Error("loyalty.kind", "is not a known loyalty kind");
     if (l.points > kMaxPoints || l.points < -kMaxPoints) {
-      return Error("loyalty.points", absl::StrCat(l.points, " is outside -", kMaxPoints, "..",
-                                                  kMaxPoints));
+      return Error("loyalty.points",
+                   absl::StrCat(l.points, " is outside -", kMaxPoints, "..",
+                                kMaxPoints));
     }
     switch (l.kind) {
       case LoyaltyKind::kEarn:
@@ -197,16 +240,19 @@ class Validator {
       case LoyaltyKind::kExpire:
         if (l.points <= 0) {
           return Error("loyalty.points",
-                       absl::StrCat("must be > 0 for ", Av(ToString(l.kind)), " (got ", l.points, ")"));
+                       absl::StrCat("must be > 0 for ", Av(ToString(l.kind)),
+                                    " (got ", l.points, ")"));
         }
         break;
       case LoyaltyKind::kAdjust:
-        if (l.points == 0) return Error("loyalty.points", "must not be 0 for adjust");
+        if (l.points == 0)
+          return Error("loyalty.points", "must not be 0 for adjust");
         break;
       case LoyaltyKind::kEnroll:
       case LoyaltyKind::kTierChange:
         if (l.points != 0) {
-          return Error("loyalty.points", absl::StrCat("must be 0 for ", Av(ToString(l.kind))));
+          return Error("loyalty.points",
+                       absl::StrCat("must be 0 for ", Av(ToString(l.kind))));
         }
         break;
     }
@@ -219,20 +265,24 @@ class Validator {
 
   absl::Status CheckBody(const Attribute& a) const {
     if (!IsAttributeKey(a.key)) {
-      return Error("attribute.key",
-                   absl::StrCat("\"", a.key,
-                                "\" is not personal.*, demographic.*, psychographic.* or "
-                                "custom.* with segments of [a-z0-9_] (at most 128 bytes)"));
+      return Error(
+          "attribute.key",
+          absl::StrCat(
+              "\"", a.key,
+              "\" is not personal.*, demographic.*, psychographic.* or "
+              "custom.* with segments of [a-z0-9_] (at most 128 bytes)"));
     }
     if (const auto* text = std::get_if<std::string>(&a.value)) {
-      if (absl::Status s = Text("attribute.value", *text, 0, 4'096); !s.ok()) return s;
+      if (absl::Status s = Text("attribute.value", *text, 0, 4'096); !s.ok())
+        return s;
     }
     const int provenance = static_cast<int>(a.provenance);
     if (provenance < 1 || provenance > 3) {
       return Error("attribute.provenance", "is not a known provenance");
     }
     if (a.confidence < 0 || a.confidence > 100) {
-      return Error("attribute.confidence", absl::StrCat(a.confidence, " is outside 0..100"));
+      return Error("attribute.confidence",
+                   absl::StrCat(a.confidence, " is outside 0..100"));
     }
     return absl::OkStatus();
   }
@@ -245,7 +295,8 @@ class Validator {
   }
 
   absl::Status CheckBody(const Identity& i) const {
-    if (!IsIdentityType(i.type)) return Error("identity.type", "is not a known identity type");
+    if (!IsIdentityType(i.type))
+      return Error("identity.type", "is not a known identity type");
     return Text("identity.value", i.value, 1, kMaxIdentityBytes);
   }
 
@@ -254,8 +305,10 @@ class Validator {
 
 }  // namespace
 
-absl::Status FieldError(std::size_t index, std::string_view field, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("events[", index, "].", Av(field), ": ", Av(why)));
+absl::Status FieldError(std::size_t index, std::string_view field,
+                        std::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("events[", index, "].", Av(field), ": ", Av(why)));
 }
 
 absl::Status ValidateEvent(const Event& event, std::size_t index) {
@@ -291,7 +344,8 @@ bool IsValidUtf8(std::string_view text) {
       if ((s[i + k] & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+    if ((len == 3 && cp < 0x800) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
         (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;  // overlong, out of range, or a surrogate
     }
@@ -302,7 +356,8 @@ bool IsValidUtf8(std::string_view text) {
 
 std::int64_t LinesTotalMicros(const Purchase& purchase) {
   std::int64_t total = 0;
-  for (const PurchaseLine& line : purchase.lines) total += line.quantity * line.unit_price_micros;
+  for (const PurchaseLine& line : purchase.lines)
+    total += line.quantity * line.unit_price_micros;
   return total;
 }
 

@@ -27,7 +27,8 @@ inline constexpr std::int64_t kMaxPoints = 1'000'000'000'000;
 absl::Status ValidateEvent(const Event& event, std::size_t index);
 
 // The error Record() returns for a bad field: "events[index].field: why".
-absl::Status FieldError(std::size_t index, std::string_view field, std::string_view why);
+absl::Status FieldError(std::size_t index, std::string_view field,
+                        std::string_view why);
 
 bool IsValidUtf8(std::string_view text);
 

@@ -30,7 +30,8 @@ class EventGen {
   ckm::Event Next() {
     ckm::Event e;
     e.id = ++next_id_ * 7919;  // distinct, not in time order
-    e.customer = ckm::CustomerRef::Id("cust-" + std::to_string(Pick(customers_)));
+    e.customer =
+        ckm::CustomerRef::Id("cust-" + std::to_string(Pick(customers_)));
     // Few distinct times, so registers see equal timestamps.
     e.ts_ms = 1'600'000'000'000 + Pick(20) * 60'000;
     e.source = Pick(3) == 0 ? "" : "pos-" + std::to_string(Pick(4));
@@ -49,7 +50,8 @@ class EventGen {
         e.body = RandomAttribute();
         break;
       default:
-        e.body = ckm::Consent{Pick(2) ? "marketing.email" : "marketing.sms", Pick(2) == 0};
+        e.body = ckm::Consent{Pick(2) ? "marketing.email" : "marketing.sms",
+                              Pick(2) == 0};
         break;
     }
     return e;
@@ -75,10 +77,12 @@ class EventGen {
       p.lines.push_back(line);
     }
     if (lines == 0) {
-      p.total_micros = (Pick(4) == 0 ? -1 : 1) * (1 + std::int64_t{Pick(1'000'000)});
+      p.total_micros =
+          (Pick(4) == 0 ? -1 : 1) * (1 + std::int64_t{Pick(1'000'000)});
     } else if (Pick(2) == 0) {
       std::int64_t total = 0;
-      for (const auto& line : p.lines) total += line.quantity * line.unit_price_micros;
+      for (const auto& line : p.lines)
+        total += line.quantity * line.unit_price_micros;
       p.total_micros = total;
     }
     return p;
@@ -132,7 +136,8 @@ class EventGen {
   ckm::Attribute RandomAttribute() {
     ckm::Attribute a;
     const char* keys[] = {"personal.first_name", "demographic.age_band",
-                          "psychographic.values", "custom.invoice.project_number"};
+                          "psychographic.values",
+                          "custom.invoice.project_number"};
     a.key = keys[Pick(4)];
     switch (Pick(3)) {
       case 0:

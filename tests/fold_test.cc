@@ -38,13 +38,14 @@ std::string FullMerge(const rocksdb::MergeOperator& op, const std::string* base,
                       const std::vector<std::string>& operands) {
   std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
   rocksdb::Slice base_slice = base ? rocksdb::Slice(*base) : rocksdb::Slice();
-  rocksdb::MergeOperator::MergeOperationInput in("c", base ? &base_slice : nullptr, slices,
-                                                 nullptr);
+  rocksdb::MergeOperator::MergeOperationInput in(
+      "c", base ? &base_slice : nullptr, slices, nullptr);
   std::string result;
   rocksdb::Slice existing_operand(static_cast<const char*>(nullptr), 0);
   rocksdb::MergeOperator::MergeOperationOutput out(result, existing_operand);
   REQUIRE(op.FullMergeV2(in, &out));  // never false
-  return existing_operand.data() != nullptr ? existing_operand.ToString() : result;
+  return existing_operand.data() != nullptr ? existing_operand.ToString()
+                                            : result;
 }
 
 std::string PartialMerge(const rocksdb::MergeOperator& op,
@@ -55,7 +56,8 @@ std::string PartialMerge(const rocksdb::MergeOperator& op,
   return result;
 }
 
-TEST_CASE("Join is commutative and associative, with the empty state as identity") {
+TEST_CASE(
+    "Join is commutative and associative, with the empty state as identity") {
   for (int c = 0; c < kCases; ++c) {
     const std::uint64_t seed = 1000 + c;
     INFO("seed " << seed);
@@ -127,14 +129,16 @@ TEST_CASE("Breakdown deltas join order-free") {
     std::shuffle(events.begin(), events.end(), gen.rng());
     REQUIRE(fold_all(events) == expected);
     for (const auto& [key, bytes] : expected) {
-      absl::StatusOr<fold::BreakdownState> decoded = fold::DecodeBreakdown(bytes);
+      absl::StatusOr<fold::BreakdownState> decoded =
+          fold::DecodeBreakdown(bytes);
       REQUIRE_OK(decoded);
       REQUIRE(fold::Encode(*decoded) == bytes);
     }
   }
 }
 
-TEST_CASE("Partial merges then a full merge equal one full merge, in any split") {
+TEST_CASE(
+    "Partial merges then a full merge equal one full merge, in any split") {
   const auto op = NewProfileMergeOperator();
   for (int c = 0; c < kCases; ++c) {
     const std::uint64_t seed = 17000 + c;
@@ -142,7 +146,8 @@ TEST_CASE("Partial merges then a full merge equal one full merge, in any split")
     ckm_test::EventGen gen(seed, 1);
     const std::vector<Event> events = gen.Events(2 + gen.Pick(20));
     std::vector<std::string> operands;
-    for (const Event& e : events) operands.push_back(fold::Encode(fold::DeltaOf(e, "c")));
+    for (const Event& e : events)
+      operands.push_back(fold::Encode(fold::DeltaOf(e, "c")));
     const std::string base = operands.front();
     const std::vector<std::string> rest(operands.begin() + 1, operands.end());
 
@@ -154,7 +159,8 @@ TEST_CASE("Partial merges then a full merge equal one full merge, in any split")
     std::vector<std::string> partials;
     for (std::size_t i = 0; i < rest.size();) {
       const std::size_t n = 1 + gen.Pick(static_cast<int>(rest.size() - i));
-      partials.push_back(PartialMerge(*op, {rest.begin() + i, rest.begin() + i + n}));
+      partials.push_back(
+          PartialMerge(*op, {rest.begin() + i, rest.begin() + i + n}));
       i += n;
     }
     std::shuffle(partials.begin(), partials.end(), gen.rng());
@@ -168,11 +174,13 @@ TEST_CASE("A corrupt operand or base is skipped and counted, never fatal") {
   ckm_test::EventGen gen(42, 1);
   const std::vector<Event> events = gen.Events(5);
   std::vector<std::string> operands;
-  for (const Event& e : events) operands.push_back(fold::Encode(fold::DeltaOf(e, "c")));
+  for (const Event& e : events)
+    operands.push_back(fold::Encode(fold::DeltaOf(e, "c")));
   const std::string good = FullMerge(*op, nullptr, operands);
 
   std::vector<std::string> with_garbage = operands;
-  with_garbage.insert(with_garbage.begin() + 2, std::string("\x01\x02garbage", 9));
+  with_garbage.insert(with_garbage.begin() + 2,
+                      std::string("\x01\x02garbage", 9));
   std::string flipped = operands[0];
   flipped[flipped.size() / 2] ^= 0x5a;
   with_garbage.push_back(std::string());  // empty operand
@@ -213,7 +221,8 @@ TEST_CASE("Money sums saturate instead of wrapping, in any order") {
   }
   ProfileState forward, backward;
   for (const auto& d : deltas) fold::Join(forward, d);
-  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) fold::Join(backward, *it);
+  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it)
+    fold::Join(backward, *it);
   REQUIRE(Bytes(forward) == Bytes(backward));
   CHECK(forward.purchases.by_currency["GBP"].gross_micros == kMax);
   CHECK(forward.purchases.units == 12'000'000'000);
@@ -225,11 +234,13 @@ TEST_CASE("Money sums saturate instead of wrapping, in any order") {
 TEST_CASE("Decoding rejects bytes that are not a profile") {
   CHECK(absl::IsDataLoss(fold::DecodeProfile("").status()));
   CHECK(absl::IsDataLoss(fold::DecodeProfile("short").status()));
-  CHECK(absl::IsDataLoss(fold::DecodeProfile(std::string(64, '\xff')).status()));
+  CHECK(
+      absl::IsDataLoss(fold::DecodeProfile(std::string(64, '\xff')).status()));
   // A breakdown is not a profile and vice versa (file identifiers differ).
   const std::string breakdown = fold::Encode(fold::BreakdownState{});
   CHECK(absl::IsDataLoss(fold::DecodeProfile(breakdown).status()));
-  CHECK(absl::IsDataLoss(fold::DecodeBreakdown(fold::Encode(ProfileState{})).status()));
+  CHECK(absl::IsDataLoss(
+      fold::DecodeBreakdown(fold::Encode(ProfileState{})).status()));
   // Every truncation of a real profile is rejected or decodes; none crashes.
   ckm_test::EventGen gen(7, 1);
   const std::string bytes = Bytes(FoldAll(gen.Events(10)));

@@ -28,7 +28,8 @@ using ckm_test::TempDir;
 
 constexpr std::int64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
 
-std::unique_ptr<Store> OpenStore(const std::string& path, StoreOptions options = {}) {
+std::unique_ptr<Store> OpenStore(const std::string& path,
+                                 StoreOptions options = {}) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path, options);
   REQUIRE_OK(store);
   return *std::move(store);
@@ -50,8 +51,8 @@ Event MakePurchase(std::uint64_t id, std::string customer, std::int64_t ts_ms,
   return e;
 }
 
-Event MakeInteraction(std::uint64_t id, std::string customer, std::int64_t ts_ms, int rating,
-                      int sentiment) {
+Event MakeInteraction(std::uint64_t id, std::string customer,
+                      std::int64_t ts_ms, int rating, int sentiment) {
   Event e;
   e.id = id;
   e.customer = CustomerRef::Id(customer);
@@ -66,8 +67,9 @@ Event MakeInteraction(std::uint64_t id, std::string customer, std::int64_t ts_ms
   return e;
 }
 
-Event MakeLoyalty(std::uint64_t id, std::string customer, std::int64_t ts_ms, LoyaltyKind kind,
-                  std::int64_t points, std::string tier = "") {
+Event MakeLoyalty(std::uint64_t id, std::string customer, std::int64_t ts_ms,
+                  LoyaltyKind kind, std::int64_t points,
+                  std::string tier = "") {
   Event e;
   e.id = id;
   e.customer = CustomerRef::Id(customer);
@@ -82,13 +84,17 @@ std::string ProfileBytes(const Store& store, const std::string& customer) {
   return std::string(profile->bytes());
 }
 
-TEST_CASE("Record and Get: a purchase, an interaction and loyalty make one profile") {
+TEST_CASE(
+    "Record and Get: a purchase, an interaction and loyalty make one profile") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   std::vector<Event> events = {
-      MakePurchase(1, "alice", kT0, {{"A1", "toys", 2, 1'500'000}, {"B2", "books", 1, 999'000}}),
-      MakePurchase(2, "alice", kT0 + 86'400'000 * 10LL, {{"A1", "toys", 1, 1'500'000}}),
-      MakePurchase(3, "alice", kT0 + 86'400'000 * 11LL, {{"B2", "books", -1, 999'000}}),
+      MakePurchase(1, "alice", kT0,
+                   {{"A1", "toys", 2, 1'500'000}, {"B2", "books", 1, 999'000}}),
+      MakePurchase(2, "alice", kT0 + 86'400'000 * 10LL,
+                   {{"A1", "toys", 1, 1'500'000}}),
+      MakePurchase(3, "alice", kT0 + 86'400'000 * 11LL,
+                   {{"B2", "books", -1, 999'000}}),
       MakeInteraction(4, "alice", kT0 + 5, 10, 80),
       MakeInteraction(5, "alice", kT0 + 6, 3, -40),
       MakeLoyalty(6, "alice", kT0, LoyaltyKind::kEnroll, 0, "bronze"),
@@ -157,7 +163,9 @@ TEST_CASE("Record and Get: a purchase, an interaction and loyalty make one profi
   CHECK(absl::IsInvalidArgument(store->Get("").status()));
 }
 
-TEST_CASE("Attributes and consents: the latest write wins, whatever the arrival order") {
+TEST_CASE(
+    "Attributes and consents: the latest write wins, whatever the arrival "
+    "order") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   auto attr = [](std::uint64_t id, std::int64_t ts, AttributeValue v) {
@@ -166,7 +174,8 @@ TEST_CASE("Attributes and consents: the latest write wins, whatever the arrival 
     e.customer = CustomerRef::Id("c");
     e.ts_ms = ts;
     e.source = "crm";
-    e.body = Attribute{"custom.invoice.project_number", std::move(v), Provenance::kExpressed, 90};
+    e.body = Attribute{"custom.invoice.project_number", std::move(v),
+                       Provenance::kExpressed, 90};
     return e;
   };
   auto consent = [](std::uint64_t id, std::int64_t ts, bool granted) {
@@ -196,7 +205,9 @@ TEST_CASE("Attributes and consents: the latest write wins, whatever the arrival 
   CHECK_FALSE(c->granted);
 }
 
-TEST_CASE("Exactly once: recording the same events again, in any split, changes nothing") {
+TEST_CASE(
+    "Exactly once: recording the same events again, in any split, changes "
+    "nothing") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   EventGen gen(77, 4);
@@ -215,7 +226,8 @@ TEST_CASE("Exactly once: recording the same events again, in any split, changes 
   std::size_t again = 0;
   for (std::size_t i = 0; i < events.size();) {
     const std::size_t n = 1 + gen.Pick(40);
-    std::vector<Event> batch(events.begin() + i, events.begin() + std::min(i + n, events.size()));
+    std::vector<Event> batch(events.begin() + i,
+                             events.begin() + std::min(i + n, events.size()));
     batch.push_back(batch.front());
     absl::StatusOr<RecordResult> r = store->Record(batch);
     REQUIRE_OK(r);
@@ -224,7 +236,8 @@ TEST_CASE("Exactly once: recording the same events again, in any split, changes 
     i += n;
   }
   CHECK(again >= 200);
-  for (const auto& [id, bytes] : before) CHECK(ProfileBytes(*store, id) == bytes);
+  for (const auto& [id, bytes] : before)
+    CHECK(ProfileBytes(*store, id) == bytes);
 
   // Twice in one fresh batch: counted once.
   Event e = MakePurchase(999'999, "dup", kT0, {{"X", "", 1, 1'000'000}});
@@ -235,12 +248,14 @@ TEST_CASE("Exactly once: recording the same events again, in any split, changes 
   CHECK(store->Get("dup")->purchases().orders == 1);
 }
 
-TEST_CASE("Order-free: any order and batch split give byte-identical profiles") {
+TEST_CASE(
+    "Order-free: any order and batch split give byte-identical profiles") {
   // Two stores receive the same events per case, in different orders and
   // splits; every profile and breakdown must be byte-identical.
   TempDir dir;
   StoreOptions options;
-  options.durability = Durability::kNone;  // order-freedom does not depend on it
+  options.durability =
+      Durability::kNone;  // order-freedom does not depend on it
   auto a = OpenStore(dir.sub("a"), options);
   auto b = OpenStore(dir.sub("b"), options);
   const int kCases = 1000;
@@ -249,7 +264,8 @@ TEST_CASE("Order-free: any order and batch split give byte-identical profiles") 
     INFO("seed " << seed);
     EventGen gen(seed, 2);
     std::vector<Event> events = gen.Events(1 + gen.Pick(25));
-    for (Event& e : events) e.customer.id = "case" + std::to_string(c) + "-" + e.customer.id;
+    for (Event& e : events)
+      e.customer.id = "case" + std::to_string(c) + "-" + e.customer.id;
     auto record_split = [&](Store& store, std::vector<Event> es) {
       std::shuffle(es.begin(), es.end(), gen.rng());
       for (std::size_t i = 0; i < es.size();) {
@@ -264,7 +280,8 @@ TEST_CASE("Order-free: any order and batch split give byte-identical profiles") 
     for (const Event& e : events) customers.insert(e.customer.id);
     for (const std::string& customer : customers) {
       REQUIRE(ProfileBytes(*a, customer) == ProfileBytes(*b, customer));
-      for (Dimension d : {Dimension::kProduct, Dimension::kStore, Dimension::kCategory}) {
+      for (Dimension d :
+           {Dimension::kProduct, Dimension::kStore, Dimension::kCategory}) {
         auto ba = a->Breakdown(customer, d);
         auto bb = b->Breakdown(customer, d);
         REQUIRE_OK(ba);
@@ -300,8 +317,8 @@ TEST_CASE("Two threads recording overlapping batches count each event once") {
     std::vector<Event> mine = events;
     std::shuffle(mine.begin(), mine.end(), rng);
     for (std::size_t i = 0; i < mine.size(); i += 50) {
-      absl::StatusOr<RecordResult> r =
-          store->Record(absl::MakeConstSpan(mine.data() + i, std::min<std::size_t>(50, mine.size() - i)));
+      absl::StatusOr<RecordResult> r = store->Record(absl::MakeConstSpan(
+          mine.data() + i, std::min<std::size_t>(50, mine.size() - i)));
       if (r.ok()) recorded += r->recorded;
     }
   };
@@ -328,13 +345,15 @@ TEST_CASE("Get's work stays bounded however many events a customer piles up") {
     options.max_merge_depth = depth;
     auto store = OpenStore(dir.path(), options);
     for (int i = 0; i < 2000; ++i) {
-      REQUIRE_OK(store->Record(MakePurchase(i + 1, "hot", kT0 + i, {{"A", "", 1, 1'000'000}})));
+      REQUIRE_OK(store->Record(
+          MakePurchase(i + 1, "hot", kT0 + i, {{"A", "", 1, 1'000'000}})));
     }
     absl::StatusOr<Profile> profile = store->Get("hot");
     REQUIRE_OK(profile);
     CHECK(profile->purchases().orders == 2000);
     const std::size_t operands = LastFullMergeOperandCount();
-    INFO("max_merge_depth " << depth << ": Get folded " << operands << " operands");
+    INFO("max_merge_depth " << depth << ": Get folded " << operands
+                            << " operands");
     if (depth == 0) {
       CHECK(operands == 2000);  // unbounded: what the bound buys
     } else {
@@ -343,16 +362,23 @@ TEST_CASE("Get's work stays bounded however many events a customer piles up") {
   }
 }
 
-TEST_CASE("A corrupt operand is skipped and counted; the store stays writable; Rebuild repairs") {
+TEST_CASE(
+    "A corrupt operand is skipped and counted; the store stays writable; "
+    "Rebuild repairs") {
   TempDir dir;
   auto store = OpenStore(dir.path());
-  REQUIRE_OK(store->Record(MakePurchase(1, "c", kT0, {{"A", "", 1, 2'000'000}})));
-  REQUIRE_OK(store->Record(MakePurchase(2, "c", kT0 + 1, {{"B", "", 1, 3'000'000}})));
+  REQUIRE_OK(
+      store->Record(MakePurchase(1, "c", kT0, {{"A", "", 1, 2'000'000}})));
+  REQUIRE_OK(
+      store->Record(MakePurchase(2, "c", kT0 + 1, {{"B", "", 1, 3'000'000}})));
   const std::string good = ProfileBytes(*store, "c");
 
   rocksdb::DB* db = internal::Db(*store);
-  rocksdb::ColumnFamilyHandle* profiles = internal::Cf(*store, keys::kProfilesCf);
-  REQUIRE(db->Merge(rocksdb::WriteOptions(), profiles, "c", "\x13garbage operand").ok());
+  rocksdb::ColumnFamilyHandle* profiles =
+      internal::Cf(*store, keys::kProfilesCf);
+  REQUIRE(
+      db->Merge(rocksdb::WriteOptions(), profiles, "c", "\x13garbage operand")
+          .ok());
 
   absl::StatusOr<Profile> profile = store->Get("c");
   REQUIRE_OK(profile);
@@ -363,8 +389,10 @@ TEST_CASE("A corrupt operand is skipped and counted; the store stays writable; R
   REQUIRE_OK(store->Flush());
   rocksdb::CompactRangeOptions compact;
   REQUIRE(db->CompactRange(compact, profiles, nullptr, nullptr).ok());
-  REQUIRE_OK(store->Record(MakePurchase(3, "c", kT0 + 2, {{"C", "", 1, 1'000'000}})));
-  REQUIRE_OK(store->Record(MakePurchase(4, "d", kT0 + 2, {{"C", "", 1, 1'000'000}})));
+  REQUIRE_OK(
+      store->Record(MakePurchase(3, "c", kT0 + 2, {{"C", "", 1, 1'000'000}})));
+  REQUIRE_OK(
+      store->Record(MakePurchase(4, "d", kT0 + 2, {{"C", "", 1, 1'000'000}})));
 
   absl::StatusOr<CustomerReport> report = store->Verify("c");
   REQUIRE_OK(report);
@@ -388,15 +416,20 @@ TEST_CASE("A corrupt operand is skipped and counted; the store stays writable; R
   CHECK(profile->purchases().distinct_products == 3);
 }
 
-TEST_CASE("A corrupt stored profile reads as DataLoss; RebuildAll restores it from history") {
+TEST_CASE(
+    "A corrupt stored profile reads as DataLoss; RebuildAll restores it from "
+    "history") {
   TempDir dir;
   auto store = OpenStore(dir.path());
-  REQUIRE_OK(store->Record(MakePurchase(1, "c", kT0, {{"A", "cat", 1, 2'000'000}})));
+  REQUIRE_OK(
+      store->Record(MakePurchase(1, "c", kT0, {{"A", "cat", 1, 2'000'000}})));
   const std::string good = ProfileBytes(*store, "c");
   rocksdb::DB* db = internal::Db(*store);
   std::string bad = good;
   bad[4] ^= 0x7f;  // the file identifier: fails verification for sure
-  REQUIRE(db->Put(rocksdb::WriteOptions(), internal::Cf(*store, keys::kProfilesCf), "c", bad).ok());
+  REQUIRE(db->Put(rocksdb::WriteOptions(),
+                  internal::Cf(*store, keys::kProfilesCf), "c", bad)
+              .ok());
   CHECK(absl::IsDataLoss(store->Get("c").status()));
   absl::StatusOr<StoreReport> rebuilt = store->RebuildAll();
   REQUIRE_OK(rebuilt);
@@ -405,8 +438,11 @@ TEST_CASE("A corrupt stored profile reads as DataLoss; RebuildAll restores it fr
   CHECK(store->VerifyAll()->ok());
 
   // Corrupt history is DataLoss to History() and counted by Verify().
-  rocksdb::ColumnFamilyHandle* purchases = internal::Cf(*store, keys::kPurchasesCf);
-  REQUIRE(db->Put(rocksdb::WriteOptions(), purchases, keys::HistoryKey("c", kT0, 1), "junk").ok());
+  rocksdb::ColumnFamilyHandle* purchases =
+      internal::Cf(*store, keys::kPurchasesCf);
+  REQUIRE(db->Put(rocksdb::WriteOptions(), purchases,
+                  keys::HistoryKey("c", kT0, 1), "junk")
+              .ok());
   CHECK(absl::IsDataLoss(store->History("c").status()));
   absl::StatusOr<CustomerReport> report = store->Verify("c");
   REQUIRE_OK(report);
@@ -419,10 +455,13 @@ TEST_CASE("History, Timeline and Breakdown") {
   auto store = OpenStore(dir.path());
   const std::int64_t day = 86'400'000;
   REQUIRE_OK(store->Record(std::vector<Event>{
-      MakePurchase(1, "c", kT0, {{"A", "toys", 1, 1'000'000}, {"B", "toys", 2, 500'000}}, "s1"),
+      MakePurchase(1, "c", kT0,
+                   {{"A", "toys", 1, 1'000'000}, {"B", "toys", 2, 500'000}},
+                   "s1"),
       MakePurchase(2, "c", kT0 + 10 * day, {{"A", "toys", 3, 1'000'000}}, "s2"),
       MakePurchase(3, "c", kT0 + 30 * day, {{"A", "toys", 1, 1'000'000}}, "s1"),
-      MakePurchase(4, "c", kT0 + 31 * day, {{"A", "toys", -1, 1'000'000}}, "s1"),
+      MakePurchase(4, "c", kT0 + 31 * day, {{"A", "toys", -1, 1'000'000}},
+                   "s1"),
       MakeInteraction(5, "c", kT0 + 5 * day, 9, 10),
       MakeLoyalty(6, "c", kT0 + 2 * day, LoyaltyKind::kEarn, 10),
   }));
@@ -458,7 +497,8 @@ TEST_CASE("History, Timeline and Breakdown") {
   CHECK((*t)[4].id == 6);  // loyalty at day 2
   CHECK(store->Timeline("nobody")->empty());
 
-  absl::StatusOr<std::vector<BreakdownEntry>> products = store->Breakdown("c", Dimension::kProduct);
+  absl::StatusOr<std::vector<BreakdownEntry>> products =
+      store->Breakdown("c", Dimension::kProduct);
   REQUIRE_OK(products);
   REQUIRE(products->size() == 2);
   const BreakdownEntry& a = (*products)[0];
@@ -495,12 +535,15 @@ TEST_CASE("Identities: link once, then name the customer by email") {
   link.ts_ms = kT0;
   link.body = Identity{IdentityType::kEmail, "ann@example.com"};
   Event by_email = MakePurchase(2, "", kT0 + 1, {{"A", "", 1, 1'000'000}});
-  by_email.customer = CustomerRef::ByIdentity(IdentityType::kEmail, "ann@example.com");
+  by_email.customer =
+      CustomerRef::ByIdentity(IdentityType::kEmail, "ann@example.com");
   // The link and its first use in one batch.
-  absl::StatusOr<RecordResult> r = store->Record(std::vector<Event>{link, by_email});
+  absl::StatusOr<RecordResult> r =
+      store->Record(std::vector<Event>{link, by_email});
   REQUIRE_OK(r);
   CHECK(r->recorded == 2);
-  CHECK(store->Resolve(IdentityType::kEmail, "ann@example.com").value() == "c-1");
+  CHECK(store->Resolve(IdentityType::kEmail, "ann@example.com").value() ==
+        "c-1");
   absl::StatusOr<Profile> p = store->Get("c-1");
   REQUIRE_OK(p);
   CHECK(p->purchases().orders == 1);
@@ -524,9 +567,12 @@ TEST_CASE("Close and reopen: kSync, kBuffered and kNone writes are all there") {
     sync.durability = Durability::kSync;
     buffered.durability = Durability::kBuffered;
     none.durability = Durability::kNone;
-    REQUIRE_OK(store->Record(MakePurchase(1, "s", kT0, {{"A", "", 1, 1'000'000}}), sync));
-    REQUIRE_OK(store->Record(MakePurchase(2, "b", kT0, {{"A", "", 1, 1'000'000}}), buffered));
-    REQUIRE_OK(store->Record(MakePurchase(3, "n", kT0, {{"A", "", 1, 1'000'000}}), none));
+    REQUIRE_OK(store->Record(
+        MakePurchase(1, "s", kT0, {{"A", "", 1, 1'000'000}}), sync));
+    REQUIRE_OK(store->Record(
+        MakePurchase(2, "b", kT0, {{"A", "", 1, 1'000'000}}), buffered));
+    REQUIRE_OK(store->Record(
+        MakePurchase(3, "n", kT0, {{"A", "", 1, 1'000'000}}), none));
     sync_bytes = ProfileBytes(*store, "s");
     buffered_bytes = ProfileBytes(*store, "b");
     none_bytes = ProfileBytes(*store, "n");
@@ -549,11 +595,14 @@ TEST_CASE("Open refuses an incompatible store and a second opener") {
     absl::StatusOr<std::unique_ptr<Store>> second = Store::Open(dir.path());
     CHECK(absl::IsUnavailable(second.status()));
     rocksdb::DB* db = internal::Db(*store);
-    REQUIRE(db->Put(rocksdb::WriteOptions(), "ckm.profile_merge_operator", "other.v9").ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), "ckm.profile_merge_operator",
+                    "other.v9")
+                .ok());
   }
   absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(dir.path());
   CHECK(absl::IsFailedPrecondition(reopened.status()));
-  CHECK(reopened.status().message().find("other.v9") != absl::string_view::npos);
+  CHECK(reopened.status().message().find("other.v9") !=
+        absl::string_view::npos);
 
   StoreOptions no_create;
   no_create.create_if_missing = false;
@@ -565,19 +614,22 @@ TEST_CASE("Sums that would overflow saturate and are reported, never wrap") {
   auto store = OpenStore(dir.path());
   for (int i = 0; i < 12; ++i) {
     // 10^9 units at 1,000 each = 10^18 micros; twelve of them pass INT64_MAX.
-    REQUIRE_OK(store->Record(
-        MakePurchase(i + 1, "whale", kT0 + i, {{"A", "", 1'000'000'000, 1'000'000'000}})));
+    REQUIRE_OK(store->Record(MakePurchase(
+        i + 1, "whale", kT0 + i, {{"A", "", 1'000'000'000, 1'000'000'000}})));
   }
   absl::StatusOr<Profile> p = store->Get("whale");
   REQUIRE_OK(p);
   CHECK(p->saturated());
-  CHECK(p->purchases().by_currency[0].gross_micros == std::numeric_limits<std::int64_t>::max());
+  CHECK(p->purchases().by_currency[0].gross_micros ==
+        std::numeric_limits<std::int64_t>::max());
   CHECK(p->purchases().orders == 12);
   // One order whose own total overflows is rejected up front.
-  Event huge = MakePurchase(99, "whale", kT0, {{"A", "", 1'000'000'000, 1'000'000'000'000'000}});
+  Event huge = MakePurchase(99, "whale", kT0,
+                            {{"A", "", 1'000'000'000, 1'000'000'000'000'000}});
   absl::Status s = store->Record(huge).status();
   CHECK(absl::IsInvalidArgument(s));
-  CHECK(s.message().find("events[0].purchase.lines[0].quantity") != absl::string_view::npos);
+  CHECK(s.message().find("events[0].purchase.lines[0].quantity") !=
+        absl::string_view::npos);
 }
 
 }  // namespace
@@ -586,11 +638,13 @@ TEST_CASE("Sums that would overflow saturate and are reported, never wrap") {
 namespace ckm {
 namespace {
 
-TEST_CASE("ForEachProfile visits every customer in id order; Stats counts them") {
+TEST_CASE(
+    "ForEachProfile visits every customer in id order; Stats counts them") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   for (const char* c : {"m", "a", "z", "k"}) {
-    REQUIRE_OK(store->Record(MakePurchase(1, c, kT0, {{"A", "", 1, 1'000'000}})));
+    REQUIRE_OK(
+        store->Record(MakePurchase(1, c, kT0, {{"A", "", 1, 1'000'000}})));
   }
   std::vector<std::string> seen;
   REQUIRE_OK(store->ForEachProfile([&](const Profile& p) {

@@ -15,18 +15,18 @@
 #include "catch2/catch.hpp"
 
 // REQUIRE_OK(status_or_statusor): fails the test with the status text.
-#define REQUIRE_OK(expr)                                  \
-  do {                                                    \
+#define REQUIRE_OK(expr)                                         \
+  do {                                                           \
     const absl::Status ckm_status_ = ::ckm_test::StatusOf(expr); \
-    INFO(ckm_status_.ToString());                         \
-    REQUIRE(ckm_status_.ok());                            \
+    INFO(ckm_status_.ToString());                                \
+    REQUIRE(ckm_status_.ok());                                   \
   } while (0)
 
-#define CHECK_OK(expr)                                    \
-  do {                                                    \
+#define CHECK_OK(expr)                                           \
+  do {                                                           \
     const absl::Status ckm_status_ = ::ckm_test::StatusOf(expr); \
-    INFO(ckm_status_.ToString());                         \
-    CHECK(ckm_status_.ok());                              \
+    INFO(ckm_status_.ToString());                                \
+    CHECK(ckm_status_.ok());                                     \
   } while (0)
 
 namespace ckm_test {
@@ -53,7 +53,9 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   std::string path() const { return path_.string(); }
-  std::string sub(const std::string& name) const { return (path_ / name).string(); }
+  std::string sub(const std::string& name) const {
+    return (path_ / name).string();
+  }
 
  private:
   std::filesystem::path path_;

@@ -396,6 +396,17 @@ std::vector<BadEvent> BadEvents() {
             }
           },
           "purchase.lines[1].quantity"),
+      // The net fits (9 * 10^18 - 9 * 10^18 + 9 * 10^18), but the gross part
+      // (18 * 10^18) does not: the profile sums gross and returned apart.
+      On<P>(
+          "gross part overflows while the net fits",
+          [](P& p) {
+            p.lines = {PurchaseLine{"", "", 1'000'000'000, 9'000'000'000},
+                       PurchaseLine{"", "", -1'000'000'000, 9'000'000'000},
+                       PurchaseLine{"", "", 1'000'000'000, 9'000'000'000}};
+            p.total_micros.reset();
+          },
+          "purchase.lines[2].quantity"),
       On<P>(
           "total does not equal the lines",
           [](P& p) { p.total_micros = 29'679'001; }, "purchase.total_micros"),
@@ -801,8 +812,8 @@ TEST_CASE("Values at the limits are accepted", "[validation]") {
       PurchaseLine{Bytes(128), Bytes(128), 1'000'000'000, 1'000'000},
       PurchaseLine{"", "", -1'000'000'000, 1'000'000},
       PurchaseLine{"", "", 1, 1'000'000'000'000'000},
-      // The lines sum to 9.223 * 10^18, just under INT64_MAX.
-      PurchaseLine{"", "", 9'222, 1'000'000'000'000'000},
+      // The positive lines sum to 9.223 * 10^18, just under INT64_MAX.
+      PurchaseLine{"", "", 9'221, 1'000'000'000'000'000},
       PurchaseLine{"", "", 1, 0},  // free
   };
   add(purchase);

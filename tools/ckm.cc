@@ -40,40 +40,48 @@ absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db) {
 std::string Days(std::optional<std::int64_t> ms) {
   if (!ms) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f days", static_cast<double>(*ms) / 86'400'000.0);
+  std::snprintf(buf, sizeof buf, "%.1f days",
+                static_cast<double>(*ms) / 86'400'000.0);
   return buf;
 }
 
-std::string When(std::optional<std::int64_t> ms) { return ms ? FormatIsoSeconds(*ms) : "-"; }
+std::string When(std::optional<std::int64_t> ms) {
+  return ms ? FormatIsoSeconds(*ms) : "-";
+}
 
 // The readable form of `ckm get`.
 void PrintProfile(const Profile& p, std::int64_t now_ms) {
   std::cout << "customer " << p.customer_id() << "\n"
-            << "  events " << p.event_count() << ", first seen " << FormatIsoSeconds(p.first_seen_ms())
-            << ", last seen " << FormatIsoSeconds(p.last_seen_ms()) << "\n";
+            << "  events " << p.event_count() << ", first seen "
+            << FormatIsoSeconds(p.first_seen_ms()) << ", last seen "
+            << FormatIsoSeconds(p.last_seen_ms()) << "\n";
   for (const IdentityLink& link : p.identities()) {
-    std::cout << "  identity " << ToString(link.type) << " " << link.value << "\n";
+    std::cout << "  identity " << ToString(link.type) << " " << link.value
+              << "\n";
   }
   const PurchaseSummary s = p.purchases();
   std::cout << "purchases\n"
-            << "  orders " << s.orders << ", returns " << s.returns << ", lines " << s.lines
-            << " (" << s.returned_lines << " returned), units " << s.units << " ("
-            << s.returned_units << " returned), distinct products " << s.distinct_products << "\n"
-            << "  first " << When(s.first_purchase_ms) << ", last " << When(s.last_purchase_ms)
-            << ", mean interval " << Days(p.mean_interpurchase_ms()) << ", next expected "
+            << "  orders " << s.orders << ", returns " << s.returns
+            << ", lines " << s.lines << " (" << s.returned_lines
+            << " returned), units " << s.units << " (" << s.returned_units
+            << " returned), distinct products " << s.distinct_products << "\n"
+            << "  first " << When(s.first_purchase_ms) << ", last "
+            << When(s.last_purchase_ms) << ", mean interval "
+            << Days(p.mean_interpurchase_ms()) << ", next expected "
             << When(p.expected_next_purchase_ms()) << "\n"
             << "  recency " << Days(p.recency_ms(now_ms)) << "\n";
   for (const CurrencyTotals& c : s.by_currency) {
     const auto aov = c.average_order_value_micros();
-    std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros()) << " = gross "
-              << FormatMicros(c.gross_micros) << " - returned " << FormatMicros(c.returned_micros)
-              << "; " << c.orders << " orders, average " << (aov ? FormatMicros(*aov) : "-")
+    std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros())
+              << " = gross " << FormatMicros(c.gross_micros) << " - returned "
+              << FormatMicros(c.returned_micros) << "; " << c.orders
+              << " orders, average " << (aov ? FormatCentsHalfEven(*aov) : "-")
               << ", largest " << FormatMicros(c.largest_order_micros) << "\n";
   }
   const InteractionSummary i = p.interactions();
   if (i.count > 0) {
-    std::cout << "interactions\n  count " << i.count << ", last " << When(i.last_ms) << " via "
-              << ToString(i.last_channel);
+    std::cout << "interactions\n  count " << i.count << ", last "
+              << When(i.last_ms) << " via " << ToString(i.last_channel);
     if (auto nps = p.nps()) std::cout << ", NPS " << *nps;
     if (auto r = p.average_rating()) std::cout << ", rating " << *r;
     if (auto se = p.average_sentiment()) std::cout << ", sentiment " << *se;
@@ -81,17 +89,20 @@ void PrintProfile(const Profile& p, std::int64_t now_ms) {
   }
   const LoyaltySummary l = p.loyalty();
   if (l.enrolled_ms || l.earned || l.tier.size()) {
-    std::cout << "loyalty\n  balance " << l.balance() << " (earned " << l.earned << ", redeemed "
-              << l.redeemed << ", expired " << l.expired << "), tier "
-              << (l.tier.empty() ? "-" : l.tier) << " since " << When(l.tier_since_ms) << "\n";
+    std::cout << "loyalty\n  balance " << l.balance() << " (earned " << l.earned
+              << ", redeemed " << l.redeemed << ", expired " << l.expired
+              << "), tier " << (l.tier.empty() ? "-" : l.tier) << " since "
+              << When(l.tier_since_ms) << "\n";
   }
   for (const AttributeState& a : p.attributes()) {
     std::cout << "attribute " << a.key << " = ";
     std::visit([](const auto& v) { std::cout << v; }, a.value);
-    std::cout << " (" << ToString(a.provenance) << ", " << a.confidence << "%)\n";
+    std::cout << " (" << ToString(a.provenance) << ", " << a.confidence
+              << "%)\n";
   }
   for (const ConsentState& c : p.consents()) {
-    std::cout << "consent " << c.purpose << " " << (c.granted ? "granted" : "withdrawn") << " "
+    std::cout << "consent " << c.purpose << " "
+              << (c.granted ? "granted" : "withdrawn") << " "
               << FormatIsoSeconds(c.ts_ms) << "\n";
   }
   if (p.corrupt_operands() > 0) {
@@ -109,18 +120,23 @@ std::int64_t NowMs() {
 // Progress on stderr, only when it is a terminal.
 class Progress {
  public:
-  Progress() : enabled_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  Progress()
+      : enabled_(isatty(STDERR_FILENO) == 1),
+        start_(std::chrono::steady_clock::now()) {}
   void Update(std::int64_t rows, std::int64_t bytes, std::int64_t total) {
     if (!enabled_) return;
     const double s = Seconds();
-    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%%   ", static_cast<long long>(rows),
-                 s > 0 ? rows / s : 0.0, total > 0 ? 100.0 * bytes / total : 0.0);
+    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%%   ",
+                 static_cast<long long>(rows), s > 0 ? rows / s : 0.0,
+                 total > 0 ? 100.0 * bytes / total : 0.0);
   }
   void Done() {
     if (enabled_) std::fprintf(stderr, "\n");
   }
   double Seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start_)
+        .count();
   }
 
  private:
@@ -141,50 +157,64 @@ int Main(int argc, char** argv) {
   // import purchases
   CLI::App* import = app.add_subcommand("import", "import events from files");
   import->require_subcommand(1);
-  CLI::App* import_purchases =
-      import->add_subcommand("purchases", "import purchase lines from CSV (plain or .gz)");
+  CLI::App* import_purchases = import->add_subcommand(
+      "purchases", "import purchase lines from CSV (plain or .gz)");
   std::vector<std::string> files;
   std::string map_text, delimiter = ",", durability = "none";
   ImportOptions import_options;
-  import_purchases->add_option("FILE", files, "CSV files")->required()->check(CLI::ExistingFile);
+  import_purchases->add_option("FILE", files, "CSV files")
+      ->required()
+      ->check(CLI::ExistingFile);
   add_db(import_purchases);
-  import_purchases->add_option("--map", map_text,
-                               "FIELD=COLUMN,... (fields: customer, order, sku, description, "
-                               "category, quantity, unit_price, line_total, ts, currency, "
-                               "channel, store)");
-  import_purchases->add_option("--delimiter", delimiter, "field delimiter (default ,)");
+  import_purchases->add_option(
+      "--map", map_text,
+      "FIELD=COLUMN,... (fields: customer, order, sku, description, "
+      "category, quantity, unit_price, line_total, ts, currency, "
+      "channel, store)");
+  import_purchases->add_option("--delimiter", delimiter,
+                               "field delimiter (default ,)");
   import_purchases->add_option("--time-format", import_options.time_format,
                                "strftime-style format of the ts column");
   import_purchases->add_option("--currency", import_options.currency,
                                "ISO 4217 currency of rows without one");
-  import_purchases->add_flag("--skip-bad-rows", import_options.skip_bad_rows,
-                             "skip and count malformed rows instead of stopping");
-  import_purchases->add_option("--durability", durability, "none (default), buffered or sync")
+  import_purchases->add_flag(
+      "--skip-bad-rows", import_options.skip_bad_rows,
+      "skip and count malformed rows instead of stopping");
+  import_purchases
+      ->add_option("--durability", durability,
+                   "none (default), buffered or sync")
       ->check(CLI::IsMember({"none", "buffered", "sync"}));
 
   std::string customer;
-  CLI::App* get = app.add_subcommand("get", "show a customer's 360-degree profile");
+  CLI::App* get =
+      app.add_subcommand("get", "show a customer's 360-degree profile");
   bool json = false;
   get->add_option("CUSTOMER", customer)->required();
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
 
-  CLI::App* history = app.add_subcommand("history", "list a customer's events, newest first");
+  CLI::App* history =
+      app.add_subcommand("history", "list a customer's events, newest first");
   std::string kind, since;
   std::size_t limit = 20;
   history->add_option("CUSTOMER", customer)->required();
   add_db(history);
-  history->add_option("--kind", kind, "purchase, interaction, loyalty, attribute, consent, identity");
+  history->add_option(
+      "--kind", kind,
+      "purchase, interaction, loyalty, attribute, consent, identity");
   history->add_option("--since", since, "only events at or after this time");
-  history->add_option("--limit", limit, "at most this many (0: all; default 20)");
+  history->add_option("--limit", limit,
+                      "at most this many (0: all; default 20)");
 
-  CLI::App* products = app.add_subcommand("products", "a customer's per-product breakdown");
+  CLI::App* products =
+      app.add_subcommand("products", "a customer's per-product breakdown");
   products->add_option("CUSTOMER", customer)->required();
   add_db(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
   export_cmd->require_subcommand(1);
-  CLI::App* export_profiles = export_cmd->add_subcommand("profiles", "one row per customer");
+  CLI::App* export_profiles =
+      export_cmd->add_subcommand("profiles", "one row per customer");
   std::string format = "csv";
   add_db(export_profiles);
   export_profiles->add_option("--format", format, "csv or jsonl")
@@ -197,16 +227,21 @@ int Main(int argc, char** argv) {
   top->add_option("--by", by, "net_spend, orders or recency")
       ->check(CLI::IsMember({"net_spend", "orders", "recency"}));
   top->add_option("--limit", top_limit, "how many (default 10)");
-  top->add_option("--currency", currency, "currency of net_spend (default: the most common)");
+  top->add_option("--currency", currency,
+                  "currency of net_spend (default: the most common)");
 
-  CLI::App* stats = app.add_subcommand("stats", "sizes and counts of the store");
+  CLI::App* stats =
+      app.add_subcommand("stats", "sizes and counts of the store");
   add_db(stats);
-  CLI::App* verify = app.add_subcommand("verify", "check profiles against their history");
+  CLI::App* verify =
+      app.add_subcommand("verify", "check profiles against their history");
   add_db(verify);
   verify->add_option("CUSTOMER", customer, "one customer (default: all)");
-  CLI::App* rebuild = app.add_subcommand("rebuild", "recompute damaged profiles from history");
+  CLI::App* rebuild =
+      app.add_subcommand("rebuild", "recompute damaged profiles from history");
   add_db(rebuild);
-  rebuild->add_option("CUSTOMER", customer, "one customer (default: all damaged)");
+  rebuild->add_option("CUSTOMER", customer,
+                      "one customer (default: all damaged)");
 
   try {
     app.parse(argc, argv);
@@ -216,23 +251,28 @@ int Main(int argc, char** argv) {
 
   if (import_purchases->parsed()) {
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
-    if (delimiter.size() != 1) return Fail(absl::InvalidArgumentError("--delimiter: one character"));
+    if (delimiter.size() != 1)
+      return Fail(absl::InvalidArgumentError("--delimiter: one character"));
     import_options.delimiter = delimiter[0];
     if (!map_text.empty()) {
-      absl::StatusOr<std::map<std::string, std::string>> columns = ParseColumnMap(map_text);
+      absl::StatusOr<std::map<std::string, std::string>> columns =
+          ParseColumnMap(map_text);
       if (!columns.ok()) return Fail(columns.status());
       import_options.columns = *std::move(columns);
     }
-    import_options.durability = durability == "sync"       ? Durability::kSync
-                                : durability == "buffered" ? Durability::kBuffered
-                                                           : Durability::kNone;
+    import_options.durability = durability == "sync" ? Durability::kSync
+                                : durability == "buffered"
+                                    ? Durability::kBuffered
+                                    : Durability::kNone;
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db);
     if (!store.ok()) return Fail(store.status());
     Progress progress;
-    import_options.progress = [&](std::int64_t rows, std::int64_t bytes, std::int64_t total) {
+    import_options.progress = [&](std::int64_t rows, std::int64_t bytes,
+                                  std::int64_t total) {
       progress.Update(rows, bytes, total);
     };
-    absl::StatusOr<ImportSummary> summary = ImportPurchases(**store, files, import_options);
+    absl::StatusOr<ImportSummary> summary =
+        ImportPurchases(**store, files, import_options);
     progress.Done();
     if (!summary.ok()) return Fail(summary.status());
     PrintImportSummary(*summary, progress.Seconds(), std::cout);
@@ -259,9 +299,12 @@ int Main(int argc, char** argv) {
     if (!kind.empty()) {
       std::optional<EventKind> k;
       for (int i = 0; i < kEventKindCount; ++i) {
-        if (kind == ToString(static_cast<EventKind>(i))) k = static_cast<EventKind>(i);
+        if (kind == ToString(static_cast<EventKind>(i)))
+          k = static_cast<EventKind>(i);
       }
-      if (!k) return Fail(absl::InvalidArgumentError("--kind: unknown kind \"" + kind + "\""));
+      if (!k)
+        return Fail(absl::InvalidArgumentError("--kind: unknown kind \"" +
+                                               kind + "\""));
       query.kind = k;
     }
     if (!since.empty()) {
@@ -275,7 +318,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (products->parsed()) {
-    absl::StatusOr<std::vector<BreakdownEntry>> entries = store.Breakdown(customer, Dimension::kProduct);
+    absl::StatusOr<std::vector<BreakdownEntry>> entries =
+        store.Breakdown(customer, Dimension::kProduct);
     if (!entries.ok()) return Fail(entries.status());
     PrintProducts(*entries, std::cout);
     return 0;
@@ -285,7 +329,8 @@ int Main(int argc, char** argv) {
     return s.ok() ? 0 : Fail(s);
   }
   if (top->parsed()) {
-    absl::Status s = PrintTop(store, by, top_limit, currency, NowMs(), std::cout);
+    absl::Status s =
+        PrintTop(store, by, top_limit, currency, NowMs(), std::cout);
     return s.ok() ? 0 : Fail(s);
   }
   if (stats->parsed()) {
@@ -297,12 +342,14 @@ int Main(int argc, char** argv) {
   if (verify->parsed() || rebuild->parsed()) {
     const bool repair = rebuild->parsed();
     if (!customer.empty()) {
-      absl::StatusOr<CustomerReport> r = repair ? store.Rebuild(customer) : store.Verify(customer);
+      absl::StatusOr<CustomerReport> r =
+          repair ? store.Rebuild(customer) : store.Verify(customer);
       if (!r.ok()) return Fail(r.status());
       PrintCustomerReport(*r, repair, std::cout);
       return r->ok() || repair ? 0 : 1;
     }
-    absl::StatusOr<StoreReport> r = repair ? store.RebuildAll() : store.VerifyAll();
+    absl::StatusOr<StoreReport> r =
+        repair ? store.RebuildAll() : store.VerifyAll();
     if (!r.ok()) return Fail(r.status());
     PrintStoreReport(*r, repair, std::cout);
     return r->ok() || repair ? 0 : 1;

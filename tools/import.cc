@@ -24,11 +24,24 @@
 namespace ckm::tools {
 namespace {
 
-absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+absl::string_view Av(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 enum Field : int {
-  kCustomer = 0, kOrder, kSku, kDescription, kCategory, kQuantity, kUnitPrice, kLineTotal, kTs,
-  kCurrency, kChannel, kStore, kFieldCount
+  kCustomer = 0,
+  kOrder,
+  kSku,
+  kDescription,
+  kCategory,
+  kQuantity,
+  kUnitPrice,
+  kLineTotal,
+  kTs,
+  kCurrency,
+  kChannel,
+  kStore,
+  kFieldCount
 };
 
 // FNV-1a, 64 bits: stable across builds and platforms, unlike std::hash, so
@@ -46,15 +59,19 @@ class StableHash {
     hash_ *= 0x100000001b3ULL;
     return *this;
   }
-  std::uint64_t value() const { return hash_ == 0 ? 1 : hash_; }  // ids are non-zero
+  std::uint64_t value() const {
+    return hash_ == 0 ? 1 : hash_;
+  }  // ids are non-zero
 
  private:
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -62,9 +79,11 @@ std::optional<Channel> ParseChannel(std::string_view text) {
   const std::string lower = absl::AsciiStrToLower(Av(Trim(text)));
   if (lower.empty()) return Channel::kUnspecified;
   for (int c = 0; c < kChannelCount; ++c) {
-    if (lower == ToString(static_cast<Channel>(c))) return static_cast<Channel>(c);
+    if (lower == ToString(static_cast<Channel>(c)))
+      return static_cast<Channel>(c);
   }
-  if (lower == "store" || lower == "instore" || lower == "in-store") return Channel::kInStore;
+  if (lower == "store" || lower == "instore" || lower == "in-store")
+    return Channel::kInStore;
   if (lower == "online") return Channel::kWeb;
   return std::nullopt;
 }
@@ -84,7 +103,8 @@ struct Order {
 
 class Importer {
  public:
-  Importer(Store& store, const ImportOptions& options) : store_(store), options_(options) {}
+  Importer(Store& store, const ImportOptions& options)
+      : store_(store), options_(options) {}
 
   absl::StatusOr<ImportSummary> Run(const std::vector<std::string>& files) {
     for (const std::string& file : files) {
@@ -101,12 +121,15 @@ class Importer {
 
  private:
   absl::Status ReadFile(const std::string& path) {
-    absl::StatusOr<CsvReader> reader = CsvReader::Open(path, options_.delimiter);
+    absl::StatusOr<CsvReader> reader =
+        CsvReader::Open(path, options_.delimiter);
     if (!reader.ok()) return reader.status();
     std::vector<std::string> fields;
     absl::StatusOr<bool> more = reader->Next(fields);
     if (!more.ok()) return more.status();
-    if (!*more) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, no header"));
+    if (!*more)
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": empty file, no header"));
     if (absl::Status s = MapColumns(path, fields); !s.ok()) return s;
 
     std::int64_t rows_here = 0;
@@ -115,8 +138,9 @@ class Importer {
       if (!more.ok()) {
         if (!options_.skip_bad_rows) return more.status();
         // The reader cannot resynchronise inside a broken quoted field.
-        return absl::InvalidArgumentError(absl::StrCat(
-            more.status().message(), " (malformed CSV cannot be skipped row by row)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(more.status().message(),
+                         " (malformed CSV cannot be skipped row by row)"));
       }
       if (!*more) break;
       ++summary_.rows;
@@ -128,32 +152,37 @@ class Importer {
         ++summary_.bad_row_reasons[reason_];
       }
       if (options_.progress && (rows_here & 0x3fff) == 0) {
-        options_.progress(summary_.rows, reader->bytes_consumed(), reader->file_bytes());
+        options_.progress(summary_.rows, reader->bytes_consumed(),
+                          reader->file_bytes());
       }
     }
     if (options_.progress) {
-      options_.progress(summary_.rows, reader->file_bytes(), reader->file_bytes());
+      options_.progress(summary_.rows, reader->file_bytes(),
+                        reader->file_bytes());
     }
     return absl::OkStatus();
   }
 
-  absl::Status MapColumns(const std::string& path, const std::vector<std::string>& header) {
+  absl::Status MapColumns(const std::string& path,
+                          const std::vector<std::string>& header) {
     column_of_.fill(-1);
     for (int f = 0; f < kFieldCount; ++f) {
       const std::string field = kImportFields[f];
       auto mapped = options_.columns.find(field);
       for (std::size_t c = 0; c < header.size(); ++c) {
-        const bool match = mapped != options_.columns.end()
-                               ? header[c] == mapped->second
-                               : absl::EqualsIgnoreCase(Av(Trim(header[c])), field);
+        const bool match =
+            mapped != options_.columns.end()
+                ? header[c] == mapped->second
+                : absl::EqualsIgnoreCase(Av(Trim(header[c])), field);
         if (match) {
           column_of_[f] = static_cast<int>(c);
           break;
         }
       }
       if (mapped != options_.columns.end() && column_of_[f] < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": no column \"", mapped->second,
-                                                       "\" (mapped to ", field, ") in the header"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": no column \"", mapped->second,
+                         "\" (mapped to ", field, ") in the header"));
       }
     }
     header_ = header;
@@ -163,19 +192,21 @@ class Importer {
       return MissingField(path, "unit_price or line_total");
     }
     if (column_of_[kCurrency] < 0 && options_.currency.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": no currency column; map one or pass --currency"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": no currency column; map one or pass --currency"));
     }
     if (!options_.currency.empty() && !IsIsoCurrency(options_.currency)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--currency: \"", options_.currency, "\" is not an ISO 4217 code"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--currency: \"", options_.currency, "\" is not an ISO 4217 code"));
     }
     return absl::OkStatus();
   }
 
-  absl::Status MissingField(const std::string& path, std::string_view field) const {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": no column for ", Av(field),
-                                                   "; name it with --map ", Av(field), "=COLUMN"));
+  absl::Status MissingField(const std::string& path,
+                            std::string_view field) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no column for ", Av(field),
+                     "; name it with --map ", Av(field), "=COLUMN"));
   }
 
   // The field's raw text in this row, or "" when the field is not mapped.
@@ -188,16 +219,17 @@ class Importer {
   absl::Status Bad(const std::string& where, Field f, std::string_view reason,
                    std::string_view value) {
     reason_ = absl::StrCat(kImportFields[f], ": ", Av(reason));
-    return absl::InvalidArgumentError(absl::StrCat(where, ": column '", header_[column_of_[f]],
-                                                   "' (", column_of_[f] + 1, "): ", Av(reason),
-                                                   ": \"", Av(value), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": column '", header_[column_of_[f]], "' (", column_of_[f] + 1,
+        "): ", Av(reason), ": \"", Av(value), "\""));
   }
 
-  absl::Status AddRow(const std::vector<std::string>& row, const std::string& where) {
+  absl::Status AddRow(const std::vector<std::string>& row,
+                      const std::string& where) {
     if (row.size() != header_.size()) {
       reason_ = "wrong number of fields";
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", row.size(), " fields, the header has ",
-                                                     header_.size()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": ", row.size(), " fields, the header has ", header_.size()));
     }
     const std::string customer = NormalizeCustomerId(Get(row, kCustomer));
     if (customer.empty()) {
@@ -219,14 +251,17 @@ class Importer {
     if (column_of_[kUnitPrice] >= 0) {
       const std::string_view text = Trim(Get(row, kUnitPrice));
       absl::StatusOr<std::int64_t> price = ParseMicros(text);
-      if (!price.ok()) return Bad(where, kUnitPrice, "not a decimal amount", text);
-      if (*price < 0) return Bad(where, kUnitPrice, "negative unit price", text);
+      if (!price.ok())
+        return Bad(where, kUnitPrice, "not a decimal amount", text);
+      if (*price < 0)
+        return Bad(where, kUnitPrice, "negative unit price", text);
       line.quantity = quantity;
       line.unit_price_micros = *price;
     } else {
       const std::string_view text = Trim(Get(row, kLineTotal));
       absl::StatusOr<std::int64_t> total = ParseMicros(text);
-      if (!total.ok()) return Bad(where, kLineTotal, "not a decimal amount", text);
+      if (!total.ok())
+        return Bad(where, kLineTotal, "not a decimal amount", text);
       if (column_of_[kQuantity] < 0 && *total < 0) quantity = -1;
       if ((*total < 0) != (quantity < 0) && *total != 0) {
         return Bad(where, kLineTotal, "sign differs from the quantity's", text);
@@ -234,14 +269,16 @@ class Importer {
       const std::int64_t magnitude = *total < 0 ? -*total : *total;
       const std::int64_t units = quantity < 0 ? -quantity : quantity;
       if (magnitude % units != 0) {
-        return Bad(where, kLineTotal, "not an exact multiple of the quantity at 6 decimals", text);
+        return Bad(where, kLineTotal,
+                   "not an exact multiple of the quantity at 6 decimals", text);
       }
       line.quantity = quantity;
       line.unit_price_micros = magnitude / units;
     }
 
     const std::string_view ts_text = Trim(Get(row, kTs));
-    absl::StatusOr<std::int64_t> ts = ParseTimestamp(ts_text, options_.time_format);
+    absl::StatusOr<std::int64_t> ts =
+        ParseTimestamp(ts_text, options_.time_format);
     if (!ts.ok()) return Bad(where, kTs, "not a date/time", ts_text);
 
     std::string currency(Trim(Get(row, kCurrency)));
@@ -251,7 +288,8 @@ class Importer {
                  "not an ISO 4217 currency", currency);
     }
     const std::optional<Channel> channel = ParseChannel(Get(row, kChannel));
-    if (!channel) return Bad(where, kChannel, "not a known channel", Get(row, kChannel));
+    if (!channel)
+      return Bad(where, kChannel, "not a known channel", Get(row, kChannel));
     const std::string store(Trim(Get(row, kStore)));
 
     // Which order the row belongs to, and that order's event id.
@@ -266,7 +304,8 @@ class Importer {
       // Each row is an order of its own; its id is the row's content plus
       // how many identical rows came before it.
       std::string content;
-      for (const std::string& field : row) absl::StrAppend(&content, field, absl::string_view("\0", 1));
+      for (const std::string& field : row)
+        absl::StrAppend(&content, field, absl::string_view("\0", 1));
       const std::int64_t copy = row_copies_[content]++;
       id.Add("row").Add(content).Add(std::to_string(copy));
       key = absl::StrCat("\x01row", std::to_string(order_index_.size()));
@@ -288,7 +327,8 @@ class Importer {
     }
     Order& order = orders_[it->second];
     if (order.currency != currency) {
-      return Bad(where, kCurrency, "differs from the order's first row", currency);
+      return Bad(where, kCurrency, "differs from the order's first row",
+                 currency);
     }
     order.ts_ms = std::min(order.ts_ms, *ts);
     order.lines.push_back(std::move(line));
@@ -318,7 +358,9 @@ class Importer {
       batch.push_back(std::move(e));
       batch_orders.push_back(i);
       if (batch.size() >= options_.batch_size || i + 1 == orders_.size()) {
-        if (absl::Status s = RecordBatch(batch, batch_orders, record_options); !s.ok()) return s;
+        if (absl::Status s = RecordBatch(batch, batch_orders, record_options);
+            !s.ok())
+          return s;
         batch.clear();
         batch_orders.clear();
       }
@@ -328,18 +370,22 @@ class Importer {
 
   // Records one batch. An event the store rejects is reported at the row its
   // order started on, or with skip_bad_rows dropped and the rest retried.
-  absl::Status RecordBatch(std::vector<Event>& batch, std::vector<std::size_t>& batch_orders,
+  absl::Status RecordBatch(std::vector<Event>& batch,
+                           std::vector<std::size_t>& batch_orders,
                            const RecordOptions& record_options) {
     while (!batch.empty()) {
-      absl::StatusOr<RecordResult> result = store_.Record(batch, record_options);
+      absl::StatusOr<RecordResult> result =
+          store_.Record(batch, record_options);
       if (result.ok()) {
         summary_.recorded += static_cast<std::int64_t>(result->recorded);
-        summary_.already_recorded += static_cast<std::int64_t>(result->already_recorded);
+        summary_.already_recorded +=
+            static_cast<std::int64_t>(result->already_recorded);
         return absl::OkStatus();
       }
       std::size_t index = 0;
       if (!absl::IsInvalidArgument(result.status()) ||
-          std::sscanf(std::string(result.status().message()).c_str(), "events[%zu]", &index) != 1 ||
+          std::sscanf(std::string(result.status().message()).c_str(),
+                      "events[%zu]", &index) != 1 ||
           index >= batch.size()) {
         return result.status();
       }
@@ -347,17 +393,18 @@ class Importer {
       const std::string message(result.status().message());
       const std::string detail = message.substr(message.find("].") + 2);
       if (!options_.skip_bad_rows) {
-        return absl::InvalidArgumentError(absl::StrCat(order.where, ": order \"",
-                                                       batch[index].customer.id, "/",
-                                                       std::get<Purchase>(batch[index].body).order_id,
-                                                       "\": ", detail));
+        return absl::InvalidArgumentError(absl::StrCat(
+            order.where, ": order \"", batch[index].customer.id, "/",
+            std::get<Purchase>(batch[index].body).order_id, "\": ", detail));
       }
-      const std::int64_t rows = static_cast<std::int64_t>(std::get<Purchase>(batch[index].body).lines.size());
+      const std::int64_t rows = static_cast<std::int64_t>(
+          std::get<Purchase>(batch[index].body).lines.size());
       summary_.bad_rows += rows;
       summary_.bad_row_reasons[detail.substr(0, detail.find(':'))] += rows;
       --summary_.orders;
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(index));
-      batch_orders.erase(batch_orders.begin() + static_cast<std::ptrdiff_t>(index));
+      batch_orders.erase(batch_orders.begin() +
+                         static_cast<std::ptrdiff_t>(index));
     }
     return absl::OkStatus();
   }
@@ -384,38 +431,46 @@ std::string NormalizeCustomerId(std::string_view raw) {
     const std::string_view whole = id.substr(0, point);
     const std::string_view fraction = id.substr(point + 1);
     if (!fraction.empty() &&
-        std::all_of(whole.begin(), whole.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-        std::all_of(fraction.begin(), fraction.end(), [](char c) { return c == '0'; })) {
+        std::all_of(whole.begin(), whole.end(),
+                    [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::all_of(fraction.begin(), fraction.end(),
+                    [](char c) { return c == '0'; })) {
       id = whole;
     }
   }
   return std::string(id);
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(std::string_view text) {
+absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
+    std::string_view text) {
   std::map<std::string, std::string> columns;
-  for (absl::string_view pair : absl::StrSplit(Av(text), ',', absl::SkipEmpty())) {
+  for (absl::string_view pair :
+       absl::StrSplit(Av(text), ',', absl::SkipEmpty())) {
     const std::size_t eq = pair.find('=');
     if (eq == absl::string_view::npos || eq == 0 || eq + 1 == pair.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("--map: expected FIELD=COLUMN, got \"", pair, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--map: expected FIELD=COLUMN, got \"", pair, "\""));
     }
     const std::string field(pair.substr(0, eq));
-    if (std::find_if(std::begin(kImportFields), std::end(kImportFields), [&](const char* f) {
-          return field == f;
-        }) == std::end(kImportFields)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--map: unknown field \"", field,
-          "\" (customer, order, sku, description, category, quantity, unit_price, line_total, "
-          "ts, currency, channel, store)"));
+    if (std::find_if(std::begin(kImportFields), std::end(kImportFields),
+                     [&](const char* f) { return field == f; }) ==
+        std::end(kImportFields)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--map: unknown field \"", field,
+                       "\" (customer, order, sku, description, category, "
+                       "quantity, unit_price, line_total, "
+                       "ts, currency, channel, store)"));
     }
     columns[field] = std::string(pair.substr(eq + 1));
   }
   return columns;
 }
 
-absl::StatusOr<ImportSummary> ImportPurchases(Store& store, const std::vector<std::string>& files,
-                                              const ImportOptions& options) {
-  if (options.batch_size == 0) return absl::InvalidArgumentError("batch_size: must be > 0");
+absl::StatusOr<ImportSummary> ImportPurchases(
+    Store& store, const std::vector<std::string>& files,
+    const ImportOptions& options) {
+  if (options.batch_size == 0)
+    return absl::InvalidArgumentError("batch_size: must be > 0");
   return Importer(store, options).Run(files);
 }
 

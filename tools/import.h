@@ -29,8 +29,8 @@ namespace ckm::tools {
 
 // The fields an import understands, by the names --map uses.
 inline constexpr const char* kImportFields[] = {
-    "customer", "order", "sku", "description", "category", "quantity",
-    "unit_price", "line_total", "ts", "currency", "channel", "store"};
+    "customer",   "order",      "sku", "description", "category", "quantity",
+    "unit_price", "line_total", "ts",  "currency",    "channel",  "store"};
 
 struct ImportOptions {
   // field -> column name in the header. A field not named here is read from a
@@ -68,9 +68,9 @@ struct ImportSummary {
 // Imports `files` into `store`. Stops at the first malformed row with
 // InvalidArgument "file:line: column 'Name': reason" unless
 // options.skip_bad_rows is set.
-[[nodiscard]] absl::StatusOr<ImportSummary> ImportPurchases(Store& store,
-                                                            const std::vector<std::string>& files,
-                                                            const ImportOptions& options);
+[[nodiscard]] absl::StatusOr<ImportSummary> ImportPurchases(
+    Store& store, const std::vector<std::string>& files,
+    const ImportOptions& options);
 
 // Parses "field=column,field=column" (as --map takes it) into `columns`.
 [[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(

@@ -18,7 +18,8 @@ namespace ckm::tools {
 namespace {
 
 std::string Quoted(std::string_view field) {
-  if (field.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(field);
+  if (field.find_first_of(",\"\n\r") == std::string_view::npos)
+    return std::string(field);
   std::string out = "\"";
   for (char c : field) {
     if (c == '"') out.push_back('"');
@@ -32,11 +33,21 @@ std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -54,9 +65,11 @@ std::string JsonString(std::string_view s) {
 // Milliseconds as days with six decimals, exactly rounded half up.
 std::string DaysText(std::int64_t ms) {
   constexpr std::int64_t kDay = 86'400'000;
-  const std::int64_t micro_days = (ms * 1'000'000 + kDay / 2) / kDay;  // ms >= 0 here
+  const std::int64_t micro_days =
+      (ms * 1'000'000 + kDay / 2) / kDay;  // ms >= 0 here
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(micro_days / 1'000'000),
+  std::snprintf(buf, sizeof buf, "%lld.%06lld",
+                static_cast<long long>(micro_days / 1'000'000),
                 static_cast<long long>(micro_days % 1'000'000));
   return buf;
 }
@@ -70,7 +83,8 @@ const CurrencyTotals* MainCurrency(const PurchaseSummary& p) {
   return best;
 }
 
-const CurrencyTotals* InCurrency(const PurchaseSummary& p, const std::string& code) {
+const CurrencyTotals* InCurrency(const PurchaseSummary& p,
+                                 const std::string& code) {
   for (const CurrencyTotals& c : p.by_currency) {
     if (c.currency == code) return &c;
   }
@@ -80,21 +94,31 @@ const CurrencyTotals* InCurrency(const PurchaseSummary& p, const std::string& co
 }  // namespace
 
 const std::vector<std::string> kExportColumns = {
-    "customer_id",      "purchase_count",      "line_count",           "total_spend",
-    "gross_spend",      "returns_spend",       "first_purchase_ts",    "last_purchase_ts",
-    "distinct_products", "cancel_invoice_count", "negative_line_count", "mean_interpurchase_days",
-    "total_units",      "currency",            "event_count",          "first_seen_ts",
-    "last_seen_ts",     "largest_order",       "interactions",         "nps",
-    "loyalty_balance",  "loyalty_tier",        "corrupt_operands"};
+    "customer_id",         "purchase_count",
+    "line_count",          "total_spend",
+    "gross_spend",         "returns_spend",
+    "first_purchase_ts",   "last_purchase_ts",
+    "distinct_products",   "cancel_invoice_count",
+    "negative_line_count", "mean_interpurchase_days",
+    "total_units",         "currency",
+    "event_count",         "first_seen_ts",
+    "last_seen_ts",        "largest_order",
+    "interactions",        "nps",
+    "loyalty_balance",     "loyalty_tier",
+    "corrupt_operands"};
 
-void PrintImportSummary(const ImportSummary& s, double seconds, std::ostream& out) {
-  out << "imported " << s.files << " file(s) in " << absl::StrFormat("%.1f", seconds) << " s: "
-      << s.rows << " rows";
-  if (seconds > 0) out << " (" << static_cast<std::int64_t>(s.rows / seconds) << " rows/s)";
+void PrintImportSummary(const ImportSummary& s, double seconds,
+                        std::ostream& out) {
+  out << "imported " << s.files << " file(s) in "
+      << absl::StrFormat("%.1f", seconds) << " s: " << s.rows << " rows";
+  if (seconds > 0)
+    out << " (" << static_cast<std::int64_t>(s.rows / seconds) << " rows/s)";
   out << ", " << s.orders << " orders of " << s.customers << " customers\n"
-      << "  events recorded " << s.recorded << ", already recorded " << s.already_recorded << "\n"
+      << "  events recorded " << s.recorded << ", already recorded "
+      << s.already_recorded << "\n"
       << "  rows skipped: " << s.rows_without_customer << " without a customer";
-  if (s.bad_rows > 0 || !s.bad_row_reasons.empty()) out << ", " << s.bad_rows << " malformed";
+  if (s.bad_rows > 0 || !s.bad_row_reasons.empty())
+    out << ", " << s.bad_rows << " malformed";
   out << "\n";
   for (const auto& [reason, count] : s.bad_row_reasons) {
     out << "    " << count << " x " << reason << "\n";
@@ -102,19 +126,22 @@ void PrintImportSummary(const ImportSummary& s, double seconds, std::ostream& ou
 }
 
 void PrintEventLine(const Event& e, std::ostream& out) {
-  out << FormatIsoSeconds(e.ts_ms) << "  " << ToString(e.kind()) << "  #" << e.id;
+  out << FormatIsoSeconds(e.ts_ms) << "  " << ToString(e.kind()) << "  #"
+      << e.id;
   if (!e.source.empty()) out << "  from " << e.source;
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<T, Purchase>) {
           std::int64_t total = 0;
-          for (const PurchaseLine& l : body.lines) total += l.quantity * l.unit_price_micros;
+          for (const PurchaseLine& l : body.lines)
+            total += l.quantity * l.unit_price_micros;
           if (body.lines.empty()) total = body.total_micros.value_or(0);
-          out << "  order " << body.order_id << "  " << body.lines.size() << " line(s)  "
-              << FormatMicros(total) << " " << body.currency;
+          out << "  order " << body.order_id << "  " << body.lines.size()
+              << " line(s)  " << FormatMicros(total) << " " << body.currency;
         } else if constexpr (std::is_same_v<T, Interaction>) {
-          out << "  " << ToString(body.kind) << " via " << ToString(body.channel);
+          out << "  " << ToString(body.kind) << " via "
+              << ToString(body.channel);
           if (!body.topic.empty()) out << " about " << body.topic;
           if (body.rating) out << "  rating " << *body.rating;
         } else if constexpr (std::is_same_v<T, Loyalty>) {
@@ -124,7 +151,8 @@ void PrintEventLine(const Event& e, std::ostream& out) {
           out << "  " << body.key << " = ";
           std::visit([&](const auto& v) { out << v; }, body.value);
         } else if constexpr (std::is_same_v<T, Consent>) {
-          out << "  " << body.purpose << (body.granted ? " granted" : " withdrawn");
+          out << "  " << body.purpose
+              << (body.granted ? " granted" : " withdrawn");
         } else if constexpr (std::is_same_v<T, Identity>) {
           out << "  " << ToString(body.type) << " " << body.value;
         }
@@ -133,17 +161,21 @@ void PrintEventLine(const Event& e, std::ostream& out) {
   out << "\n";
 }
 
-void PrintProducts(const std::vector<BreakdownEntry>& entries, std::ostream& out) {
-  out << "product,orders,units,returned_units,net,currency,first_purchase_ts,last_purchase_ts,"
+void PrintProducts(const std::vector<BreakdownEntry>& entries,
+                   std::ostream& out) {
+  out << "product,orders,units,returned_units,net,currency,first_purchase_ts,"
+         "last_purchase_ts,"
          "mean_interval_days\n";
   for (const BreakdownEntry& e : entries) {
     for (const BreakdownMoney& m : e.money) {
       const auto interval = e.mean_interval_ms();
-      out << Quoted(e.key) << "," << e.orders << "," << e.units << "," << e.returned_units << ","
-          << FormatMicros(m.net_micros()) << "," << m.currency << ","
-          << (e.first_purchase_ms ? FormatIsoSeconds(*e.first_purchase_ms) : "") << ","
-          << (e.last_purchase_ms ? FormatIsoSeconds(*e.last_purchase_ms) : "") << ","
-          << (interval ? DaysText(*interval) : "") << "\n";
+      out << Quoted(e.key) << "," << e.orders << "," << e.units << ","
+          << e.returned_units << "," << FormatMicros(m.net_micros()) << ","
+          << m.currency << ","
+          << (e.first_purchase_ms ? FormatIsoSeconds(*e.first_purchase_ms) : "")
+          << ","
+          << (e.last_purchase_ms ? FormatIsoSeconds(*e.last_purchase_ms) : "")
+          << "," << (interval ? DaysText(*interval) : "") << "\n";
     }
   }
 }
@@ -161,17 +193,22 @@ void PrintStats(const StoreStats& s, std::ostream& out) {
       << "(counts are RocksDB estimates; exact after a compaction)\n";
 }
 
-void PrintCustomerReport(const CustomerReport& r, bool rebuilt, std::ostream& out) {
+void PrintCustomerReport(const CustomerReport& r, bool rebuilt,
+                         std::ostream& out) {
   out << r.customer_id << ": " << (r.ok() ? "ok" : r.detail);
-  if (r.corrupt_operands > 0) out << " (" << r.corrupt_operands << " corrupt operands)";
-  if (r.corrupt_history > 0) out << " (" << r.corrupt_history << " corrupt history events)";
+  if (r.corrupt_operands > 0)
+    out << " (" << r.corrupt_operands << " corrupt operands)";
+  if (r.corrupt_history > 0)
+    out << " (" << r.corrupt_history << " corrupt history events)";
   if (rebuilt && !r.ok()) out << " -> rebuilt";
   out << "\n";
 }
 
 void PrintStoreReport(const StoreReport& r, bool rebuilt, std::ostream& out) {
-  for (const CustomerReport& c : r.problems) PrintCustomerReport(c, rebuilt, out);
-  out << r.customers << " customers, " << r.damaged << (rebuilt ? " rebuilt" : " damaged") << "\n";
+  for (const CustomerReport& c : r.problems)
+    PrintCustomerReport(c, rebuilt, out);
+  out << r.customers << " customers, " << r.damaged
+      << (rebuilt ? " rebuilt" : " damaged") << "\n";
 }
 
 absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
@@ -192,8 +229,12 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
     const auto interval = p.mean_interpurchase_ms();
     const auto nps = p.nps();
     cells.clear();
-    auto text = [&](std::string v) { cells.emplace_back(std::move(v), Kind::kText); };
-    auto number = [&](std::string v) { cells.emplace_back(std::move(v), Kind::kNumber); };
+    auto text = [&](std::string v) {
+      cells.emplace_back(std::move(v), Kind::kText);
+    };
+    auto number = [&](std::string v) {
+      cells.emplace_back(std::move(v), Kind::kNumber);
+    };
     auto amount = [&](std::int64_t (*get)(const CurrencyTotals&)) {
       cells.emplace_back(c ? FormatMicros(get(*c)) : "", Kind::kAmount);
     };
@@ -233,24 +274,28 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
       }
       out << "}\n";
     } else {
-      for (std::size_t j = 0; j < cells.size(); ++j) out << (j ? "," : "") << Quoted(cells[j].first);
+      for (std::size_t j = 0; j < cells.size(); ++j)
+        out << (j ? "," : "") << Quoted(cells[j].first);
       out << "\n";
     }
     return static_cast<bool>(out);
   });
 }
 
-absl::Status PrintTop(const Store& store, const std::string& by, std::size_t limit,
-                      std::string currency, std::int64_t now_ms, std::ostream& out) {
+absl::Status PrintTop(const Store& store, const std::string& by,
+                      std::size_t limit, std::string currency,
+                      std::int64_t now_ms, std::ostream& out) {
   if (by == "net_spend" && currency.empty()) {  // the most common currency
     std::map<std::string, std::int64_t> customers_per_currency;
     absl::Status s = store.ForEachProfile([&](const Profile& p) {
-      for (const CurrencyTotals& c : p.purchases().by_currency) ++customers_per_currency[c.currency];
+      for (const CurrencyTotals& c : p.purchases().by_currency)
+        ++customers_per_currency[c.currency];
       return true;
     });
     if (!s.ok()) return s;
     for (const auto& [code, n] : customers_per_currency) {
-      if (currency.empty() || n > customers_per_currency[currency]) currency = code;
+      if (currency.empty() || n > customers_per_currency[currency])
+        currency = code;
     }
   }
   struct Row {
@@ -277,14 +322,19 @@ absl::Status PrintTop(const Store& store, const std::string& by, std::size_t lim
       if (c == nullptr) return true;
       row.score = c->net_micros();
     }
-    const CurrencyTotals* main = by == "net_spend" ? InCurrency(ps, currency) : MainCurrency(ps);
+    const CurrencyTotals* main =
+        by == "net_spend" ? InCurrency(ps, currency) : MainCurrency(ps);
     row.line = absl::StrCat(
         row.customer, "  orders ", ps.orders, "  net ",
-        main ? absl::StrCat(FormatMicros(main->net_micros()), " ", main->currency) : "-",
-        "  last purchase ", ps.last_purchase_ms ? FormatIsoSeconds(*ps.last_purchase_ms) : "-",
-        ps.last_purchase_ms ? absl::StrFormat(" (%.0f days ago)",
-                                              (now_ms - *ps.last_purchase_ms) / 86'400'000.0)
-                            : "");
+        main ? absl::StrCat(FormatMicros(main->net_micros()), " ",
+                            main->currency)
+             : "-",
+        "  last purchase ",
+        ps.last_purchase_ms ? FormatIsoSeconds(*ps.last_purchase_ms) : "-",
+        ps.last_purchase_ms
+            ? absl::StrFormat(" (%.0f days ago)",
+                              (now_ms - *ps.last_purchase_ms) / 86'400'000.0)
+            : "");
     heap.push_back(std::move(row));
     std::push_heap(heap.begin(), heap.end(), worse);
     if (heap.size() > limit) {

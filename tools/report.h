@@ -17,12 +17,16 @@
 
 namespace ckm::tools {
 
-void PrintImportSummary(const ImportSummary& summary, double seconds, std::ostream& out);
+void PrintImportSummary(const ImportSummary& summary, double seconds,
+                        std::ostream& out);
 void PrintEventLine(const Event& event, std::ostream& out);
-void PrintProducts(const std::vector<BreakdownEntry>& entries, std::ostream& out);
+void PrintProducts(const std::vector<BreakdownEntry>& entries,
+                   std::ostream& out);
 void PrintStats(const StoreStats& stats, std::ostream& out);
-void PrintCustomerReport(const CustomerReport& report, bool rebuilt, std::ostream& out);
-void PrintStoreReport(const StoreReport& report, bool rebuilt, std::ostream& out);
+void PrintCustomerReport(const CustomerReport& report, bool rebuilt,
+                         std::ostream& out);
+void PrintStoreReport(const StoreReport& report, bool rebuilt,
+                      std::ostream& out);
 
 // The columns of `ckm export profiles --format csv`, in order.
 extern const std::vector<std::string> kExportColumns;
@@ -35,8 +39,9 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out);
 
 // The top `limit` customers by net_spend (in `currency`, default the most
 // common one), orders, or recency (most recent purchase first).
-absl::Status PrintTop(const Store& store, const std::string& by, std::size_t limit,
-                      std::string currency, std::int64_t now_ms, std::ostream& out);
+absl::Status PrintTop(const Store& store, const std::string& by,
+                      std::size_t limit, std::string currency,
+                      std::int64_t now_ms, std::ostream& out);
 
 }  // namespace ckm::tools
 

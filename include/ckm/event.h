@@ -81,7 +81,7 @@ struct Purchase {
   std::string order_id;  // optional; 0..128 bytes of UTF-8
   std::string currency;  // required; an active ISO 4217 code such as "GBP"
   Channel channel = Channel::kUnspecified;
-  std::string store;  // optional; 0..128 bytes of UTF-8
+  std::string store;                // optional; 0..128 bytes of UTF-8
   std::vector<PurchaseLine> lines;  // 0..10'000 lines
   // The order's net total in micros. When lines are given it is optional and,
   // if set, must equal the sum of quantity * unit price over the lines. When
@@ -104,11 +104,11 @@ inline constexpr int kInteractionKindCount = 7;  // including unused 0
 struct Interaction {
   Channel channel = Channel::kUnspecified;
   InteractionKind kind = InteractionKind::kInquiry;
-  std::string topic;  // optional; 0..128 bytes of UTF-8
-  std::string agent;  // optional; 0..128 bytes of UTF-8
-  std::int64_t duration_s = 0;  // 0..10^7
-  std::optional<int> sentiment;  // -100..100
-  std::optional<int> rating;     // 0..10, the NPS scale
+  std::string topic;                // optional; 0..128 bytes of UTF-8
+  std::string agent;                // optional; 0..128 bytes of UTF-8
+  std::int64_t duration_s = 0;      // 0..10^7
+  std::optional<int> sentiment;     // -100..100
+  std::optional<int> rating;        // 0..10, the NPS scale
   std::optional<std::string> text;  // 0..65'536 bytes of UTF-8
 };
 
@@ -185,8 +185,8 @@ enum class EventKind : std::uint8_t {
 inline constexpr int kEventKindCount = 6;
 
 struct Event {
-  using Body =
-      std::variant<Purchase, Interaction, Loyalty, Attribute, Consent, Identity>;
+  using Body = std::variant<Purchase, Interaction, Loyalty, Attribute, Consent,
+                            Identity>;
 
   // Caller-chosen, non-zero. Together with the customer and ts_ms it names
   // the event: recording an event with the same (customer, ts_ms, id) again is

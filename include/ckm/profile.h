@@ -60,9 +60,9 @@ struct ConsentState {
 // Purchase money in one currency. All amounts are in micros and >= 0.
 struct CurrencyTotals {
   std::string currency;
-  std::int64_t orders = 0;           // events with a positive line
-  std::int64_t gross_micros = 0;     // sum over positive lines
-  std::int64_t returned_micros = 0;  // sum of |amount| over negative lines
+  std::int64_t orders = 0;                // events with a positive line
+  std::int64_t gross_micros = 0;          // sum over positive lines
+  std::int64_t returned_micros = 0;       // sum of |amount| over negative lines
   std::int64_t largest_order_micros = 0;  // largest gross of one order
   // gross - returned: what the customer spent net of returns.
   std::int64_t net_micros() const { return gross_micros - returned_micros; }
@@ -80,12 +80,12 @@ struct ChannelTotals {
 };
 
 struct PurchaseSummary {
-  std::int64_t orders = 0;          // events with a positive line
-  std::int64_t returns = 0;         // events with a negative line
-  std::int64_t lines = 0;           // every line, positive or negative
-  std::int64_t returned_lines = 0;  // negative lines
-  std::int64_t units = 0;           // sum of positive quantities
-  std::int64_t returned_units = 0;  // sum of |negative quantities|
+  std::int64_t orders = 0;             // events with a positive line
+  std::int64_t returns = 0;            // events with a negative line
+  std::int64_t lines = 0;              // every line, positive or negative
+  std::int64_t returned_lines = 0;     // negative lines
+  std::int64_t units = 0;              // sum of positive quantities
+  std::int64_t returned_units = 0;     // sum of |negative quantities|
   std::int64_t distinct_products = 0;  // SKUs with a positive line
   // Earliest and latest order (event with a positive line); unset without
   // orders.
@@ -97,7 +97,7 @@ struct PurchaseSummary {
 
 struct InteractionSummary {
   std::int64_t count = 0;
-  std::array<std::int64_t, kChannelCount> by_channel{};  // index: Channel
+  std::array<std::int64_t, kChannelCount> by_channel{};       // index: Channel
   std::array<std::int64_t, kInteractionKindCount> by_kind{};  // index: kind
   std::int64_t total_duration_s = 0;
   // The latest interaction, by (ts_ms, event id); unset without any.
@@ -121,7 +121,7 @@ struct LoyaltySummary {
   std::int64_t expired = 0;
   std::int64_t adjusted_up = 0;
   std::int64_t adjusted_down = 0;
-  std::string tier;                        // latest write wins
+  std::string tier;                           // latest write wins
   std::optional<std::int64_t> tier_since_ms;  // when the current tier was set
   // earned + adjusted_up - redeemed - expired - adjusted_down.
   std::int64_t balance() const;
@@ -140,9 +140,9 @@ class Profile {
 
   // --- Identity ---
   std::string_view customer_id() const;
-  std::int64_t first_seen_ms() const;  // earliest event of any kind
-  std::int64_t last_seen_ms() const;   // latest event of any kind
-  std::int64_t event_count() const;    // events recorded, each once
+  std::int64_t first_seen_ms() const;            // earliest event of any kind
+  std::int64_t last_seen_ms() const;             // latest event of any kind
+  std::int64_t event_count() const;              // events recorded, each once
   std::vector<IdentityLink> identities() const;  // sorted by (type, value)
 
   // --- Attributes and consents (latest write wins) ---

@@ -55,11 +55,11 @@ struct BreakdownMoney {
 
 // What a customer did with one product, store or category.
 struct BreakdownEntry {
-  std::string key;                   // the SKU, store or category
-  std::int64_t orders = 0;           // orders with a positive line for it
-  std::int64_t returns = 0;          // events with a negative line for it
-  std::int64_t units = 0;            // positive quantities
-  std::int64_t returned_units = 0;   // |negative quantities|
+  std::string key;                  // the SKU, store or category
+  std::int64_t orders = 0;          // orders with a positive line for it
+  std::int64_t returns = 0;         // events with a negative line for it
+  std::int64_t units = 0;           // positive quantities
+  std::int64_t returned_units = 0;  // |negative quantities|
   // Earliest and latest order; unset if it was only ever returned.
   std::optional<std::int64_t> first_purchase_ms;
   std::optional<std::int64_t> last_purchase_ms;
@@ -71,8 +71,8 @@ struct BreakdownEntry {
 // What Verify() found for one customer.
 struct CustomerReport {
   std::string customer_id;
-  bool profile_matches = true;     // stored profile == fold(history)
-  bool breakdowns_match = true;    // stored breakdowns == fold(history)
+  bool profile_matches = true;        // stored profile == fold(history)
+  bool breakdowns_match = true;       // stored breakdowns == fold(history)
   std::int64_t corrupt_operands = 0;  // as counted in the stored profile
   std::int64_t corrupt_history = 0;   // history values that fail to decode
   std::string detail;  // human-readable description of the first difference
@@ -84,8 +84,8 @@ struct CustomerReport {
 
 // What a store-wide Verify() or Rebuild() found.
 struct StoreReport {
-  std::int64_t customers = 0;  // customers examined
-  std::int64_t damaged = 0;    // customers whose report was not ok
+  std::int64_t customers = 0;            // customers examined
+  std::int64_t damaged = 0;              // customers whose report was not ok
   std::vector<CustomerReport> problems;  // the first 100 damaged customers
   bool ok() const { return damaged == 0; }
 };

@@ -12,9 +12,14 @@
 // bytes and outlive it.
 //
 // Errors (absl::Status codes):
-//   InvalidArgument     bad caller input; the message names the field and,
-//                       for a batch, the index; nothing was written.
-//   NotFound            unknown customer.
+//   InvalidArgument     bad caller input (a malformed event, or a customer
+//                       id that no event could have: empty, over 128 bytes,
+//                       NUL, invalid UTF-8); for Record() the message names
+//                       "events[i].field"; nothing was written.
+//   NotFound            unknown customer (Get, Verify, Rebuild), unknown
+//                       identity (Resolve), or no store at the path when
+//                       StoreOptions::create_if_missing is false.
+//   AlreadyExists       Open() with StoreOptions::error_if_exists on a store.
 //   DataLoss            stored bytes failed verification.
 //   FailedPrecondition  the directory holds an incompatible store.
 //   Unavailable/Internal an I/O error, with RocksDB's message.
@@ -40,7 +45,7 @@ namespace ckm {
 
 // What a Record() call did.
 struct RecordResult {
-  std::size_t recorded = 0;  // events written now
+  std::size_t recorded = 0;          // events written now
   std::size_t already_recorded = 0;  // recognised as recorded before (or twice
                                      // in this batch) and skipped
 };
@@ -55,15 +60,16 @@ struct StoreStats {
   std::int64_t changes = 0;  // attribute, consent and identity events
   std::int64_t breakdown_entries = 0;
   std::int64_t identities = 0;
-  std::int64_t disk_bytes = 0;     // SST files plus write-ahead log
+  std::int64_t disk_bytes = 0;  // SST files plus write-ahead log
   std::int64_t memtable_bytes = 0;
 };
 
 class Store {
  public:
-  // Opens (or creates, see StoreOptions::create_if_missing) the store in
-  // directory `path`. Refuses, with FailedPrecondition, a store written with
-  // another format version or merge operator.
+  // Opens (or creates, with its parent directories, see
+  // StoreOptions::create_if_missing) the store in directory `path`. Refuses,
+  // with FailedPrecondition, a store written with another format version or
+  // merge operator.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(
       std::string_view path, const StoreOptions& options = {});
 
@@ -99,7 +105,8 @@ class Store {
       IdentityType type, std::string_view value) const = 0;
 
   // The customer's events, filtered by query.kind and query.range. An unknown
-  // customer has an empty history.
+  // customer has an empty history (not NotFound), as for Timeline() and
+  // Breakdown(): no events is a valid answer to "what happened".
   [[nodiscard]] virtual absl::StatusOr<Events> History(
       std::string_view customer_id, const HistoryQuery& query = {}) const = 0;
 

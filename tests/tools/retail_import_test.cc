@@ -22,7 +22,8 @@
 namespace ckm::tools {
 namespace {
 
-const std::string kData = std::string(CKM_SOURCE_DIR) + "/data/uci-online-retail/";
+const std::string kData =
+    std::string(CKM_SOURCE_DIR) + "/data/uci-online-retail/";
 const std::string kCli = CKM_CLI;
 
 // Customers with an invoice whose lines straddle a minute: the import dates
@@ -53,7 +54,8 @@ std::string Run(const std::string& command) {
 }
 
 std::string Cents(const std::string& decimal) {
-  absl::StatusOr<std::int64_t> micros = ParseMicros(decimal.empty() ? "0" : decimal);
+  absl::StatusOr<std::int64_t> micros =
+      ParseMicros(decimal.empty() ? "0" : decimal);
   REQUIRE_OK(micros);
   return FormatCentsHalfEven(*micros);
 }
@@ -69,15 +71,20 @@ std::map<std::string, std::string> AllProfileBytes(const std::string& db) {
   return bytes;
 }
 
-TEST_CASE("The UCI Online Retail import matches the independent reference for every customer") {
+TEST_CASE(
+    "The UCI Online Retail import matches the independent reference for every "
+    "customer") {
   ckm_test::TempDir dir;
   const std::string db = dir.sub("db");
   const std::string import =
       kCli + " import purchases " + kData + "online_retail.csv.gz --db " + db +
-      " --map customer=CustomerID,order=InvoiceNo,sku=StockCode,description=Description,"
+      " --map "
+      "customer=CustomerID,order=InvoiceNo,sku=StockCode,description="
+      "Description,"
       "quantity=Quantity,unit_price=UnitPrice,ts=InvoiceDate --currency GBP";
   Run(import + " > " + dir.sub("first.txt"));
-  Run(kCli + " export profiles --db " + db + " --format csv > " + dir.sub("export.csv"));
+  Run(kCli + " export profiles --db " + db + " --format csv > " +
+      dir.sub("export.csv"));
 
   const Table reference = ReadTable(kData + "reference_aggregates.csv");
   const Table ours = ReadTable(dir.sub("export.csv"));
@@ -87,7 +94,8 @@ TEST_CASE("The UCI Online Retail import matches the independent reference for ev
   const std::vector<std::string> exact = {
       "purchase_count",    "line_count",           "first_purchase_ts",
       "distinct_products", "cancel_invoice_count", "negative_line_count"};
-  const std::vector<std::string> money = {"total_spend", "gross_spend", "returns_spend"};
+  const std::vector<std::string> money = {"total_spend", "gross_spend",
+                                          "returns_spend"};
   std::set<std::string> straddling_seen;
   std::size_t compared = 0;
   for (const auto& [customer, want] : reference) {
@@ -125,8 +133,10 @@ TEST_CASE("The UCI Online Retail import matches the independent reference for ev
   Run(import + " > " + dir.sub("second.txt"));
   const std::map<std::string, std::string> after = AllProfileBytes(db);
   CHECK(after == before);
-  Run("grep -q 'events recorded 0, already recorded 22190' " + dir.sub("second.txt"));
-  Run("grep -q 'events recorded 22190, already recorded 0' " + dir.sub("first.txt"));
+  Run("grep -q 'events recorded 0, already recorded 22190' " +
+      dir.sub("second.txt"));
+  Run("grep -q 'events recorded 22190, already recorded 0' " +
+      dir.sub("first.txt"));
 }
 
 }  // namespace

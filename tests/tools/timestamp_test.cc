@@ -218,6 +218,12 @@ TEST_CASE("ParseTimestamp with a custom format uses absl::ParseTime",
   REQUIRE_OK(with_zone);
   CHECK(*with_zone == 1291188360000);
 
+  // absl reads a leap second as the next minute's :00.
+  const absl::StatusOr<std::int64_t> leap =
+      ParseTimestamp("2010-12-01 08:25:60", "%Y-%m-%d %H:%M:%S");
+  REQUIRE_OK(leap);
+  CHECK(*leap == 1291191960000);
+
   const absl::StatusOr<std::int64_t> seconds =
       ParseTimestamp("1291191960", "%s");
   REQUIRE_OK(seconds);

@@ -1,0 +1,135 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The ckm tool as a user meets it: exit status 0 on success, non-zero with one
+// clear line on error, and each subcommand's output on a small export.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "catch2/catch.hpp"
+#include "test_util.h"
+
+namespace {
+
+using ckm_test::TempDir;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result Ckm(const TempDir& dir, const std::string& args) {
+  const std::string log = dir.sub("out.txt");
+  const std::string command =
+      std::string(CKM_CLI) + " " + args + " > " + log + " 2>&1";
+  const int status = std::system(command.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  r.out = text.str();
+  return r;
+}
+
+std::string Write(const TempDir& dir, const std::string& name,
+                  const std::string& text) {
+  std::ofstream(dir.sub(name)) << text;
+  return dir.sub(name);
+}
+
+TEST_CASE("ckm: subcommands work end to end on a small export") {
+  TempDir dir;
+  const std::string db = "--db " + dir.sub("db");
+  const std::string csv = Write(dir, "orders.csv",
+                                "Customer,Invoice,Sku,Qty,Price,Date\n"
+                                "c1,1,A,2,1.50,12/1/2010 8:26\n"
+                                "c1,1,B,1,0.001,12/1/2010 8:26\n"
+                                "c1,2,A,1,1.50,12/11/2010 9:00\n"
+                                "c2,3,A,-1,1.50,12/12/2010 9:00\n");
+  Result r = Ckm(
+      dir, "import purchases " + csv + " " + db +
+               " --map customer=Customer,order=Invoice,sku=Sku,quantity=Qty,"
+               "unit_price=Price,ts=Date --currency GBP");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("4 rows") != std::string::npos);
+  CHECK(r.out.find("events recorded 3, already recorded 0") !=
+        std::string::npos);
+
+  r = Ckm(dir, "get c1 " + db);
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("orders 2") != std::string::npos);
+  CHECK(r.out.find("net 4.501") !=
+        std::string::npos);  // 3.00 + 0.001 + 1.50, exact
+
+  r = Ckm(dir, "get c1 --json " + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("{\"customer_id\":\"c1\"", 0) == 0);
+
+  r = Ckm(dir, "history c1 --kind purchase " + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("2010-12-11T09:00:00  purchase") == 0);  // newest first
+
+  r = Ckm(dir, "products c1 " + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("A,2,3,0,4.50,GBP,2010-12-01T08:26:00,2010-12-11T09:00:00,"
+                   "10.023611") != std::string::npos);
+
+  r = Ckm(dir, "export profiles --format jsonl " + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"customer_id\":\"c2\",\"purchase_count\":0") !=
+        std::string::npos);
+  CHECK(r.out.find("\"first_purchase_ts\":null") != std::string::npos);
+
+  r = Ckm(dir, "top --by orders --limit 1 " + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("1. c1", 0) == 0);
+
+  r = Ckm(dir, "verify " + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("2 customers, 0 damaged") != std::string::npos);
+  r = Ckm(dir, "stats " + db);
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("ckm: errors exit non-zero with one line naming the problem") {
+  TempDir dir;
+  Result r = Ckm(dir, "get nobody --db " + dir.sub("missing"));
+  CHECK(r.exit_code == 1);
+  CHECK(r.out == "ckm: no store at \"" + dir.sub("missing") + "\"\n");
+
+  const std::string csv = Write(dir, "bad.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "c1,o1,1,2.00,2024-01-01\n"
+                                "c2,o2,1,2.00,31/12/2024\n");
+  r = Ckm(dir, "import purchases " + csv + " --db " + dir.sub("db") +
+                   " --currency GBP");
+  CHECK(r.exit_code == 1);
+  CHECK(r.out == "ckm: " + csv +
+                     ":3: column 'ts' (5): not a date/time: \"31/12/2024\"\n");
+  r = Ckm(dir, "import purchases " + csv + " --db " + dir.sub("db") +
+                   " --currency GBP --time-format %d/%m/%Y");
+  CHECK(r.exit_code ==
+        1);  // now row 2 fails instead: "2024-01-01" is not %d/%m/%Y
+
+  r = Ckm(dir, "get c1 --db " + dir.sub("db"));
+  CHECK(r.exit_code == 1);
+  CHECK(r.out == "ckm: no customer \"c1\"\n");
+
+  r = Ckm(dir, "frobnicate");
+  CHECK(r.exit_code != 0);
+  r = Ckm(dir, "get c1");  // --db missing
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.find("--db") != std::string::npos);
+  r = Ckm(dir, "--help");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("import") != std::string::npos);
+}
+
+}  // namespace
