@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "aligned.h"
+#include "attribute_value.h"
 #include "events_generated.h"
 #include "validate.h"
 
@@ -56,13 +57,10 @@ flatbuffers::Offset<void> EncodeBody(Builder& b, const Loyalty& l) {
 }
 
 flatbuffers::Offset<void> EncodeBody(Builder& b, const Attribute& a) {
-  const auto* text = std::get_if<std::string>(&a.value);
-  std::int64_t int_value = 0;
-  if (const auto* i = std::get_if<std::int64_t>(&a.value)) int_value = *i;
-  if (const auto* flag = std::get_if<bool>(&a.value)) int_value = *flag;
-  return fb::CreateAttribute(b, b.CreateString(a.key),
-                             static_cast<std::uint8_t>(a.value.index()),
-                             text ? b.CreateString(*text) : 0, int_value,
+  const StoredAttributeValue value = ToStored(a.value);
+  return fb::CreateAttribute(b, b.CreateString(a.key), value.type,
+                             value.type == 0 ? b.CreateString(value.text) : 0,
+                             value.number,
                              static_cast<std::uint8_t>(a.provenance),
                              static_cast<std::uint8_t>(a.confidence))
       .Union();
@@ -124,20 +122,13 @@ absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
       const fb::Attribute* a = e->body_as_Attribute();
       Attribute out;
       out.key = Str(a->key());
-      switch (a->value_type()) {
-        case 0:
-          out.value = Str(a->string_value());
-          break;
-        case 1:
-          out.value = a->int_value();
-          break;
-        case 2:
-          out.value = a->int_value() != 0;
-          break;
-        default:
-          return absl::DataLossError(
-              "corrupt event: unknown attribute value type");
+      std::optional<AttributeValue> value =
+          FromStored(a->value_type(), Str(a->string_value()), a->int_value());
+      if (!value) {
+        return absl::DataLossError(
+            "corrupt event: unknown attribute value type");
       }
+      out.value = *std::move(value);
       out.provenance = static_cast<Provenance>(a->provenance());
       out.confidence = a->confidence();
       return Event::Body(std::move(out));

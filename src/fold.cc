@@ -205,10 +205,7 @@ void AddAttribute(const Event& e, const Attribute& a, ProfileState& state) {
   AttributeRegister& reg = state.attributes[a.key];
   reg.stamp = {e.ts_ms, e.id};
   reg.source = e.source;
-  reg.value_type = static_cast<std::uint8_t>(a.value.index());
-  if (const auto* s = std::get_if<std::string>(&a.value)) reg.string_value = *s;
-  if (const auto* i = std::get_if<std::int64_t>(&a.value)) reg.int_value = *i;
-  if (const auto* b = std::get_if<bool>(&a.value)) reg.int_value = *b;
+  reg.value = ToStored(a.value);
   reg.provenance = static_cast<std::uint8_t>(a.provenance);
   reg.confidence = static_cast<std::uint8_t>(a.confidence);
 }
@@ -532,8 +529,8 @@ std::string Encode(const ProfileState& s) {
   for (const auto& [key, a] : s.attributes) {
     const fb::Stamp stamp(a.stamp.ts_ms, a.stamp.event_id);
     attributes.push_back(fb::CreateAttributeEntry(
-        b, b.CreateString(key), &stamp, b.CreateString(a.source), a.value_type,
-        b.CreateString(a.string_value), a.int_value, a.provenance,
+        b, b.CreateString(key), &stamp, b.CreateString(a.source), a.value.type,
+        b.CreateString(a.value.text), a.value.number, a.provenance,
         a.confidence));
   }
   std::vector<flatbuffers::Offset<fb::ConsentEntry>> consents;
@@ -609,12 +606,12 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
       AttributeRegister reg;
       reg.stamp = StampOf(a->stamp());
       reg.source = Str(a->source());
-      reg.value_type = a->value_type();
-      reg.string_value = Str(a->string_value());
-      reg.int_value = a->int_value();
+      reg.value = {a->value_type(), Str(a->string_value()), a->int_value()};
       reg.provenance = a->provenance();
       reg.confidence = a->confidence();
-      if (reg.value_type > 2) return Corrupt("unknown attribute value type");
+      if (!FromStored(reg.value.type, {}, 0)) {
+        return Corrupt("unknown attribute value type");
+      }
       s.attributes[Str(a->key())] = std::move(reg);
     }
   }

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "attribute_value.h"
 #include "ckm/event.h"
 #include "ckm/query.h"
 
@@ -52,14 +53,12 @@ struct Stamp {
 struct AttributeRegister {
   Stamp stamp;
   std::string source;
-  std::uint8_t value_type = 0;  // AttributeValue's alternative
-  std::string string_value;
-  std::int64_t int_value = 0;
+  StoredAttributeValue value;
   std::uint8_t provenance = 0;
   std::uint8_t confidence = 0;
   auto Tie() const {
-    return std::tie(stamp.ts_ms, stamp.event_id, source, value_type,
-                    string_value, int_value, provenance, confidence);
+    return std::tie(stamp.ts_ms, stamp.event_id, source, value.type, value.text,
+                    value.number, provenance, confidence);
   }
 };
 

@@ -101,6 +101,11 @@ Writer& Writer::Double(double value) {
   absl::StrAppendFormat(&out_, "%.6g", value);
   return *this;
 }
+Writer& Writer::Number(std::string_view text) {
+  BeforeValue();
+  out_.append(text);
+  return *this;
+}
 Writer& Writer::Null() {
   BeforeValue();
   out_ += "null";

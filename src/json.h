@@ -28,6 +28,9 @@ class Writer {
   Writer& Int(std::int64_t value);
   Writer& Bool(bool value);
   Writer& Double(double value);
+  // A number already formatted, written as it is.
+  // REQUIRES: `text` is a JSON number ("12", "-0.5", "60.839699").
+  Writer& Number(std::string_view text);
   Writer& Null();
   Writer& Time(std::int64_t ts_ms) { return String(FormatTime(ts_ms)); }
   Writer& OptionalTime(std::optional<std::int64_t> ts_ms);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/status/status.h"
+#include "attribute_value.h"
 #include "ckm/query.h"
 #include "fold.h"
 #include "profile_generated.h"
@@ -34,17 +35,10 @@ std::optional<std::int64_t> MeanInterval(std::int64_t orders,
 AttributeState ToAttribute(const fb::AttributeEntry* a) {
   AttributeState out;
   out.key = Str(a->key());
-  switch (a->value_type()) {
-    case 1:
-      out.value = a->int_value();
-      break;
-    case 2:
-      out.value = a->int_value() != 0;
-      break;
-    default:
-      out.value = Str(a->string_value());
-      break;
-  }
+  // An unknown type cannot pass the fold's decoder; show its text if any.
+  out.value =
+      FromStored(a->value_type(), View(a->string_value()), a->int_value())
+          .value_or(AttributeValue(Str(a->string_value())));
   if (a->stamp()) {
     out.ts_ms = a->stamp()->ts_ms();
     out.event_id = a->stamp()->event_id();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ckm/money.h"
+#include "json.h"  // the library's JSON writer (src/json.h)
 #include "timestamp.h"
 
 namespace ckm::tools {
@@ -24,39 +25,6 @@ std::string Quoted(std::string_view field) {
   for (char c : field) {
     if (c == '"') out.push_back('"');
     out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
   }
   out.push_back('"');
   return out;
@@ -262,17 +230,21 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
     text(p.loyalty().tier);
     number(std::to_string(p.corrupt_operands()));
     if (jsonl) {
-      out << "{";
+      json::Writer w;
+      w.BeginObject();
       for (std::size_t j = 0; j < cells.size(); ++j) {
         const auto& [value, kind] = cells[j];
-        out << (j ? "," : "") << JsonString(kExportColumns[j]) << ":";
+        w.Key(kExportColumns[j]);
         if (value.empty()) {
-          out << "null";
+          w.Null();
+        } else if (kind == Kind::kNumber) {
+          w.Number(value);
         } else {
-          out << (kind == Kind::kNumber ? value : JsonString(value));
+          w.String(value);
         }
       }
-      out << "}\n";
+      w.EndObject();
+      out << w.Take() << "\n";
     } else {
       for (std::size_t j = 0; j < cells.size(); ++j)
         out << (j ? "," : "") << Quoted(cells[j].first);
