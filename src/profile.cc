@@ -282,6 +282,25 @@ std::optional<std::int64_t> Profile::recency_ms(std::int64_t now_ms) const {
   return now_ms - p->last_purchase_ms();
 }
 
+Rfm Profile::rfm(std::int64_t now_ms) const {
+  Rfm out;
+  out.recency_ms = recency_ms(now_ms);
+  const fb::PurchaseStats* p = CKM_ROOT->purchases();
+  if (p == nullptr) return out;
+  out.frequency = p->orders();
+  const fb::CurrencyTotals* main = nullptr;
+  if (const auto* v = p->by_currency()) {
+    for (const fb::CurrencyTotals* c : *v) {  // sorted by code: first wins ties
+      if (main == nullptr || c->orders() > main->orders()) main = c;
+    }
+  }
+  if (main != nullptr) {
+    out.currency = Str(main->currency());
+    out.monetary_micros = main->gross_micros() - main->returned_micros();
+  }
+  return out;
+}
+
 std::optional<double> Profile::nps() const {
   const fb::InteractionStats* i = CKM_ROOT->interactions();
   if (i == nullptr || i->rating_count() <= 0) return std::nullopt;

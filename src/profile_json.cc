@@ -102,6 +102,14 @@ std::string Profile::ToJson(std::int64_t now_ms) const {
   w.EndArray();
   w.EndObject();
 
+  const Rfm r = rfm(now_ms);
+  w.Key("rfm").BeginObject();
+  w.Key("recency_days").OptionalDays(r.recency_ms);
+  w.Key("frequency").Int(r.frequency);
+  w.Key("currency").String(r.currency);
+  w.Key("monetary").String(FormatMicros(r.monetary_micros));
+  w.EndObject();
+
   const InteractionSummary i = interactions();
   w.Key("interactions").BeginObject();
   w.Key("count").Int(i.count);

@@ -134,6 +134,11 @@ TEST_CASE(
   CHECK(profile->mean_interpurchase_ms() == 86'400'000 * 10LL);
   CHECK(profile->expected_next_purchase_ms() == kT0 + 86'400'000 * 20LL);
   CHECK(profile->recency_ms(kT0 + 86'400'000 * 12LL) == 86'400'000 * 2LL);
+  const Rfm rfm = profile->rfm(kT0 + 86'400'000 * 12LL);
+  CHECK(rfm.recency_ms == 86'400'000 * 2LL);
+  CHECK(rfm.frequency == 2);
+  CHECK(rfm.currency == "GBP");
+  CHECK(rfm.monetary_micros == 4'500'000);
 
   const InteractionSummary i = profile->interactions();
   CHECK(i.count == 2);

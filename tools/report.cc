@@ -42,15 +42,6 @@ std::string DaysText(std::int64_t ms) {
   return buf;
 }
 
-// The currency a customer bought most in (ties: the smaller code).
-const CurrencyTotals* MainCurrency(const PurchaseSummary& p) {
-  const CurrencyTotals* best = nullptr;
-  for (const CurrencyTotals& c : p.by_currency) {
-    if (best == nullptr || c.orders > best->orders) best = &c;
-  }
-  return best;
-}
-
 const CurrencyTotals* InCurrency(const PurchaseSummary& p,
                                  const std::string& code) {
   for (const CurrencyTotals& c : p.by_currency) {
@@ -192,7 +183,7 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
   cells.reserve(kExportColumns.size());
   return store.ForEachProfile([&](const Profile& p) {
     const PurchaseSummary s = p.purchases();
-    const CurrencyTotals* c = MainCurrency(s);
+    const CurrencyTotals* c = InCurrency(s, p.rfm(0).currency);  // main one
     const InteractionSummary i = p.interactions();
     const auto interval = p.mean_interpurchase_ms();
     const auto nps = p.nps();
@@ -294,8 +285,9 @@ absl::Status PrintTop(const Store& store, const std::string& by,
       if (c == nullptr) return true;
       row.score = c->net_micros();
     }
-    const CurrencyTotals* main =
-        by == "net_spend" ? InCurrency(ps, currency) : MainCurrency(ps);
+    const CurrencyTotals* main = by == "net_spend"
+                                     ? InCurrency(ps, currency)
+                                     : InCurrency(ps, p.rfm(0).currency);
     row.line = absl::StrCat(
         row.customer, "  orders ", ps.orders, "  net ",
         main ? absl::StrCat(FormatMicros(main->net_micros()), " ",

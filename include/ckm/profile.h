@@ -127,6 +127,15 @@ struct LoyaltySummary {
   std::int64_t balance() const;
 };
 
+// Recency, frequency and monetary value: the three inputs of RFM scoring.
+struct Rfm {
+  std::optional<std::int64_t> recency_ms;  // now - last order; unset without
+  std::int64_t frequency = 0;              // orders
+  std::string currency;  // the currency with the most orders (ties: the
+                         // smaller code); empty without purchases
+  std::int64_t monetary_micros = 0;  // net spend in that currency
+};
+
 class Profile {
  public:
   // Wraps bytes read from a store or file, after verifying them. Returns
@@ -173,6 +182,8 @@ class Profile {
   std::optional<std::int64_t> expected_next_purchase_ms() const;
   // Milliseconds from the last purchase to now_ms; nullopt without orders.
   std::optional<std::int64_t> recency_ms(std::int64_t now_ms) const;
+  // Recency, frequency and monetary value as of now_ms.
+  Rfm rfm(std::int64_t now_ms) const;
   // Net Promoter Score, -100..100: (promoters - detractors) * 100 / ratings;
   // nullopt without ratings.
   std::optional<double> nps() const;
