@@ -791,7 +791,16 @@ absl::Status CheckOrWriteMeta(rocksdb::DB* db, bool fresh) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     std::string_view path, const StoreOptions& options) {
+  return internal::Open(path, options, nullptr);
+}
+
+namespace internal {
+
+absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
+                                            const StoreOptions& options,
+                                            rocksdb::Env* env) {
   rocksdb::Options db_options;
+  if (env != nullptr) db_options.env = env;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.error_if_exists = options.error_if_exists;
@@ -897,8 +906,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     return meta;
   return std::unique_ptr<Store>(std::move(store));
 }
-
-namespace internal {
 
 rocksdb::DB* Db(Store& store) { return static_cast<StoreImpl&>(store).db(); }
 rocksdb::ColumnFamilyHandle* Cf(Store& store, std::string_view name) {

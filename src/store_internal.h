@@ -10,8 +10,16 @@
 
 #include "ckm/store.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 
 namespace ckm::internal {
+
+// Store::Open on the given RocksDB Env (nullptr: the default one). Fault
+// injection tests pass an Env whose file system fails on command.
+// REQUIRES: `env` outlives the store.
+absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
+                                            const StoreOptions& options,
+                                            rocksdb::Env* env);
 
 // REQUIRES: `store` came from Store::Open. Valid while the store is open.
 rocksdb::DB* Db(Store& store);
