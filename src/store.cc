@@ -6,6 +6,7 @@
 #include <array>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,7 +16,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "event_codec.h"
 #include "fold.h"
 #include "keys.h"
@@ -286,7 +286,7 @@ class StoreImpl final : public Store {
   absl::StatusOr<CustomerReport> Rebuild(
       std::string_view customer_id) override {
     if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
-    absl::MutexLock lock(&stripes_[StripeOf(customer_id)]);
+    std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
     Folded folded;
     absl::StatusOr<CustomerReport> report = VerifyLocked(customer_id, &folded);
     if (!report.ok()) return report;
@@ -558,7 +558,12 @@ class StoreImpl final : public Store {
   // (and identity) in its batch, in ascending order, from the duplicate check
   // to the end of the write, so that two threads recording the same event
   // count it once.
-  mutable std::array<absl::Mutex, kLockStripes> stripes_;
+  //
+  // std::mutex rather than absl::Mutex: a batch holds hundreds of stripes at
+  // once, and Debian's Abseil runs its deadlock detector's lock graph on
+  // every such acquisition (2% of an import's CPU). The stripes are always
+  // taken in ascending order, so there is no cycle for it to find.
+  mutable std::array<std::mutex, kLockStripes> stripes_;
 };
 
 // ---- Record
@@ -619,13 +624,13 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   }
   std::sort(stripes.begin(), stripes.end());
   stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  for (std::size_t s : stripes) stripes_[s].Lock();
+  for (std::size_t s : stripes) stripes_[s].lock();
   struct Unlock {
     const std::vector<std::size_t>& stripes;
-    std::array<absl::Mutex, kLockStripes>& mutexes;
+    std::array<std::mutex, kLockStripes>& mutexes;
     ~Unlock() {
       for (auto it = stripes.rbegin(); it != stripes.rend(); ++it)
-        mutexes[*it].Unlock();
+        mutexes[*it].unlock();
     }
   } unlock{stripes, stripes_};
 
