@@ -674,3 +674,37 @@ TEST_CASE(
 
 }  // namespace
 }  // namespace ckm
+
+namespace ckm {
+namespace {
+
+TEST_CASE("History returns every kind of event exactly as it was recorded") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  EventGen gen(2024, 3);
+  const std::vector<Event> events = gen.Events(300);
+  REQUIRE_OK(store->Record(events));
+  std::size_t found = 0;
+  for (int c = 0; c < 3; ++c) {
+    const std::string customer = "cust-" + std::to_string(c);
+    absl::StatusOr<Events> history = store->Timeline(customer, {}, 0);
+    REQUIRE_OK(history);
+    for (const Event& recorded : *history) {
+      auto it = std::find_if(events.begin(), events.end(), [&](const Event& e) {
+        return e.id == recorded.id;
+      });
+      REQUIRE(it != events.end());
+      CHECK(*it == recorded);  // every field of every kind survives
+      ++found;
+    }
+    for (std::size_t k = 1; k < history->size(); ++k) {
+      const Event& newer = (*history)[k - 1];
+      const Event& older = (*history)[k];
+      CHECK(std::tie(newer.ts_ms, newer.id) > std::tie(older.ts_ms, older.id));
+    }
+  }
+  CHECK(found == events.size());
+}
+
+}  // namespace
+}  // namespace ckm
