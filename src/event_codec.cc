@@ -82,6 +82,10 @@ constexpr fb::Body kBodyTags[] = {fb::Body::Purchase, fb::Body::Interaction,
                                   fb::Body::Consent,  fb::Body::Identity};
 
 absl::StatusOr<Event::Body> DecodeBody(const fb::Event* e) {
+  // A union tag without its table passes the Verifier: check before use.
+  if (e->body() == nullptr) {
+    return absl::DataLossError("corrupt event: body missing");
+  }
   switch (e->body_type()) {
     case fb::Body::Purchase: {
       const fb::Purchase* p = e->body_as_Purchase();

@@ -404,6 +404,13 @@ std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
                : std::numeric_limits<std::int64_t>::min();
 }
 
+std::int64_t SaturatingSub(std::int64_t a, std::int64_t b) {
+  std::int64_t difference;
+  if (!__builtin_sub_overflow(a, b, &difference)) return difference;
+  return b < 0 ? std::numeric_limits<std::int64_t>::max()
+               : std::numeric_limits<std::int64_t>::min();
+}
+
 void Join(ProfileState& a, const ProfileState& b) {
   if (a.customer_id.empty() ||
       (!b.customer_id.empty() && b.customer_id < a.customer_id)) {

@@ -168,8 +168,9 @@ struct BreakdownState {
 using BreakdownDeltas =
     std::map<std::pair<Dimension, std::string>, BreakdownState>;
 
-// a += b, saturating at the int64 limits instead of wrapping.
+// a + b and a - b, saturating at the int64 limits instead of wrapping.
 std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b);
+std::int64_t SaturatingSub(std::int64_t a, std::int64_t b);
 
 // Folds `b` into `a`. Commutative and associative.
 void Join(ProfileState& a, const ProfileState& b);

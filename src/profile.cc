@@ -29,7 +29,7 @@ std::optional<std::int64_t> MeanInterval(std::int64_t orders,
                                          std::int64_t first,
                                          std::int64_t last) {
   if (orders < 2) return std::nullopt;
-  return (last - first) / (orders - 1);
+  return fold::SaturatingSub(last, first) / (orders - 1);
 }
 
 AttributeState ToAttribute(const fb::AttributeEntry* a) {
@@ -63,6 +63,14 @@ ConsentState ToConsent(const fb::ConsentEntry* c) {
 
 }  // namespace
 
+std::int64_t CurrencyTotals::net_micros() const {
+  return fold::SaturatingSub(gross_micros, returned_micros);
+}
+
+std::int64_t BreakdownMoney::net_micros() const {
+  return fold::SaturatingSub(gross_micros, returned_micros);
+}
+
 std::optional<std::int64_t> CurrencyTotals::average_order_value_micros() const {
   if (orders <= 0) return std::nullopt;
   return net_micros() / orders;
@@ -73,7 +81,7 @@ std::int64_t LoyaltySummary::balance() const {
   const std::int64_t plus = fold::SaturatingAdd(earned, adjusted_up);
   const std::int64_t minus = fold::SaturatingAdd(
       fold::SaturatingAdd(redeemed, expired), adjusted_down);
-  return plus - minus;  // both in [0, INT64_MAX]: cannot overflow
+  return fold::SaturatingSub(plus, minus);
 }
 
 std::optional<std::int64_t> BreakdownEntry::mean_interval_ms() const {
@@ -273,13 +281,14 @@ std::optional<std::int64_t> Profile::mean_interpurchase_ms() const {
 std::optional<std::int64_t> Profile::expected_next_purchase_ms() const {
   const std::optional<std::int64_t> interval = mean_interpurchase_ms();
   if (!interval) return std::nullopt;
-  return CKM_ROOT->purchases()->last_purchase_ms() + *interval;
+  return fold::SaturatingAdd(CKM_ROOT->purchases()->last_purchase_ms(),
+                             *interval);
 }
 
 std::optional<std::int64_t> Profile::recency_ms(std::int64_t now_ms) const {
   const fb::PurchaseStats* p = CKM_ROOT->purchases();
   if (p == nullptr || p->orders() <= 0) return std::nullopt;
-  return now_ms - p->last_purchase_ms();
+  return fold::SaturatingSub(now_ms, p->last_purchase_ms());
 }
 
 Rfm Profile::rfm(std::int64_t now_ms) const {
@@ -296,7 +305,8 @@ Rfm Profile::rfm(std::int64_t now_ms) const {
   }
   if (main != nullptr) {
     out.currency = Str(main->currency());
-    out.monetary_micros = main->gross_micros() - main->returned_micros();
+    out.monetary_micros =
+        fold::SaturatingSub(main->gross_micros(), main->returned_micros());
   }
   return out;
 }
@@ -304,7 +314,9 @@ Rfm Profile::rfm(std::int64_t now_ms) const {
 std::optional<double> Profile::nps() const {
   const fb::InteractionStats* i = CKM_ROOT->interactions();
   if (i == nullptr || i->rating_count() <= 0) return std::nullopt;
-  return 100.0 * static_cast<double>(i->promoters() - i->detractors()) /
+  return 100.0 *
+         (static_cast<double>(i->promoters()) -
+          static_cast<double>(i->detractors())) /
          static_cast<double>(i->rating_count());
 }
 

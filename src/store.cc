@@ -761,13 +761,31 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
 // ---- Open
 // ---------------------------------------------------------------------
 
-absl::Status CheckOrWriteMeta(rocksdb::DB* db, bool fresh) {
+// True if no column family holds a single key: a store whose creation was
+// interrupted before its metadata was written.
+bool HoldsNoData(rocksdb::DB* db,
+                 const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  for (rocksdb::ColumnFamilyHandle* cf : handles) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), cf));
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok()) return false;
+  }
+  return true;
+}
+
+absl::Status CheckOrWriteMeta(
+    rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+    bool fresh) {
   const std::pair<const char*, const char*> expected[] = {
       {kMetaFormatVersion, kFormatVersion},
       {kMetaProfileOperator, kProfileMergeOperatorName},
       {kMetaBreakdownOperator, kBreakdownMergeOperatorName},
   };
-  if (fresh) {
+  std::string version;
+  const rocksdb::Status has_version =
+      db->Get(rocksdb::ReadOptions(), kMetaFormatVersion, &version);
+  if (fresh || (has_version.IsNotFound() && HoldsNoData(db, handles))) {
     rocksdb::WriteBatch batch;
     for (const auto& [key, value] : expected)
       batch.Put(key, value).PermitUncheckedError();
@@ -883,13 +901,25 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   descriptors.emplace_back(keys::kIdentitiesCf, cf_options(false));
 
   if (exists) {
-    std::set<std::string> want, have(existing.begin(), existing.end());
-    for (const auto& d : descriptors) want.insert(d.name);
-    if (want != have) {
+    // Column families that are not ours mean someone else's database. Fewer
+    // than ours is a creation that was interrupted (RocksDB creates them one
+    // by one): Open creates the rest, and the metadata check below decides.
+    std::set<std::string> ours;
+    for (const auto& d : descriptors) ours.insert(d.name);
+    for (const std::string& name : existing) {
+      if (ours.count(name) == 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("\"", dir,
+                         "\" holds a RocksDB database that is not a ckm store "
+                         "(it has a column family \"",
+                         name, "\")"));
+      }
+    }
+    if (!options.create_if_missing && existing.size() != ours.size()) {
       return absl::FailedPreconditionError(
           absl::StrCat("\"", dir,
-                       "\" holds a RocksDB database that is not a ckm store "
-                       "(its column families differ)"));
+                       "\" holds an incompletely created store; open it with "
+                       "create_if_missing to finish creating it"));
     }
   }
 
@@ -905,10 +935,13 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
     }
     return FromRocks(s, absl::StrCat("opening store \"", dir, "\""));
   }
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_copy = handles;
   auto store = std::make_unique<StoreImpl>(std::unique_ptr<rocksdb::DB>(raw),
                                            std::move(handles), options);
-  if (absl::Status meta = CheckOrWriteMeta(store->db(), !exists); !meta.ok())
+  if (absl::Status meta = CheckOrWriteMeta(store->db(), handles_copy, !exists);
+      !meta.ok()) {
     return meta;
+  }
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -14,7 +14,8 @@
 // NPS, RFM, ...) are computed on each call and never stored.
 //
 // Money sums never wrap: a sum that would pass the int64 range stays at
-// INT64_MAX and saturated() reports it.
+// INT64_MAX and saturated() reports it. Derived figures saturate as well,
+// whatever bytes they are computed from.
 
 #ifndef CKM_PROFILE_H_
 #define CKM_PROFILE_H_
@@ -65,7 +66,7 @@ struct CurrencyTotals {
   std::int64_t returned_micros = 0;       // sum of |amount| over negative lines
   std::int64_t largest_order_micros = 0;  // largest gross of one order
   // gross - returned: what the customer spent net of returns.
-  std::int64_t net_micros() const { return gross_micros - returned_micros; }
+  std::int64_t net_micros() const;
   // net / orders, truncated towards zero; nullopt without orders.
   std::optional<std::int64_t> average_order_value_micros() const;
 };

@@ -50,7 +50,7 @@ struct BreakdownMoney {
   std::string currency;
   std::int64_t gross_micros = 0;
   std::int64_t returned_micros = 0;
-  std::int64_t net_micros() const { return gross_micros - returned_micros; }
+  std::int64_t net_micros() const;  // gross - returned
 };
 
 // What a customer did with one product, store or category.
