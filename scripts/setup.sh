@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config librocksdb-dev
           libflatbuffers-dev flatbuffers-compiler libabsl-dev catch2
-          libcli11-dev zlib1g-dev)
+          libcli11-dev zlib1g-dev libsqlite3-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -833,6 +833,8 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   // after flushing some of them but not others would lose half of an
   // unlogged (kNone) batch. With it, every flush persists all of them.
   db_options.atomic_flush = true;
+  // RocksDB keeps up to 1000 old info logs by default: one per Open.
+  db_options.keep_log_file_num = 5;
 
   const std::string dir(path);
   std::vector<std::string> existing;
