@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "aligned.h"
 #include "profile_generated.h"
+#include "profile_verify.h"
 #include "string_util.h"
 #include "validate.h"
 
@@ -587,13 +588,8 @@ std::string Encode(const BreakdownState& s) {
 
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   const AlignedBytes aligned(bytes);
-  const std::uint8_t* data = aligned.data();
-  flatbuffers::Verifier verifier(data, aligned.size());
-  if (bytes.size() < 8 || !fb::ProfileBufferHasIdentifier(data) ||
-      !fb::VerifyProfileBuffer(verifier)) {
-    return Corrupt("profile fails verification");
-  }
-  const fb::Profile* p = fb::GetProfile(data);
+  const fb::Profile* p = VerifiedProfile(aligned.data(), aligned.size());
+  if (p == nullptr) return Corrupt("profile fails verification");
   ProfileState s;
   s.customer_id = Str(p->customer_id());
   s.event_count = p->event_count();

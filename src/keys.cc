@@ -33,28 +33,22 @@ HistoryCf HistoryCfOf(EventKind kind) {
   return HistoryCf::kChanges;
 }
 
-std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
-                       std::uint64_t event_id) {
+std::string HistoryTimeBound(std::string_view customer_id, std::int64_t ts_ms) {
   std::string key;
-  key.reserve(customer_id.size() + 17);
+  key.reserve(customer_id.size() + 18);
   key.append(customer_id);
   key.push_back('\0');
   // Flipping the sign bit makes signed order equal unsigned big-endian order.
   AppendBigEndian64(&key, static_cast<std::uint64_t>(ts_ms) ^ kSignBit);
-  AppendBigEndian64(&key, event_id);
   return key;
 }
 
-std::optional<ParsedHistoryKey> ParseHistoryKey(std::string_view key) {
-  const std::size_t nul = key.find('\0');
-  if (nul == std::string_view::npos || key.size() != nul + 17)
-    return std::nullopt;
-  ParsedHistoryKey parsed;
-  parsed.customer_id = key.substr(0, nul);
-  parsed.ts_ms = static_cast<std::int64_t>(
-      absl::big_endian::Load64(key.data() + nul + 1) ^ kSignBit);
-  parsed.event_id = absl::big_endian::Load64(key.data() + nul + 9);
-  return parsed;
+std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
+                       std::uint64_t event_id, EventKind kind) {
+  std::string key = HistoryTimeBound(customer_id, ts_ms);
+  AppendBigEndian64(&key, event_id);
+  key.push_back(static_cast<char>(kind));
+  return key;
 }
 
 std::string CustomerPrefix(std::string_view customer_id) {

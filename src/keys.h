@@ -2,7 +2,7 @@
 //
 // The keyspace: column family names and the layout of every key.
 //
-//   history key    customer_id 0x00 BE64(ts_ms + 2^63) BE64(event_id)
+//   history key    customer_id 0x00 BE64(ts_ms + 2^63) BE64(event_id) kind
 //   breakdown key  customer_id 0x00 dimension-byte 0x00 key
 //   identity key   type-byte 0x00 value
 //   profile key    customer_id
@@ -44,14 +44,11 @@ inline constexpr int kHistoryCfCount = 4;
 HistoryCf HistoryCfOf(EventKind kind);
 
 std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
-                       std::uint64_t event_id);
+                       std::uint64_t event_id, EventKind kind);
 
-struct ParsedHistoryKey {
-  std::string_view customer_id;
-  std::int64_t ts_ms = 0;
-  std::uint64_t event_id = 0;
-};
-std::optional<ParsedHistoryKey> ParseHistoryKey(std::string_view key);
+// customer_id 0x00 BE64(ts_ms + 2^63): sorts before every history key of the
+// customer at ts_ms and after every key before it, so it bounds time ranges.
+std::string HistoryTimeBound(std::string_view customer_id, std::int64_t ts_ms);
 
 // customer_id 0x00: the prefix of all of a customer's keys.
 std::string CustomerPrefix(std::string_view customer_id);

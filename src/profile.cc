@@ -9,6 +9,7 @@
 #include "ckm/query.h"
 #include "fold.h"
 #include "profile_generated.h"
+#include "profile_verify.h"
 
 namespace ckm {
 namespace {
@@ -90,10 +91,9 @@ std::optional<std::int64_t> BreakdownEntry::mean_interval_ms() const {
 }
 
 absl::StatusOr<Profile> Profile::FromBytes(std::string bytes) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  flatbuffers::Verifier verifier(data, bytes.size());
-  if (bytes.size() < 8 || !fb::ProfileBufferHasIdentifier(data) ||
-      !fb::VerifyProfileBuffer(verifier)) {
+  // A std::string's bytes start 8-byte aligned (heap or in-object buffer).
+  if (VerifiedProfile(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                      bytes.size()) == nullptr) {
     return absl::DataLossError("stored profile fails verification");
   }
   return Profile(std::move(bytes));

@@ -365,10 +365,10 @@ class StoreImpl final : public Store {
                     std::string_view customer_id, const HistoryQuery& query,
                     Events& out) const {
     const std::string lower =
-        keys::HistoryKey(customer_id, query.range.since_ms, 0);
+        keys::HistoryTimeBound(customer_id, query.range.since_ms);
     if (query.range.since_ms >= query.range.until_ms) return absl::OkStatus();
     const std::string upper =
-        keys::HistoryKey(customer_id, query.range.until_ms, 0);
+        keys::HistoryTimeBound(customer_id, query.range.until_ms);
     rocksdb::Slice lower_slice(lower), upper_slice(upper);
     rocksdb::ReadOptions read;
     read.iterate_lower_bound = &lower_slice;
@@ -652,8 +652,8 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   std::vector<std::string> history_keys(events.size());
   std::vector<rocksdb::ColumnFamilyHandle*> history_cfs(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    history_keys[i] =
-        keys::HistoryKey(customers[i], events[i].ts_ms, events[i].id);
+    history_keys[i] = keys::HistoryKey(customers[i], events[i].ts_ms,
+                                       events[i].id, events[i].kind());
     history_cfs[i] =
         history_[static_cast<int>(keys::HistoryCfOf(events[i].kind()))];
   }

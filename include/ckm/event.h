@@ -188,10 +188,11 @@ struct Event {
   using Body = std::variant<Purchase, Interaction, Loyalty, Attribute, Consent,
                             Identity>;
 
-  // Caller-chosen, non-zero. Together with the customer and ts_ms it names
-  // the event: recording an event with the same (customer, ts_ms, id) again is
-  // recognised and not counted twice. Derive it from the source's own key
-  // (an order number, a message id) so that retries carry the same id.
+  // Caller-chosen, non-zero. Together with the customer, the kind and ts_ms
+  // it names the event: recording an event with the same (customer, kind,
+  // ts_ms, id) again is recognised and not counted twice. Derive it from the
+  // source's own key (an order number, a message id) so that retries carry
+  // the same id. Events of different kinds may share an id.
   std::uint64_t id = 0;
   CustomerRef customer;
   // When it happened: UTC milliseconds since 1970-01-01, 0 ..

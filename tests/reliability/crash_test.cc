@@ -394,7 +394,8 @@ bool InjectLoss(ckm::Store& store, const ckm::Event& event) {
   w.sync = true;
   const rocksdb::Status s = ckm::internal::Db(store)->Delete(
       w, ckm::internal::Cf(store, cf),
-      ckm::keys::HistoryKey(event.customer.id, event.ts_ms, event.id));
+      ckm::keys::HistoryKey(event.customer.id, event.ts_ms, event.id,
+                            event.kind()));
   if (!s.ok()) {
     std::printf("inject-loss: Delete failed: %s\n", s.ToString().c_str());
     return false;
