@@ -582,6 +582,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   // locks is safe.
   std::vector<std::string> customers(events.size());
   std::map<std::pair<IdentityType, std::string>, std::string> batch_links;
+  std::vector<std::size_t> resolved_in_batch;  // named through batch_links
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
     if (e.customer.identity_type) {
@@ -589,6 +590,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
           std::make_pair(*e.customer.identity_type, e.customer.identity_value);
       if (auto it = batch_links.find(key); it != batch_links.end()) {
         customers[i] = it->second;
+        resolved_in_batch.push_back(i);
       } else {
         absl::StatusOr<std::string> resolved = Resolve(key.first, key.second);
         if (absl::IsNotFound(resolved.status())) {
@@ -672,6 +674,35 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       }
       fresh[i] =
           statuses[i].IsNotFound() && seen.insert(history_keys[i]).second;
+    }
+  }
+
+  // A link made in this batch is written only if the event making it is
+  // recorded now. One recognised as recorded before (its name may even have
+  // come with another identity) writes nothing, so what was resolved through
+  // it must resolve through the store instead.
+  if (!resolved_in_batch.empty()) {
+    std::set<std::pair<IdentityType, std::string>> written;
+    for (std::size_t j = 0; j < events.size(); ++j) {
+      const auto* link = std::get_if<Identity>(&events[j].body);
+      if (link != nullptr && fresh[j]) written.emplace(link->type, link->value);
+    }
+    for (std::size_t i : resolved_in_batch) {
+      const CustomerRef& ref = events[i].customer;
+      if (written.count({*ref.identity_type, ref.identity_value}) > 0) continue;
+      absl::StatusOr<std::string> owner =
+          Resolve(*ref.identity_type, ref.identity_value);
+      if (!owner.ok() && !absl::IsNotFound(owner.status())) {
+        return owner.status();
+      }
+      if (!owner.ok() || *owner != customers[i]) {
+        return FieldError(
+            i, "customer",
+            absl::StrCat("unknown identity ",
+                         IdentityName(*ref.identity_type, ref.identity_value),
+                         ": the event in this batch that links it was "
+                         "already recorded, with another identity"));
+      }
     }
   }
 

@@ -743,3 +743,42 @@ TEST_CASE("The kind is part of an event's name, in a batch and across calls") {
 
 }  // namespace
 }  // namespace ckm
+
+namespace ckm {
+namespace {
+
+TEST_CASE("A link from an event already recorded under its name is not used") {
+  // Found by fuzzing: the batch resolved a purchase through a link whose
+  // event was skipped as already recorded, so the link was never written.
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  Event link;
+  link.id = 5;
+  link.customer = CustomerRef::Id("c");
+  link.ts_ms = kT0;
+  link.body = Identity{IdentityType::kPhone, "+44 1"};
+  REQUIRE_OK(store->Record(link));
+
+  Event relink = link;  // same name, another phone
+  relink.body = Identity{IdentityType::kPhone, "+44 2"};
+  Event by_phone = MakePurchase(6, "", kT0 + 1, {{"A", "", 1, 1'000'000}});
+  by_phone.customer = CustomerRef::ByIdentity(IdentityType::kPhone, "+44 2");
+  absl::StatusOr<RecordResult> r =
+      store->Record(std::vector<Event>{relink, by_phone});
+  CHECK(absl::IsInvalidArgument(r.status()));
+  CHECK(r.status().message().find("events[1].customer: unknown identity") == 0);
+  CHECK(
+      absl::IsNotFound(store->Resolve(IdentityType::kPhone, "+44 2").status()));
+  CHECK(store->Get("c")->purchases().orders == 0);
+
+  // Through the link that was recorded, the same purchase is fine.
+  by_phone.customer = CustomerRef::ByIdentity(IdentityType::kPhone, "+44 1");
+  r = store->Record(std::vector<Event>{link, by_phone});
+  REQUIRE_OK(r);
+  CHECK(r->recorded == 1);
+  CHECK(r->already_recorded == 1);
+  CHECK(store->Get("c")->purchases().orders == 1);
+}
+
+}  // namespace
+}  // namespace ckm
