@@ -637,15 +637,34 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   return s;
 }
 
-absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
-  const AlignedBytes aligned(bytes);
-  const std::uint8_t* data = aligned.data();
-  flatbuffers::Verifier verifier(data, aligned.size());
-  if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(data, "CKMB") ||
+namespace {
+
+// The root of well-formed breakdown bytes, or nullptr.
+const fb::BreakdownStats* VerifiedBreakdown(const AlignedBytes& aligned) {
+  flatbuffers::Verifier verifier(aligned.data(), aligned.size());
+  if (aligned.size() < 8 ||
+      !flatbuffers::BufferHasIdentifier(aligned.data(), "CKMB") ||
       !verifier.VerifyBuffer<fb::BreakdownStats>("CKMB")) {
+    return nullptr;
+  }
+  return flatbuffers::GetRoot<fb::BreakdownStats>(aligned.data());
+}
+
+}  // namespace
+
+absl::StatusOr<std::int64_t> BreakdownOrders(std::string_view bytes) {
+  const AlignedBytes aligned(bytes);
+  const fb::BreakdownStats* p = VerifiedBreakdown(aligned);
+  if (p == nullptr || p->orders() < 0) {
     return Corrupt("breakdown fails verification");
   }
-  const auto* p = flatbuffers::GetRoot<fb::BreakdownStats>(data);
+  return p->orders();
+}
+
+absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
+  const AlignedBytes aligned(bytes);
+  const fb::BreakdownStats* p = VerifiedBreakdown(aligned);
+  if (p == nullptr) return Corrupt("breakdown fails verification");
   BreakdownState s;
   s.orders = p->orders();
   s.returns = p->returns();

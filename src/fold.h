@@ -192,6 +192,9 @@ std::string Encode(const BreakdownState& state);
 // Verifies and decodes; DataLoss if the bytes are not a well-formed value.
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
 absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes);
+// Just the order count of breakdown bytes: what the write path needs to tell
+// a product new to a customer, without decoding the rest.
+absl::StatusOr<std::int64_t> BreakdownOrders(std::string_view bytes);
 
 }  // namespace ckm::fold
 

@@ -15,6 +15,22 @@ std::string FormatTime(std::int64_t ts_ms) {
                           absl::UTCTimeZone());
 }
 
+std::string FormatDays(std::int64_t ms) {
+  constexpr std::uint64_t kDayMs = 86'400'000;
+  const bool negative = ms < 0;
+  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+  const std::uint64_t magnitude = negative ? ~static_cast<std::uint64_t>(ms) + 1
+                                           : static_cast<std::uint64_t>(ms);
+  std::uint64_t days = magnitude / kDayMs;
+  std::uint64_t micro_days =
+      (magnitude % kDayMs * 1'000'000 + kDayMs / 2) / kDayMs;
+  if (micro_days == 1'000'000) {
+    ++days;
+    micro_days = 0;
+  }
+  return absl::StrFormat("%s%d.%06d", negative ? "-" : "", days, micro_days);
+}
+
 void Writer::BeforeValue() {
   if (after_key_) {
     after_key_ = false;
@@ -118,23 +134,7 @@ Writer& Writer::OptionalDouble(std::optional<double> value) {
   return value ? Double(*value) : Null();
 }
 Writer& Writer::OptionalDays(std::optional<std::int64_t> ms) {
-  if (!ms) return Null();
-  BeforeValue();
-  // Exact: whole days, then the remainder in millionths of a day.
-  const std::int64_t kDayMs = 86'400'000;
-  const bool negative = *ms < 0;
-  const std::int64_t magnitude = negative ? -*ms : *ms;
-  const std::int64_t micro_days =
-      (magnitude % kDayMs * 1'000'000 + kDayMs / 2) / kDayMs;
-  std::int64_t days = magnitude / kDayMs;
-  std::int64_t fraction = micro_days;
-  if (fraction == 1'000'000) {
-    ++days;
-    fraction = 0;
-  }
-  absl::StrAppendFormat(&out_, "%s%d.%06d", negative ? "-" : "", days,
-                        fraction);
-  return *this;
+  return ms ? Number(FormatDays(*ms)) : Null();
 }
 
 }  // namespace ckm::json

@@ -17,6 +17,10 @@ namespace ckm::json {
 // ISO 8601 UTC with milliseconds: 2010-12-01T08:26:00.000Z.
 std::string FormatTime(std::int64_t ts_ms);
 
+// Milliseconds as days with six decimals, rounded half away from zero:
+// FormatDays(90'000'000) == "1.041667". Exact for every int64.
+std::string FormatDays(std::int64_t ms);
+
 class Writer {
  public:
   Writer& BeginObject();

@@ -757,9 +757,9 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       for (std::size_t k = 0; k < product_keys.size(); ++k) {
         bool known = false;
         if (statuses[k].ok()) {
-          absl::StatusOr<fold::BreakdownState> stored =
-              fold::DecodeBreakdown(values[k].ToStringView());
-          known = stored.ok() && stored->orders > 0;
+          absl::StatusOr<std::int64_t> orders =
+              fold::BreakdownOrders(values[k].ToStringView());
+          known = orders.ok() && *orders > 0;
         } else if (!statuses[k].IsNotFound()) {
           return FromRocks(statuses[k], "reading product breakdown");
         }

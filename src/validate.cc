@@ -354,11 +354,4 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-std::int64_t LinesTotalMicros(const Purchase& purchase) {
-  std::int64_t total = 0;
-  for (const PurchaseLine& line : purchase.lines)
-    total += line.quantity * line.unit_price_micros;
-  return total;
-}
-
 }  // namespace ckm

@@ -32,9 +32,6 @@ absl::Status FieldError(std::size_t index, std::string_view field,
 
 bool IsValidUtf8(std::string_view text);
 
-// The net total of a purchase's lines in micros (validated: cannot fail).
-std::int64_t LinesTotalMicros(const Purchase& purchase);
-
 }  // namespace ckm
 
 #endif  // CKM_SRC_VALIDATE_H_

@@ -376,7 +376,6 @@ TEST_CASE(
       store->Record(MakePurchase(1, "c", kT0, {{"A", "", 1, 2'000'000}})));
   REQUIRE_OK(
       store->Record(MakePurchase(2, "c", kT0 + 1, {{"B", "", 1, 3'000'000}})));
-  const std::string good = ProfileBytes(*store, "c");
 
   rocksdb::DB* db = internal::Db(*store);
   rocksdb::ColumnFamilyHandle* profiles =

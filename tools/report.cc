@@ -30,18 +30,6 @@ std::string Quoted(std::string_view field) {
   return out;
 }
 
-// Milliseconds as days with six decimals, exactly rounded half up.
-std::string DaysText(std::int64_t ms) {
-  constexpr std::int64_t kDay = 86'400'000;
-  const std::int64_t micro_days =
-      (ms * 1'000'000 + kDay / 2) / kDay;  // ms >= 0 here
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%06lld",
-                static_cast<long long>(micro_days / 1'000'000),
-                static_cast<long long>(micro_days % 1'000'000));
-  return buf;
-}
-
 const CurrencyTotals* InCurrency(const PurchaseSummary& p,
                                  const std::string& code) {
   for (const CurrencyTotals& c : p.by_currency) {
@@ -134,7 +122,7 @@ void PrintProducts(const std::vector<BreakdownEntry>& entries,
           << (e.first_purchase_ms ? FormatIsoSeconds(*e.first_purchase_ms) : "")
           << ","
           << (e.last_purchase_ms ? FormatIsoSeconds(*e.last_purchase_ms) : "")
-          << "," << (interval ? DaysText(*interval) : "") << "\n";
+          << "," << (interval ? json::FormatDays(*interval) : "") << "\n";
     }
   }
 }
@@ -208,7 +196,7 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
     number(std::to_string(s.distinct_products));
     number(std::to_string(s.returns));
     number(std::to_string(s.returned_lines));
-    number(interval ? DaysText(*interval) : "");
+    number(interval ? json::FormatDays(*interval) : "");
     number(std::to_string(s.units - s.returned_units));
     text(c ? c->currency : "");
     number(std::to_string(p.event_count()));
