@@ -36,7 +36,7 @@
 
 namespace {
 
-using ckm::fold::BreakdownState;
+using ckm::fold::Breakdowns;
 using ckm::fold::ProfileState;
 
 [[noreturn]] void Fail(std::string_view what, const absl::Status& status) {
@@ -134,6 +134,7 @@ void Exercise(const ckm::Profile& p, bool canonical) {
 struct Bases {
   std::string profile;
   std::string breakdown;
+  Breakdowns breakdown_delta;
   Bases() {
     ckm::Event e;
     e.id = 7;
@@ -149,9 +150,9 @@ struct Bases {
     e.body = purchase;
     if (absl::Status s = ckm::ValidateEvent(e, 0); !s.ok()) Fail("base", s);
     profile = ckm::fold::Encode(ckm::fold::DeltaOf(e, "c1"));
-    const ckm::fold::BreakdownDeltas deltas = ckm::fold::BreakdownDeltasOf(e);
-    if (deltas.empty()) Fail("base has no breakdowns");
-    breakdown = ckm::fold::Encode(deltas.begin()->second);
+    breakdown_delta = ckm::fold::BreakdownsOf(e);
+    if (breakdown_delta.empty()) Fail("base has no breakdowns");
+    breakdown = ckm::fold::Encode(breakdown_delta);
   }
 };
 
@@ -233,8 +234,8 @@ void CheckMerge(const rocksdb::MergeOperator& op, std::string_view base,
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   return ckm::fold::DecodeProfile(bytes);
 }
-absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
-  return ckm::fold::DecodeBreakdown(bytes);
+absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
+  return ckm::fold::DecodeBreakdowns(bytes);
 }
 
 }  // namespace
@@ -267,11 +268,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     Fail("FromBytes", profile.status());
   }
 
-  if (absl::StatusOr<BreakdownState> decoded = DecodeBreakdown(bytes);
+  if (absl::StatusOr<Breakdowns> decoded = DecodeBreakdowns(bytes);
       decoded.ok()) {
-    CheckRoundTrip(*decoded, DecodeBreakdown, "breakdown round trip");
+    CheckRoundTrip(*decoded, DecodeBreakdowns, "breakdowns round trip");
   } else if (!absl::IsDataLoss(decoded.status())) {
-    Fail("DecodeBreakdown", decoded.status());
+    Fail("DecodeBreakdowns", decoded.status());
+  }
+  // The write path reads stored breakdowns in place: any bytes, alone or
+  // beside a valid base, give a count between 0 and the delta's products.
+  {
+    const std::int64_t most = ckm::fold::OrderedProducts(bases.breakdown_delta);
+    const std::int64_t n = ckm::fold::CountNewProducts({bytes, bases.breakdown},
+                                                       bases.breakdown_delta);
+    const std::int64_t alone =
+        ckm::fold::CountNewProducts({bytes}, bases.breakdown_delta);
+    if (n != 0) Fail("a base that holds every product left some new");
+    if (alone < 0 || alone > most) Fail("new products out of range");
   }
 
   if (absl::StatusOr<ckm::Event> event = ckm::DecodeEvent(bytes); event.ok()) {
@@ -287,7 +299,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   }
 
   CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeProfile);
-  CheckMerge<BreakdownState>(*breakdown_op, bases.breakdown, bytes,
-                             DecodeBreakdown);
+  CheckMerge<Breakdowns>(*breakdown_op, bases.breakdown, bytes,
+                         DecodeBreakdowns);
   return 0;
 }

@@ -97,16 +97,14 @@ int main(int argc, char** argv) {
 
   const std::vector<ckm::Event> events = Events();
   ckm::fold::ProfileState profile;
-  ckm::fold::BreakdownDeltas breakdowns;
+  ckm::fold::Breakdowns breakdowns;
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (absl::Status s = ckm::ValidateEvent(events[i], i); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.ToString().c_str());
       return 1;
     }
     ckm::fold::Join(profile, ckm::fold::DeltaOf(events[i], "17850"));
-    for (const auto& [key, delta] : ckm::fold::BreakdownDeltasOf(events[i])) {
-      ckm::fold::Join(breakdowns[key], delta);
-    }
+    ckm::fold::Join(breakdowns, ckm::fold::BreakdownsOf(events[i]));
     Write(bytes_dir + "event_" + std::to_string(i + 1),
           ckm::EncodeEvent(events[i], "17850"));
   }
@@ -119,12 +117,9 @@ int main(int argc, char** argv) {
   corrupt.corrupt_operands = 1;
   corrupt.last_corrupt_event_id = 9;
   Write(bytes_dir + "profile_corrupt_operand", ckm::fold::Encode(corrupt));
-  int n = 0;
-  for (const auto& [key, state] : breakdowns) {
-    if (++n > 3) break;
-    Write(bytes_dir + "breakdown_" + std::to_string(n),
-          ckm::fold::Encode(state));
-  }
+  Write(bytes_dir + "breakdowns_all", ckm::fold::Encode(breakdowns));
+  Write(bytes_dir + "breakdowns_one_order",
+        ckm::fold::Encode(ckm::fold::BreakdownsOf(events[0])));
 
   // fuzz_record: FuzzedDataProvider reads choices from the end of the input
   // and strings from the front; zeros make a valid purchase, other patterns

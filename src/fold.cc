@@ -19,6 +19,8 @@ namespace {
 
 namespace fb = ::ckm::fb;
 
+constexpr char kBreakdownsIdentifier[] = "CKMB";
+
 void AddTo(std::int64_t& a, std::int64_t b) { a = SaturatingAdd(a, b); }
 void MinTo(std::int64_t& a, std::int64_t b) { a = std::min(a, b); }
 void MaxTo(std::int64_t& a, std::int64_t b) { a = std::max(a, b); }
@@ -434,6 +436,8 @@ void Join(ProfileState& a, const ProfileState& b) {
       std::max(a.last_corrupt_event_id, b.last_corrupt_event_id);
 }
 
+namespace {
+
 void Join(BreakdownState& a, const BreakdownState& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.returns, b.returns);
@@ -443,7 +447,41 @@ void Join(BreakdownState& a, const BreakdownState& b) {
   MaxTo(a.last_purchase_ms, b.last_purchase_ms);
   JoinMap(a.money, b.money,
           [](BreakdownMoneyAgg& x, const BreakdownMoneyAgg& y) { Join(x, y); });
+}
+
+void Join(BreakdownMap& a, const BreakdownMap& b) {
+  JoinMap(a, b, [](BreakdownState& x, const BreakdownState& y) { Join(x, y); });
+}
+
+}  // namespace
+
+BreakdownMap& Breakdowns::of(Dimension dimension) {
+  switch (dimension) {
+    case Dimension::kStore:
+      return stores;
+    case Dimension::kCategory:
+      return categories;
+    case Dimension::kProduct:
+      break;
+  }
+  return products;
+}
+
+const BreakdownMap& Breakdowns::of(Dimension dimension) const {
+  return const_cast<Breakdowns*>(this)->of(dimension);
+}
+
+void Join(Breakdowns& a, const Breakdowns& b) {
+  Join(a.products, b.products);
+  Join(a.stores, b.stores);
+  Join(a.categories, b.categories);
   AddTo(a.corrupt_operands, b.corrupt_operands);
+}
+
+std::int64_t OrderedProducts(const Breakdowns& b) {
+  return std::count_if(
+      b.products.begin(), b.products.end(),
+      [](const auto& entry) { return entry.second.orders > 0; });
 }
 
 ProfileState DeltaOf(const Event& e, std::string_view customer_id) {
@@ -475,49 +513,54 @@ ProfileState DeltaOf(const Event& e, std::string_view customer_id) {
   return state;
 }
 
-BreakdownDeltas BreakdownDeltasOf(const Event& e) {
-  BreakdownDeltas deltas;
+Breakdowns BreakdownsOf(const Event& e) {
+  Breakdowns deltas;
   const auto* p = std::get_if<Purchase>(&e.body);
   if (p == nullptr) return deltas;
-  // Which (dimension, key) got a positive / negative line in this event: an
-  // order counts once per key however many of its lines share the key.
-  std::map<std::pair<Dimension, std::string>, std::pair<bool, bool>> signs;
+  // An order counts once per key however many of its lines share the key:
+  // orders and returns are set from the signs of the key's lines below.
+  struct Signs {
+    bool positive = false;
+    bool negative = false;
+  };
+  std::map<std::pair<Dimension, std::string_view>, Signs> signs;
   auto add = [&](Dimension dimension, const std::string& key,
-                 const PurchaseLine& line) {
-    BreakdownState& s = deltas[{dimension, key}];
-    const std::int64_t amount = line.quantity * line.unit_price_micros;
+                 std::int64_t quantity, std::int64_t amount) {
+    BreakdownState& s = deltas.of(dimension)[key];
     BreakdownMoneyAgg& money = s.money[p->currency];
-    auto& [positive, negative] = signs[{dimension, key}];
-    if (line.quantity > 0) {
-      positive = true;
-      s.units += line.quantity;
+    Signs& sign = signs[{dimension, key}];
+    if (quantity > 0) {
+      sign.positive = true;
+      s.units += quantity;
       money.gross_micros += amount;
     } else {
-      negative = true;
-      s.returned_units -= line.quantity;
+      sign.negative = true;
+      s.returned_units -= quantity;
       money.returned_micros -= amount;
     }
   };
   for (const PurchaseLine& line : p->lines) {
-    if (!line.sku.empty()) add(Dimension::kProduct, line.sku, line);
-    if (!line.category.empty()) add(Dimension::kCategory, line.category, line);
-    if (!p->store.empty()) add(Dimension::kStore, p->store, line);
+    const std::int64_t amount = line.quantity * line.unit_price_micros;
+    if (!line.sku.empty())
+      add(Dimension::kProduct, line.sku, line.quantity, amount);
+    if (!line.category.empty())
+      add(Dimension::kCategory, line.category, line.quantity, amount);
+    if (!p->store.empty())
+      add(Dimension::kStore, p->store, line.quantity, amount);
   }
   if (p->lines.empty() && !p->store.empty()) {
-    PurchaseLine whole;
-    whole.quantity = *p->total_micros > 0 ? 1 : -1;
-    whole.unit_price_micros =
-        *p->total_micros > 0 ? *p->total_micros : -*p->total_micros;
-    add(Dimension::kStore, p->store, whole);
-    deltas[{Dimension::kStore, p->store}].units =
-        0;  // a bare total has no units
-    deltas[{Dimension::kStore, p->store}].returned_units = 0;
+    // A bare total: one order (or return) of the store, without units.
+    const std::int64_t total = *p->total_micros;
+    add(Dimension::kStore, p->store, total > 0 ? 1 : -1, total);
+    BreakdownState& s = deltas.stores[p->store];
+    s.units = 0;
+    s.returned_units = 0;
   }
-  for (auto& [key, s] : deltas) {
-    const auto [positive, negative] = signs[key];
-    s.orders = positive;
-    s.returns = negative;
-    if (positive) {
+  for (const auto& [key, sign] : signs) {
+    BreakdownState& s = deltas.of(key.first).at(std::string(key.second));
+    s.orders = sign.positive;
+    s.returns = sign.negative;
+    if (sign.positive) {
       s.first_purchase_ms = e.ts_ms;
       s.last_purchase_ms = e.ts_ms;
     }
@@ -568,20 +611,42 @@ std::string Encode(const ProfileState& s) {
                      b.GetSize());
 }
 
-std::string Encode(const BreakdownState& s) {
-  Builder b(128);
+namespace {
+
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::BreakdownRow>>>
+EncodeRows(Builder& b, const BreakdownMap& rows) {
+  if (rows.empty()) return 0;
+  std::vector<flatbuffers::Offset<fb::BreakdownRow>> out;
+  out.reserve(rows.size());
   std::vector<flatbuffers::Offset<fb::BreakdownMoney>> money;
-  for (const auto& [currency, m] : s.money) {
-    money.push_back(fb::CreateBreakdownMoney(
-        b, b.CreateString(currency), m.gross_micros, m.returned_micros));
+  for (const auto& [key, s] : rows) {
+    money.clear();
+    for (const auto& [currency, m] : s.money) {
+      money.push_back(fb::CreateBreakdownMoney(
+          b, b.CreateString(currency), m.gross_micros, m.returned_micros));
+    }
+    const auto key_s = b.CreateString(key);
+    const auto money_v = money.empty() ? 0 : b.CreateVector(money);
+    const bool dated = s.orders > 0;
+    out.push_back(fb::CreateBreakdownRow(
+        b, key_s, s.orders, s.returns, s.units, s.returned_units,
+        dated ? s.first_purchase_ms : 0, dated ? s.last_purchase_ms : 0,
+        money_v));
   }
-  const auto money_v = money.empty() ? 0 : b.CreateVector(money);
-  const bool dated = s.orders > 0;
-  b.Finish(fb::CreateBreakdownStats(
-               b, s.orders, s.returns, s.units, s.returned_units,
-               dated ? s.first_purchase_ms : 0, dated ? s.last_purchase_ms : 0,
-               money_v, s.corrupt_operands),
-           "CKMB");
+  return b.CreateVector(out);
+}
+
+}  // namespace
+
+std::string Encode(const Breakdowns& s) {
+  Builder b(128 +
+            96 * (s.products.size() + s.stores.size() + s.categories.size()));
+  const auto products = EncodeRows(b, s.products);
+  const auto stores = EncodeRows(b, s.stores);
+  const auto categories = EncodeRows(b, s.categories);
+  b.Finish(
+      fb::CreateBreakdowns(b, products, stores, categories, s.corrupt_operands),
+      kBreakdownsIdentifier);
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
                      b.GetSize());
 }
@@ -639,56 +704,96 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
 
 namespace {
 
-// The root of well-formed breakdown bytes, or nullptr.
-const fb::BreakdownStats* VerifiedBreakdown(const AlignedBytes& aligned) {
+// The root of well-formed breakdowns bytes, or nullptr.
+const fb::Breakdowns* VerifiedBreakdowns(const AlignedBytes& aligned) {
   flatbuffers::Verifier verifier(aligned.data(), aligned.size());
   if (aligned.size() < 8 ||
-      !flatbuffers::BufferHasIdentifier(aligned.data(), "CKMB") ||
-      !verifier.VerifyBuffer<fb::BreakdownStats>("CKMB")) {
+      !flatbuffers::BufferHasIdentifier(aligned.data(),
+                                        kBreakdownsIdentifier) ||
+      !verifier.VerifyBuffer<fb::Breakdowns>(kBreakdownsIdentifier)) {
     return nullptr;
   }
-  return flatbuffers::GetRoot<fb::BreakdownStats>(aligned.data());
+  return flatbuffers::GetRoot<fb::Breakdowns>(aligned.data());
+}
+
+using Rows = flatbuffers::Vector<flatbuffers::Offset<fb::BreakdownRow>>;
+
+absl::Status DecodeRows(const Rows* rows, BreakdownMap& out) {
+  if (rows == nullptr) return absl::OkStatus();
+  for (const fb::BreakdownRow* row : *rows) {
+    BreakdownState s;
+    s.orders = row->orders();
+    s.returns = row->returns();
+    s.units = row->units();
+    s.returned_units = row->returned_units();
+    if (!NonNegative({s.orders, s.returns, s.units, s.returned_units})) {
+      return Corrupt("negative breakdown count");
+    }
+    if (s.orders > 0) {
+      s.first_purchase_ms = row->first_purchase_ms();
+      s.last_purchase_ms = row->last_purchase_ms();
+    }
+    if (const auto* v = row->money()) {
+      for (const fb::BreakdownMoney* m : *v) {
+        BreakdownMoneyAgg agg{m->gross_micros(), m->returned_micros()};
+        if (!NonNegative({agg.gross_micros, agg.returned_micros})) {
+          return Corrupt("negative breakdown amount");
+        }
+        s.money.emplace_hint(s.money.end(), Str(m->currency()), agg);
+      }
+    }
+    out.emplace_hint(out.end(), Str(row->key()), std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+std::string_view View(const flatbuffers::String* s) {
+  return s == nullptr ? std::string_view() : s->string_view();
 }
 
 }  // namespace
 
-absl::StatusOr<std::int64_t> BreakdownOrders(std::string_view bytes) {
+absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
   const AlignedBytes aligned(bytes);
-  const fb::BreakdownStats* p = VerifiedBreakdown(aligned);
-  if (p == nullptr || p->orders() < 0) {
-    return Corrupt("breakdown fails verification");
-  }
-  return p->orders();
-}
-
-absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes) {
-  const AlignedBytes aligned(bytes);
-  const fb::BreakdownStats* p = VerifiedBreakdown(aligned);
-  if (p == nullptr) return Corrupt("breakdown fails verification");
-  BreakdownState s;
-  s.orders = p->orders();
-  s.returns = p->returns();
-  s.units = p->units();
-  s.returned_units = p->returned_units();
+  const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
+  if (p == nullptr) return Corrupt("breakdowns fail verification");
+  Breakdowns s;
   s.corrupt_operands = p->corrupt_operands();
-  if (!NonNegative({s.orders, s.returns, s.units, s.returned_units,
-                    s.corrupt_operands})) {
-    return Corrupt("negative breakdown count");
-  }
-  if (s.orders > 0) {
-    s.first_purchase_ms = p->first_purchase_ms();
-    s.last_purchase_ms = p->last_purchase_ms();
-  }
-  if (const auto* v = p->money()) {
-    for (const fb::BreakdownMoney* m : *v) {
-      BreakdownMoneyAgg agg{m->gross_micros(), m->returned_micros()};
-      if (!NonNegative({agg.gross_micros, agg.returned_micros})) {
-        return Corrupt("negative breakdown amount");
-      }
-      s.money[Str(m->currency())] = agg;
-    }
+  if (s.corrupt_operands < 0) return Corrupt("negative corrupt-operand count");
+  for (absl::Status st : {DecodeRows(p->products(), s.products),
+                          DecodeRows(p->stores(), s.stores),
+                          DecodeRows(p->categories(), s.categories)}) {
+    if (!st.ok()) return st;
   }
   return s;
+}
+
+std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
+                              const Breakdowns& delta) {
+  std::vector<std::string_view> ordered;  // sorted: delta.products is a map
+  for (const auto& [sku, s] : delta.products) {
+    if (s.orders > 0) ordered.push_back(sku);
+  }
+  std::vector<bool> known(ordered.size(), false);
+  for (std::string_view bytes : stored) {
+    const AlignedBytes aligned(bytes);
+    const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
+    const Rows* rows = p == nullptr ? nullptr : p->products();
+    if (rows == nullptr) continue;
+    // Rows are sorted by key (canonical encoding); rows out of order in a
+    // corrupt value can only make the search miss, never read out of bounds.
+    for (std::size_t i = 0; i < ordered.size(); ++i) {
+      if (known[i]) continue;
+      const auto it = std::lower_bound(
+          rows->begin(), rows->end(), ordered[i],
+          [](const fb::BreakdownRow* row, std::string_view key) {
+            return View(row->key()) < key;
+          });
+      known[i] = it != rows->end() && View(it->key()) == ordered[i] &&
+                 it->orders() > 0;
+    }
+  }
+  return std::count(known.begin(), known.end(), false);
 }
 
 }  // namespace ckm::fold

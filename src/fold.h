@@ -26,6 +26,7 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "attribute_value.h"
@@ -153,6 +154,7 @@ struct BreakdownMoneyAgg {
   std::int64_t returned_micros = 0;
 };
 
+// One product's, store's or category's share of a customer's purchases.
 struct BreakdownState {
   std::int64_t orders = 0;
   std::int64_t returns = 0;
@@ -161,12 +163,27 @@ struct BreakdownState {
   std::int64_t first_purchase_ms = kNoMin;
   std::int64_t last_purchase_ms = kNoMax;
   std::map<std::string, BreakdownMoneyAgg> money;
-  std::int64_t corrupt_operands = 0;
 };
 
-// (dimension, key) -> one event's (or one batch's) contribution.
-using BreakdownDeltas =
-    std::map<std::pair<Dimension, std::string>, BreakdownState>;
+using BreakdownMap = std::map<std::string, BreakdownState>;
+
+// All of one customer's breakdowns: the value of its key in the breakdowns
+// column family, merged like the profile. One value per customer, so that an
+// event costs one merge however many products, stores and categories it
+// touches.
+struct Breakdowns {
+  BreakdownMap products;
+  BreakdownMap stores;
+  BreakdownMap categories;
+  std::int64_t corrupt_operands = 0;
+
+  BreakdownMap& of(Dimension dimension);
+  const BreakdownMap& of(Dimension dimension) const;
+  bool empty() const {
+    return products.empty() && stores.empty() && categories.empty() &&
+           corrupt_operands == 0;
+  }
+};
 
 // a + b and a - b, saturating at the int64 limits instead of wrapping.
 std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b);
@@ -174,7 +191,7 @@ std::int64_t SaturatingSub(std::int64_t a, std::int64_t b);
 
 // Folds `b` into `a`. Commutative and associative.
 void Join(ProfileState& a, const ProfileState& b);
-void Join(BreakdownState& a, const BreakdownState& b);
+void Join(Breakdowns& a, const Breakdowns& b);
 
 // The contribution of one validated event, recorded under `customer_id`.
 // Does not count distinct products: that needs the customer's breakdowns and
@@ -183,18 +200,26 @@ ProfileState DeltaOf(const Event& event, std::string_view customer_id);
 
 // The per-product, per-store and per-category contributions of one event
 // (empty for events other than purchases).
-BreakdownDeltas BreakdownDeltasOf(const Event& event);
+Breakdowns BreakdownsOf(const Event& event);
+
+// Products with an order in `b`: a customer's distinct products.
+std::int64_t OrderedProducts(const Breakdowns& b);
 
 // Canonical FlatBuffer bytes (schemas/profile.fbs).
 std::string Encode(const ProfileState& state);
-std::string Encode(const BreakdownState& state);
+std::string Encode(const Breakdowns& state);
 
 // Verifies and decodes; DataLoss if the bytes are not a well-formed value.
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
-absl::StatusOr<BreakdownState> DecodeBreakdown(std::string_view bytes);
-// Just the order count of breakdown bytes: what the write path needs to tell
-// a product new to a customer, without decoding the rest.
-absl::StatusOr<std::int64_t> BreakdownOrders(std::string_view bytes);
+absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
+
+// How many products with an order in `delta` have none in `stored`: what the
+// write path adds to distinct products. `stored` are the customer's stored
+// breakdowns as RocksDB holds them, a base value and merge operands not yet
+// folded into it; each is read in place (a binary search per product) instead
+// of being merged and decoded. One that fails verification knows no product.
+std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
+                              const Breakdowns& delta);
 
 }  // namespace ckm::fold
 

@@ -57,20 +57,6 @@ std::string CustomerPrefix(std::string_view customer_id) {
   return prefix;
 }
 
-std::string BreakdownPrefix(std::string_view customer_id, Dimension dimension) {
-  std::string prefix = CustomerPrefix(customer_id);
-  prefix.push_back(static_cast<char>(dimension));
-  prefix.push_back('\0');
-  return prefix;
-}
-
-std::string BreakdownKey(std::string_view customer_id, Dimension dimension,
-                         std::string_view key) {
-  std::string out = BreakdownPrefix(customer_id, dimension);
-  out.append(key);
-  return out;
-}
-
 std::string IdentityKey(IdentityType type, std::string_view value) {
   std::string key;
   key.push_back(static_cast<char>(type));

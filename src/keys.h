@@ -3,12 +3,11 @@
 // The keyspace: column family names and the layout of every key.
 //
 //   history key    customer_id 0x00 BE64(ts_ms + 2^63) BE64(event_id) kind
-//   breakdown key  customer_id 0x00 dimension-byte 0x00 key
 //   identity key   type-byte 0x00 value
-//   profile key    customer_id
+//   profile key    customer_id (also the key of the customer's breakdowns)
 //
 // A customer id never contains 0x00, so the part up to the first 0x00 is the
-// customer's prefix in every per-customer column family, and history keys of
+// customer's prefix in every history column family, and history keys of
 // one customer sort by (ts_ms, event_id).
 
 #ifndef CKM_SRC_KEYS_H_
@@ -52,11 +51,6 @@ std::string HistoryTimeBound(std::string_view customer_id, std::int64_t ts_ms);
 
 // customer_id 0x00: the prefix of all of a customer's keys.
 std::string CustomerPrefix(std::string_view customer_id);
-
-std::string BreakdownKey(std::string_view customer_id, Dimension dimension,
-                         std::string_view key);
-// customer_id 0x00 dimension 0x00.
-std::string BreakdownPrefix(std::string_view customer_id, Dimension dimension);
 
 std::string IdentityKey(IdentityType type, std::string_view value);
 

@@ -74,8 +74,8 @@ class JoinOperator final : public rocksdb::MergeOperator {
 absl::StatusOr<fold::ProfileState> DecodeProfile(std::string_view b) {
   return fold::DecodeProfile(b);
 }
-absl::StatusOr<fold::BreakdownState> DecodeBreakdown(std::string_view b) {
-  return fold::DecodeBreakdown(b);
+absl::StatusOr<fold::Breakdowns> DecodeBreakdowns(std::string_view b) {
+  return fold::DecodeBreakdowns(b);
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ std::shared_ptr<rocksdb::MergeOperator> NewProfileMergeOperator() {
 }
 
 std::shared_ptr<rocksdb::MergeOperator> NewBreakdownMergeOperator() {
-  return std::make_shared<JoinOperator<fold::BreakdownState, DecodeBreakdown>>(
+  return std::make_shared<JoinOperator<fold::Breakdowns, DecodeBreakdowns>>(
       kBreakdownMergeOperatorName);
 }
 

@@ -24,7 +24,7 @@ namespace ckm {
 
 // Stable names, persisted in the store and checked on open.
 inline constexpr char kProfileMergeOperatorName[] = "ckm.ProfileJoin.v1";
-inline constexpr char kBreakdownMergeOperatorName[] = "ckm.BreakdownJoin.v1";
+inline constexpr char kBreakdownMergeOperatorName[] = "ckm.BreakdownJoin.v2";
 
 std::shared_ptr<rocksdb::MergeOperator> NewProfileMergeOperator();
 std::shared_ptr<rocksdb::MergeOperator> NewBreakdownMergeOperator();

@@ -36,13 +36,17 @@ namespace {
 
 // Bump when the meaning of stored bytes changes; a store written with another
 // version is refused on open.
-constexpr char kFormatVersion[] = "1";
+constexpr char kFormatVersion[] = "2";
 constexpr char kMetaFormatVersion[] = "ckm.format_version";
 constexpr char kMetaProfileOperator[] = "ckm.profile_merge_operator";
 constexpr char kMetaBreakdownOperator[] = "ckm.breakdown_merge_operator";
 
 constexpr std::size_t kLockStripes = 4096;
 constexpr std::size_t kMaxReportedProblems = 100;
+// Merge operands expected per breakdowns key on the write path: at most
+// max_merge_depth in the memtable, a few more from unflushed and level-0
+// files. More only cost a second call.
+constexpr std::size_t kMergeOperandsGuess = 64;
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   if (s.ok()) return absl::OkStatus();
@@ -106,7 +110,7 @@ BreakdownEntry ToEntry(std::string key, const fold::BreakdownState& s) {
 // A customer's profile and breakdowns as folded from their history.
 struct Folded {
   fold::ProfileState profile;
-  std::map<std::string, fold::BreakdownState> breakdowns;  // full key -> state
+  fold::Breakdowns breakdowns;
   std::int64_t corrupt_history = 0;
   std::int64_t events = 0;
 };
@@ -257,18 +261,22 @@ class StoreImpl final : public Store {
         dimension != Dimension::kCategory) {
       return absl::InvalidArgumentError("dimension: not a known dimension");
     }
-    const std::string prefix = keys::BreakdownPrefix(customer_id, dimension);
     std::vector<BreakdownEntry> out;
-    absl::Status status = ForEachWithPrefix(
-        breakdowns_, prefix, [&](std::string_view key, std::string_view value) {
-          absl::StatusOr<fold::BreakdownState> state =
-              fold::DecodeBreakdown(value);
-          if (!state.ok()) return state.status();
-          out.push_back(
-              ToEntry(std::string(key.substr(prefix.size())), *state));
-          return absl::OkStatus();
-        });
-    if (!status.ok()) return status;
+    rocksdb::PinnableSlice bytes;
+    const rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), breakdowns_, customer_id, &bytes);
+    if (s.IsNotFound()) return out;
+    if (!s.ok()) return FromRocks(s, "reading breakdowns");
+    absl::StatusOr<fold::Breakdowns> breakdowns =
+        fold::DecodeBreakdowns(bytes.ToStringView());
+    if (!breakdowns.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("breakdowns of customer \"", Av(customer_id),
+                       "\": ", breakdowns.status().message()));
+    }
+    for (auto& [key, state] : breakdowns->of(dimension)) {
+      out.push_back(ToEntry(key, state));
+    }
     return out;
   }
 
@@ -291,17 +299,15 @@ class StoreImpl final : public Store {
     absl::StatusOr<CustomerReport> report = VerifyLocked(customer_id, &folded);
     if (!report.ok()) return report;
     rocksdb::WriteBatch batch;
-    const std::string prefix = keys::CustomerPrefix(customer_id);
-    std::string end = prefix;
-    end.back() = '\x01';
-    rocksdb::Status s = batch.DeleteRange(breakdowns_, prefix, end);
-    if (s.ok() && folded.events > 0) {
-      s = batch.Put(profiles_, customer_id, fold::Encode(folded.profile));
-    } else if (s.ok()) {
-      s = batch.Delete(profiles_, customer_id);
-    }
-    for (const auto& [key, state] : folded.breakdowns) {
-      if (s.ok()) s = batch.Put(breakdowns_, key, fold::Encode(state));
+    rocksdb::Status s =
+        folded.events > 0
+            ? batch.Put(profiles_, customer_id, fold::Encode(folded.profile))
+            : batch.Delete(profiles_, customer_id);
+    if (s.ok()) {
+      s = folded.breakdowns.empty()
+              ? batch.Delete(breakdowns_, customer_id)
+              : batch.Put(breakdowns_, customer_id,
+                          fold::Encode(folded.breakdowns));
     }
     if (s.ok()) s = db_->Write(WriteOptionsFor(Durability::kSync), &batch);
     if (!s.ok()) return FromRocks(s, "rebuilding profile");
@@ -395,7 +401,6 @@ class StoreImpl final : public Store {
   // Folds the customer's whole history. Undecodable events are counted.
   absl::Status FoldHistory(std::string_view customer_id, Folded& folded) const {
     const std::string prefix = keys::CustomerPrefix(customer_id);
-    fold::BreakdownDeltas breakdowns;
     for (rocksdb::ColumnFamilyHandle* cf : history_) {
       absl::Status s = ForEachWithPrefix(
           cf, prefix, [&](std::string_view, std::string_view value) {
@@ -406,22 +411,13 @@ class StoreImpl final : public Store {
             }
             ++folded.events;
             fold::Join(folded.profile, fold::DeltaOf(*event, customer_id));
-            for (auto& [key, delta] : fold::BreakdownDeltasOf(*event)) {
-              auto [it, inserted] = breakdowns.try_emplace(key, delta);
-              if (!inserted) fold::Join(it->second, delta);
-            }
+            fold::Join(folded.breakdowns, fold::BreakdownsOf(*event));
             return absl::OkStatus();
           });
       if (!s.ok()) return s;
     }
-    for (const auto& [key, state] : breakdowns) {
-      if (key.first == Dimension::kProduct && state.orders > 0) {
-        ++folded.profile.purchases.distinct_products;
-      }
-      folded
-          .breakdowns[keys::BreakdownKey(customer_id, key.first, key.second)] =
-          state;
-    }
+    folded.profile.purchases.distinct_products =
+        fold::OrderedProducts(folded.breakdowns);
     return absl::OkStatus();
   }
 
@@ -461,25 +457,16 @@ class StoreImpl final : public Store {
       }
     }
 
-    std::map<std::string, std::string> stored_breakdowns;
-    absl::Status scan = ForEachWithPrefix(
-        breakdowns_, keys::CustomerPrefix(customer_id),
-        [&](std::string_view key, std::string_view value) {
-          stored_breakdowns.emplace(std::string(key), std::string(value));
-          return absl::OkStatus();
-        });
-    if (!scan.ok()) return scan;
-    if (stored_breakdowns.size() != folded.breakdowns.size()) {
-      report.breakdowns_match = false;
+    std::string stored_breakdowns;
+    const rocksdb::Status bs = db_->Get(rocksdb::ReadOptions(), breakdowns_,
+                                        customer_id, &stored_breakdowns);
+    if (bs.IsNotFound()) {
+      report.breakdowns_match = folded.breakdowns.empty();
+    } else if (!bs.ok()) {
+      return FromRocks(bs, "reading breakdowns");
     } else {
-      for (const auto& [key, state] : folded.breakdowns) {
-        auto it = stored_breakdowns.find(key);
-        if (it == stored_breakdowns.end() ||
-            it->second != fold::Encode(state)) {
-          report.breakdowns_match = false;
-          break;
-        }
-      }
+      report.breakdowns_match =
+          stored_breakdowns == fold::Encode(folded.breakdowns);
     }
     if (!report.breakdowns_match && report.detail.empty()) {
       report.detail = "stored breakdowns differ from the fold of the history";
@@ -709,7 +696,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   // 5. Fold the new events into one delta per customer and per breakdown key.
   RecordResult result;
   absl::flat_hash_map<std::string, fold::ProfileState> deltas;
-  std::map<std::string, fold::BreakdownState> breakdown_deltas;
+  absl::flat_hash_map<std::string, fold::Breakdowns> breakdown_deltas;
   rocksdb::WriteBatch batch;
   rocksdb::Status ws;
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -729,50 +716,51 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
     fold::ProfileState delta = fold::DeltaOf(e, customers[i]);
     auto [it, inserted] = deltas.try_emplace(customers[i], std::move(delta));
     if (!inserted) fold::Join(it->second, delta);
-    for (auto& [key, bd] : fold::BreakdownDeltasOf(e)) {
-      auto [bit, binserted] = breakdown_deltas.try_emplace(
-          keys::BreakdownKey(customers[i], key.first, key.second), bd);
+    if (fold::Breakdowns bd = fold::BreakdownsOf(e); !bd.empty()) {
+      auto [bit, binserted] =
+          breakdown_deltas.try_emplace(customers[i], std::move(bd));
       if (!binserted) fold::Join(bit->second, bd);
     }
   }
   if (result.recorded == 0) return result;
 
   // Distinct products: a product is new to the customer if neither the store
-  // nor an earlier batch recorded an order of it.
-  {
-    std::vector<std::string> product_keys;
-    for (const auto& [key, state] : breakdown_deltas) {
-      if (state.orders > 0 && key[keys::CustomerOf(key).size() + 1] ==
-                                  static_cast<char>(Dimension::kProduct)) {
-        product_keys.push_back(key);
-      }
+  // nor an earlier batch recorded an order of it. The stored breakdowns are
+  // read as RocksDB holds them (GetMergeOperands): merging them, as Get
+  // would, costs a decode and encode of every row of the customer on every
+  // batch. Stored breakdowns that fail verification know no product; Verify
+  // flags them and Rebuild repairs them.
+  std::vector<rocksdb::PinnableSlice> operands(kMergeOperandsGuess);
+  for (const auto& [customer, bd] : breakdown_deltas) {
+    if (fold::OrderedProducts(bd) == 0) continue;
+    rocksdb::GetMergeOperandsOptions get_options;
+    get_options.expected_max_number_of_operands =
+        static_cast<int>(operands.size());
+    int count = 0;
+    rocksdb::Status s =
+        db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
+                              operands.data(), &get_options, &count);
+    if (s.IsIncomplete() &&
+        count > get_options.expected_max_number_of_operands) {
+      operands.resize(count);
+      get_options.expected_max_number_of_operands = count;
+      s = db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
+                                operands.data(), &get_options, &count);
     }
-    if (!product_keys.empty()) {
-      std::vector<rocksdb::Slice> slices(product_keys.begin(),
-                                         product_keys.end());
-      std::vector<rocksdb::PinnableSlice> values(product_keys.size());
-      std::vector<rocksdb::Status> statuses(product_keys.size());
-      db_->MultiGet(rocksdb::ReadOptions(), breakdowns_, product_keys.size(),
-                    slices.data(), values.data(), statuses.data());
-      for (std::size_t k = 0; k < product_keys.size(); ++k) {
-        bool known = false;
-        if (statuses[k].ok()) {
-          absl::StatusOr<std::int64_t> orders =
-              fold::BreakdownOrders(values[k].ToStringView());
-          known = orders.ok() && *orders > 0;
-        } else if (!statuses[k].IsNotFound()) {
-          return FromRocks(statuses[k], "reading product breakdown");
-        }
-        if (!known) {
-          ++deltas[std::string(keys::CustomerOf(product_keys[k]))]
-                .purchases.distinct_products;
-        }
-      }
-    }
+    if (s.IsNotFound())
+      count = 0;
+    else if (!s.ok())
+      return FromRocks(s, "reading breakdowns");
+    std::vector<std::string_view> stored;
+    for (int k = 0; k < count; ++k)
+      stored.push_back(operands[k].ToStringView());
+    deltas[customer].purchases.distinct_products +=
+        fold::CountNewProducts(stored, bd);
+    for (int k = 0; k < count; ++k) operands[k].Reset();
   }
 
-  for (const auto& [key, state] : breakdown_deltas) {
-    if (ws.ok()) ws = batch.Merge(breakdowns_, key, fold::Encode(state));
+  for (const auto& [customer, bd] : breakdown_deltas) {
+    if (ws.ok()) ws = batch.Merge(breakdowns_, customer, fold::Encode(bd));
   }
   for (const auto& [customer, delta] : deltas) {
     if (ws.ok()) ws = batch.Merge(profiles_, customer, fold::Encode(delta));
@@ -926,7 +914,7 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
     descriptors.emplace_back(name, cf_options(true));
   }
   {
-    rocksdb::ColumnFamilyOptions breakdowns = cf_options(true);
+    rocksdb::ColumnFamilyOptions breakdowns = cf_options(false);
     breakdowns.merge_operator = NewBreakdownMergeOperator();
     breakdowns.max_successive_merges = options.max_merge_depth;
     descriptors.emplace_back(keys::kBreakdownsCf, breakdowns);

@@ -114,26 +114,57 @@ TEST_CASE("Breakdown deltas join order-free") {
     ckm_test::EventGen gen(seed, 1);
     std::vector<Event> events = gen.Events(1 + gen.Pick(20));
     auto fold_all = [](const std::vector<Event>& es) {
-      std::map<std::pair<Dimension, std::string>, std::string> out;
-      fold::BreakdownDeltas acc;
-      for (const Event& e : es) {
-        for (auto& [key, d] : fold::BreakdownDeltasOf(e)) {
-          auto [it, inserted] = acc.try_emplace(key, d);
-          if (!inserted) fold::Join(it->second, d);
-        }
-      }
-      for (const auto& [key, s] : acc) out[key] = fold::Encode(s);
-      return out;
+      fold::Breakdowns acc;
+      for (const Event& e : es) fold::Join(acc, fold::BreakdownsOf(e));
+      return fold::Encode(acc);
     };
-    const auto expected = fold_all(events);
+    const std::string expected = fold_all(events);
     std::shuffle(events.begin(), events.end(), gen.rng());
     REQUIRE(fold_all(events) == expected);
-    for (const auto& [key, bytes] : expected) {
-      absl::StatusOr<fold::BreakdownState> decoded =
-          fold::DecodeBreakdown(bytes);
-      REQUIRE_OK(decoded);
-      REQUIRE(fold::Encode(*decoded) == bytes);
+    absl::StatusOr<fold::Breakdowns> decoded = fold::DecodeBreakdowns(expected);
+    REQUIRE_OK(decoded);
+    REQUIRE(fold::Encode(*decoded) == expected);
+  }
+}
+
+TEST_CASE("New products are counted against every stored operand") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 15000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    // Stored: a few operands (the first plays the base), each the fold of some
+    // events; then the delta of one more batch.
+    std::vector<std::string> stored;
+    fold::Breakdowns all_stored;
+    const std::size_t operands = gen.Pick(4);
+    for (std::size_t k = 0; k < operands; ++k) {
+      fold::Breakdowns operand;
+      for (const Event& e : gen.Events(gen.Pick(6))) {
+        fold::Join(operand, fold::BreakdownsOf(e));
+      }
+      fold::Join(all_stored, operand);
+      stored.push_back(fold::Encode(operand));
     }
+    fold::Breakdowns delta;
+    for (const Event& e : gen.Events(1 + gen.Pick(6))) {
+      fold::Join(delta, fold::BreakdownsOf(e));
+    }
+    std::int64_t expected = 0;
+    for (const auto& [sku, s] : delta.products) {
+      auto it = all_stored.products.find(sku);
+      if (s.orders > 0 &&
+          (it == all_stored.products.end() || it->second.orders == 0)) {
+        ++expected;
+      }
+    }
+    const std::vector<std::string_view> views(stored.begin(), stored.end());
+    CHECK(fold::CountNewProducts(views, delta) == expected);
+    // The same, once the operands are merged into one value.
+    const std::string merged = fold::Encode(all_stored);
+    CHECK(fold::CountNewProducts({merged}, delta) == expected);
+    // Bytes that fail verification know no product.
+    CHECK(fold::CountNewProducts({std::string_view("garbage")}, delta) ==
+          fold::OrderedProducts(delta));
   }
 }
 
@@ -235,10 +266,10 @@ TEST_CASE("Decoding rejects bytes that are not a profile") {
   CHECK(
       absl::IsDataLoss(fold::DecodeProfile(std::string(64, '\xff')).status()));
   // A breakdown is not a profile and vice versa (file identifiers differ).
-  const std::string breakdown = fold::Encode(fold::BreakdownState{});
-  CHECK(absl::IsDataLoss(fold::DecodeProfile(breakdown).status()));
+  const std::string breakdowns = fold::Encode(fold::Breakdowns{});
+  CHECK(absl::IsDataLoss(fold::DecodeProfile(breakdowns).status()));
   CHECK(absl::IsDataLoss(
-      fold::DecodeBreakdown(fold::Encode(ProfileState{})).status()));
+      fold::DecodeBreakdowns(fold::Encode(ProfileState{})).status()));
   // Every truncation of a real profile is rejected or decodes; none crashes.
   ckm_test::EventGen gen(7, 1);
   const std::string bytes = Bytes(FoldAll(gen.Events(10)));
