@@ -768,32 +768,21 @@ absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
   return s;
 }
 
-std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
-                              const Breakdowns& delta) {
-  std::vector<std::string_view> ordered;  // sorted: delta.products is a map
-  for (const auto& [sku, s] : delta.products) {
-    if (s.orders > 0) ordered.push_back(sku);
-  }
-  std::vector<bool> known(ordered.size(), false);
+std::vector<std::string> OrderedSkus(
+    const std::vector<std::string_view>& stored) {
+  std::vector<std::string> out;
   for (std::string_view bytes : stored) {
     const AlignedBytes aligned(bytes);
     const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
     const Rows* rows = p == nullptr ? nullptr : p->products();
     if (rows == nullptr) continue;
-    // Rows are sorted by key (canonical encoding); rows out of order in a
-    // corrupt value can only make the search miss, never read out of bounds.
-    for (std::size_t i = 0; i < ordered.size(); ++i) {
-      if (known[i]) continue;
-      const auto it = std::lower_bound(
-          rows->begin(), rows->end(), ordered[i],
-          [](const fb::BreakdownRow* row, std::string_view key) {
-            return View(row->key()) < key;
-          });
-      known[i] = it != rows->end() && View(it->key()) == ordered[i] &&
-                 it->orders() > 0;
+    for (const fb::BreakdownRow* row : *rows) {
+      if (row->orders() > 0) out.emplace_back(View(row->key()));
     }
   }
-  return std::count(known.begin(), known.end(), false);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace ckm::fold

@@ -213,13 +213,13 @@ std::string Encode(const Breakdowns& state);
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
 
-// How many products with an order in `delta` have none in `stored`: what the
-// write path adds to distinct products. `stored` are the customer's stored
-// breakdowns as RocksDB holds them, a base value and merge operands not yet
-// folded into it; each is read in place (a binary search per product) instead
-// of being merged and decoded. One that fails verification knows no product.
-std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
-                              const Breakdowns& delta);
+// The SKUs with an order in any of `stored`, sorted and unique: a customer's
+// ordered products as RocksDB holds its breakdowns, a base value and merge
+// operands not yet folded into it. Each is read in place rather than merged
+// and decoded. One that fails verification contributes nothing (Verify flags
+// it, Rebuild repairs it).
+std::vector<std::string> OrderedSkus(
+    const std::vector<std::string_view>& stored);
 
 }  // namespace ckm::fold
 

@@ -19,6 +19,7 @@
 #include "event_codec.h"
 #include "fold.h"
 #include "keys.h"
+#include "known_products.h"
 #include "merge_operator.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -120,7 +121,10 @@ class StoreImpl final : public Store {
   StoreImpl(std::unique_ptr<rocksdb::DB> db,
             std::vector<rocksdb::ColumnFamilyHandle*> handles,
             const StoreOptions& options)
-      : db_(std::move(db)), handles_(std::move(handles)), options_(options) {
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        options_(options),
+        known_products_(options.known_products_cache) {
     for (rocksdb::ColumnFamilyHandle* h : handles_) by_name_[h->GetName()] = h;
     profiles_ = by_name_.at(keys::kProfilesCf);
     breakdowns_ = by_name_.at(keys::kBreakdownsCf);
@@ -310,6 +314,7 @@ class StoreImpl final : public Store {
                           fold::Encode(folded.breakdowns));
     }
     if (s.ok()) s = db_->Write(WriteOptionsFor(Durability::kSync), &batch);
+    known_products_.Forget(customer_id);
     if (!s.ok()) return FromRocks(s, "rebuilding profile");
     return report;
   }
@@ -396,6 +401,35 @@ class StoreImpl final : public Store {
       if (query.limit != 0 && ++taken >= query.limit) break;
     }
     return FromRocks(it->status(), "reading history");
+  }
+
+  // The SKUs the customer's stored breakdowns hold an order of. `operands` is
+  // scratch space, reused between calls.
+  absl::StatusOr<std::vector<std::string>> StoredSkus(
+      std::string_view customer,
+      std::vector<rocksdb::PinnableSlice>& operands) const {
+    if (operands.size() < kMergeOperandsGuess)
+      operands.resize(kMergeOperandsGuess);
+    rocksdb::GetMergeOperandsOptions options;
+    options.expected_max_number_of_operands = static_cast<int>(operands.size());
+    int count = 0;
+    rocksdb::Status s =
+        db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
+                              operands.data(), &options, &count);
+    if (s.IsIncomplete() && count > options.expected_max_number_of_operands) {
+      operands.resize(count);
+      options.expected_max_number_of_operands = count;
+      s = db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
+                                operands.data(), &options, &count);
+    }
+    if (s.IsNotFound()) return std::vector<std::string>();
+    if (!s.ok()) return FromRocks(s, "reading breakdowns");
+    std::vector<std::string_view> stored;
+    for (int k = 0; k < count; ++k)
+      stored.push_back(operands[k].ToStringView());
+    std::vector<std::string> skus = fold::OrderedSkus(stored);
+    for (int k = 0; k < count; ++k) operands[k].Reset();
+    return skus;
   }
 
   // Folds the customer's whole history. Undecodable events are counted.
@@ -541,6 +575,8 @@ class StoreImpl final : public Store {
   rocksdb::ColumnFamilyHandle* identities_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, keys::kHistoryCfCount> history_{};
   const StoreOptions options_;
+  // Guarded per customer by the customer's stripe.
+  KnownProducts known_products_;
   // Striped per-customer locks: Record() holds the stripes of every customer
   // (and identity) in its batch, in ascending order, from the duplicate check
   // to the end of the write, so that two threads recording the same event
@@ -725,38 +761,34 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   if (result.recorded == 0) return result;
 
   // Distinct products: a product is new to the customer if neither the store
-  // nor an earlier batch recorded an order of it. The stored breakdowns are
-  // read as RocksDB holds them (GetMergeOperands): merging them, as Get
-  // would, costs a decode and encode of every row of the customer on every
-  // batch. Stored breakdowns that fail verification know no product; Verify
-  // flags them and Rebuild repairs them.
-  std::vector<rocksdb::PinnableSlice> operands(kMergeOperandsGuess);
+  // nor an earlier batch recorded an order of it. Known products come from
+  // the cache or else from the stored breakdowns, read as RocksDB holds them
+  // (GetMergeOperands): merging them as Get would costs a decode and encode
+  // of every row of the customer.
+  std::vector<std::pair<std::string_view, std::vector<std::string>>> loaded;
+  std::vector<std::pair<std::string_view, std::vector<std::string_view>>>
+      ordered_now;
+  std::vector<rocksdb::PinnableSlice> operands;
   for (const auto& [customer, bd] : breakdown_deltas) {
-    if (fold::OrderedProducts(bd) == 0) continue;
-    rocksdb::GetMergeOperandsOptions get_options;
-    get_options.expected_max_number_of_operands =
-        static_cast<int>(operands.size());
-    int count = 0;
-    rocksdb::Status s =
-        db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
-                              operands.data(), &get_options, &count);
-    if (s.IsIncomplete() &&
-        count > get_options.expected_max_number_of_operands) {
-      operands.resize(count);
-      get_options.expected_max_number_of_operands = count;
-      s = db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
-                                operands.data(), &get_options, &count);
+    std::vector<std::string_view> skus;
+    for (const auto& [sku, state] : bd.products) {
+      if (state.orders > 0) skus.push_back(sku);
     }
-    if (s.IsNotFound())
-      count = 0;
-    else if (!s.ok())
-      return FromRocks(s, "reading breakdowns");
-    std::vector<std::string_view> stored;
-    for (int k = 0; k < count; ++k)
-      stored.push_back(operands[k].ToStringView());
-    deltas[customer].purchases.distinct_products +=
-        fold::CountNewProducts(stored, bd);
-    for (int k = 0; k < count; ++k) operands[k].Reset();
+    if (skus.empty()) continue;
+    std::optional<std::int64_t> fresh =
+        known_products_.CountNew(customer, skus);
+    if (!fresh) {
+      absl::StatusOr<std::vector<std::string>> have =
+          StoredSkus(customer, operands);
+      if (!have.ok()) return have.status();
+      fresh =
+          std::count_if(skus.begin(), skus.end(), [&](std::string_view sku) {
+            return !std::binary_search(have->begin(), have->end(), sku);
+          });
+      loaded.emplace_back(customer, *std::move(have));
+    }
+    deltas[customer].purchases.distinct_products += *fresh;
+    ordered_now.emplace_back(customer, std::move(skus));
   }
 
   for (const auto& [customer, bd] : breakdown_deltas) {
@@ -774,6 +806,10 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       !s.ok()) {
     return FromRocks(s, "writing events");
   }
+  for (const auto& [customer, skus] : loaded)
+    known_products_.Put(customer, skus);
+  for (const auto& [customer, skus] : ordered_now)
+    known_products_.Add(customer, skus);
   return result;
 }
 

@@ -49,11 +49,18 @@ struct StoreOptions {
   // Default: 16 MiB.
   std::size_t write_buffer_bytes = std::size_t{16} << 20;
 
-  // Most merge operands a profile (or breakdown entry) may pile up in the
+  // Most merge operands a profile (or a customer's breakdowns) may pile up in the
   // memtable before the write path folds them into one value. Bounds the work
   // of Get() for customers who receive many events. 0 disables the bound (only
   // useful for measuring what it buys). Default: 16.
   std::size_t max_merge_depth = 16;
+
+  // SKUs kept in memory, over all customers, so that recording a purchase can
+  // tell a product new to its customer (Profile's distinct products) without
+  // reading the customer's stored breakdowns; about 50 bytes each. Least
+  // recently used customers are dropped first. 0 reads them on every batch.
+  // Default: 131072.
+  std::size_t known_products_cache = 131072;
 
   // Background threads for flush and compaction. Default: 2.
   int background_threads = 2;
