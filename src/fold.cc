@@ -3,6 +3,8 @@
 #include "fold.h"
 
 #include <algorithm>
+#include <memory>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -613,27 +615,63 @@ std::string Encode(const ProfileState& s) {
 
 namespace {
 
-flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::BreakdownRow>>>
-EncodeRows(Builder& b, const BreakdownMap& rows) {
-  if (rows.empty()) return 0;
-  std::vector<flatbuffers::Offset<fb::BreakdownRow>> out;
-  out.reserve(rows.size());
-  std::vector<flatbuffers::Offset<fb::BreakdownMoney>> money;
-  for (const auto& [key, s] : rows) {
-    money.clear();
-    for (const auto& [currency, m] : s.money) {
-      money.push_back(fb::CreateBreakdownMoney(
-          b, b.CreateString(currency), m.gross_micros, m.returned_micros));
-    }
-    const auto key_s = b.CreateString(key);
-    const auto money_v = money.empty() ? 0 : b.CreateVector(money);
-    const bool dated = s.orders > 0;
-    out.push_back(fb::CreateBreakdownRow(
-        b, key_s, s.orders, s.returns, s.units, s.returned_units,
-        dated ? s.first_purchase_ms : 0, dated ? s.last_purchase_ms : 0,
-        money_v));
+using RowOffset = flatbuffers::Offset<fb::BreakdownRow>;
+using RowsOffset = flatbuffers::Offset<flatbuffers::Vector<RowOffset>>;
+
+// Writes breakdown rows. Encode() and the streaming merge below both build
+// their rows here, so that the two give the same bytes.
+class RowWriter {
+ public:
+  explicit RowWriter(Builder& b) : b_(b) {}
+
+  // `each_money(add)` calls add(currency, gross, returned) in currency order.
+  template <typename EachMoney>
+  RowOffset Add(std::string_view key, std::int64_t orders, std::int64_t returns,
+                std::int64_t units, std::int64_t returned_units,
+                std::int64_t first_ms, std::int64_t last_ms,
+                EachMoney&& each_money) {
+    money_.clear();
+    each_money([&](std::string_view currency, std::int64_t gross,
+                   std::int64_t returned) {
+      money_.push_back(fb::CreateBreakdownMoney(
+          b_, b_.CreateString(currency.data(), currency.size()), gross,
+          returned));
+    });
+    const auto key_s = b_.CreateString(key.data(), key.size());
+    const auto money_v = money_.empty() ? 0 : b_.CreateVector(money_);
+    const bool dated = orders > 0;
+    return fb::CreateBreakdownRow(b_, key_s, orders, returns, units,
+                                  returned_units, dated ? first_ms : 0,
+                                  dated ? last_ms : 0, money_v);
   }
-  return b.CreateVector(out);
+
+  RowOffset Add(std::string_view key, const BreakdownState& s) {
+    return Add(key, s.orders, s.returns, s.units, s.returned_units,
+               s.first_purchase_ms, s.last_purchase_ms, [&](auto&& add) {
+                 for (const auto& [currency, m] : s.money)
+                   add(currency, m.gross_micros, m.returned_micros);
+               });
+  }
+
+  RowsOffset Finish(const std::vector<RowOffset>& rows) {
+    return rows.empty() ? 0 : b_.CreateVector(rows);
+  }
+
+ private:
+  Builder& b_;
+  std::vector<flatbuffers::Offset<fb::BreakdownMoney>> money_;
+};
+
+RowsOffset EncodeRows(RowWriter& writer, const BreakdownMap& rows) {
+  std::vector<RowOffset> out;
+  out.reserve(rows.size());
+  for (const auto& [key, s] : rows) out.push_back(writer.Add(key, s));
+  return writer.Finish(out);
+}
+
+std::string Release(const Builder& b) {
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
+                     b.GetSize());
 }
 
 }  // namespace
@@ -641,14 +679,14 @@ EncodeRows(Builder& b, const BreakdownMap& rows) {
 std::string Encode(const Breakdowns& s) {
   Builder b(128 +
             96 * (s.products.size() + s.stores.size() + s.categories.size()));
-  const auto products = EncodeRows(b, s.products);
-  const auto stores = EncodeRows(b, s.stores);
-  const auto categories = EncodeRows(b, s.categories);
+  RowWriter writer(b);
+  const auto products = EncodeRows(writer, s.products);
+  const auto stores = EncodeRows(writer, s.stores);
+  const auto categories = EncodeRows(writer, s.categories);
   b.Finish(
       fb::CreateBreakdowns(b, products, stores, categories, s.corrupt_operands),
       kBreakdownsIdentifier);
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
-                     b.GetSize());
+  return Release(b);
 }
 
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
@@ -783,6 +821,201 @@ std::vector<std::string> OrderedSkus(
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+namespace {
+
+// What a merge may do with one encoded breakdowns value.
+enum class Shape {
+  kCorrupt,    // fails DecodeBreakdowns: left out and counted
+  kOdd,        // decodes, but rows or currencies are not strictly sorted
+  kCanonical,  // decodes, and can be merged row by row as it lies
+};
+
+bool Ascending(std::string_view a, std::string_view b) { return a < b; }
+
+Shape ShapeOf(const fb::Breakdowns* p) {
+  if (p == nullptr || p->corrupt_operands() < 0) return Shape::kCorrupt;
+  Shape shape = Shape::kCanonical;
+  for (const Rows* rows : {p->products(), p->stores(), p->categories()}) {
+    if (rows == nullptr) continue;
+    const fb::BreakdownRow* previous = nullptr;
+    for (const fb::BreakdownRow* row : *rows) {
+      if (!NonNegative({row->orders(), row->returns(), row->units(),
+                        row->returned_units()})) {
+        return Shape::kCorrupt;
+      }
+      if (row->key() == nullptr ||
+          (previous != nullptr &&
+           !Ascending(View(previous->key()), View(row->key())))) {
+        shape = Shape::kOdd;
+      }
+      previous = row;
+      const auto* money = row->money();
+      if (money == nullptr) continue;
+      const fb::BreakdownMoney* last = nullptr;
+      for (const fb::BreakdownMoney* m : *money) {
+        if (!NonNegative({m->gross_micros(), m->returned_micros()})) {
+          return Shape::kCorrupt;
+        }
+        if (m->currency() == nullptr ||
+            (last != nullptr &&
+             !Ascending(View(last->currency()), View(m->currency())))) {
+          shape = Shape::kOdd;
+        }
+        last = m;
+      }
+    }
+  }
+  return shape;
+}
+
+BreakdownState StateOf(const fb::BreakdownRow* row) {
+  BreakdownState s;
+  s.orders = row->orders();
+  s.returns = row->returns();
+  s.units = row->units();
+  s.returned_units = row->returned_units();
+  if (s.orders > 0) {
+    s.first_purchase_ms = row->first_purchase_ms();
+    s.last_purchase_ms = row->last_purchase_ms();
+  }
+  if (const auto* money = row->money()) {
+    for (const fb::BreakdownMoney* m : *money) {
+      s.money.emplace_hint(
+          s.money.end(), View(m->currency()),
+          BreakdownMoneyAgg{m->gross_micros(), m->returned_micros()});
+    }
+  }
+  return s;
+}
+
+// Merges sorted row vectors key by key into `writer`. A row no other input
+// shares (most of a heavy customer's base) is copied without decoding.
+RowsOffset MergeRows(RowWriter& writer,
+                     const std::vector<const Rows*>& inputs) {
+  struct Head {
+    std::string_view key;
+    std::size_t input;
+  };
+  const auto later = [](const Head& a, const Head& b) {
+    return std::tie(a.key, a.input) > std::tie(b.key, b.input);
+  };
+  std::vector<Head> heap;
+  std::vector<flatbuffers::uoffset_t> next(inputs.size(), 0);
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    if (inputs[k] != nullptr && inputs[k]->size() > 0)
+      heap.push_back({View(inputs[k]->Get(0)->key()), k});
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  std::vector<RowOffset> out;
+  std::vector<const fb::BreakdownRow*> same;
+  while (!heap.empty()) {
+    const std::string_view key = heap.front().key;
+    same.clear();
+    while (!heap.empty() && heap.front().key == key) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      const std::size_t k = heap.back().input;
+      heap.pop_back();
+      same.push_back(inputs[k]->Get(next[k]));
+      if (++next[k] < inputs[k]->size()) {
+        heap.push_back({View(inputs[k]->Get(next[k])->key()), k});
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+    if (same.size() == 1) {
+      const fb::BreakdownRow* row = same.front();
+      out.push_back(writer.Add(key, row->orders(), row->returns(), row->units(),
+                               row->returned_units(), row->first_purchase_ms(),
+                               row->last_purchase_ms(), [&](auto&& add) {
+                                 if (const auto* money = row->money()) {
+                                   for (const fb::BreakdownMoney* m : *money)
+                                     add(View(m->currency()), m->gross_micros(),
+                                         m->returned_micros());
+                                 }
+                               }));
+    } else {
+      BreakdownState joined = StateOf(same.front());
+      for (std::size_t i = 1; i < same.size(); ++i)
+        Join(joined, StateOf(same[i]));
+      out.push_back(writer.Add(key, joined));
+    }
+  }
+  return writer.Finish(out);
+}
+
+}  // namespace
+
+std::string JoinEncoded(const std::vector<std::string_view>& values,
+                        Breakdowns*) {
+  // Aligned views of every value, and their roots (nullptr: corrupt).
+  std::vector<std::unique_ptr<AlignedBytes>> aligned;
+  std::vector<const fb::Breakdowns*> roots;
+  std::int64_t corrupt = 0;
+  bool odd = false;
+  std::size_t rows = 0;
+  for (std::string_view value : values) {
+    aligned.push_back(std::make_unique<AlignedBytes>(value));
+    const fb::Breakdowns* p = VerifiedBreakdowns(*aligned.back());
+    switch (ShapeOf(p)) {
+      case Shape::kCorrupt:
+        corrupt = SaturatingAdd(corrupt, 1);
+        continue;
+      case Shape::kOdd:
+        odd = true;
+        break;
+      case Shape::kCanonical:
+        break;
+    }
+    corrupt = SaturatingAdd(corrupt, p->corrupt_operands());
+    roots.push_back(p);
+    for (const Rows* r : {p->products(), p->stores(), p->categories()})
+      rows += r == nullptr ? 0 : r->size();
+  }
+  if (odd) {
+    // Rows out of order cannot be merged as they lie: decode, join, encode.
+    Breakdowns state;
+    for (std::string_view value : values) {
+      absl::StatusOr<Breakdowns> decoded = DecodeBreakdowns(value);
+      if (decoded.ok()) {
+        Join(state, *decoded);
+      } else {
+        state.corrupt_operands = SaturatingAdd(state.corrupt_operands, 1);
+      }
+    }
+    return Encode(state);
+  }
+  Builder b(128 + 96 * rows);
+  RowWriter writer(b);
+  std::vector<const Rows*> inputs(roots.size());
+  RowsOffset merged[3];
+  const Dimension order[3] = {Dimension::kProduct, Dimension::kStore,
+                              Dimension::kCategory};
+  for (int d = 0; d < 3; ++d) {
+    for (std::size_t k = 0; k < roots.size(); ++k) {
+      inputs[k] = order[d] == Dimension::kProduct ? roots[k]->products()
+                  : order[d] == Dimension::kStore ? roots[k]->stores()
+                                                  : roots[k]->categories();
+    }
+    merged[d] = MergeRows(writer, inputs);
+  }
+  b.Finish(fb::CreateBreakdowns(b, merged[0], merged[1], merged[2], corrupt),
+           kBreakdownsIdentifier);
+  return Release(b);
+}
+
+std::string JoinEncoded(const std::vector<std::string_view>& values,
+                        ProfileState*) {
+  ProfileState state;
+  for (std::string_view value : values) {
+    absl::StatusOr<ProfileState> decoded = DecodeProfile(value);
+    if (decoded.ok()) {
+      Join(state, *decoded);
+    } else {
+      state.corrupt_operands = SaturatingAdd(state.corrupt_operands, 1);
+    }
+  }
+  return Encode(state);
 }
 
 }  // namespace ckm::fold

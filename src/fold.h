@@ -213,6 +213,17 @@ std::string Encode(const Breakdowns& state);
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
 
+// The merge operators' work: folds encoded values (a base and merge operands,
+// in any order) into one canonical encoding, equal to decoding each, joining
+// them and encoding the result. Values that fail decoding are left out and
+// counted in corrupt_operands. The second argument only picks the kind.
+// Breakdowns are merged row by row as they lie, without decoding: a heavy
+// customer's value holds thousands of rows and most merges touch a few.
+std::string JoinEncoded(const std::vector<std::string_view>& values,
+                        ProfileState*);
+std::string JoinEncoded(const std::vector<std::string_view>& values,
+                        Breakdowns*);
+
 // The SKUs with an order in any of `stored`, sorted and unique: a customer's
 // ordered products as RocksDB holds its breakdowns, a base value and merge
 // operands not yet folded into it. Each is read in place rather than merged

@@ -56,7 +56,8 @@ void KnownProducts::Add(std::string_view customer,
 
 void KnownProducts::Forget(std::string_view customer) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = entries_.find(Av(customer)); it != entries_.end()) EraseLocked(it);
+  if (auto it = entries_.find(Av(customer)); it != entries_.end())
+    EraseLocked(it);
 }
 
 void KnownProducts::EraseLocked(

@@ -3,6 +3,8 @@
 #include "merge_operator.h"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "fold.h"
 
@@ -11,20 +13,9 @@ namespace {
 
 thread_local std::size_t last_full_merge_operands = 0;
 
-// Folds `bytes` into `state`, or counts it as corrupt. Never fails.
-template <typename State, typename Decode>
-void FoldIn(State& state, const rocksdb::Slice& bytes, Decode decode) {
-  auto decoded = decode(std::string_view(bytes.data(), bytes.size()));
-  if (decoded.ok()) {
-    fold::Join(state, *decoded);
-  } else {
-    state.corrupt_operands = fold::SaturatingAdd(state.corrupt_operands, 1);
-  }
-}
-
-// One operator class serves both column families: State and Decode pick the
-// value type.
-template <typename State, auto kDecode>
+// One operator class serves both column families; State picks the value type
+// (see fold::JoinEncoded).
+template <typename State>
 class JoinOperator final : public rocksdb::MergeOperator {
  public:
   explicit JoinOperator(const char* name) : name_(name) {}
@@ -36,12 +27,13 @@ class JoinOperator final : public rocksdb::MergeOperator {
     // for std::bad_alloc; treat that like a corrupt operand rather than
     // unwinding through RocksDB.
     try {
-      State state;
+      std::vector<std::string_view> values;
+      values.reserve(in.operand_list.size() + 1);
       if (in.existing_value != nullptr)
-        FoldIn(state, *in.existing_value, kDecode);
+        values.push_back(View(*in.existing_value));
       for (const rocksdb::Slice& operand : in.operand_list)
-        FoldIn(state, operand, kDecode);
-      out->new_value = fold::Encode(state);
+        values.push_back(View(operand));
+      out->new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr));
     } catch (...) {
       State state;
       state.corrupt_operands = 1;
@@ -55,10 +47,11 @@ class JoinOperator final : public rocksdb::MergeOperator {
                          std::string* new_value,
                          rocksdb::Logger* /*logger*/) const override {
     try {
-      State state;
+      std::vector<std::string_view> values;
+      values.reserve(operands.size());
       for (const rocksdb::Slice& operand : operands)
-        FoldIn(state, operand, kDecode);
-      *new_value = fold::Encode(state);
+        values.push_back(View(operand));
+      *new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr));
       return true;
     } catch (...) {
       return false;  // keeps the operands as they are: always safe here
@@ -68,25 +61,22 @@ class JoinOperator final : public rocksdb::MergeOperator {
   const char* Name() const override { return name_; }
 
  private:
+  static std::string_view View(const rocksdb::Slice& s) {
+    return std::string_view(s.data(), s.size());
+  }
+
   const char* name_;
 };
-
-absl::StatusOr<fold::ProfileState> DecodeProfile(std::string_view b) {
-  return fold::DecodeProfile(b);
-}
-absl::StatusOr<fold::Breakdowns> DecodeBreakdowns(std::string_view b) {
-  return fold::DecodeBreakdowns(b);
-}
 
 }  // namespace
 
 std::shared_ptr<rocksdb::MergeOperator> NewProfileMergeOperator() {
-  return std::make_shared<JoinOperator<fold::ProfileState, DecodeProfile>>(
+  return std::make_shared<JoinOperator<fold::ProfileState>>(
       kProfileMergeOperatorName);
 }
 
 std::shared_ptr<rocksdb::MergeOperator> NewBreakdownMergeOperator() {
-  return std::make_shared<JoinOperator<fold::Breakdowns, DecodeBreakdowns>>(
+  return std::make_shared<JoinOperator<fold::Breakdowns>>(
       kBreakdownMergeOperatorName);
 }
 
