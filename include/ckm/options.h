@@ -49,10 +49,11 @@ struct StoreOptions {
   // Default: 16 MiB.
   std::size_t write_buffer_bytes = std::size_t{16} << 20;
 
-  // Most merge operands a profile (or a customer's breakdowns) may pile up in the
-  // memtable before the write path folds them into one value. Bounds the work
-  // of Get() for customers who receive many events. 0 disables the bound (only
-  // useful for measuring what it buys). Default: 16.
+  // Most merge operands a profile may pile up in the memtable before the
+  // write path folds them into one value. Bounds the work of Get() for
+  // customers who receive many events. A customer's breakdowns get four times
+  // this bound. 0 disables both (only useful for measuring what they buy).
+  // Default: 16.
   std::size_t max_merge_depth = 16;
 
   // SKUs kept in memory, over all customers, so that recording a purchase can
