@@ -806,6 +806,67 @@ absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
   return s;
 }
 
+namespace {
+
+// The products of breakdowns bytes, with the root table and the vector's
+// bounds verified but not its rows; nullptr if those fail verification.
+const Rows* ShallowProducts(const AlignedBytes& aligned,
+                            flatbuffers::Verifier& verifier) {
+  if (aligned.size() < 8 || !flatbuffers::BufferHasIdentifier(
+                                aligned.data(), kBreakdownsIdentifier)) {
+    return nullptr;
+  }
+  const flatbuffers::uoffset_t root_offset = verifier.VerifyOffset(0);
+  if (root_offset == 0) return nullptr;
+  // The generated table hides its flatbuffers::Table base; view the root as
+  // one, as flatbuffers::GetRoot does, to verify just this field.
+  const auto* root =
+      reinterpret_cast<const flatbuffers::Table*>(aligned.data() + root_offset);
+  if (!root->VerifyTableStart(verifier) ||
+      !root->VerifyOffset(verifier, fb::Breakdowns::VT_PRODUCTS)) {
+    return nullptr;
+  }
+  const auto* rows = root->GetPointer<const Rows*>(fb::Breakdowns::VT_PRODUCTS);
+  return verifier.VerifyVector(rows) ? rows : nullptr;
+}
+
+// Whether `rows` hold an order of `sku`: a binary search that verifies each
+// row before reading it. A row that fails verification ends the search.
+bool HasOrdered(const Rows& rows, std::string_view sku,
+                flatbuffers::Verifier& verifier) {
+  flatbuffers::uoffset_t lo = 0, hi = rows.size();
+  while (lo < hi) {
+    const flatbuffers::uoffset_t mid = lo + (hi - lo) / 2;
+    const fb::BreakdownRow* row = rows.Get(mid);
+    if (!row->Verify(verifier)) return false;
+    const std::string_view key = View(row->key());
+    if (key == sku) return row->orders() > 0;
+    if (key < sku) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
+                              const std::vector<std::string_view>& skus) {
+  std::vector<bool> known(skus.size(), false);
+  for (std::string_view bytes : stored) {
+    const AlignedBytes aligned(bytes);
+    flatbuffers::Verifier verifier(aligned.data(), aligned.size());
+    const Rows* rows = ShallowProducts(aligned, verifier);
+    if (rows == nullptr) continue;
+    for (std::size_t i = 0; i < skus.size(); ++i) {
+      if (!known[i]) known[i] = HasOrdered(*rows, skus[i], verifier);
+    }
+  }
+  return std::count(known.begin(), known.end(), false);
+}
+
 std::vector<std::string> OrderedSkus(
     const std::vector<std::string_view>& stored) {
   std::vector<std::string> out;

@@ -232,6 +232,14 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
 std::vector<std::string> OrderedSkus(
     const std::vector<std::string_view>& stored);
 
+// How many of `skus` (sorted, unique) have no order in any of `stored`, the
+// same values as above. Cost grows with the log of the stored rows, not
+// with their number: only the root and the rows a binary search visits are
+// verified, so a heavy customer's thousands of rows are neither decoded nor
+// verified in full. Values whose root fails verification know no product.
+std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
+                              const std::vector<std::string_view>& skus);
+
 }  // namespace ckm::fold
 
 #endif  // CKM_SRC_FOLD_H_

@@ -2,6 +2,8 @@
 
 #include "known_products.h"
 
+#include <algorithm>
+
 #include "string_util.h"
 
 namespace ckm {
@@ -49,15 +51,35 @@ void KnownProducts::Add(std::string_view customer,
   auto it = entries_.find(Av(customer));
   if (it == entries_.end()) return;
   for (std::string_view sku : skus) {
-    if (it->second.skus.emplace(sku).second) ++size_;
+    if (!it->second.skus.contains(Av(sku))) {
+      it->second.skus.emplace(sku);
+      ++size_;
+    }
   }
-  EvictLocked();
+  if (it->second.skus.size() > capacity_ / 2) {
+    EraseLocked(it);  // grown past what Put would cache
+  } else {
+    EvictLocked();
+  }
 }
 
 void KnownProducts::Forget(std::string_view customer) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = entries_.find(Av(customer)); it != entries_.end())
     EraseLocked(it);
+}
+
+bool KnownProducts::Admit(std::string_view customer) {
+  if (capacity_ == 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (missed_.erase(Av(customer)) > 0 || missed_before_.erase(Av(customer)) > 0)
+    return true;
+  if (missed_.size() >= std::max<std::size_t>(capacity_ / 512, 1)) {
+    missed_before_ = std::move(missed_);
+    missed_ = {};
+  }
+  missed_.emplace(customer);
+  return false;
 }
 
 void KnownProducts::EraseLocked(

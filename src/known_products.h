@@ -1,10 +1,15 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// The products that recently active customers have ordered, kept in memory so
-// that the write path can count a customer's distinct products without reading
-// its stored breakdowns on every batch. A heavy customer's breakdowns hold
-// thousands of rows; verifying them for each batch that buys for it cost a
-// sixth of the benchmark's ingest.
+// The products that frequently active customers have ordered, kept in memory
+// so that the write path can count a customer's distinct products without
+// reading its stored breakdowns on every batch. Reading them costs a
+// GetMergeOperands of a value that for a heavy customer holds thousands of
+// rows: the benchmark's hottest customers buy in every batch.
+//
+// Only customers that miss twice within a short window are loaded (Admit).
+// Loading every customer that missed made the cache turn over at 1,000,000
+// events and reload its heavy customers again and again: the loads cost a
+// quarter of ingest.
 //
 // The cache only ever knows what the store knows: an entry is the complete set
 // of the customer's ordered SKUs, loaded from the store or grown by writes
@@ -53,6 +58,14 @@ class KnownProducts {
 
   void Forget(std::string_view customer);
 
+  // Called on a miss: whether the customer missed recently enough that
+  // loading its set is worth it. The first miss only remembers the customer
+  // (among the last `capacity / 32` that missed); a second miss within that
+  // window says yes. Customers seen once in a long while are not loaded: with
+  // many of them the cache would turn over and reload its heavy customers
+  // again and again.
+  bool Admit(std::string_view customer);
+
   std::size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
     return size_;
@@ -71,6 +84,8 @@ class KnownProducts {
   std::size_t size_ = 0;        // SKUs over all entries
   std::list<std::string> lru_;  // customers, most recently used first
   absl::flat_hash_map<std::string, Entry> entries_;
+  // Customers that missed once, in two generations (see Admit).
+  absl::flat_hash_set<std::string> missed_, missed_before_;
 };
 
 }  // namespace ckm

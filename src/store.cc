@@ -44,10 +44,10 @@ constexpr char kMetaBreakdownOperator[] = "ckm.breakdown_merge_operator";
 
 constexpr std::size_t kLockStripes = 4096;
 constexpr std::size_t kMaxReportedProblems = 100;
-// Merge operands expected per breakdowns key on the write path: at most
-// max_merge_depth in the memtable, a few more from unflushed and level-0
-// files. More only cost a second call.
-constexpr std::size_t kMergeOperandsGuess = 64;
+// Merge operands expected per breakdowns key on the write path: up to
+// 4 * max_merge_depth (64 by default) in the memtable, a few more from
+// unflushed and level-0 files. More only cost a second call.
+constexpr std::size_t kMergeOperandsGuess = 80;
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   if (s.ok()) return absl::OkStatus();
@@ -403,33 +403,32 @@ class StoreImpl final : public Store {
     return FromRocks(it->status(), "reading history");
   }
 
-  // The SKUs the customer's stored breakdowns hold an order of. `operands` is
-  // scratch space, reused between calls.
-  absl::StatusOr<std::vector<std::string>> StoredSkus(
+  // The customer's stored breakdowns as RocksDB holds them: a base value and
+  // the merge operands not yet folded into it, unmerged. The views point into
+  // `operands`, scratch space reused between calls; the caller resets it.
+  absl::StatusOr<std::vector<std::string_view>> StoredBreakdowns(
       std::string_view customer,
       std::vector<rocksdb::PinnableSlice>& operands) const {
     if (operands.size() < kMergeOperandsGuess)
       operands.resize(kMergeOperandsGuess);
     rocksdb::GetMergeOperandsOptions options;
-    options.expected_max_number_of_operands = static_cast<int>(operands.size());
     int count = 0;
-    rocksdb::Status s =
-        db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
-                              operands.data(), &options, &count);
-    if (s.IsIncomplete() && count > options.expected_max_number_of_operands) {
-      operands.resize(count);
-      options.expected_max_number_of_operands = count;
+    rocksdb::Status s;
+    do {  // more operands than room: grow to the count RocksDB gave, again
+      if (static_cast<std::size_t>(count) > operands.size())
+        operands.resize(count);
+      options.expected_max_number_of_operands =
+          static_cast<int>(operands.size());
       s = db_->GetMergeOperands(rocksdb::ReadOptions(), breakdowns_, customer,
                                 operands.data(), &options, &count);
-    }
-    if (s.IsNotFound()) return std::vector<std::string>();
+    } while (s.IsIncomplete() &&
+             static_cast<std::size_t>(count) > operands.size());
+    if (s.IsNotFound()) return std::vector<std::string_view>();
     if (!s.ok()) return FromRocks(s, "reading breakdowns");
     std::vector<std::string_view> stored;
     for (int k = 0; k < count; ++k)
       stored.push_back(operands[k].ToStringView());
-    std::vector<std::string> skus = fold::OrderedSkus(stored);
-    for (int k = 0; k < count; ++k) operands[k].Reset();
-    return skus;
+    return stored;
   }
 
   // Folds the customer's whole history. Undecodable events are counted.
@@ -762,9 +761,10 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
 
   // Distinct products: a product is new to the customer if neither the store
   // nor an earlier batch recorded an order of it. Known products come from
-  // the cache or else from the stored breakdowns, read as RocksDB holds them
-  // (GetMergeOperands): merging them as Get would costs a decode and encode
-  // of every row of the customer.
+  // the cache, or else from the stored breakdowns, read as RocksDB holds them
+  // (GetMergeOperands; a Get would merge and re-encode every row of the
+  // customer) and searched in place. A customer that misses again soon gets
+  // its whole set loaded into the cache.
   std::vector<std::pair<std::string_view, std::vector<std::string>>> loaded;
   std::vector<std::pair<std::string_view, std::vector<std::string_view>>>
       ordered_now;
@@ -775,19 +775,25 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       if (state.orders > 0) skus.push_back(sku);
     }
     if (skus.empty()) continue;
-    std::optional<std::int64_t> fresh =
+    std::optional<std::int64_t> new_products =
         known_products_.CountNew(customer, skus);
-    if (!fresh) {
-      absl::StatusOr<std::vector<std::string>> have =
-          StoredSkus(customer, operands);
-      if (!have.ok()) return have.status();
-      fresh =
-          std::count_if(skus.begin(), skus.end(), [&](std::string_view sku) {
-            return !std::binary_search(have->begin(), have->end(), sku);
-          });
-      loaded.emplace_back(customer, *std::move(have));
+    if (!new_products) {
+      absl::StatusOr<std::vector<std::string_view>> stored =
+          StoredBreakdowns(customer, operands);
+      if (!stored.ok()) return stored.status();
+      if (known_products_.Admit(customer)) {
+        std::vector<std::string> have = fold::OrderedSkus(*stored);
+        new_products =
+            std::count_if(skus.begin(), skus.end(), [&](std::string_view sku) {
+              return !std::binary_search(have.begin(), have.end(), sku);
+            });
+        loaded.emplace_back(customer, std::move(have));
+      } else {
+        new_products = fold::CountNewProducts(*stored, skus);
+      }
+      for (rocksdb::PinnableSlice& operand : operands) operand.Reset();
     }
-    deltas[customer].purchases.distinct_products += *fresh;
+    deltas[customer].purchases.distinct_products += *new_products;
     ordered_now.emplace_back(customer, std::move(skus));
   }
 

@@ -227,6 +227,35 @@ TEST_CASE("Ordered SKUs are read from every stored operand") {
     with_garbage.push_back("garbage");
     CHECK(fold::OrderedSkus(with_garbage) == expected);
     CHECK(fold::OrderedSkus({std::string_view("garbage")}).empty());
+
+    // Counting new products in place agrees with the loaded set, for SKUs
+    // stored and not, and whatever else lies beside the values.
+    std::vector<std::string> probe_storage = expected;
+    for (int k = 0; k < 3; ++k)
+      probe_storage.push_back("p-new-" + std::to_string(k));
+    for (const Event& e : gen.Events(2)) {
+      for (const auto& [sku, s] : fold::BreakdownsOf(e).products) {
+        probe_storage.push_back(sku);
+      }
+    }
+    std::sort(probe_storage.begin(), probe_storage.end());
+    probe_storage.erase(std::unique(probe_storage.begin(), probe_storage.end()),
+                        probe_storage.end());
+    const std::vector<std::string_view> probe(probe_storage.begin(),
+                                              probe_storage.end());
+    std::int64_t absent = 0;
+    for (std::string_view sku : probe) {
+      absent += !std::binary_search(expected.begin(), expected.end(), sku);
+    }
+    CHECK(fold::CountNewProducts(views, probe) == absent);
+    CHECK(fold::CountNewProducts({merged}, probe) == absent);
+    CHECK(fold::CountNewProducts(with_garbage, probe) == absent);
+    // Every truncation of the merged value is read without a crash, and
+    // knows no more than the whole.
+    for (std::size_t n = 0; n < merged.size(); n += 7) {
+      CHECK(fold::CountNewProducts({std::string_view(merged).substr(0, n)},
+                                   probe) >= absent);
+    }
   }
 }
 

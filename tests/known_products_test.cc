@@ -37,18 +37,42 @@ TEST_CASE("KnownProducts answers only for cached customers") {
 }
 
 TEST_CASE("KnownProducts drops the least recently used customers") {
-  KnownProducts cache(4);
+  KnownProducts cache(6);
   cache.Put("c1", {"a", "b"});
   cache.Put("c2", {"a", "b"});
+  cache.Put("c3", {"a", "b"});
   CHECK(cache.CountNew("c1", Views{}).has_value());  // c1 is now the newest
-  cache.Add("c1", Views{"c"});                        // 5 > 4: c2 goes
+  cache.Add("c1", Views{"c"});                        // 7 > 6: c2 goes
   CHECK_FALSE(cache.CountNew("c2", Views{}).has_value());
+  CHECK(cache.CountNew("c3", Views{}).has_value());
   CHECK(cache.CountNew("c1", Views{"a", "b", "c"}) == 0);
-  CHECK(cache.size() == 3);
+  CHECK(cache.size() == 5);
 
   // More than half the capacity is never cached, and forgets what was.
-  cache.Put("c1", {"a", "b", "c"});
+  cache.Put("c1", {"a", "b", "c", "d"});
   CHECK_FALSE(cache.CountNew("c1", Views{}).has_value());
+  CHECK(cache.size() == 2);
+}
+
+TEST_CASE("KnownProducts admits customers that miss again soon") {
+  KnownProducts cache(512 * 2);  // remembers the last 2 to 4 that missed
+  CHECK_FALSE(cache.Admit("c1"));
+  CHECK(cache.Admit("c1"));        // second miss in the window
+  CHECK_FALSE(cache.Admit("c1"));  // admitting forgets the first miss
+  for (const char* c : {"c2", "c3", "c4", "c5", "c6"}) {
+    CHECK_FALSE(cache.Admit(c));
+  }
+  CHECK_FALSE(cache.Admit("c2"));  // gone from the window: a first miss again
+  CHECK(cache.Admit("c6"));
+}
+
+TEST_CASE("A cached set that outgrows half the cache is dropped") {
+  KnownProducts cache(6);
+  cache.Put("c1", {"a", "b"});
+  cache.Add("c1", Views{"c"});
+  CHECK(cache.CountNew("c1", Views{"a"}) == 0);
+  cache.Add("c1", Views{"d"});  // 4 > 6 / 2
+  CHECK_FALSE(cache.CountNew("c1", Views{"a"}).has_value());
   CHECK(cache.size() == 0);
 }
 
@@ -59,6 +83,8 @@ TEST_CASE("KnownProducts with capacity 0 caches nothing") {
   CHECK_FALSE(cache.CountNew("c1", Views{}).has_value());
   CHECK_FALSE(cache.CountNew("c2", Views{}).has_value());
   CHECK(cache.size() == 0);
+  CHECK_FALSE(cache.Admit("c1"));
+  CHECK_FALSE(cache.Admit("c1"));
 }
 
 }  // namespace
