@@ -777,10 +777,14 @@ absl::Status DecodeRows(const Rows* rows, BreakdownMap& out) {
         if (!NonNegative({agg.gross_micros, agg.returned_micros})) {
           return Corrupt("negative breakdown amount");
         }
-        s.money.emplace_hint(s.money.end(), Str(m->currency()), agg);
+        if (!s.money.emplace(Str(m->currency()), agg).second) {
+          return Corrupt("duplicate breakdown currency");
+        }
       }
     }
-    out.emplace_hint(out.end(), Str(row->key()), std::move(s));
+    if (!out.emplace(Str(row->key()), std::move(s)).second) {
+      return Corrupt("duplicate breakdown key");
+    }
   }
   return absl::OkStatus();
 }
@@ -808,88 +812,10 @@ absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
 
 namespace {
 
-// The products of breakdowns bytes, with the root table and the vector's
-// bounds verified but not its rows; nullptr if those fail verification.
-const Rows* ShallowProducts(const AlignedBytes& aligned,
-                            flatbuffers::Verifier& verifier) {
-  if (aligned.size() < 8 || !flatbuffers::BufferHasIdentifier(
-                                aligned.data(), kBreakdownsIdentifier)) {
-    return nullptr;
-  }
-  const flatbuffers::uoffset_t root_offset = verifier.VerifyOffset(0);
-  if (root_offset == 0) return nullptr;
-  // The generated table hides its flatbuffers::Table base; view the root as
-  // one, as flatbuffers::GetRoot does, to verify just this field.
-  const auto* root =
-      reinterpret_cast<const flatbuffers::Table*>(aligned.data() + root_offset);
-  if (!root->VerifyTableStart(verifier) ||
-      !root->VerifyOffset(verifier, fb::Breakdowns::VT_PRODUCTS)) {
-    return nullptr;
-  }
-  const auto* rows = root->GetPointer<const Rows*>(fb::Breakdowns::VT_PRODUCTS);
-  return verifier.VerifyVector(rows) ? rows : nullptr;
-}
-
-// Whether `rows` hold an order of `sku`: a binary search that verifies each
-// row before reading it. A row that fails verification ends the search.
-bool HasOrdered(const Rows& rows, std::string_view sku,
-                flatbuffers::Verifier& verifier) {
-  flatbuffers::uoffset_t lo = 0, hi = rows.size();
-  while (lo < hi) {
-    const flatbuffers::uoffset_t mid = lo + (hi - lo) / 2;
-    const fb::BreakdownRow* row = rows.Get(mid);
-    if (!row->Verify(verifier)) return false;
-    const std::string_view key = View(row->key());
-    if (key == sku) return row->orders() > 0;
-    if (key < sku) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
-std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
-                              const std::vector<std::string_view>& skus) {
-  std::vector<bool> known(skus.size(), false);
-  for (std::string_view bytes : stored) {
-    const AlignedBytes aligned(bytes);
-    flatbuffers::Verifier verifier(aligned.data(), aligned.size());
-    const Rows* rows = ShallowProducts(aligned, verifier);
-    if (rows == nullptr) continue;
-    for (std::size_t i = 0; i < skus.size(); ++i) {
-      if (!known[i]) known[i] = HasOrdered(*rows, skus[i], verifier);
-    }
-  }
-  return std::count(known.begin(), known.end(), false);
-}
-
-std::vector<std::string> OrderedSkus(
-    const std::vector<std::string_view>& stored) {
-  std::vector<std::string> out;
-  for (std::string_view bytes : stored) {
-    const AlignedBytes aligned(bytes);
-    const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
-    const Rows* rows = p == nullptr ? nullptr : p->products();
-    if (rows == nullptr) continue;
-    for (const fb::BreakdownRow* row : *rows) {
-      if (row->orders() > 0) out.emplace_back(View(row->key()));
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-namespace {
-
 // What a merge may do with one encoded breakdowns value.
 enum class Shape {
   kCorrupt,    // fails DecodeBreakdowns: left out and counted
-  kOdd,        // decodes, but rows or currencies are not strictly sorted
+  kOdd,        // maybe decodes, but rows or currencies are not sorted
   kCanonical,  // decodes, and can be merged row by row as it lies
 };
 
@@ -906,6 +832,10 @@ Shape ShapeOf(const fb::Breakdowns* p) {
                         row->returned_units()})) {
         return Shape::kCorrupt;
       }
+      if (previous != nullptr && row->key() != nullptr &&
+          View(previous->key()) == View(row->key())) {
+        return Shape::kCorrupt;  // as DecodeBreakdowns finds
+      }
       if (row->key() == nullptr ||
           (previous != nullptr &&
            !Ascending(View(previous->key()), View(row->key())))) {
@@ -917,6 +847,10 @@ Shape ShapeOf(const fb::Breakdowns* p) {
       const fb::BreakdownMoney* last = nullptr;
       for (const fb::BreakdownMoney* m : *money) {
         if (!NonNegative({m->gross_micros(), m->returned_micros()})) {
+          return Shape::kCorrupt;
+        }
+        if (last != nullptr && m->currency() != nullptr &&
+            View(last->currency()) == View(m->currency())) {
           return Shape::kCorrupt;
         }
         if (m->currency() == nullptr ||
@@ -1077,6 +1011,84 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
     }
   }
   return Encode(state);
+}
+
+namespace {
+
+// The products of breakdowns bytes, with the root table and the vector's
+// bounds verified but not its rows; nullptr if those fail verification.
+const Rows* ShallowProducts(const AlignedBytes& aligned,
+                            flatbuffers::Verifier& verifier) {
+  if (aligned.size() < 8 || !flatbuffers::BufferHasIdentifier(
+                                aligned.data(), kBreakdownsIdentifier)) {
+    return nullptr;
+  }
+  const flatbuffers::uoffset_t root_offset = verifier.VerifyOffset(0);
+  if (root_offset == 0) return nullptr;
+  // The generated table hides its flatbuffers::Table base; view the root as
+  // one, as flatbuffers::GetRoot does, to verify just this field.
+  const auto* root =
+      reinterpret_cast<const flatbuffers::Table*>(aligned.data() + root_offset);
+  if (!root->VerifyTableStart(verifier) ||
+      !root->VerifyOffset(verifier, fb::Breakdowns::VT_PRODUCTS)) {
+    return nullptr;
+  }
+  const auto* rows = root->GetPointer<const Rows*>(fb::Breakdowns::VT_PRODUCTS);
+  return verifier.VerifyVector(rows) ? rows : nullptr;
+}
+
+// Whether `rows` hold an order of `sku`: a binary search that verifies each
+// row before reading it. A row that fails verification ends the search.
+bool HasOrdered(const Rows& rows, std::string_view sku,
+                flatbuffers::Verifier& verifier) {
+  flatbuffers::uoffset_t lo = 0, hi = rows.size();
+  while (lo < hi) {
+    const flatbuffers::uoffset_t mid = lo + (hi - lo) / 2;
+    const fb::BreakdownRow* row = rows.Get(mid);
+    if (!row->Verify(verifier)) return false;
+    const std::string_view key = View(row->key());
+    if (key == sku) return row->orders() > 0;
+    if (key < sku) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
+                              const std::vector<std::string_view>& skus) {
+  std::vector<bool> known(skus.size(), false);
+  for (std::string_view bytes : stored) {
+    const AlignedBytes aligned(bytes);
+    flatbuffers::Verifier verifier(aligned.data(), aligned.size());
+    const Rows* rows = ShallowProducts(aligned, verifier);
+    if (rows == nullptr) continue;
+    for (std::size_t i = 0; i < skus.size(); ++i) {
+      if (!known[i]) known[i] = HasOrdered(*rows, skus[i], verifier);
+    }
+  }
+  return std::count(known.begin(), known.end(), false);
+}
+
+std::vector<std::string> OrderedSkus(
+    const std::vector<std::string_view>& stored) {
+  std::vector<std::string> out;
+  for (std::string_view bytes : stored) {
+    const AlignedBytes aligned(bytes);
+    const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
+    // A value the merge leaves out knows nothing here either.
+    if (ShapeOf(p) == Shape::kCorrupt || p->products() == nullptr) continue;
+    for (const fb::BreakdownRow* row : *p->products()) {
+      if (row->orders() > 0) out.emplace_back(View(row->key()));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace ckm::fold

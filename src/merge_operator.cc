@@ -18,7 +18,11 @@ thread_local std::size_t last_full_merge_operands = 0;
 template <typename State>
 class JoinOperator final : public rocksdb::MergeOperator {
  public:
-  explicit JoinOperator(const char* name) : name_(name) {}
+  explicit JoinOperator(const char* name) : name_(name) {
+    State quarantined;
+    quarantined.corrupt_operands = 1;
+    quarantined_ = fold::Encode(quarantined);
+  }
 
   bool FullMergeV2(const MergeOperationInput& in,
                    MergeOperationOutput* out) const override {
@@ -35,9 +39,13 @@ class JoinOperator final : public rocksdb::MergeOperator {
         values.push_back(View(operand));
       out->new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr));
     } catch (...) {
-      State state;
-      state.corrupt_operands = 1;
-      out->new_value = fold::Encode(state);
+      // Out of memory: keep a value that says something was lost (Verify
+      // flags it, Rebuild restores it) without allocating more than a copy.
+      try {
+        out->new_value = quarantined_;
+      } catch (...) {
+        out->new_value.clear();
+      }
     }
     return true;
   }
@@ -66,6 +74,7 @@ class JoinOperator final : public rocksdb::MergeOperator {
   }
 
   const char* name_;
+  std::string quarantined_;  // an empty value with one corrupt operand
 };
 
 }  // namespace

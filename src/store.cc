@@ -192,7 +192,7 @@ class StoreImpl final : public Store {
     stats.interactions = count(history_[1]);
     stats.loyalty = count(history_[2]);
     stats.changes = count(history_[3]);
-    stats.breakdown_entries = count(breakdowns_);
+    stats.customers_with_breakdowns = count(breakdowns_);
     stats.identities = count(identities_);
     for (rocksdb::ColumnFamilyHandle* cf : handles_) {
       std::uint64_t sst = 0, mem = 0;

@@ -128,12 +128,12 @@ TEST_CASE("Breakdown deltas join order-free") {
   }
 }
 
-// A breakdowns value whose products are not in key order, with a duplicate:
-// decodable, but not canonical.
-std::string UnsortedBreakdowns() {
+// A breakdowns value with these products, in this order (canonical only if
+// they are sorted and unique).
+std::string BreakdownsWithSkus(std::vector<const char*> skus) {
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::BreakdownRow>> rows;
-  for (const char* sku : {"zz", "aa", "zz"}) {
+  for (const char* sku : skus) {
     const auto money =
         b.CreateVector(std::vector<flatbuffers::Offset<fb::BreakdownMoney>>{
             fb::CreateBreakdownMoney(b, b.CreateString("GBP"), 5'000'000, 0)});
@@ -145,9 +145,21 @@ std::string UnsortedBreakdowns() {
                      b.GetSize());
 }
 
+// Decodable, but not canonical.
+std::string UnsortedBreakdowns() {
+  return BreakdownsWithSkus({"zz", "aa", "mm"});
+}
+// Corrupt: DecodeBreakdowns refuses a key twice, sorted or not.
+std::string DuplicateBreakdowns() { return BreakdownsWithSkus({"aa", "aa"}); }
+
 TEST_CASE(
     "Breakdowns merge row by row into the bytes of decode, join, encode") {
   REQUIRE_OK(fold::DecodeBreakdowns(UnsortedBreakdowns()));
+  REQUIRE(
+      absl::IsDataLoss(fold::DecodeBreakdowns(DuplicateBreakdowns()).status()));
+  REQUIRE(absl::IsDataLoss(
+      fold::DecodeBreakdowns(BreakdownsWithSkus({"zz", "aa", "zz"})).status()));
+  CHECK(fold::OrderedSkus({DuplicateBreakdowns()}).empty());
   for (int c = 0; c < kCases; ++c) {
     const std::uint64_t seed = 14000 + c;
     INFO("seed " << seed);
@@ -168,6 +180,10 @@ TEST_CASE(
         case 2:
           if (c % 10 == 0) {  // the odd path is the old one: test it less
             values.push_back(UnsortedBreakdowns());
+            break;
+          }
+          if (c % 10 == 1) {
+            values.push_back(DuplicateBreakdowns());
             break;
           }
           [[fallthrough]];

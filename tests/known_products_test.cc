@@ -42,7 +42,7 @@ TEST_CASE("KnownProducts drops the least recently used customers") {
   cache.Put("c2", {"a", "b"});
   cache.Put("c3", {"a", "b"});
   CHECK(cache.CountNew("c1", Views{}).has_value());  // c1 is now the newest
-  cache.Add("c1", Views{"c"});                        // 7 > 6: c2 goes
+  cache.Add("c1", Views{"c"});                       // 7 > 6: c2 goes
   CHECK_FALSE(cache.CountNew("c2", Views{}).has_value());
   CHECK(cache.CountNew("c3", Views{}).has_value());
   CHECK(cache.CountNew("c1", Views{"a", "b", "c"}) == 0);

@@ -133,7 +133,7 @@ void PrintStats(const StoreStats& s, std::ostream& out) {
       << "interaction events  " << s.interactions << "\n"
       << "loyalty events      " << s.loyalty << "\n"
       << "change events       " << s.changes << "\n"
-      << "breakdown entries   " << s.breakdown_entries << "\n"
+      << "with breakdowns     " << s.customers_with_breakdowns << "\n"
       << "identities          " << s.identities << "\n"
       << "disk bytes          " << s.disk_bytes << "\n"
       << "memtable bytes      " << s.memtable_bytes << "\n"

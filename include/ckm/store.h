@@ -58,7 +58,7 @@ struct StoreStats {
   std::int64_t interactions = 0;
   std::int64_t loyalty = 0;
   std::int64_t changes = 0;  // attribute, consent and identity events
-  std::int64_t breakdown_entries = 0;
+  std::int64_t customers_with_breakdowns = 0;  // who bought anything
   std::int64_t identities = 0;
   std::int64_t disk_bytes = 0;  // SST files plus write-ahead log
   std::int64_t memtable_bytes = 0;
