@@ -349,6 +349,85 @@ TEST_CASE("Two threads recording overlapping batches count each event once") {
   CHECK(report->ok());
 }
 
+TEST_CASE(
+    "Distinct products stay exact however many unmerged breakdowns operands "
+    "the store holds") {
+  // Without a depth bound and without the product cache, every batch reads
+  // all of the customer's operands: more than the write path first makes
+  // room for, so it must ask again with more.
+  for (std::size_t cache : {std::size_t{0}, std::size_t{262144}}) {
+    INFO("known_products_cache " << cache);
+    TempDir dir;
+    StoreOptions options;
+    options.durability = Durability::kNone;
+    options.max_merge_depth = 0;
+    options.known_products_cache = cache;
+    auto store = OpenStore(dir.path(), options);
+    for (int i = 0; i < 300; ++i) {
+      const std::string sku = "p" + std::to_string(i % 70);
+      REQUIRE_OK(store->Record(
+          MakePurchase(i + 1, "deep", kT0 + i, {{sku, "", 1, 1'000'000}})));
+    }
+    absl::StatusOr<Profile> profile = store->Get("deep");
+    REQUIRE_OK(profile);
+    CHECK(profile->purchases().orders == 300);
+    CHECK(profile->purchases().distinct_products == 70);
+    absl::StatusOr<std::vector<BreakdownEntry>> products =
+        store->Breakdown("deep", Dimension::kProduct);
+    REQUIRE_OK(products);
+    CHECK(products->size() == 70);
+    absl::StatusOr<CustomerReport> report = store->Verify("deep");
+    REQUIRE_OK(report);
+    INFO(report->detail);
+    CHECK(report->ok());
+  }
+}
+
+TEST_CASE(
+    "A corrupt breakdowns operand is skipped and counted; Rebuild repairs it "
+    "and the product cache forgets the customer") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  REQUIRE_OK(
+      store->Record(MakePurchase(1, "c", kT0, {{"A", "", 1, 2'000'000}})));
+  REQUIRE_OK(
+      store->Record(MakePurchase(2, "c", kT0 + 1, {{"B", "", 1, 3'000'000}})));
+  rocksdb::DB* db = internal::Db(*store);
+  rocksdb::ColumnFamilyHandle* breakdowns =
+      internal::Cf(*store, keys::kBreakdownsCf);
+  REQUIRE(
+      db->Merge(rocksdb::WriteOptions(), breakdowns, "c", "CKMB garbage").ok());
+  REQUIRE_OK(store->Flush());
+  REQUIRE(db->CompactRange(rocksdb::CompactRangeOptions(), breakdowns, nullptr,
+                           nullptr)
+              .ok());
+  // Still writable, and the good rows still count.
+  REQUIRE_OK(store->Record(MakePurchase(
+      3, "c", kT0 + 2, {{"A", "", 1, 1'000'000}, {"C", "", 1, 1'000'000}})));
+  absl::StatusOr<std::vector<BreakdownEntry>> products =
+      store->Breakdown("c", Dimension::kProduct);
+  REQUIRE_OK(products);
+  REQUIRE(products->size() == 3);
+  CHECK((*products)[0].orders == 2);  // A
+  CHECK(store->Get("c")->purchases().distinct_products == 3);
+
+  absl::StatusOr<CustomerReport> report = store->Verify("c");
+  REQUIRE_OK(report);
+  CHECK_FALSE(report->ok());
+  CHECK_FALSE(report->breakdowns_match);
+  REQUIRE_OK(store->Rebuild("c"));
+  report = store->Verify("c");
+  REQUIRE_OK(report);
+  CHECK(report->ok());
+  // After the rebuild the write path reads the repaired value again.
+  REQUIRE_OK(store->Record(MakePurchase(
+      4, "c", kT0 + 3, {{"B", "", 1, 1'000'000}, {"D", "", 1, 1'000'000}})));
+  CHECK(store->Get("c")->purchases().distinct_products == 4);
+  report = store->Verify("c");
+  REQUIRE_OK(report);
+  CHECK(report->ok());
+}
+
 TEST_CASE("Get's work stays bounded however many events a customer piles up") {
   for (std::size_t depth : {std::size_t{0}, std::size_t{16}}) {
     TempDir dir;
