@@ -3,6 +3,7 @@
 #include "fold.h"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <tuple>
 #include <variant>
@@ -22,6 +23,10 @@ namespace {
 namespace fb = ::ckm::fb;
 
 constexpr char kBreakdownsIdentifier[] = "CKMB";
+
+// The dimensions in the order of the Breakdowns table's row vectors.
+constexpr Dimension kDimensions[3] = {Dimension::kProduct, Dimension::kStore,
+                                      Dimension::kCategory};
 
 void AddTo(std::int64_t& a, std::int64_t b) { a = SaturatingAdd(a, b); }
 void MinTo(std::int64_t& a, std::int64_t b) { a = std::min(a, b); }
@@ -219,6 +224,11 @@ void AddAttribute(const Event& e, const Attribute& a, ProfileState& state) {
 // ----------------------------------------------------------------
 
 using Builder = flatbuffers::FlatBufferBuilder;
+
+std::string Release(const Builder& b) {
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
+                     b.GetSize());
+}
 
 flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b,
                                                        const PurchaseAgg& p) {
@@ -609,8 +619,7 @@ std::string Encode(const ProfileState& s) {
                         attributes_v, consents_v, purchases, interactions,
                         loyalty, s.corrupt_operands, s.last_corrupt_event_id),
       fb::ProfileIdentifier());
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
-                     b.GetSize());
+  return Release(b);
 }
 
 namespace {
@@ -669,22 +678,17 @@ RowsOffset EncodeRows(RowWriter& writer, const BreakdownMap& rows) {
   return writer.Finish(out);
 }
 
-std::string Release(const Builder& b) {
-  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
-                     b.GetSize());
-}
-
 }  // namespace
 
 std::string Encode(const Breakdowns& s) {
   Builder b(128 +
             96 * (s.products.size() + s.stores.size() + s.categories.size()));
   RowWriter writer(b);
-  const auto products = EncodeRows(writer, s.products);
-  const auto stores = EncodeRows(writer, s.stores);
-  const auto categories = EncodeRows(writer, s.categories);
+  RowsOffset rows[3];
+  for (std::size_t d = 0; d < 3; ++d)
+    rows[d] = EncodeRows(writer, s.of(kDimensions[d]));
   b.Finish(
-      fb::CreateBreakdowns(b, products, stores, categories, s.corrupt_operands),
+      fb::CreateBreakdowns(b, rows[0], rows[1], rows[2], s.corrupt_operands),
       kBreakdownsIdentifier);
   return Release(b);
 }
@@ -756,41 +760,56 @@ const fb::Breakdowns* VerifiedBreakdowns(const AlignedBytes& aligned) {
 
 using Rows = flatbuffers::Vector<flatbuffers::Offset<fb::BreakdownRow>>;
 
+std::string_view View(const flatbuffers::String* s) {
+  return s == nullptr ? std::string_view() : s->string_view();
+}
+
+// The row vectors of a breakdowns value, in schema order (kDimensions).
+std::array<const Rows*, 3> RowsOf(const fb::Breakdowns* p) {
+  return {p->products(), p->stores(), p->categories()};
+}
+
+// One row as state, without checks (DecodeRows and ShapeOf make them).
+BreakdownState StateOf(const fb::BreakdownRow* row) {
+  BreakdownState s;
+  s.orders = row->orders();
+  s.returns = row->returns();
+  s.units = row->units();
+  s.returned_units = row->returned_units();
+  if (s.orders > 0) {
+    s.first_purchase_ms = row->first_purchase_ms();
+    s.last_purchase_ms = row->last_purchase_ms();
+  }
+  if (const auto* money = row->money()) {
+    for (const fb::BreakdownMoney* m : *money) {
+      s.money.emplace_hint(
+          s.money.end(), View(m->currency()),
+          BreakdownMoneyAgg{m->gross_micros(), m->returned_micros()});
+    }
+  }
+  return s;
+}
+
 absl::Status DecodeRows(const Rows* rows, BreakdownMap& out) {
   if (rows == nullptr) return absl::OkStatus();
   for (const fb::BreakdownRow* row : *rows) {
-    BreakdownState s;
-    s.orders = row->orders();
-    s.returns = row->returns();
-    s.units = row->units();
-    s.returned_units = row->returned_units();
+    BreakdownState s = StateOf(row);
     if (!NonNegative({s.orders, s.returns, s.units, s.returned_units})) {
       return Corrupt("negative breakdown count");
     }
-    if (s.orders > 0) {
-      s.first_purchase_ms = row->first_purchase_ms();
-      s.last_purchase_ms = row->last_purchase_ms();
-    }
-    if (const auto* v = row->money()) {
-      for (const fb::BreakdownMoney* m : *v) {
-        BreakdownMoneyAgg agg{m->gross_micros(), m->returned_micros()};
-        if (!NonNegative({agg.gross_micros, agg.returned_micros})) {
-          return Corrupt("negative breakdown amount");
-        }
-        if (!s.money.emplace(Str(m->currency()), agg).second) {
-          return Corrupt("duplicate breakdown currency");
-        }
+    for (const auto& [currency, m] : s.money) {
+      if (!NonNegative({m.gross_micros, m.returned_micros})) {
+        return Corrupt("negative breakdown amount");
       }
+    }
+    if (row->money() != nullptr && s.money.size() != row->money()->size()) {
+      return Corrupt("duplicate breakdown currency");
     }
     if (!out.emplace(Str(row->key()), std::move(s)).second) {
       return Corrupt("duplicate breakdown key");
     }
   }
   return absl::OkStatus();
-}
-
-std::string_view View(const flatbuffers::String* s) {
-  return s == nullptr ? std::string_view() : s->string_view();
 }
 
 }  // namespace
@@ -802,10 +821,11 @@ absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
   Breakdowns s;
   s.corrupt_operands = p->corrupt_operands();
   if (s.corrupt_operands < 0) return Corrupt("negative corrupt-operand count");
-  for (absl::Status st : {DecodeRows(p->products(), s.products),
-                          DecodeRows(p->stores(), s.stores),
-                          DecodeRows(p->categories(), s.categories)}) {
-    if (!st.ok()) return st;
+  const std::array<const Rows*, 3> rows = RowsOf(p);
+  for (std::size_t d = 0; d < rows.size(); ++d) {
+    if (absl::Status st = DecodeRows(rows[d], s.of(kDimensions[d])); !st.ok()) {
+      return st;
+    }
   }
   return s;
 }
@@ -824,7 +844,7 @@ bool Ascending(std::string_view a, std::string_view b) { return a < b; }
 Shape ShapeOf(const fb::Breakdowns* p) {
   if (p == nullptr || p->corrupt_operands() < 0) return Shape::kCorrupt;
   Shape shape = Shape::kCanonical;
-  for (const Rows* rows : {p->products(), p->stores(), p->categories()}) {
+  for (const Rows* rows : RowsOf(p)) {
     if (rows == nullptr) continue;
     const fb::BreakdownRow* previous = nullptr;
     for (const fb::BreakdownRow* row : *rows) {
@@ -863,26 +883,6 @@ Shape ShapeOf(const fb::Breakdowns* p) {
     }
   }
   return shape;
-}
-
-BreakdownState StateOf(const fb::BreakdownRow* row) {
-  BreakdownState s;
-  s.orders = row->orders();
-  s.returns = row->returns();
-  s.units = row->units();
-  s.returned_units = row->returned_units();
-  if (s.orders > 0) {
-    s.first_purchase_ms = row->first_purchase_ms();
-    s.last_purchase_ms = row->last_purchase_ms();
-  }
-  if (const auto* money = row->money()) {
-    for (const fb::BreakdownMoney* m : *money) {
-      s.money.emplace_hint(
-          s.money.end(), View(m->currency()),
-          BreakdownMoneyAgg{m->gross_micros(), m->returned_micros()});
-    }
-  }
-  return s;
 }
 
 // Merges sorted row vectors key by key into `writer`. A row no other input
@@ -941,6 +941,46 @@ RowsOffset MergeRows(RowWriter& writer,
 
 }  // namespace
 
+absl::StatusOr<BreakdownMap> DecodeBreakdowns(std::string_view bytes,
+                                              Dimension dimension) {
+  const AlignedBytes aligned(bytes);
+  const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
+  if (ShapeOf(p) != Shape::kCanonical) {
+    // Corrupt, or rows out of order: the whole decode finds what is wrong.
+    absl::StatusOr<Breakdowns> all = DecodeBreakdowns(bytes);
+    if (!all.ok()) return all.status();
+    return std::move(all->of(dimension));
+  }
+  BreakdownMap out;
+  const std::array<const Rows*, 3> rows = RowsOf(p);
+  for (std::size_t d = 0; d < rows.size(); ++d) {
+    if (kDimensions[d] != dimension) continue;
+    if (absl::Status st = DecodeRows(rows[d], out); !st.ok()) return st;
+  }
+  return out;
+}
+
+namespace {
+
+// Decodes each value, joins those that decode and counts the others as
+// corrupt operands, and encodes the result.
+template <typename State, typename Decode>
+std::string JoinDecoded(const std::vector<std::string_view>& values,
+                        Decode decode) {
+  State state;
+  for (std::string_view value : values) {
+    absl::StatusOr<State> decoded = decode(value);
+    if (decoded.ok()) {
+      Join(state, *decoded);
+    } else {
+      state.corrupt_operands = SaturatingAdd(state.corrupt_operands, 1);
+    }
+  }
+  return Encode(state);
+}
+
+}  // namespace
+
 std::string JoinEncoded(const std::vector<std::string_view>& values,
                         Breakdowns*) {
   // Aligned views of every value, and their roots (nullptr: corrupt).
@@ -964,34 +1004,20 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
     }
     corrupt = SaturatingAdd(corrupt, p->corrupt_operands());
     roots.push_back(p);
-    for (const Rows* r : {p->products(), p->stores(), p->categories()})
-      rows += r == nullptr ? 0 : r->size();
+    for (const Rows* r : RowsOf(p)) rows += r == nullptr ? 0 : r->size();
   }
   if (odd) {
     // Rows out of order cannot be merged as they lie: decode, join, encode.
-    Breakdowns state;
-    for (std::string_view value : values) {
-      absl::StatusOr<Breakdowns> decoded = DecodeBreakdowns(value);
-      if (decoded.ok()) {
-        Join(state, *decoded);
-      } else {
-        state.corrupt_operands = SaturatingAdd(state.corrupt_operands, 1);
-      }
-    }
-    return Encode(state);
+    return JoinDecoded<Breakdowns>(
+        values, [](std::string_view v) { return DecodeBreakdowns(v); });
   }
   Builder b(128 + 96 * rows);
   RowWriter writer(b);
   std::vector<const Rows*> inputs(roots.size());
   RowsOffset merged[3];
-  const Dimension order[3] = {Dimension::kProduct, Dimension::kStore,
-                              Dimension::kCategory};
-  for (int d = 0; d < 3; ++d) {
-    for (std::size_t k = 0; k < roots.size(); ++k) {
-      inputs[k] = order[d] == Dimension::kProduct ? roots[k]->products()
-                  : order[d] == Dimension::kStore ? roots[k]->stores()
-                                                  : roots[k]->categories();
-    }
+  for (std::size_t d = 0; d < 3; ++d) {
+    for (std::size_t k = 0; k < roots.size(); ++k)
+      inputs[k] = RowsOf(roots[k])[d];
     merged[d] = MergeRows(writer, inputs);
   }
   b.Finish(fb::CreateBreakdowns(b, merged[0], merged[1], merged[2], corrupt),
@@ -1001,16 +1027,7 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
 
 std::string JoinEncoded(const std::vector<std::string_view>& values,
                         ProfileState*) {
-  ProfileState state;
-  for (std::string_view value : values) {
-    absl::StatusOr<ProfileState> decoded = DecodeProfile(value);
-    if (decoded.ok()) {
-      Join(state, *decoded);
-    } else {
-      state.corrupt_operands = SaturatingAdd(state.corrupt_operands, 1);
-    }
-  }
-  return Encode(state);
+  return JoinDecoded<ProfileState>(values, DecodeProfile);
 }
 
 namespace {

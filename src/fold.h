@@ -212,6 +212,10 @@ std::string Encode(const Breakdowns& state);
 // Verifies and decodes; DataLoss if the bytes are not a well-formed value.
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
+// The rows of one dimension, with the same checks: a customer's product rows
+// are not decoded to list its stores.
+absl::StatusOr<BreakdownMap> DecodeBreakdowns(std::string_view bytes,
+                                              Dimension dimension);
 
 // The merge operators' work: folds encoded values (a base and merge operands,
 // in any order) into one canonical encoding, equal to decoding each, joining

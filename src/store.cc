@@ -271,16 +271,14 @@ class StoreImpl final : public Store {
         db_->Get(rocksdb::ReadOptions(), breakdowns_, customer_id, &bytes);
     if (s.IsNotFound()) return out;
     if (!s.ok()) return FromRocks(s, "reading breakdowns");
-    absl::StatusOr<fold::Breakdowns> breakdowns =
-        fold::DecodeBreakdowns(bytes.ToStringView());
-    if (!breakdowns.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("breakdowns of customer \"", Av(customer_id),
-                       "\": ", breakdowns.status().message()));
+    absl::StatusOr<fold::BreakdownMap> rows =
+        fold::DecodeBreakdowns(bytes.ToStringView(), dimension);
+    if (!rows.ok()) {
+      return absl::DataLossError(absl::StrCat("breakdowns of customer \"",
+                                              Av(customer_id),
+                                              "\": ", rows.status().message()));
     }
-    for (auto& [key, state] : breakdowns->of(dimension)) {
-      out.push_back(ToEntry(key, state));
-    }
+    for (auto& [key, state] : *rows) out.push_back(ToEntry(key, state));
     return out;
   }
 

@@ -199,6 +199,17 @@ TEST_CASE(
     fold::Breakdowns expected;
     for (const std::string& value : values) {
       absl::StatusOr<fold::Breakdowns> decoded = fold::DecodeBreakdowns(value);
+      // One dimension alone decodes to the same rows, or fails the same way.
+      for (Dimension d :
+           {Dimension::kProduct, Dimension::kStore, Dimension::kCategory}) {
+        absl::StatusOr<fold::BreakdownMap> rows =
+            fold::DecodeBreakdowns(value, d);
+        REQUIRE(rows.ok() == decoded.ok());
+        if (rows.ok()) {
+          REQUIRE(fold::Encode(fold::Breakdowns{*rows, {}, {}, 0}) ==
+                  fold::Encode(fold::Breakdowns{decoded->of(d), {}, {}, 0}));
+        }
+      }
       if (decoded.ok()) {
         fold::Join(expected, *decoded);
       } else {

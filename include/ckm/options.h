@@ -58,9 +58,11 @@ struct StoreOptions {
 
   // SKUs kept in memory, over all customers, so that recording a purchase can
   // tell a product new to its customer (Profile's distinct products) without
-  // reading the customer's stored breakdowns; about 50 bytes each. Customers
+  // reading the customer's stored breakdowns; 66-128 bytes each (more when
+  // customers have few SKUs: 17 MB full of customers with hundreds or
+  // thousands, 34 MB full of customers with one each). Customers
   // who buy again soon are kept, least recently used dropped first. 0 reads
-  // the stored breakdowns on every batch. Default: 262144 (about 13 MB).
+  // the stored breakdowns on every batch. Default: 262144.
   std::size_t known_products_cache = 262144;
 
   // Background threads for flush and compaction. Default: 2.
