@@ -693,6 +693,125 @@ std::string Encode(const Breakdowns& s) {
   return Release(b);
 }
 
+void BreakdownsBatch::Add(std::uint32_t customer, const Event& e) {
+  const std::uint32_t event = events_++;
+  const auto* p = std::get_if<Purchase>(&e.body);
+  if (p == nullptr) return;
+  // Row vector indices, as in kDimensions.
+  constexpr std::uint8_t kProduct = 0, kStore = 1, kCategory = 2;
+  auto add = [&](std::uint8_t dimension, std::string_view key,
+                 std::int64_t quantity, std::int64_t amount, bool units) {
+    const bool positive = quantity > 0;
+    lines_.push_back({customer, dimension, key, p->currency, event, positive,
+                      units ? (positive ? quantity : -quantity) : 0,
+                      positive ? amount : -amount, e.ts_ms});
+  };
+  for (const PurchaseLine& line : p->lines) {
+    const std::int64_t amount = line.quantity * line.unit_price_micros;
+    if (!line.sku.empty()) add(kProduct, line.sku, line.quantity, amount, true);
+    if (!p->store.empty()) add(kStore, p->store, line.quantity, amount, true);
+    if (!line.category.empty())
+      add(kCategory, line.category, line.quantity, amount, true);
+  }
+  if (p->lines.empty() && !p->store.empty()) {
+    // A bare total: one order (or return) of the store, without units.
+    const std::int64_t total = *p->total_micros;
+    add(kStore, p->store, total > 0 ? 1 : -1, total, false);
+  }
+}
+
+std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
+  // Sorted, each customer's lines are its rows in encoding order: dimension,
+  // key, then currency (a row's money), then event (an order counts once per
+  // row however many of its lines share the key).
+  std::sort(lines_.begin(), lines_.end(), [](const Line& a, const Line& b) {
+    return std::tie(a.customer, a.dimension, a.key, a.currency, a.event) <
+           std::tie(b.customer, b.dimension, b.key, b.currency, b.event);
+  });
+  struct Money {
+    std::string_view currency;
+    std::int64_t gross_micros = 0;
+    std::int64_t returned_micros = 0;
+  };
+  std::vector<CustomerDelta> out;
+  Builder b(1024);
+  RowWriter writer(b);
+  std::vector<RowOffset> rows;
+  std::vector<Money> money;
+  const std::size_t n = lines_.size();
+  std::size_t i = 0;
+  // Whether line i continues the group that line `first` starts, compared on
+  // the first `depth` fields of (customer, dimension, key, currency, event).
+  auto same = [&](std::size_t first, int depth) {
+    const Line& a = lines_[first];
+    const Line& l = lines_[i];
+    return i < n && l.customer == a.customer &&
+           (depth < 2 || l.dimension == a.dimension) &&
+           (depth < 3 || l.key == a.key) &&
+           (depth < 4 || l.currency == a.currency) &&
+           (depth < 5 || l.event == a.event);
+  };
+  while (i < n) {
+    const std::size_t customer_start = i;
+    CustomerDelta delta;
+    delta.customer = lines_[i].customer;
+    b.Clear();
+    RowsOffset vectors[3];
+    while (same(customer_start, 1)) {
+      const std::size_t dimension_start = i;
+      const std::uint8_t dimension = lines_[i].dimension;
+      rows.clear();
+      while (same(dimension_start, 2)) {
+        const std::size_t key_start = i;
+        std::int64_t orders = 0, returns = 0, units = 0, returned_units = 0;
+        std::int64_t first_ms = kNoMin, last_ms = kNoMax;
+        money.clear();
+        while (same(key_start, 3)) {
+          const std::size_t currency_start = i;
+          Money& m = money.emplace_back();
+          m.currency = lines_[i].currency;
+          while (same(currency_start, 4)) {
+            const std::size_t event_start = i;
+            bool positive = false, negative = false;
+            for (; same(event_start, 5); ++i) {
+              const Line& line = lines_[i];
+              if (line.positive) {
+                positive = true;
+                AddTo(units, line.units);
+                AddTo(m.gross_micros, line.amount);
+                MinTo(first_ms, line.ts_ms);
+                MaxTo(last_ms, line.ts_ms);
+              } else {
+                negative = true;
+                AddTo(returned_units, line.units);
+                AddTo(m.returned_micros, line.amount);
+              }
+            }
+            AddTo(orders, positive);
+            AddTo(returns, negative);
+          }
+        }
+        const std::string_view key = lines_[key_start].key;
+        rows.push_back(writer.Add(key, orders, returns, units, returned_units,
+                                  first_ms, last_ms, [&](auto&& add) {
+                                    for (const Money& m : money)
+                                      add(m.currency, m.gross_micros,
+                                          m.returned_micros);
+                                  }));
+        if (dimension == 0 && orders > 0) delta.ordered_skus.push_back(key);
+      }
+      vectors[dimension] = writer.Finish(rows);
+    }
+    b.Finish(fb::CreateBreakdowns(b, vectors[0], vectors[1], vectors[2], 0),
+             kBreakdownsIdentifier);
+    delta.encoded = Release(b);
+    out.push_back(std::move(delta));
+  }
+  lines_.clear();
+  events_ = 0;
+  return out;
+}
+
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   const AlignedBytes aligned(bytes);
   const fb::Profile* p = VerifiedProfile(aligned.data(), aligned.size());

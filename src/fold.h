@@ -202,6 +202,45 @@ ProfileState DeltaOf(const Event& event, std::string_view customer_id);
 // (empty for events other than purchases).
 Breakdowns BreakdownsOf(const Event& event);
 
+// The breakdowns merge operands of a batch of events, for the write path. For
+// each customer it gives the same bytes as Encode() of the Join of
+// BreakdownsOf() over that customer's events, but folds one sorted vector of
+// lines instead of building a map per product, store and category (the maps
+// cost the write path a tenth of its time). Holds views into the events it
+// is given: they must outlive Finish(). Not thread-safe.
+class BreakdownsBatch {
+ public:
+  // Adds the contribution of `event`, if it is a purchase, to customer
+  // `customer`: a dense index of the caller's choosing.
+  void Add(std::uint32_t customer, const Event& event);
+
+  struct CustomerDelta {
+    std::uint32_t customer = 0;
+    // SKUs with an order in the batch, sorted and unique.
+    std::vector<std::string_view> ordered_skus;
+    std::string encoded;  // canonical Breakdowns bytes
+  };
+  // One delta per customer given a breakdown key, in customer order. Leaves
+  // the batch empty.
+  std::vector<CustomerDelta> Finish();
+
+ private:
+  // One line's (or bare total's) share of one product, store or category.
+  struct Line {
+    std::uint32_t customer;
+    std::uint8_t dimension;  // index into the value's row vectors
+    std::string_view key;
+    std::string_view currency;
+    std::uint32_t event;  // which Add() it came from
+    bool positive;        // an order line, not a return
+    std::int64_t units;   // >= 0
+    std::int64_t amount;  // micros, >= 0
+    std::int64_t ts_ms;
+  };
+  std::vector<Line> lines_;
+  std::uint32_t events_ = 0;
+};
+
 // Products with an order in `b`: a customer's distinct products.
 std::int64_t OrderedProducts(const Breakdowns& b);
 

@@ -726,10 +726,13 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
     }
   }
 
-  // 5. Fold the new events into one delta per customer and per breakdown key.
+  // 5. Fold the new events into one profile delta and one breakdowns delta
+  // per customer. Customers get dense slots in order of first appearance.
   RecordResult result;
-  absl::flat_hash_map<std::string, fold::ProfileState> deltas;
-  absl::flat_hash_map<std::string, fold::Breakdowns> breakdown_deltas;
+  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
+  std::vector<std::string_view> slot_customer;
+  std::vector<fold::ProfileState> deltas;
+  fold::BreakdownsBatch breakdowns;
   rocksdb::WriteBatch batch;
   rocksdb::Status ws;
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -746,16 +749,19 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       ws = batch.Put(identities_, keys::IdentityKey(link->type, link->value),
                      customers[i]);
     }
-    fold::ProfileState delta = fold::DeltaOf(e, customers[i]);
-    auto [it, inserted] = deltas.try_emplace(customers[i], std::move(delta));
-    if (!inserted) fold::Join(it->second, delta);
-    if (fold::Breakdowns bd = fold::BreakdownsOf(e); !bd.empty()) {
-      auto [bit, binserted] =
-          breakdown_deltas.try_emplace(customers[i], std::move(bd));
-      if (!binserted) fold::Join(bit->second, bd);
+    const auto [slot, inserted] = slot_of.try_emplace(
+        customers[i], static_cast<std::uint32_t>(slot_customer.size()));
+    if (inserted) {
+      slot_customer.push_back(customers[i]);
+      deltas.push_back(fold::DeltaOf(e, customers[i]));
+    } else {
+      fold::Join(deltas[slot->second], fold::DeltaOf(e, customers[i]));
     }
+    breakdowns.Add(slot->second, e);
   }
   if (result.recorded == 0) return result;
+  std::vector<fold::BreakdownsBatch::CustomerDelta> breakdown_deltas =
+      breakdowns.Finish();
 
   // Distinct products: a product is new to the customer if neither the store
   // nor an earlier batch recorded an order of it. Known products come from
@@ -764,15 +770,11 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   // customer) and searched in place. A customer that misses again soon gets
   // its whole set loaded into the cache.
   std::vector<std::pair<std::string_view, std::vector<std::string>>> loaded;
-  std::vector<std::pair<std::string_view, std::vector<std::string_view>>>
-      ordered_now;
   std::vector<rocksdb::PinnableSlice> operands;
-  for (const auto& [customer, bd] : breakdown_deltas) {
-    std::vector<std::string_view> skus;
-    for (const auto& [sku, state] : bd.products) {
-      if (state.orders > 0) skus.push_back(sku);
-    }
+  for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas) {
+    const std::vector<std::string_view>& skus = bd.ordered_skus;
     if (skus.empty()) continue;
+    const std::string_view customer = slot_customer[bd.customer];
     std::optional<std::int64_t> new_products =
         known_products_.CountNew(customer, skus);
     if (!new_products) {
@@ -791,15 +793,17 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
       }
       for (rocksdb::PinnableSlice& operand : operands) operand.Reset();
     }
-    deltas[customer].purchases.distinct_products += *new_products;
-    ordered_now.emplace_back(customer, std::move(skus));
+    deltas[bd.customer].purchases.distinct_products += *new_products;
   }
 
-  for (const auto& [customer, bd] : breakdown_deltas) {
-    if (ws.ok()) ws = batch.Merge(breakdowns_, customer, fold::Encode(bd));
+  for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas) {
+    if (ws.ok())
+      ws = batch.Merge(breakdowns_, slot_customer[bd.customer], bd.encoded);
   }
-  for (const auto& [customer, delta] : deltas) {
-    if (ws.ok()) ws = batch.Merge(profiles_, customer, fold::Encode(delta));
+  for (std::size_t slot = 0; slot < deltas.size(); ++slot) {
+    if (ws.ok())
+      ws = batch.Merge(profiles_, slot_customer[slot],
+                       fold::Encode(deltas[slot]));
   }
   if (!ws.ok()) return FromRocks(ws, "building the write batch");
 
@@ -812,8 +816,10 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
   }
   for (const auto& [customer, skus] : loaded)
     known_products_.Put(customer, skus);
-  for (const auto& [customer, skus] : ordered_now)
-    known_products_.Add(customer, skus);
+  for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas) {
+    if (!bd.ordered_skus.empty())
+      known_products_.Add(slot_customer[bd.customer], bd.ordered_skus);
+  }
   return result;
 }
 

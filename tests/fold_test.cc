@@ -128,6 +128,84 @@ TEST_CASE("Breakdown deltas join order-free") {
   }
 }
 
+// What BreakdownsBatch must give: per customer slot, Encode() of the Join of
+// BreakdownsOf() over the customer's events, and its ordered SKUs.
+struct ExpectedDelta {
+  std::string encoded;
+  std::vector<std::string> ordered_skus;
+};
+std::map<std::uint32_t, ExpectedDelta> FoldPerCustomer(
+    const std::vector<std::pair<std::uint32_t, Event>>& events) {
+  std::map<std::uint32_t, fold::Breakdowns> folded;
+  for (const auto& [customer, e] : events) {
+    fold::Breakdowns delta = fold::BreakdownsOf(e);
+    if (!delta.empty()) fold::Join(folded[customer], delta);
+  }
+  std::map<std::uint32_t, ExpectedDelta> out;
+  for (const auto& [customer, b] : folded) {
+    ExpectedDelta& want = out[customer];
+    want.encoded = fold::Encode(b);
+    for (const auto& [sku, s] : b.products) {
+      if (s.orders > 0) want.ordered_skus.push_back(sku);
+    }
+  }
+  return out;
+}
+
+void RequireBatchEquals(
+    const std::vector<fold::BreakdownsBatch::CustomerDelta>& got,
+    const std::map<std::uint32_t, ExpectedDelta>& want) {
+  REQUIRE(got.size() == want.size());
+  auto it = want.begin();
+  for (const fold::BreakdownsBatch::CustomerDelta& delta : got) {
+    INFO("customer slot " << delta.customer);
+    REQUIRE(delta.customer == it->first);
+    REQUIRE(delta.encoded == it->second.encoded);
+    REQUIRE(std::vector<std::string>(delta.ordered_skus.begin(),
+                                     delta.ordered_skus.end()) ==
+            it->second.ordered_skus);
+    ++it;
+  }
+}
+
+TEST_CASE(
+    "A batch's breakdowns deltas equal each customer's joined event deltas") {
+  fold::BreakdownsBatch batch;  // reused: Finish() leaves it empty
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 21000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 4);
+    std::vector<std::pair<std::uint32_t, Event>> events;
+    for (Event& e : gen.Events(1 + gen.Pick(40))) {
+      const auto slot = static_cast<std::uint32_t>(gen.Pick(5));
+      events.emplace_back(slot, std::move(e));
+    }
+    for (const auto& [slot, e] : events) batch.Add(slot, e);
+    RequireBatchEquals(batch.Finish(), FoldPerCustomer(events));
+  }
+  REQUIRE(batch.Finish().empty());
+}
+
+TEST_CASE("A batch's breakdowns deltas saturate like Join") {
+  std::vector<std::pair<std::uint32_t, Event>> events;
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    Purchase p{"o-" + std::to_string(id), "GBP", Channel::kWeb, "s"};
+    // 9.2e18 micros per order: each valid, any two overflow int64.
+    p.lines = {{"sku", "cat", 1'000'000'000, 9'200'000'000}};
+    events.emplace_back(7, Event{id, CustomerRef::Id("c"),
+                                 static_cast<std::int64_t>(id), "", p});
+  }
+  fold::BreakdownsBatch batch;
+  for (const auto& [slot, e] : events) batch.Add(slot, e);
+  const std::vector<fold::BreakdownsBatch::CustomerDelta> got = batch.Finish();
+  RequireBatchEquals(got, FoldPerCustomer(events));
+  absl::StatusOr<fold::Breakdowns> decoded =
+      fold::DecodeBreakdowns(got.at(0).encoded);
+  REQUIRE_OK(decoded);
+  REQUIRE(decoded->products.at("sku").money.at("GBP").gross_micros ==
+          std::numeric_limits<std::int64_t>::max());
+}
+
 // A breakdowns value with these products, in this order (canonical only if
 // they are sorted and unique).
 std::string BreakdownsWithSkus(std::vector<const char*> skus) {
