@@ -723,11 +723,34 @@ void BreakdownsBatch::Add(std::uint32_t customer, const Event& e) {
 std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
   // Sorted, each customer's lines are its rows in encoding order: dimension,
   // key, then currency (a row's money), then event (an order counts once per
-  // row however many of its lines share the key).
-  std::sort(lines_.begin(), lines_.end(), [](const Line& a, const Line& b) {
-    return std::tie(a.customer, a.dimension, a.key, a.currency, a.event) <
-           std::tie(b.customer, b.dimension, b.key, b.currency, b.event);
-  });
+  // row however many of its lines share the key). Customers and dimensions
+  // are small integers: a counting sort places the lines in buckets of a few
+  // each, which are then sorted on their own.
+  std::uint32_t customers = 0;
+  for (const Line& line : lines_)
+    customers = std::max(customers, line.customer + 1);
+  std::vector<std::uint32_t> bucket_start(std::size_t{customers} * 3 + 1, 0);
+  auto bucket = [](const Line& line) {
+    return std::size_t{line.customer} * 3 + line.dimension;
+  };
+  for (const Line& line : lines_) ++bucket_start[bucket(line) + 1];
+  for (std::size_t k = 1; k < bucket_start.size(); ++k)
+    bucket_start[k] += bucket_start[k - 1];
+  {
+    std::vector<Line> placed(lines_.size());
+    std::vector<std::uint32_t> next(bucket_start.begin(),
+                                    bucket_start.end() - 1);
+    for (const Line& line : lines_) placed[next[bucket(line)]++] = line;
+    lines_.swap(placed);
+  }
+  for (std::size_t k = 0; k + 1 < bucket_start.size(); ++k) {
+    std::sort(lines_.begin() + bucket_start[k],
+              lines_.begin() + bucket_start[k + 1],
+              [](const Line& a, const Line& b) {
+                return std::tie(a.key, a.currency, a.event) <
+                       std::tie(b.key, b.currency, b.event);
+              });
+  }
   struct Money {
     std::string_view currency;
     std::int64_t gross_micros = 0;

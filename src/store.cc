@@ -939,13 +939,15 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
     cf.write_buffer_size = options.write_buffer_bytes;
     cf.table_factory.reset(table_options(true));
     cf.compression = rocksdb::kNoCompression;
+    // The duplicate check looks up every new event's key, almost always
+    // absent, and the write path reads the breakdowns of customers it has
+    // not cached, often new ones: a whole-key bloom filter answers those
+    // without a skip-list search.
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+    cf.memtable_whole_key_filtering = true;
     if (per_customer) {
       cf.prefix_extractor = prefix;
-      cf.memtable_prefix_bloom_size_ratio = 0.02;
-      // The duplicate check looks up every new event's key, almost always
-      // absent: a whole-key bloom filter answers that without a skip-list
-      // search even when the customer has other events in the memtable.
-      cf.memtable_whole_key_filtering = true;
+      cf.memtable_insert_with_hint_prefix_extractor = prefix;
     }
     return cf;
   };
