@@ -155,6 +155,20 @@ void AddWorkload(JsonLine& line, const WorkloadConfig& config) {
   line.Int("customers", static_cast<std::int64_t>(config.customers))
       .Int("batch", static_cast<std::int64_t>(config.batch))
       .Int("seed", static_cast<std::int64_t>(config.seed));
+  // The rest of the workload only where it differs from the defaults, so
+  // that default lines stay short.
+  const WorkloadConfig defaults;
+  if (config.zipf_s != defaults.zipf_s) line.Num("zipf_s", config.zipf_s, 3);
+  auto differing = [&](const char* name, std::int64_t value,
+                       std::int64_t default_value) {
+    if (value != default_value) line.Int(name, value);
+  };
+  differing("products", config.products, defaults.products);
+  differing("categories", config.categories, defaults.categories);
+  differing("channels", config.channels, defaults.channels);
+  differing("stores", config.stores, defaults.stores);
+  differing("spacing_ms", config.spacing_ms, defaults.spacing_ms);
+  differing("jitter_ms", config.jitter_ms, defaults.jitter_ms);
 }
 
 struct IngestFigures {
@@ -482,6 +496,32 @@ int Main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", flags.workload.seed, "workload seed")
       ->capture_default_str();
+  app.add_option("--zipf-s", flags.workload.zipf_s,
+                 "Zipf exponent of customers and products")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
+  app.add_option("--products", flags.workload.products, "catalogue size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--categories", flags.workload.categories,
+                 "categories (each product has one)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--channels", flags.workload.channels,
+                 "sales channels, uniform")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
+  app.add_option("--stores", flags.workload.stores, "stores, uniform")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--spacing-ms", flags.workload.spacing_ms,
+                 "time between consecutive events")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--jitter-ms", flags.workload.jitter_ms,
+                 "each event's time moves by up to this much either way")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--reads", flags.reads, "profile Gets after ingest")
       ->capture_default_str();
   app.add_option("--range-reads", flags.range_reads,
