@@ -28,6 +28,38 @@ constexpr char kBreakdownsIdentifier[] = "CKMB";
 constexpr Dimension kDimensions[3] = {Dimension::kProduct, Dimension::kStore,
                                       Dimension::kCategory};
 
+// Index of `dimension` in kDimensions.
+constexpr std::uint8_t RowVectorOf(Dimension dimension) {
+  std::uint8_t d = 0;
+  while (kDimensions[d] != dimension) ++d;
+  return d;
+}
+
+// Calls share(row vector index, key, quantity, amount, counts_units) for
+// each share of purchase `p` in a product, store or category: every line for
+// its SKU, its category and the store, leaving out empty keys, and a bare
+// total (no lines) once for the store, as one order or return without units.
+// The one statement of what an order contributes, for BreakdownsOf() and
+// BreakdownsBatch alike.
+template <typename Share>
+void ForEachShare(const Purchase& p, Share&& share) {
+  constexpr std::uint8_t kProduct = RowVectorOf(Dimension::kProduct);
+  constexpr std::uint8_t kStore = RowVectorOf(Dimension::kStore);
+  constexpr std::uint8_t kCategory = RowVectorOf(Dimension::kCategory);
+  for (const PurchaseLine& line : p.lines) {
+    const std::int64_t amount = line.quantity * line.unit_price_micros;
+    if (!line.sku.empty())
+      share(kProduct, line.sku, line.quantity, amount, true);
+    if (!line.category.empty())
+      share(kCategory, line.category, line.quantity, amount, true);
+    if (!p.store.empty()) share(kStore, p.store, line.quantity, amount, true);
+  }
+  if (p.lines.empty() && !p.store.empty()) {
+    const std::int64_t total = *p.total_micros;  // validated non-zero
+    share(kStore, p.store, total > 0 ? 1 : -1, total, false);
+  }
+}
+
 void AddTo(std::int64_t& a, std::int64_t b) { a = SaturatingAdd(a, b); }
 void MinTo(std::int64_t& a, std::int64_t b) { a = std::min(a, b); }
 void MaxTo(std::int64_t& a, std::int64_t b) { a = std::max(a, b); }
@@ -535,41 +567,26 @@ Breakdowns BreakdownsOf(const Event& e) {
     bool positive = false;
     bool negative = false;
   };
-  std::map<std::pair<Dimension, std::string_view>, Signs> signs;
-  auto add = [&](Dimension dimension, const std::string& key,
-                 std::int64_t quantity, std::int64_t amount) {
-    BreakdownState& s = deltas.of(dimension)[key];
-    BreakdownMoneyAgg& money = s.money[p->currency];
-    Signs& sign = signs[{dimension, key}];
-    if (quantity > 0) {
-      sign.positive = true;
-      s.units += quantity;
-      money.gross_micros += amount;
-    } else {
-      sign.negative = true;
-      s.returned_units -= quantity;
-      money.returned_micros -= amount;
-    }
-  };
-  for (const PurchaseLine& line : p->lines) {
-    const std::int64_t amount = line.quantity * line.unit_price_micros;
-    if (!line.sku.empty())
-      add(Dimension::kProduct, line.sku, line.quantity, amount);
-    if (!line.category.empty())
-      add(Dimension::kCategory, line.category, line.quantity, amount);
-    if (!p->store.empty())
-      add(Dimension::kStore, p->store, line.quantity, amount);
-  }
-  if (p->lines.empty() && !p->store.empty()) {
-    // A bare total: one order (or return) of the store, without units.
-    const std::int64_t total = *p->total_micros;
-    add(Dimension::kStore, p->store, total > 0 ? 1 : -1, total);
-    BreakdownState& s = deltas.stores[p->store];
-    s.units = 0;
-    s.returned_units = 0;
-  }
+  std::map<std::pair<std::uint8_t, std::string_view>, Signs> signs;
+  ForEachShare(
+      *p, [&](std::uint8_t d, std::string_view key, std::int64_t quantity,
+              std::int64_t amount, bool counts_units) {
+        BreakdownState& s = deltas.of(kDimensions[d])[std::string(key)];
+        BreakdownMoneyAgg& money = s.money[p->currency];
+        Signs& sign = signs[{d, key}];
+        if (quantity > 0) {
+          sign.positive = true;
+          if (counts_units) s.units += quantity;
+          money.gross_micros += amount;
+        } else {
+          sign.negative = true;
+          if (counts_units) s.returned_units -= quantity;
+          money.returned_micros -= amount;
+        }
+      });
   for (const auto& [key, sign] : signs) {
-    BreakdownState& s = deltas.of(key.first).at(std::string(key.second));
+    BreakdownState& s =
+        deltas.of(kDimensions[key.first]).at(std::string(key.second));
     s.orders = sign.positive;
     s.returns = sign.negative;
     if (sign.positive) {
@@ -697,27 +714,14 @@ void BreakdownsBatch::Add(std::uint32_t customer, const Event& e) {
   const std::uint32_t event = events_++;
   const auto* p = std::get_if<Purchase>(&e.body);
   if (p == nullptr) return;
-  // Row vector indices, as in kDimensions.
-  constexpr std::uint8_t kProduct = 0, kStore = 1, kCategory = 2;
-  auto add = [&](std::uint8_t dimension, std::string_view key,
-                 std::int64_t quantity, std::int64_t amount, bool units) {
+  ForEachShare(*p, [&](std::uint8_t dimension, std::string_view key,
+                       std::int64_t quantity, std::int64_t amount,
+                       bool counts_units) {
     const bool positive = quantity > 0;
     lines_.push_back({customer, dimension, key, p->currency, event, positive,
-                      units ? (positive ? quantity : -quantity) : 0,
+                      counts_units ? (positive ? quantity : -quantity) : 0,
                       positive ? amount : -amount, e.ts_ms});
-  };
-  for (const PurchaseLine& line : p->lines) {
-    const std::int64_t amount = line.quantity * line.unit_price_micros;
-    if (!line.sku.empty()) add(kProduct, line.sku, line.quantity, amount, true);
-    if (!p->store.empty()) add(kStore, p->store, line.quantity, amount, true);
-    if (!line.category.empty())
-      add(kCategory, line.category, line.quantity, amount, true);
-  }
-  if (p->lines.empty() && !p->store.empty()) {
-    // A bare total: one order (or return) of the store, without units.
-    const std::int64_t total = *p->total_micros;
-    add(kStore, p->store, total > 0 ? 1 : -1, total, false);
-  }
+  });
 }
 
 std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
@@ -821,7 +825,8 @@ std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
                                       add(m.currency, m.gross_micros,
                                           m.returned_micros);
                                   }));
-        if (dimension == 0 && orders > 0) delta.ordered_skus.push_back(key);
+        if (kDimensions[dimension] == Dimension::kProduct && orders > 0)
+          delta.ordered_skus.push_back(key);
       }
       vectors[dimension] = writer.Finish(rows);
     }
