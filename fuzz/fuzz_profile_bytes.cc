@@ -27,11 +27,11 @@
 #include "absl/status/statusor.h"
 #include "ckm/event.h"
 #include "ckm/profile.h"
-#include "event_codec.h"
-#include "fold.h"
-#include "merge_operator.h"
+#include "codec/event_codec.h"
+#include "fold/fold.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/slice.h"
+#include "storage/merge_operator.h"
 #include "validate.h"
 
 namespace {

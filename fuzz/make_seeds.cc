@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "ckm/event.h"
-#include "event_codec.h"
-#include "fold.h"
+#include "codec/event_codec.h"
+#include "fold/fold.h"
 #include "validate.h"
 
 namespace {

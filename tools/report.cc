@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ckm/money.h"
-#include "json.h"  // the library's JSON writer (src/json.h)
+#include "codec/json.h"  // the library's JSON writer
 #include "timestamp.h"
 
 namespace ckm::tools {

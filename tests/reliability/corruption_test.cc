@@ -44,10 +44,10 @@
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
 #include "event_gen.h"
-#include "keys.h"
 #include "rocksdb/db.h"
 #include "rocksdb/metadata.h"
-#include "store_internal.h"
+#include "storage/keys.h"
+#include "storage/store_internal.h"
 #include "test_util.h"
 
 namespace ckm {

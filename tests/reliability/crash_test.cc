@@ -65,10 +65,10 @@
 
 #include "ckm/store.h"
 #include "event_gen.h"
-#include "fold.h"
-#include "keys.h"
+#include "fold/fold.h"
 #include "rocksdb/db.h"
-#include "store_internal.h"
+#include "storage/keys.h"
+#include "storage/store_internal.h"
 
 namespace ckm_crash {
 namespace {

@@ -40,7 +40,7 @@
 #include "event_gen.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
-#include "store_internal.h"
+#include "storage/store_internal.h"
 #include "test_util.h"
 
 namespace ckm {

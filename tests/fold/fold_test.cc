@@ -5,7 +5,7 @@
 // (driven directly) gives the same bytes whether operands are partially
 // merged first or folded in one full merge.
 
-#include "fold.h"
+#include "fold/fold.h"
 
 #include <algorithm>
 #include <deque>
@@ -14,9 +14,9 @@
 
 #include "catch2/catch.hpp"
 #include "event_gen.h"
-#include "merge_operator.h"
 #include "profile_generated.h"
 #include "rocksdb/merge_operator.h"
+#include "storage/merge_operator.h"
 #include "test_util.h"
 
 namespace ckm {

@@ -19,8 +19,8 @@
 // so no two threads change one customer's entry at once; the internal mutex
 // guards only the structure.
 
-#ifndef CKM_SRC_KNOWN_PRODUCTS_H_
-#define CKM_SRC_KNOWN_PRODUCTS_H_
+#ifndef CKM_SRC_ENGINE_KNOWN_PRODUCTS_H_
+#define CKM_SRC_ENGINE_KNOWN_PRODUCTS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -90,4 +90,4 @@ class KnownProducts {
 
 }  // namespace ckm
 
-#endif  // CKM_SRC_KNOWN_PRODUCTS_H_
+#endif  // CKM_SRC_ENGINE_KNOWN_PRODUCTS_H_

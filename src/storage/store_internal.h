@@ -3,8 +3,8 @@
 // Access to a Store's RocksDB internals, for tests and tools inside this
 // repository only (corruption tests write bad bytes behind the API's back).
 
-#ifndef CKM_SRC_STORE_INTERNAL_H_
-#define CKM_SRC_STORE_INTERNAL_H_
+#ifndef CKM_SRC_STORAGE_STORE_INTERNAL_H_
+#define CKM_SRC_STORAGE_STORE_INTERNAL_H_
 
 #include <string_view>
 
@@ -28,4 +28,4 @@ rocksdb::ColumnFamilyHandle* Cf(Store& store, std::string_view name);
 
 }  // namespace ckm::internal
 
-#endif  // CKM_SRC_STORE_INTERNAL_H_
+#endif  // CKM_SRC_STORAGE_STORE_INTERNAL_H_

@@ -1,6 +1,6 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 
-#include "fold.h"
+#include "fold/fold.h"
 
 #include <algorithm>
 #include <array>
@@ -11,9 +11,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "aligned.h"
+#include "codec/aligned.h"
+#include "codec/profile_verify.h"
 #include "profile_generated.h"
-#include "profile_verify.h"
 #include "string_util.h"
 #include "validate.h"
 

@@ -2,8 +2,8 @@
 //
 // Events <-> the bytes kept in history (schemas/events.fbs).
 
-#ifndef CKM_SRC_EVENT_CODEC_H_
-#define CKM_SRC_EVENT_CODEC_H_
+#ifndef CKM_SRC_CODEC_EVENT_CODEC_H_
+#define CKM_SRC_CODEC_EVENT_CODEC_H_
 
 #include <string>
 #include <string_view>
@@ -22,4 +22,4 @@ absl::StatusOr<Event> DecodeEvent(std::string_view bytes);
 
 }  // namespace ckm
 
-#endif  // CKM_SRC_EVENT_CODEC_H_
+#endif  // CKM_SRC_CODEC_EVENT_CODEC_H_

@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "ckm/money.h"
 #include "ckm/profile.h"
-#include "json.h"
+#include "codec/json.h"
 
 namespace ckm {
 

@@ -5,8 +5,8 @@
 // One place converts both ways so that history, profile and the public
 // Profile accessors always agree.
 
-#ifndef CKM_SRC_ATTRIBUTE_VALUE_H_
-#define CKM_SRC_ATTRIBUTE_VALUE_H_
+#ifndef CKM_SRC_FOLD_ATTRIBUTE_VALUE_H_
+#define CKM_SRC_FOLD_ATTRIBUTE_VALUE_H_
 
 #include <cstdint>
 #include <optional>
@@ -51,4 +51,4 @@ inline std::optional<AttributeValue> FromStored(std::uint8_t type,
 
 }  // namespace ckm
 
-#endif  // CKM_SRC_ATTRIBUTE_VALUE_H_
+#endif  // CKM_SRC_FOLD_ATTRIBUTE_VALUE_H_

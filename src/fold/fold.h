@@ -15,8 +15,8 @@
 // and downward adjustments have sums of their own), so saturating addition at
 // INT64_MAX keeps the laws: a sum never wraps.
 
-#ifndef CKM_SRC_FOLD_H_
-#define CKM_SRC_FOLD_H_
+#ifndef CKM_SRC_FOLD_FOLD_H_
+#define CKM_SRC_FOLD_FOLD_H_
 
 #include <array>
 #include <cstdint>
@@ -29,9 +29,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "attribute_value.h"
 #include "ckm/event.h"
 #include "ckm/query.h"
+#include "fold/attribute_value.h"
 
 namespace ckm::fold {
 
@@ -285,4 +285,4 @@ std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
 
 }  // namespace ckm::fold
 
-#endif  // CKM_SRC_FOLD_H_
+#endif  // CKM_SRC_FOLD_FOLD_H_

@@ -14,11 +14,11 @@
 
 #include "catch2/catch.hpp"
 #include "event_gen.h"
-#include "fold.h"
-#include "keys.h"
-#include "merge_operator.h"
+#include "fold/fold.h"
 #include "rocksdb/db.h"
-#include "store_internal.h"
+#include "storage/keys.h"
+#include "storage/merge_operator.h"
+#include "storage/store_internal.h"
 #include "test_util.h"
 
 namespace ckm {

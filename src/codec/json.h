@@ -3,8 +3,8 @@
 // A minimal streaming JSON writer: enough for profiles and reports, with
 // correct string escaping. Not thread-safe; one writer per document.
 
-#ifndef CKM_SRC_JSON_H_
-#define CKM_SRC_JSON_H_
+#ifndef CKM_SRC_CODEC_JSON_H_
+#define CKM_SRC_CODEC_JSON_H_
 
 #include <cstdint>
 #include <optional>
@@ -52,4 +52,4 @@ class Writer {
 
 }  // namespace ckm::json
 
-#endif  // CKM_SRC_JSON_H_
+#endif  // CKM_SRC_CODEC_JSON_H_

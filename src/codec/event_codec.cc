@@ -1,15 +1,15 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 
-#include "event_codec.h"
+#include "codec/event_codec.h"
 
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "aligned.h"
-#include "attribute_value.h"
+#include "codec/aligned.h"
 #include "events_generated.h"
+#include "fold/attribute_value.h"
 #include "validate.h"
 
 namespace ckm {

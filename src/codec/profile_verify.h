@@ -7,8 +7,8 @@
 // address that is not a multiple of 8. Reading them would be undefined
 // behaviour.
 
-#ifndef CKM_SRC_PROFILE_VERIFY_H_
-#define CKM_SRC_PROFILE_VERIFY_H_
+#ifndef CKM_SRC_CODEC_PROFILE_VERIFY_H_
+#define CKM_SRC_CODEC_PROFILE_VERIFY_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -40,4 +40,4 @@ inline const fb::Profile* VerifiedProfile(const std::uint8_t* data,
 
 }  // namespace ckm
 
-#endif  // CKM_SRC_PROFILE_VERIFY_H_
+#endif  // CKM_SRC_CODEC_PROFILE_VERIFY_H_

@@ -12,8 +12,8 @@
 // Stateless and thread-safe: RocksDB calls one instance from readers, flush
 // and compaction at once.
 
-#ifndef CKM_SRC_MERGE_OPERATOR_H_
-#define CKM_SRC_MERGE_OPERATOR_H_
+#ifndef CKM_SRC_STORAGE_MERGE_OPERATOR_H_
+#define CKM_SRC_STORAGE_MERGE_OPERATOR_H_
 
 #include <cstddef>
 #include <memory>
@@ -35,4 +35,4 @@ std::size_t LastFullMergeOperandCount();
 
 }  // namespace ckm
 
-#endif  // CKM_SRC_MERGE_OPERATOR_H_
+#endif  // CKM_SRC_STORAGE_MERGE_OPERATOR_H_

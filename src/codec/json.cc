@@ -1,6 +1,6 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 
-#include "json.h"
+#include "codec/json.h"
 
 #include <cmath>
 

@@ -5,8 +5,8 @@
 // slices) at any address. AlignedBytes views the bytes in place when they are
 // aligned and copies them otherwise.
 
-#ifndef CKM_SRC_ALIGNED_H_
-#define CKM_SRC_ALIGNED_H_
+#ifndef CKM_SRC_CODEC_ALIGNED_H_
+#define CKM_SRC_CODEC_ALIGNED_H_
 
 #include <cstdint>
 #include <string>
@@ -39,4 +39,4 @@ class AlignedBytes {
 
 }  // namespace ckm
 
-#endif  // CKM_SRC_ALIGNED_H_
+#endif  // CKM_SRC_CODEC_ALIGNED_H_

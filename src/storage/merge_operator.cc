@@ -1,12 +1,12 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 
-#include "merge_operator.h"
+#include "storage/merge_operator.h"
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "fold.h"
+#include "fold/fold.h"
 
 namespace ckm {
 namespace {

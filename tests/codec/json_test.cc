@@ -3,7 +3,7 @@
 // The JSON writer's day formatting, shared by Profile::ToJson and the ckm
 // tool's export, at its edges.
 
-#include "json.h"
+#include "codec/json.h"
 
 #include <limits>
 

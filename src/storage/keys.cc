@@ -1,6 +1,6 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 
-#include "keys.h"
+#include "storage/keys.h"
 
 #include "absl/base/internal/endian.h"
 

@@ -5,11 +5,11 @@
 #include <limits>
 
 #include "absl/status/status.h"
-#include "attribute_value.h"
 #include "ckm/query.h"
-#include "fold.h"
+#include "codec/profile_verify.h"
+#include "fold/attribute_value.h"
+#include "fold/fold.h"
 #include "profile_generated.h"
-#include "profile_verify.h"
 
 namespace ckm {
 namespace {

@@ -2,7 +2,7 @@
 //
 // The write path's cache of known products: what it answers, what it drops.
 
-#include "known_products.h"
+#include "engine/known_products.h"
 
 #include "catch2/catch.hpp"
 

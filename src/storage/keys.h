@@ -10,8 +10,8 @@
 // customer's prefix in every history column family, and history keys of
 // one customer sort by (ts_ms, event_id).
 
-#ifndef CKM_SRC_KEYS_H_
-#define CKM_SRC_KEYS_H_
+#ifndef CKM_SRC_STORAGE_KEYS_H_
+#define CKM_SRC_STORAGE_KEYS_H_
 
 #include <cstdint>
 #include <optional>
@@ -59,4 +59,4 @@ std::string_view CustomerOf(std::string_view key);
 
 }  // namespace ckm::keys
 
-#endif  // CKM_SRC_KEYS_H_
+#endif  // CKM_SRC_STORAGE_KEYS_H_
