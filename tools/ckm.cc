@@ -17,6 +17,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/store.h"
 #include "import.h"
@@ -144,6 +145,26 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
 };
 
+// `ckm migrate OLD NEW`.
+int Migrate(const std::string& from, const std::string& to) {
+  absl::StatusOr<MigrateReport> r = MigrateStore(from, to);
+  if (!r.ok()) return Fail(r.status());
+  std::cout << "migrated " << r->events << " events of " << r->customers
+            << " customers from format " << r->from_format << " into \"" << to
+            << "\"\n"
+            << "profiles equal to the old store's: "
+            << r->profiles_compared - r->profiles_differing << " of "
+            << r->profiles_compared << "\n";
+  if (r->profiles_differing > 0) {
+    std::cerr << "ckm: warning: " << r->profiles_differing
+              << " old profiles differed from the fold of their own history "
+                 "(the new store holds the fold), first: "
+              << r->differing.front() << "\n";
+  }
+  PrintStoreReport(r->verify, false, std::cout);
+  return r->verify.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -243,6 +264,14 @@ int Main(int argc, char** argv) {
   rebuild->add_option("CUSTOMER", customer,
                       "one customer (default: all damaged)");
 
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "rebuild a store of an older format into a new directory");
+  std::string migrate_from, migrate_to;
+  migrate->add_option("OLD", migrate_from, "the old store (read only)")
+      ->required();
+  migrate->add_option("NEW", migrate_to, "the new store's directory")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -278,6 +307,8 @@ int Main(int argc, char** argv) {
     PrintImportSummary(*summary, progress.Seconds(), std::cout);
     return 0;
   }
+
+  if (migrate->parsed()) return Migrate(migrate_from, migrate_to);
 
   absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db);
   if (!opened.ok()) return Fail(opened.status());

@@ -33,28 +33,39 @@ HistoryCf HistoryCfOf(EventKind kind) {
   return HistoryCf::kChanges;
 }
 
-std::string HistoryTimeBound(std::string_view customer_id, std::int64_t ts_ms) {
+std::string CustomerKey(CustomerNumber number) {
   std::string key;
-  key.reserve(customer_id.size() + 18);
-  key.append(customer_id);
-  key.push_back('\0');
+  key.reserve(kHistoryKeyBytes);
+  AppendBigEndian64(&key, number);
+  return key;
+}
+
+std::optional<CustomerNumber> NumberOf(std::string_view key) {
+  if (key.size() < kCustomerKeyBytes) return std::nullopt;
+  const CustomerNumber number = absl::big_endian::Load64(key.data());
+  if (number == 0) return std::nullopt;
+  return number;
+}
+
+std::string HistoryTimeBound(CustomerNumber number, std::int64_t ts_ms) {
+  std::string key = CustomerKey(number);
   // Flipping the sign bit makes signed order equal unsigned big-endian order.
   AppendBigEndian64(&key, static_cast<std::uint64_t>(ts_ms) ^ kSignBit);
   return key;
 }
 
-std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
+std::string HistoryKey(CustomerNumber number, std::int64_t ts_ms,
                        std::uint64_t event_id, EventKind kind) {
-  std::string key = HistoryTimeBound(customer_id, ts_ms);
+  std::string key = HistoryTimeBound(number, ts_ms);
   AppendBigEndian64(&key, event_id);
   key.push_back(static_cast<char>(kind));
   return key;
 }
 
-std::string CustomerPrefix(std::string_view customer_id) {
-  std::string prefix(customer_id);
-  prefix.push_back('\0');
-  return prefix;
+std::string ReverseKey(CustomerNumber number) {
+  std::string key(1, '\0');
+  AppendBigEndian64(&key, number);
+  return key;
 }
 
 std::string IdentityKey(IdentityType type, std::string_view value) {
@@ -63,10 +74,6 @@ std::string IdentityKey(IdentityType type, std::string_view value) {
   key.push_back('\0');
   key.append(value);
   return key;
-}
-
-std::string_view CustomerOf(std::string_view key) {
-  return key.substr(0, key.find('\0'));
 }
 
 }  // namespace ckm::keys

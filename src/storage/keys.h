@@ -1,14 +1,26 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// The keyspace: column family names and the layout of every key.
+// The keyspace (format 3): column family names and the layout of every key.
 //
-//   history key    customer_id 0x00 BE64(ts_ms + 2^63) BE64(event_id) kind
-//   identity key   type-byte 0x00 value
-//   profile key    customer_id (also the key of the customer's breakdowns)
+// Every customer gets a customer number, a u64 given out on its first event
+// and never reused. Everything held per customer is keyed by that number,
+// big-endian, so a customer's keys share one fixed 8-byte prefix:
 //
-// A customer id never contains 0x00, so the part up to the first 0x00 is the
-// customer's prefix in every history column family, and history keys of
-// one customer sort by (ts_ms, event_id).
+//   customers      external_id                -> BE64(number)   (directory)
+//                  0x00 BE64(number)          -> external_id    (its reverse)
+//   identities     type-byte 0x00 value       -> BE64(number)
+//   profiles       BE64(number)               -> profile
+//   breakdowns     BE64(number)               -> breakdowns
+//   history (4)    BE64(number) BE64(ts_ms + 2^63) BE64(event_id) kind
+//
+// External ids never contain 0x00, so a directory key starting with 0x00 is
+// always a reverse entry. History keys of one customer sort by
+// (ts_ms, event_id); the kind byte keeps the three kinds that share the
+// changes column family apart.
+//
+// Why numbers: merging two customers, unmerging them and erasing one then
+// touch a bounded number of directory and identity keys (plus a range
+// delete over one prefix), never every history key; see docs/design.md.
 
 #ifndef CKM_SRC_STORAGE_KEYS_H_
 #define CKM_SRC_STORAGE_KEYS_H_
@@ -23,6 +35,7 @@
 
 namespace ckm::keys {
 
+inline constexpr char kCustomersCf[] = "customers";
 inline constexpr char kProfilesCf[] = "profiles";
 inline constexpr char kPurchasesCf[] = "purchases";
 inline constexpr char kInteractionsCf[] = "interactions";
@@ -39,23 +52,39 @@ enum class HistoryCf : int {
   kChanges
 };
 inline constexpr int kHistoryCfCount = 4;
+inline constexpr const char* kHistoryCfNames[kHistoryCfCount] = {
+    kPurchasesCf, kInteractionsCf, kLoyaltyCf, kChangesCf};
 
 HistoryCf HistoryCfOf(EventKind kind);
 
-std::string HistoryKey(std::string_view customer_id, std::int64_t ts_ms,
+// A customer number. 0 is never given out.
+using CustomerNumber = std::uint64_t;
+inline constexpr std::size_t kCustomerKeyBytes = 8;
+inline constexpr std::size_t kHistoryKeyBytes = 25;
+
+// BE64(number): the key of the customer's profile and breakdowns, and the
+// prefix of every history key of the customer.
+std::string CustomerKey(CustomerNumber number);
+
+// The number in a CustomerKey or in the first 8 bytes of a history key;
+// nullopt if `key` is shorter than 8 bytes or names number 0.
+std::optional<CustomerNumber> NumberOf(std::string_view key);
+
+std::string HistoryKey(CustomerNumber number, std::int64_t ts_ms,
                        std::uint64_t event_id, EventKind kind);
 
-// customer_id 0x00 BE64(ts_ms + 2^63): sorts before every history key of the
+// BE64(number) BE64(ts_ms + 2^63): sorts before every history key of the
 // customer at ts_ms and after every key before it, so it bounds time ranges.
-std::string HistoryTimeBound(std::string_view customer_id, std::int64_t ts_ms);
+std::string HistoryTimeBound(CustomerNumber number, std::int64_t ts_ms);
 
-// customer_id 0x00: the prefix of all of a customer's keys.
-std::string CustomerPrefix(std::string_view customer_id);
+// 0x00 BE64(number): the directory's reverse entry, number -> external id.
+std::string ReverseKey(CustomerNumber number);
+// True for directory keys that are reverse entries.
+inline bool IsReverseKey(std::string_view key) {
+  return !key.empty() && key[0] == '\0';
+}
 
 std::string IdentityKey(IdentityType type, std::string_view value);
-
-// The customer id part of a per-customer key (up to the first 0x00).
-std::string_view CustomerOf(std::string_view key);
 
 }  // namespace ckm::keys
 

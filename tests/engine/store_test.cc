@@ -79,6 +79,13 @@ Event MakeLoyalty(std::uint64_t id, std::string customer, std::int64_t ts_ms,
   return e;
 }
 
+// The key of the customer's profile and breakdowns.
+std::string KeyOf(const Store& store, std::string_view customer) {
+  absl::StatusOr<std::string> key = internal::CustomerKey(store, customer);
+  REQUIRE_OK(key);
+  return *key;
+}
+
 std::string ProfileBytes(const Store& store, const std::string& customer) {
   absl::StatusOr<Profile> profile = store.Get(customer);
   REQUIRE_OK(profile);
@@ -396,8 +403,9 @@ TEST_CASE(
   rocksdb::DB* db = internal::Db(*store);
   rocksdb::ColumnFamilyHandle* breakdowns =
       internal::Cf(*store, keys::kBreakdownsCf);
-  REQUIRE(
-      db->Merge(rocksdb::WriteOptions(), breakdowns, "c", "CKMB garbage").ok());
+  REQUIRE(db->Merge(rocksdb::WriteOptions(), breakdowns, KeyOf(*store, "c"),
+                    "CKMB garbage")
+              .ok());
   REQUIRE_OK(store->Flush());
   REQUIRE(db->CompactRange(rocksdb::CompactRangeOptions(), breakdowns, nullptr,
                            nullptr)
@@ -437,23 +445,25 @@ TEST_CASE(
   // next order of it is a new product: a cache that kept it would say not.
   TempDir dir;
   auto store = OpenStore(dir.path());
+  REQUIRE_OK(
+      store->Record(MakePurchase(1, "c", kT0, {{"A", "", 1, 1'000'000}})));
   fold::Breakdowns stray;
   stray.products["X"].orders = 1;
   REQUIRE(internal::Db(*store)
               ->Merge(rocksdb::WriteOptions(),
-                      internal::Cf(*store, keys::kBreakdownsCf), "c",
-                      fold::Encode(stray))
+                      internal::Cf(*store, keys::kBreakdownsCf),
+                      KeyOf(*store, "c"), fold::Encode(stray))
               .ok());
-  REQUIRE_OK(
-      store->Record(MakePurchase(1, "c", kT0, {{"A", "", 1, 1'000'000}})));
-  // A second miss soon after: the customer's set {A, X} is loaded.
+  // Two misses soon after each other: the second loads the set {A, B, X}.
   REQUIRE_OK(
       store->Record(MakePurchase(2, "c", kT0 + 1, {{"B", "", 1, 1'000'000}})));
-  CHECK(store->Get("c")->purchases().distinct_products == 2);
+  REQUIRE_OK(
+      store->Record(MakePurchase(3, "c", kT0 + 2, {{"C", "", 1, 1'000'000}})));
+  CHECK(store->Get("c")->purchases().distinct_products == 3);
   REQUIRE_OK(store->Rebuild("c"));
   REQUIRE_OK(
-      store->Record(MakePurchase(3, "c", kT0 + 2, {{"X", "", 1, 1'000'000}})));
-  CHECK(store->Get("c")->purchases().distinct_products == 3);
+      store->Record(MakePurchase(4, "c", kT0 + 3, {{"X", "", 1, 1'000'000}})));
+  CHECK(store->Get("c")->purchases().distinct_products == 4);
   absl::StatusOr<CustomerReport> report = store->Verify("c");
   REQUIRE_OK(report);
   INFO(report->detail);
@@ -498,9 +508,9 @@ TEST_CASE(
   rocksdb::DB* db = internal::Db(*store);
   rocksdb::ColumnFamilyHandle* profiles =
       internal::Cf(*store, keys::kProfilesCf);
-  REQUIRE(
-      db->Merge(rocksdb::WriteOptions(), profiles, "c", "\x13garbage operand")
-          .ok());
+  REQUIRE(db->Merge(rocksdb::WriteOptions(), profiles, KeyOf(*store, "c"),
+                    "\x13garbage operand")
+              .ok());
 
   absl::StatusOr<Profile> profile = store->Get("c");
   REQUIRE_OK(profile);
@@ -550,7 +560,8 @@ TEST_CASE(
   std::string bad = good;
   bad[4] ^= 0x7f;  // the file identifier: fails verification for sure
   REQUIRE(db->Put(rocksdb::WriteOptions(),
-                  internal::Cf(*store, keys::kProfilesCf), "c", bad)
+                  internal::Cf(*store, keys::kProfilesCf), KeyOf(*store, "c"),
+                  bad)
               .ok());
   CHECK(absl::IsDataLoss(store->Get("c").status()));
   absl::StatusOr<StoreReport> rebuilt = store->RebuildAll();
@@ -563,7 +574,9 @@ TEST_CASE(
   rocksdb::ColumnFamilyHandle* purchases =
       internal::Cf(*store, keys::kPurchasesCf);
   REQUIRE(db->Put(rocksdb::WriteOptions(), purchases,
-                  keys::HistoryKey("c", kT0, 1, EventKind::kPurchase), "junk")
+                  *internal::HistoryKeyOf(*store, "c", kT0, 1,
+                                          EventKind::kPurchase),
+                  "junk")
               .ok());
   CHECK(absl::IsDataLoss(store->History("c").status()));
   absl::StatusOr<CustomerReport> report = store->Verify("c");

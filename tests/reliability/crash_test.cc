@@ -396,7 +396,8 @@ bool InjectDouble(ckm::Store& store, const ckm::Event& event) {
   rocksdb::WriteOptions w;
   w.sync = true;
   const rocksdb::Status s = ckm::internal::Db(store)->Merge(
-      w, ckm::internal::Cf(store, ckm::keys::kProfilesCf), event.customer.id,
+      w, ckm::internal::Cf(store, ckm::keys::kProfilesCf),
+      ckm::internal::CustomerKey(store, event.customer.id).value(),
       ckm::fold::Encode(delta));
   if (!s.ok()) {
     std::printf("inject-double: Merge failed: %s\n", s.ToString().c_str());
@@ -420,8 +421,9 @@ bool InjectLoss(ckm::Store& store, const ckm::Event& event) {
   w.sync = true;
   const rocksdb::Status s = ckm::internal::Db(store)->Delete(
       w, ckm::internal::Cf(store, cf),
-      ckm::keys::HistoryKey(event.customer.id, event.ts_ms, event.id,
-                            event.kind()));
+      ckm::internal::HistoryKeyOf(store, event.customer.id, event.ts_ms,
+                                  event.id, event.kind())
+          .value());
   if (!s.ok()) {
     std::printf("inject-loss: Delete failed: %s\n", s.ToString().c_str());
     return false;

@@ -1,0 +1,375 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The write path: Store::Record as named phases over one call's state.
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "codec/event_codec.h"
+#include "engine/store_impl.h"
+#include "rocksdb/write_batch.h"
+#include "string_util.h"
+#include "validate.h"
+
+namespace ckm::engine {
+
+using storage::FromRocks;
+
+// One Record() call: its events and what the phases learn about them.
+// Customers get dense slots in order of first appearance.
+class Recorder {
+ public:
+  Recorder(StoreImpl& store, absl::Span<const Event> events)
+      : store_(store), db_(*store.db_), events_(events) {}
+
+  absl::StatusOr<RecordResult> Run(const RecordOptions& options);
+
+ private:
+  using Link = std::pair<IdentityType, std::string>;
+
+  absl::Status ResolveCustomers();
+  std::vector<std::size_t> Stripes() const;
+  absl::Status CheckLinkOwners() const;
+  absl::Status NumberCustomers();
+  absl::Status DropRecorded();
+  absl::Status CheckBatchLinks() const;
+  absl::Status Fold();
+  absl::Status CountNewProducts();
+  absl::Status AddMerges();
+  void UpdateKnownProducts();
+
+  StoreImpl& store_;
+  const storage::Db& db_;
+  const absl::Span<const Event> events_;
+
+  // Per event.
+  std::vector<std::string> customers_;  // the external id it is recorded for
+  std::vector<std::uint32_t> slot_;
+  std::vector<std::string> history_keys_;
+  std::vector<bool> fresh_;  // not recorded before, nor earlier in the batch
+  // Identity links the batch makes, and the events named through them.
+  std::map<Link, std::string> batch_links_;
+  std::vector<std::size_t> resolved_in_batch_;
+
+  // Per slot.
+  std::vector<std::string_view> slot_customer_;
+  std::vector<keys::CustomerNumber> slot_number_;
+  std::vector<bool> slot_is_new_;  // numbered by this call
+  std::vector<fold::ProfileState> deltas_;
+  std::vector<bool> has_delta_;
+
+  fold::BreakdownsBatch breakdowns_;
+  std::vector<fold::BreakdownsBatch::CustomerDelta> breakdown_deltas_;
+  // Customers whose ordered SKUs were loaded for the cache.
+  std::vector<std::pair<std::string_view, std::vector<std::string>>> loaded_;
+  rocksdb::WriteBatch batch_;
+  RecordResult result_;
+};
+
+absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
+                                               const RecordOptions& options) {
+  return Recorder(*this, events).Run(options);
+}
+
+absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
+  // 1. Validate everything before touching the store.
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    if (absl::Status s = ValidateEvent(events_[i], i); !s.ok()) return s;
+  }
+  if (events_.empty()) return result_;
+  // 2. Name every event's customer. 3. Lock them, and the identities linked.
+  if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
+  StripeLocks locks(store_.stripes_, Stripes());
+  // 4. Under the locks: owners of links, numbers, what is already recorded.
+  if (absl::Status s = CheckLinkOwners(); !s.ok()) return s;
+  if (absl::Status s = NumberCustomers(); !s.ok()) return s;
+  if (absl::Status s = DropRecorded(); !s.ok()) return s;
+  if (absl::Status s = CheckBatchLinks(); !s.ok()) return s;
+  // 5. Fold the new events into deltas, and 6. write them in one batch.
+  if (absl::Status s = Fold(); !s.ok()) return s;
+  if (result_.recorded == 0) return result_;
+  if (absl::Status s = CountNewProducts(); !s.ok()) return s;
+  if (absl::Status s = AddMerges(); !s.ok()) return s;
+  const Durability durability =
+      options.durability.value_or(store_.options_.durability);
+  if (rocksdb::Status s =
+          db_.db()->Write(storage::WriteOptionsFor(durability), &batch_);
+      !s.ok()) {
+    return FromRocks(s, "writing events");
+  }
+  UpdateKnownProducts();
+  return result_;
+}
+
+// Resolves identities: links made earlier in this batch first, then the
+// store. Identities are never unlinked, so resolving before taking the locks
+// is safe.
+absl::Status Recorder::ResolveCustomers() {
+  customers_.resize(events_.size());
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const Event& e = events_[i];
+    if (e.customer.identity_type) {
+      const Link key(*e.customer.identity_type, e.customer.identity_value);
+      if (auto it = batch_links_.find(key); it != batch_links_.end()) {
+        customers_[i] = it->second;
+        resolved_in_batch_.push_back(i);
+      } else {
+        absl::StatusOr<std::string> resolved =
+            store_.Resolve(key.first, key.second);
+        if (absl::IsNotFound(resolved.status())) {
+          return FieldError(i, "customer",
+                            absl::StrCat("unknown identity ",
+                                         IdentityName(key.first, key.second)));
+        }
+        if (!resolved.ok()) return resolved.status();
+        customers_[i] = *std::move(resolved);
+      }
+    } else {
+      customers_[i] = e.customer.id;
+    }
+    if (const auto* link = std::get_if<Identity>(&e.body)) {
+      auto [it, inserted] =
+          batch_links_.try_emplace({link->type, link->value}, customers_[i]);
+      if (!inserted && it->second != customers_[i]) {
+        return FieldError(
+            i, "identity.value",
+            absl::StrCat(
+                IdentityName(link->type, link->value),
+                " is linked to another customer earlier in this batch"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::size_t> Recorder::Stripes() const {
+  std::vector<std::size_t> stripes;
+  stripes.reserve(customers_.size() + batch_links_.size());
+  for (const std::string& c : customers_)
+    stripes.push_back(StoreImpl::StripeOf(c));
+  for (const auto& [link, customer] : batch_links_) {
+    stripes.push_back(
+        StoreImpl::StripeOf(keys::IdentityKey(link.first, link.second)));
+  }
+  return stripes;
+}
+
+// An identity may already belong to someone else.
+absl::Status Recorder::CheckLinkOwners() const {
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const auto* link = std::get_if<Identity>(&events_[i].body);
+    if (link == nullptr) continue;
+    absl::StatusOr<std::string> owner = store_.Resolve(link->type, link->value);
+    if (owner.ok() && *owner != customers_[i]) {
+      return FieldError(
+          i, "identity.value",
+          absl::StrCat(IdentityName(link->type, link->value),
+                       " is already linked to customer \"", *owner, "\""));
+    }
+    if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
+  }
+  return absl::OkStatus();
+}
+
+// Gives every customer of the batch a slot, looks up its number, and gives
+// customers the store has never seen a new one.
+absl::Status Recorder::NumberCustomers() {
+  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
+  slot_.resize(events_.size());
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const auto [it, inserted] = slot_of.try_emplace(
+        customers_[i], static_cast<std::uint32_t>(slot_customer_.size()));
+    if (inserted) slot_customer_.push_back(customers_[i]);
+    slot_[i] = it->second;
+  }
+  absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>> numbers =
+      store_.directory_->Find(slot_customer_);
+  if (!numbers.ok()) return numbers.status();
+  const std::size_t slots = slot_customer_.size();
+  slot_number_.resize(slots);
+  slot_is_new_.resize(slots);
+  for (std::size_t s = 0; s < slots; ++s) {
+    slot_is_new_[s] = !(*numbers)[s].has_value();
+    slot_number_[s] =
+        slot_is_new_[s] ? store_.directory_->Allocate() : *(*numbers)[s];
+  }
+  deltas_.resize(slots);
+  has_delta_.resize(slots);
+  return absl::OkStatus();
+}
+
+// Marks the events recorded before, or earlier in this batch. A customer
+// numbered by this call has recorded nothing, so only the rest are looked up.
+absl::Status Recorder::DropRecorded() {
+  history_keys_.resize(events_.size());
+  fresh_.assign(events_.size(), false);
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  std::vector<rocksdb::Slice> lookups;
+  std::vector<std::size_t> looked_up;
+  absl::flat_hash_set<std::string_view> seen;
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const Event& e = events_[i];
+    history_keys_[i] =
+        keys::HistoryKey(slot_number_[slot_[i]], e.ts_ms, e.id, e.kind());
+    if (!seen.insert(history_keys_[i]).second) continue;  // twice in batch
+    fresh_[i] = true;
+    if (slot_is_new_[slot_[i]]) continue;
+    cfs.push_back(db_.history(keys::HistoryCfOf(e.kind())));
+    lookups.emplace_back(history_keys_[i]);
+    looked_up.push_back(i);
+  }
+  if (lookups.empty()) return absl::OkStatus();
+  std::vector<rocksdb::PinnableSlice> values(lookups.size());
+  std::vector<rocksdb::Status> statuses(lookups.size());
+  db_.db()->MultiGet(rocksdb::ReadOptions(), lookups.size(), cfs.data(),
+                     lookups.data(), values.data(), statuses.data());
+  for (std::size_t k = 0; k < lookups.size(); ++k) {
+    if (statuses[k].IsNotFound()) continue;
+    if (!statuses[k].ok())
+      return FromRocks(statuses[k], "checking for recorded events");
+    fresh_[looked_up[k]] = false;
+  }
+  return absl::OkStatus();
+}
+
+// A link made in this batch is written only if the event making it is
+// recorded now. One recognised as recorded before (its name may even have
+// come with another identity) writes nothing, so what was resolved through
+// it must resolve through the store instead.
+absl::Status Recorder::CheckBatchLinks() const {
+  if (resolved_in_batch_.empty()) return absl::OkStatus();
+  std::set<Link> written;
+  for (std::size_t j = 0; j < events_.size(); ++j) {
+    const auto* link = std::get_if<Identity>(&events_[j].body);
+    if (link != nullptr && fresh_[j]) written.emplace(link->type, link->value);
+  }
+  for (std::size_t i : resolved_in_batch_) {
+    const CustomerRef& ref = events_[i].customer;
+    if (written.count({*ref.identity_type, ref.identity_value}) > 0) continue;
+    absl::StatusOr<std::string> owner =
+        store_.Resolve(*ref.identity_type, ref.identity_value);
+    if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
+    if (!owner.ok() || *owner != customers_[i]) {
+      return FieldError(
+          i, "customer",
+          absl::StrCat("unknown identity ",
+                       IdentityName(*ref.identity_type, ref.identity_value),
+                       ": the event in this batch that links it was "
+                       "already recorded, with another identity"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Puts each new event into history (and its link into the directory) and
+// folds it into its customer's profile and breakdowns deltas.
+absl::Status Recorder::Fold() {
+  rocksdb::Status s;
+  for (std::size_t i = 0; i < events_.size() && s.ok(); ++i) {
+    if (!fresh_[i]) {
+      ++result_.already_recorded;
+      continue;
+    }
+    ++result_.recorded;
+    const Event& e = events_[i];
+    const std::uint32_t slot = slot_[i];
+    s = batch_.Put(db_.history(keys::HistoryCfOf(e.kind())), history_keys_[i],
+                   EncodeEvent(e, customers_[i]));
+    if (const auto* link = std::get_if<Identity>(&e.body); link && s.ok()) {
+      s = store_.directory_->AddIdentity(batch_, link->type, link->value,
+                                         slot_number_[slot]);
+    }
+    if (has_delta_[slot]) {
+      fold::Join(deltas_[slot], fold::DeltaOf(e, customers_[i]));
+    } else {
+      deltas_[slot] = fold::DeltaOf(e, customers_[i]);
+      has_delta_[slot] = true;
+    }
+    breakdowns_.Add(slot, e);
+  }
+  if (!s.ok()) return FromRocks(s, "building the write batch");
+  breakdown_deltas_ = breakdowns_.Finish();
+  return absl::OkStatus();
+}
+
+// Distinct products: a product is new to the customer if neither the store
+// nor an earlier batch recorded an order of it. A customer numbered now has
+// none; known products come from the cache, or else from the stored
+// breakdowns, read as RocksDB holds them (GetMergeOperands; a Get would merge
+// and re-encode every row of the customer) and searched in place. A customer
+// that misses again soon gets its whole set loaded into the cache.
+absl::Status Recorder::CountNewProducts() {
+  std::vector<rocksdb::PinnableSlice> operands;
+  KnownProducts& known = store_.known_products_;
+  for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
+    const std::vector<std::string_view>& skus = bd.ordered_skus;
+    if (skus.empty()) continue;
+    const std::string_view customer = slot_customer_[bd.customer];
+    std::optional<std::int64_t> new_products;
+    if (slot_is_new_[bd.customer]) {
+      new_products = static_cast<std::int64_t>(skus.size());
+    } else {
+      new_products = known.CountNew(customer, skus);
+    }
+    if (!new_products) {
+      absl::StatusOr<std::vector<std::string_view>> stored =
+          store_.StoredBreakdowns(slot_number_[bd.customer], operands);
+      if (!stored.ok()) return stored.status();
+      if (known.Admit(customer)) {
+        std::vector<std::string> have = fold::OrderedSkus(*stored);
+        new_products =
+            std::count_if(skus.begin(), skus.end(), [&](std::string_view sku) {
+              return !std::binary_search(have.begin(), have.end(), sku);
+            });
+        loaded_.emplace_back(customer, std::move(have));
+      } else {
+        new_products = fold::CountNewProducts(*stored, skus);
+      }
+      for (rocksdb::PinnableSlice& operand : operands) operand.Reset();
+    }
+    deltas_[bd.customer].purchases.distinct_products += *new_products;
+  }
+  return absl::OkStatus();
+}
+
+// New customers' directory entries, and one breakdowns and one profile merge
+// per customer with new events.
+absl::Status Recorder::AddMerges() {
+  rocksdb::Status s;
+  for (std::size_t slot = 0; slot < slot_customer_.size() && s.ok(); ++slot) {
+    if (!has_delta_[slot]) continue;
+    if (slot_is_new_[slot]) {
+      s = store_.directory_->AddCustomer(batch_, slot_customer_[slot],
+                                         slot_number_[slot]);
+    }
+    if (s.ok()) {
+      s = batch_.Merge(db_.profiles(), keys::CustomerKey(slot_number_[slot]),
+                       fold::Encode(deltas_[slot]));
+    }
+  }
+  for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
+    if (!s.ok()) break;
+    s = batch_.Merge(db_.breakdowns(),
+                     keys::CustomerKey(slot_number_[bd.customer]), bd.encoded);
+  }
+  return FromRocks(s, "building the write batch");
+}
+
+// After a successful write only: the cache never knows more than the store.
+void Recorder::UpdateKnownProducts() {
+  KnownProducts& known = store_.known_products_;
+  for (const auto& [customer, skus] : loaded_) known.Put(customer, skus);
+  for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
+    if (!bd.ordered_skus.empty())
+      known.Add(slot_customer_[bd.customer], bd.ordered_skus);
+  }
+}
+
+}  // namespace ckm::engine

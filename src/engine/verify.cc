@@ -1,0 +1,241 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Verify and Rebuild: the stored profile and breakdowns against the fold of
+// the customer's history.
+
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "codec/event_codec.h"
+#include "engine/store_impl.h"
+#include "rocksdb/write_batch.h"
+#include "string_util.h"
+
+namespace ckm::engine {
+namespace {
+
+using storage::FromRocks;
+
+constexpr std::size_t kMaxReportedProblems = 100;
+
+// Calls fn(value) for each key starting with `prefix`, in order.
+template <typename Fn>
+absl::Status ForEachWithPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                               const std::string& prefix, Fn&& fn) {
+  rocksdb::ReadOptions read;
+  read.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, cf));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    if (absl::Status s = fn(it->value().ToStringView()); !s.ok()) return s;
+  }
+  return FromRocks(it->status(), "scanning history");
+}
+
+// Compares the stored bytes under `key` of `cf` with `expected` (empty: the
+// value should be absent). Sets `matches` and, on a mismatch, `detail`.
+absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                     const std::string& key, const std::string& expected,
+                     std::string_view what, bool& matches,
+                     std::string& detail) {
+  std::string stored;
+  const rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, key, &stored);
+  if (s.IsNotFound()) {
+    matches = expected.empty();
+    if (!matches && detail.empty())
+      detail = absl::StrCat(Av(what), " missing although history exists");
+    return absl::OkStatus();
+  }
+  if (s.IsCorruption()) {  // a damaged block: Rebuild replaces it
+    matches = false;
+    if (detail.empty())
+      detail =
+          absl::StrCat("stored ", Av(what), " is unreadable: ", s.ToString());
+    return absl::OkStatus();
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading ", Av(what)));
+  matches = stored == expected;
+  if (!matches && detail.empty())
+    detail = absl::StrCat("stored ", Av(what),
+                          " differs from the fold of its history");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status StoreImpl::FoldHistory(std::string_view customer_id,
+                                    keys::CustomerNumber number,
+                                    Folded& folded) const {
+  const std::string prefix = keys::CustomerKey(number);
+  for (rocksdb::ColumnFamilyHandle* cf : db_->history()) {
+    absl::Status s =
+        ForEachWithPrefix(db_->db(), cf, prefix, [&](std::string_view value) {
+          absl::StatusOr<Event> event = DecodeEvent(value);
+          if (!event.ok()) {
+            ++folded.corrupt_history;
+            return absl::OkStatus();
+          }
+          ++folded.events;
+          fold::Join(folded.profile, fold::DeltaOf(*event, customer_id));
+          fold::Join(folded.breakdowns, fold::BreakdownsOf(*event));
+          return absl::OkStatus();
+        });
+    if (!s.ok()) return s;
+  }
+  folded.profile.purchases.distinct_products =
+      fold::OrderedProducts(folded.breakdowns);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CustomerReport> StoreImpl::VerifyLocked(
+    std::string_view customer_id, Folded* folded_out) const {
+  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
+      NumberOf(customer_id);
+  if (!number.ok()) return number.status();
+  if (!*number)
+    return absl::NotFoundError(
+        absl::StrCat("no customer \"", Av(customer_id), "\""));
+  Folded folded;
+  if (absl::Status s = FoldHistory(customer_id, **number, folded); !s.ok())
+    return s;
+  CustomerReport report;
+  report.customer_id = std::string(customer_id);
+  report.corrupt_history = folded.corrupt_history;
+  const std::string key = keys::CustomerKey(**number);
+  const std::string profile =
+      folded.events > 0 ? fold::Encode(folded.profile) : std::string();
+  absl::Status s = Compare(db_->db(), db_->profiles(), key, profile, "profile",
+                           report.profile_matches, report.detail);
+  if (!s.ok()) return s;
+  const std::string breakdowns = folded.breakdowns.empty()
+                                     ? std::string()
+                                     : fold::Encode(folded.breakdowns);
+  s = Compare(db_->db(), db_->breakdowns(), key, breakdowns, "breakdowns",
+              report.breakdowns_match, report.detail);
+  if (!s.ok()) return s;
+  if (!report.profile_matches) {
+    // Say why when the stored profile holds counted corrupt operands.
+    std::string stored;
+    if (db_->db()
+            ->Get(rocksdb::ReadOptions(), db_->profiles(), key, &stored)
+            .ok()) {
+      absl::StatusOr<fold::ProfileState> state = fold::DecodeProfile(stored);
+      if (!state.ok()) {
+        report.detail = "stored profile is corrupt";
+      } else {
+        report.corrupt_operands = state->corrupt_operands;
+      }
+    }
+  }
+  if (report.corrupt_history > 0 && report.detail.empty())
+    report.detail = "history holds events that fail verification";
+  if (folded_out != nullptr) *folded_out = std::move(folded);
+  return report;
+}
+
+absl::StatusOr<CustomerReport> StoreImpl::Verify(
+    std::string_view customer_id) const {
+  if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
+  return VerifyLocked(customer_id, nullptr);
+}
+
+absl::StatusOr<StoreReport> StoreImpl::VerifyAll() const {
+  return ForAllCustomers(
+      [this](const std::string& c) { return VerifyLocked(c, nullptr); });
+}
+
+absl::StatusOr<CustomerReport> StoreImpl::Rebuild(
+    std::string_view customer_id) {
+  if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
+  Folded folded;
+  absl::StatusOr<CustomerReport> report = VerifyLocked(customer_id, &folded);
+  if (!report.ok()) return report;
+  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
+      NumberOf(customer_id);
+  if (!number.ok()) return number.status();
+  const std::string key = keys::CustomerKey(**number);
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s =
+      folded.events > 0
+          ? batch.Put(db_->profiles(), key, fold::Encode(folded.profile))
+          : batch.Delete(db_->profiles(), key);
+  if (s.ok()) {
+    s = folded.breakdowns.empty() ? batch.Delete(db_->breakdowns(), key)
+                                  : batch.Put(db_->breakdowns(), key,
+                                              fold::Encode(folded.breakdowns));
+  }
+  if (s.ok())
+    s = db_->db()->Write(storage::WriteOptionsFor(Durability::kSync), &batch);
+  known_products_.Forget(customer_id);
+  if (!s.ok()) return FromRocks(s, "rebuilding profile");
+  return report;
+}
+
+absl::StatusOr<StoreReport> StoreImpl::RebuildAll() {
+  return ForAllCustomers(
+      [this](const std::string& c) { return RebuildIfDamaged(c); });
+}
+
+absl::StatusOr<CustomerReport> StoreImpl::RebuildIfDamaged(
+    const std::string& customer) {
+  absl::StatusOr<CustomerReport> report = VerifyLocked(customer, nullptr);
+  if (!report.ok() || report->ok()) return report;
+  return Rebuild(customer);
+}
+
+// Every customer in the directory, in number order, and then every customer
+// number that has history but no directory entry: such history cannot be
+// named by any id, so it is reported, not rebuilt.
+absl::StatusOr<StoreReport> StoreImpl::ForAllCustomers(
+    const std::function<absl::StatusOr<CustomerReport>(const std::string&)>&
+        check) const {
+  StoreReport report;
+  auto add = [&report](const CustomerReport& one) {
+    ++report.customers;
+    if (one.ok()) return;
+    ++report.damaged;
+    if (report.problems.size() < kMaxReportedProblems)
+      report.problems.push_back(one);
+  };
+  std::map<keys::CustomerNumber, std::string> customers;
+  absl::Status s = directory_->ForEach(
+      [&](keys::CustomerNumber number, std::string_view id) {
+        customers.emplace(number, std::string(id));
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  for (const auto& [number, id] : customers) {
+    absl::StatusOr<CustomerReport> one = check(id);
+    if (!one.ok()) return one.status();
+    add(*one);
+  }
+  for (rocksdb::ColumnFamilyHandle* cf : db_->history()) {
+    rocksdb::ReadOptions read;
+    read.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(read, cf));
+    for (it->SeekToFirst(); it->Valid();) {
+      const std::optional<keys::CustomerNumber> number =
+          keys::NumberOf(it->key().ToStringView());
+      if (!number) {  // a key too short for a number
+        it->Next();
+        continue;
+      }
+      if (customers.count(*number) == 0) {
+        customers.emplace(*number, std::string());
+        CustomerReport orphan;
+        orphan.customer_id = absl::StrCat("#", *number);
+        orphan.profile_matches = false;
+        orphan.detail = "history of a customer number with no directory entry";
+        add(orphan);
+      }
+      if (*number == ~keys::CustomerNumber{0}) break;
+      it->Seek(keys::CustomerKey(*number + 1));  // past this customer
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "listing history");
+  }
+  return report;
+}
+
+}  // namespace ckm::engine

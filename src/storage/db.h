@@ -1,0 +1,97 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The RocksDB database under a Store: opening it with ckm's column families
+// and options, checking the format it was written with, and the mapping of
+// RocksDB statuses onto absl ones.
+//
+// Thread safety: a Db is safe for concurrent use; its handles are fixed for
+// its lifetime.
+
+#ifndef CKM_SRC_STORAGE_DB_H_
+#define CKM_SRC_STORAGE_DB_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ckm/options.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "storage/keys.h"
+
+namespace ckm::storage {
+
+// The on-disk format this build reads and writes. Format 3 keys everything by
+// customer number (storage/keys.h); formats 1 and 2 keyed by external id and
+// are rebuilt with MigrateStore() (`ckm migrate`).
+inline constexpr char kFormatVersion[] = "3";
+inline constexpr char kMetaFormatVersion[] = "ckm.format_version";
+// Present while MigrateStore() fills a new store: such a store is refused.
+inline constexpr char kMetaMigrating[] = "ckm.migrating";
+
+// RocksDB's status as an absl one: NotFound, DataLoss for corruption,
+// Unavailable for I/O and contention, Internal otherwise. The message is
+// "<context>: <RocksDB's text>".
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
+
+struct OpenParams {
+  // RocksDB Env to run on; nullptr: the default one. Fault injection tests
+  // pass one that fails on command. REQUIRES: outlives the Db.
+  rocksdb::Env* env = nullptr;
+  // Open a store that MigrateStore() has not finished (MigrateStore only).
+  bool allow_migrating = false;
+};
+
+class Db {
+ public:
+  // Opens or creates the store in `path`. FailedPrecondition for a directory
+  // that holds another database, a store of another format, or an unfinished
+  // migration; NotFound when there is none and options.create_if_missing is
+  // false.
+  static absl::StatusOr<std::unique_ptr<Db>> Open(std::string_view path,
+                                                  const StoreOptions& options,
+                                                  const OpenParams& params);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const {
+    return handles_;
+  }
+  // The handle of column family `name` (keys::k*Cf), or nullptr.
+  rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
+
+  rocksdb::ColumnFamilyHandle* customers() const { return customers_; }
+  rocksdb::ColumnFamilyHandle* profiles() const { return profiles_; }
+  rocksdb::ColumnFamilyHandle* breakdowns() const { return breakdowns_; }
+  rocksdb::ColumnFamilyHandle* identities() const { return identities_; }
+  rocksdb::ColumnFamilyHandle* history(keys::HistoryCf which) const {
+    return history_[static_cast<int>(which)];
+  }
+  const std::array<rocksdb::ColumnFamilyHandle*, keys::kHistoryCfCount>&
+  history() const {
+    return history_;
+  }
+
+ private:
+  Db(std::unique_ptr<rocksdb::DB> db,
+     std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* customers_ = nullptr;
+  rocksdb::ColumnFamilyHandle* profiles_ = nullptr;
+  rocksdb::ColumnFamilyHandle* breakdowns_ = nullptr;
+  rocksdb::ColumnFamilyHandle* identities_ = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, keys::kHistoryCfCount> history_{};
+};
+
+rocksdb::WriteOptions WriteOptionsFor(Durability durability);
+
+}  // namespace ckm::storage
+
+#endif  // CKM_SRC_STORAGE_DB_H_

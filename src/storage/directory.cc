@@ -1,0 +1,154 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "storage/directory.h"
+
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "string_util.h"
+
+namespace ckm::storage {
+namespace {
+
+// A directory or identity value: exactly one customer number.
+absl::StatusOr<keys::CustomerNumber> DecodeNumber(std::string_view value,
+                                                  std::string_view what) {
+  std::optional<keys::CustomerNumber> number = keys::NumberOf(value);
+  if (!number || value.size() != keys::kCustomerKeyBytes) {
+    return absl::DataLossError(
+        absl::StrCat(Av(what), ": stored value is not a customer number (",
+                     value.size(), " bytes)"));
+  }
+  return *number;
+}
+
+std::string Quoted(std::string_view what, std::string_view id) {
+  return absl::StrCat(Av(what), " \"", Av(id), "\"");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Directory>> Directory::Open(const Db& db) {
+  // The highest reverse entry: 0x00 BE64(max).
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db()->NewIterator(rocksdb::ReadOptions(), db.customers()));
+  it->SeekForPrev(keys::ReverseKey(~keys::CustomerNumber{0}));
+  keys::CustomerNumber highest = 0;
+  if (it->Valid() && keys::IsReverseKey(it->key().ToStringView())) {
+    std::optional<keys::CustomerNumber> number =
+        keys::NumberOf(it->key().ToStringView().substr(1));
+    if (!number) {
+      return absl::DataLossError(
+          "customer directory: a reverse entry holds no customer number");
+    }
+    highest = *number;
+  }
+  if (!it->status().ok())
+    return FromRocks(it->status(), "reading the customer directory");
+  return std::unique_ptr<Directory>(new Directory(db, highest + 1));
+}
+
+absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>>
+Directory::Find(const std::vector<std::string_view>& ids) const {
+  std::vector<rocksdb::Slice> slices(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_.db()->MultiGet(rocksdb::ReadOptions(), db_.customers(), ids.size(),
+                     slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<keys::CustomerNumber>> out(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok())
+      return FromRocks(statuses[i], "reading the customer directory");
+    absl::StatusOr<keys::CustomerNumber> number =
+        DecodeNumber(values[i].ToStringView(), Quoted("customer", ids[i]));
+    if (!number.ok()) return number.status();
+    out[i] = *number;
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<keys::CustomerNumber>> Directory::Find(
+    std::string_view id) const {
+  rocksdb::PinnableSlice value;
+  const rocksdb::Status s =
+      db_.db()->Get(rocksdb::ReadOptions(), db_.customers(), id, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading the customer directory");
+  absl::StatusOr<keys::CustomerNumber> number =
+      DecodeNumber(value.ToStringView(), Quoted("customer", id));
+  if (!number.ok()) return number.status();
+  return *number;
+}
+
+absl::StatusOr<std::optional<keys::CustomerNumber>> Directory::FindIdentity(
+    IdentityType type, std::string_view value) const {
+  rocksdb::PinnableSlice stored;
+  const rocksdb::Status s =
+      db_.db()->Get(rocksdb::ReadOptions(), db_.identities(),
+                    keys::IdentityKey(type, value), &stored);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading identity");
+  absl::StatusOr<keys::CustomerNumber> number =
+      DecodeNumber(stored.ToStringView(), Quoted("identity", value));
+  if (!number.ok()) return number.status();
+  return *number;
+}
+
+absl::StatusOr<std::string> Directory::NameOf(
+    keys::CustomerNumber number) const {
+  std::string id;
+  const rocksdb::Status s = db_.db()->Get(
+      rocksdb::ReadOptions(), db_.customers(), keys::ReverseKey(number), &id);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("customer number ", number, " has no directory entry"));
+  }
+  if (!s.ok()) return FromRocks(s, "reading the customer directory");
+  return id;
+}
+
+rocksdb::Status Directory::AddCustomer(rocksdb::WriteBatch& batch,
+                                       std::string_view id,
+                                       keys::CustomerNumber number) const {
+  const std::string key = keys::CustomerKey(number);
+  rocksdb::Status s = batch.Put(db_.customers(), id, key);
+  if (s.ok()) s = batch.Put(db_.customers(), keys::ReverseKey(number), id);
+  return s;
+}
+
+rocksdb::Status Directory::AddIdentity(rocksdb::WriteBatch& batch,
+                                       IdentityType type,
+                                       std::string_view value,
+                                       keys::CustomerNumber number) const {
+  return batch.Put(db_.identities(), keys::IdentityKey(type, value),
+                   keys::CustomerKey(number));
+}
+
+absl::Status Directory::ForEach(
+    const std::function<absl::Status(keys::CustomerNumber, std::string_view)>&
+        visit) const {
+  const std::string upper(1, '\x01');  // past every reverse entry
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper_slice;
+  read.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_.db()->NewIterator(read, db_.customers()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    std::optional<keys::CustomerNumber> number =
+        key.size() == 1 + keys::kCustomerKeyBytes
+            ? keys::NumberOf(key.substr(1))
+            : std::nullopt;
+    if (!number) {
+      return absl::DataLossError(
+          "customer directory: a reverse entry holds no customer number");
+    }
+    if (absl::Status s = visit(*number, it->value().ToStringView()); !s.ok())
+      return s;
+  }
+  return FromRocks(it->status(), "reading the customer directory");
+}
+
+}  // namespace ckm::storage
