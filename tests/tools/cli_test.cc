@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -133,3 +134,31 @@ TEST_CASE("ckm: errors exit non-zero with one line naming the problem") {
 }
 
 }  // namespace
+
+TEST_CASE(
+    "ckm migrate: an old store into a new directory, then the old "
+    "store's commands say how") {
+  TempDir dir;
+  const std::string old = dir.sub("old");
+  const std::string copy = "cp -r " + std::string(CKM_SOURCE_DIR) +
+                           "/tests/data/format2-store " + old;
+  REQUIRE(std::system(copy.c_str()) == 0);
+  Result r = Ckm(dir, "get cust-1 --db " + old);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("ckm migrate") != std::string::npos);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);  // one line
+
+  r = Ckm(dir, "migrate " + old + " " + dir.sub("new"));
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("migrated 412 events of 12 customers from format 2") !=
+        std::string::npos);
+  CHECK(r.out.find("12 of 12") != std::string::npos);
+  r = Ckm(dir, "get cust-1 --db " + dir.sub("new"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("identity email c1@example.com") != std::string::npos);
+
+  r = Ckm(dir, "migrate " + old + " " + dir.sub("new"));  // exists now
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.rfind("ckm: ", 0) == 0);
+}

@@ -1,0 +1,185 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// MigrateStore and the refusal of older formats, on a real format-2 store
+// (tests/data/format2-store, written by ckm f7dff22 with
+// tests/data/make_format2_store.cc.txt: every kind of event, identity links
+// and events named through them, part in SST files and part in the WAL).
+
+#include "ckm/migrate.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "catch2/catch.hpp"
+#include "ckm/store.h"
+#include "rocksdb/db.h"
+#include "storage/db.h"
+#include "storage/keys.h"
+#include "storage/merge_operator.h"
+#include "test_util.h"
+
+namespace ckm {
+namespace {
+
+namespace fs = std::filesystem;
+using ckm_test::TempDir;
+
+constexpr std::int64_t kFixtureEvents = 412;  // 8 batches of 50, 12 links
+constexpr std::int64_t kFixtureCustomers = 12;
+
+// A private copy of the fixture: tests may damage it.
+std::string CopyFixture(const TempDir& dir) {
+  const std::string copy = dir.sub("old");
+  fs::copy(fs::path(CKM_SOURCE_DIR) / "tests/data/format2-store", copy);
+  return copy;
+}
+
+// Every file of a directory and its bytes.
+std::map<std::string, std::string> Files(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    out[entry.path().filename().string()] = bytes.str();
+  }
+  return out;
+}
+
+TEST_CASE(
+    "Opening a format-2 store is refused, names ckm migrate, and "
+    "changes nothing") {
+  TempDir dir;
+  const std::string old = CopyFixture(dir);
+  const auto before = Files(old);
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(old);
+  CHECK(absl::IsFailedPrecondition(store.status()));
+  CHECK(store.status().message().find("format 2") != absl::string_view::npos);
+  CHECK(store.status().message().find("ckm migrate") !=
+        absl::string_view::npos);
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  CHECK(absl::IsFailedPrecondition(Store::Open(old, no_create).status()));
+  CHECK(Files(old) == before);
+}
+
+TEST_CASE(
+    "Migrating a format-2 store carries every event and gives the same "
+    "profiles, byte for byte") {
+  TempDir dir;
+  const std::string old = CopyFixture(dir);
+  const auto before = Files(old);
+  absl::StatusOr<MigrateReport> report = MigrateStore(old, dir.sub("new"));
+  REQUIRE_OK(report);
+  CHECK(report->from_format == "2");
+  CHECK(report->events == kFixtureEvents);
+  CHECK(report->customers == kFixtureCustomers);
+  CHECK(report->profiles_compared == kFixtureCustomers);
+  CHECK(report->profiles_differing == 0);
+  CHECK(report->verify.ok());
+  CHECK(report->verify.customers == kFixtureCustomers);
+  CHECK(Files(old) == before);  // the old store is only read
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.sub("new"));
+  REQUIRE_OK(store);
+  std::int64_t events = 0;
+  for (int c = 0; c < kFixtureCustomers; ++c) {
+    const std::string id = "cust-" + std::to_string(c);
+    absl::StatusOr<Events> history = (*store)->History(id, {});
+    REQUIRE_OK(history);
+    events += static_cast<std::int64_t>(history->size());
+    absl::StatusOr<std::string> owner = (*store)->Resolve(
+        IdentityType::kEmail, "c" + std::to_string(c) + "@example.com");
+    REQUIRE_OK(owner);
+    CHECK(*owner == id);
+  }
+  HistoryQuery all;
+  all.limit = 0;
+  events = 0;
+  for (int c = 0; c < kFixtureCustomers; ++c) {
+    events += static_cast<std::int64_t>(
+        (*store)->History("cust-" + std::to_string(c), all)->size());
+  }
+  CHECK(events == kFixtureEvents);
+}
+
+TEST_CASE("Migration refuses what it cannot do, and leaves no new directory") {
+  TempDir dir;
+  const std::string old = CopyFixture(dir);
+  SECTION("the target exists") {
+    fs::create_directories(dir.sub("taken"));
+    CHECK(absl::IsAlreadyExists(MigrateStore(old, dir.sub("taken")).status()));
+    CHECK(fs::exists(dir.sub("taken")));  // not ours to remove
+  }
+  SECTION("no store at the source") {
+    CHECK(absl::IsNotFound(
+        MigrateStore(dir.sub("nothing"), dir.sub("new")).status()));
+    CHECK_FALSE(fs::exists(dir.sub("new")));
+  }
+  SECTION("the source is already of format 3") {
+    { REQUIRE_OK(Store::Open(dir.sub("current"))); }
+    CHECK(absl::IsFailedPrecondition(
+        MigrateStore(dir.sub("current"), dir.sub("new")).status()));
+    CHECK_FALSE(fs::exists(dir.sub("new")));
+  }
+  SECTION("a history value of the old store fails verification") {
+    {  // damage it the way a bad disk would, with the old store's operators
+      rocksdb::Options options;
+      std::vector<std::string> names;
+      REQUIRE(rocksdb::DB::ListColumnFamilies(options, old, &names).ok());
+      std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+      for (const std::string& name : names) {
+        rocksdb::ColumnFamilyOptions cf;
+        if (name == keys::kProfilesCf)
+          cf.merge_operator = NewProfileMergeOperator();
+        if (name == keys::kBreakdownsCf)
+          cf.merge_operator = NewBreakdownMergeOperator();
+        descriptors.emplace_back(name, cf);
+      }
+      rocksdb::DB* db = nullptr;
+      std::vector<rocksdb::ColumnFamilyHandle*> handles;
+      REQUIRE(rocksdb::DB::Open(options, old, descriptors, &handles, &db).ok());
+      for (rocksdb::ColumnFamilyHandle* h : handles) {
+        if (h->GetName() == keys::kPurchasesCf)
+          REQUIRE(db->Put(rocksdb::WriteOptions(), h,
+                          std::string("cust-3\0zzzzzzzzzzzzzzzzp", 23), "junk")
+                      .ok());
+      }
+      for (rocksdb::ColumnFamilyHandle* h : handles)
+        REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+      delete db;
+    }
+    absl::StatusOr<MigrateReport> report = MigrateStore(old, dir.sub("new"));
+    CHECK(absl::IsDataLoss(report.status()));
+    CHECK(report.status().message().find("cust-3") != absl::string_view::npos);
+    CHECK_FALSE(fs::exists(dir.sub("new")));
+  }
+}
+
+TEST_CASE("A store whose migration did not finish is refused") {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path());
+    REQUIRE_OK(store);
+  }
+  {  // what a migration that crashed leaves behind: its marker
+    storage::OpenParams params;
+    params.allow_migrating = true;
+    absl::StatusOr<std::unique_ptr<storage::Db>> db =
+        storage::Db::Open(dir.path(), StoreOptions{}, params);
+    REQUIRE_OK(db);
+    REQUIRE((*db)
+                ->db()
+                ->Put(rocksdb::WriteOptions(), storage::kMetaMigrating, "/old")
+                .ok());
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path());
+  CHECK(absl::IsFailedPrecondition(store.status()));
+  CHECK(store.status().message().find("unfinished migration") !=
+        absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace ckm
