@@ -91,8 +91,8 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<Profile> Get(
       std::string_view customer_id) const = 0;
 
-  // Calls `visit` with every customer's profile in customer-id order until it
-  // returns false. Reads one consistent snapshot. A profile that fails
+  // Calls `visit` with every customer's profile, in the order the customers
+  // were first recorded (customer-number order), until it returns false. Reads one consistent snapshot. A profile that fails
   // verification ends the scan with DataLoss (after the profiles before it).
   [[nodiscard]] virtual absl::Status ForEachProfile(
       const std::function<bool(const Profile&)>& visit) const = 0;

@@ -357,7 +357,8 @@ absl::Status Recorder::AddMerges() {
   for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (!s.ok()) break;
     s = batch_.Merge(db_.breakdowns(),
-                     keys::CustomerKey(slot_number_[bd.customer]), bd.encoded);
+                     keys::CustomerKey(slot_number_[bd.customer]),
+                     fold::Encode(bd.state));
   }
   return FromRocks(s, "building the write batch");
 }

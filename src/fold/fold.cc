@@ -755,16 +755,7 @@ std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
                        std::tie(b.key, b.currency, b.event);
               });
   }
-  struct Money {
-    std::string_view currency;
-    std::int64_t gross_micros = 0;
-    std::int64_t returned_micros = 0;
-  };
   std::vector<CustomerDelta> out;
-  Builder b(1024);
-  RowWriter writer(b);
-  std::vector<RowOffset> rows;
-  std::vector<Money> money;
   const std::size_t n = lines_.size();
   std::size_t i = 0;
   // Whether line i continues the group that line `first` starts, compared on
@@ -780,23 +771,27 @@ std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
   };
   while (i < n) {
     const std::size_t customer_start = i;
-    CustomerDelta delta;
+    CustomerDelta& delta = out.emplace_back();
     delta.customer = lines_[i].customer;
-    b.Clear();
-    RowsOffset vectors[3];
     while (same(customer_start, 1)) {
       const std::size_t dimension_start = i;
-      const std::uint8_t dimension = lines_[i].dimension;
-      rows.clear();
+      const Dimension dimension = kDimensions[lines_[i].dimension];
+      BreakdownMap& rows = delta.state.of(dimension);
       while (same(dimension_start, 2)) {
         const std::size_t key_start = i;
-        std::int64_t orders = 0, returns = 0, units = 0, returned_units = 0;
-        std::int64_t first_ms = kNoMin, last_ms = kNoMax;
-        money.clear();
+        const std::string_view key = lines_[i].key;
+        // Keys arrive sorted: each row goes at the end of its map.
+        BreakdownState& row =
+            rows.emplace_hint(rows.end(), std::string(key), BreakdownState())
+                ->second;
         while (same(key_start, 3)) {
           const std::size_t currency_start = i;
-          Money& m = money.emplace_back();
-          m.currency = lines_[i].currency;
+          BreakdownMoneyAgg& m =
+              row.money
+                  .emplace_hint(row.money.end(),
+                                std::string(lines_[i].currency),
+                                BreakdownMoneyAgg())
+                  ->second;
           while (same(currency_start, 4)) {
             const std::size_t event_start = i;
             bool positive = false, negative = false;
@@ -804,36 +799,24 @@ std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
               const Line& line = lines_[i];
               if (line.positive) {
                 positive = true;
-                AddTo(units, line.units);
+                AddTo(row.units, line.units);
                 AddTo(m.gross_micros, line.amount);
-                MinTo(first_ms, line.ts_ms);
-                MaxTo(last_ms, line.ts_ms);
+                MinTo(row.first_purchase_ms, line.ts_ms);
+                MaxTo(row.last_purchase_ms, line.ts_ms);
               } else {
                 negative = true;
-                AddTo(returned_units, line.units);
+                AddTo(row.returned_units, line.units);
                 AddTo(m.returned_micros, line.amount);
               }
             }
-            AddTo(orders, positive);
-            AddTo(returns, negative);
+            AddTo(row.orders, positive);
+            AddTo(row.returns, negative);
           }
         }
-        const std::string_view key = lines_[key_start].key;
-        rows.push_back(writer.Add(key, orders, returns, units, returned_units,
-                                  first_ms, last_ms, [&](auto&& add) {
-                                    for (const Money& m : money)
-                                      add(m.currency, m.gross_micros,
-                                          m.returned_micros);
-                                  }));
-        if (kDimensions[dimension] == Dimension::kProduct && orders > 0)
+        if (dimension == Dimension::kProduct && row.orders > 0)
           delta.ordered_skus.push_back(key);
       }
-      vectors[dimension] = writer.Finish(rows);
     }
-    b.Finish(fb::CreateBreakdowns(b, vectors[0], vectors[1], vectors[2], 0),
-             kBreakdownsIdentifier);
-    delta.encoded = Release(b);
-    out.push_back(std::move(delta));
   }
   lines_.clear();
   events_ = 0;

@@ -202,12 +202,11 @@ ProfileState DeltaOf(const Event& event, std::string_view customer_id);
 // (empty for events other than purchases).
 Breakdowns BreakdownsOf(const Event& event);
 
-// The breakdowns merge operands of a batch of events, for the write path. For
-// each customer it gives the same bytes as Encode() of the Join of
-// BreakdownsOf() over that customer's events, but folds one sorted vector of
-// lines instead of building a map per product, store and category (the maps
-// cost the write path a tenth of its time). Holds views into the events it
-// is given: they must outlive Finish(). Not thread-safe.
+// The breakdowns deltas of a batch of events, for the write path. For each
+// customer it gives the Join of BreakdownsOf() over that customer's events,
+// but folds one sorted vector of lines instead of building and joining maps
+// per event (those cost the write path a tenth of its time). Holds views into
+// the events it is given: they must outlive Finish(). Not thread-safe.
 class BreakdownsBatch {
  public:
   // Adds the contribution of `event`, if it is a purchase, to customer
@@ -218,7 +217,7 @@ class BreakdownsBatch {
     std::uint32_t customer = 0;
     // SKUs with an order in the batch, sorted and unique.
     std::vector<std::string_view> ordered_skus;
-    std::string encoded;  // canonical Breakdowns bytes
+    Breakdowns state;
   };
   // One delta per customer given a breakdown key, in customer order. Leaves
   // the batch empty.

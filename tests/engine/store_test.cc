@@ -774,7 +774,8 @@ namespace ckm {
 namespace {
 
 TEST_CASE(
-    "ForEachProfile visits every customer in id order; Stats counts them") {
+    "ForEachProfile visits every customer in the order they were first "
+    "recorded; Stats counts them") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   for (const char* c : {"m", "a", "z", "k"}) {
@@ -786,7 +787,7 @@ TEST_CASE(
     seen.emplace_back(p.customer_id());
     return true;
   }));
-  CHECK(seen == std::vector<std::string>{"a", "k", "m", "z"});
+  CHECK(seen == std::vector<std::string>{"m", "a", "z", "k"});
   seen.clear();
   REQUIRE_OK(store->ForEachProfile([&](const Profile& p) {
     seen.emplace_back(p.customer_id());

@@ -160,7 +160,7 @@ void RequireBatchEquals(
   for (const fold::BreakdownsBatch::CustomerDelta& delta : got) {
     INFO("customer slot " << delta.customer);
     REQUIRE(delta.customer == it->first);
-    REQUIRE(delta.encoded == it->second.encoded);
+    REQUIRE(fold::Encode(delta.state) == it->second.encoded);
     REQUIRE(std::vector<std::string>(delta.ordered_skus.begin(),
                                      delta.ordered_skus.end()) ==
             it->second.ordered_skus);
@@ -200,7 +200,7 @@ TEST_CASE("A batch's breakdowns deltas saturate like Join") {
   const std::vector<fold::BreakdownsBatch::CustomerDelta> got = batch.Finish();
   RequireBatchEquals(got, FoldPerCustomer(events));
   absl::StatusOr<fold::Breakdowns> decoded =
-      fold::DecodeBreakdowns(got.at(0).encoded);
+      fold::DecodeBreakdowns(fold::Encode(got.at(0).state));
   REQUIRE_OK(decoded);
   REQUIRE(decoded->products.at("sku").money.at("GBP").gross_micros ==
           std::numeric_limits<std::int64_t>::max());
