@@ -65,6 +65,15 @@ struct StoreOptions {
   // the stored breakdowns on every batch. Default: 262144.
   std::size_t known_products_cache = 262144;
 
+  // Bytes of breakdowns (per-product, per-store and per-category figures)
+  // held in memory across Record() calls before they are merged into the
+  // store. A customer's breakdowns are then merged once per such flush
+  // instead of once per batch. Store::Flush(), closing the store and
+  // reaching this size flush them; history makes them durable (after a crash
+  // the customers concerned are refolded from it). 0 merges them in every
+  // Record() batch. Default: 16 MiB.
+  std::size_t breakdowns_buffer_bytes = std::size_t{16} << 20;
+
   // Background threads for flush and compaction. Default: 2.
   int background_threads = 2;
 };

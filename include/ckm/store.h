@@ -92,8 +92,9 @@ class Store {
       std::string_view customer_id) const = 0;
 
   // Calls `visit` with every customer's profile, in the order the customers
-  // were first recorded (customer-number order), until it returns false. Reads one consistent snapshot. A profile that fails
-  // verification ends the scan with DataLoss (after the profiles before it).
+  // were first recorded (customer-number order), until it returns false. Reads
+  // one consistent snapshot. A profile that fails verification ends the scan
+  // with DataLoss (after the profiles before it).
   [[nodiscard]] virtual absl::Status ForEachProfile(
       const std::function<bool(const Profile&)>& visit) const = 0;
 
@@ -137,6 +138,9 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<StoreReport> RebuildAll() = 0;
 
   // Flushes memtables to disk: makes everything recorded with kNone durable.
+  // Also merges the breakdowns held in memory into the store (see
+  // StoreOptions::breakdowns_buffer_bytes), and refolds from history those
+  // an earlier process left unmerged when it crashed.
   [[nodiscard]] virtual absl::Status Flush() = 0;
 
  protected:

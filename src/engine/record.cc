@@ -38,12 +38,17 @@ class Recorder {
   std::vector<std::size_t> Stripes() const;
   absl::Status CheckLinkOwners() const;
   absl::Status NumberCustomers();
+  absl::Status SettleStale() const;
   absl::Status DropRecorded();
   absl::Status CheckBatchLinks() const;
   absl::Status Fold();
   absl::Status CountNewProducts();
+  absl::StatusOr<std::int64_t> CountFromStore(
+      std::uint32_t slot, const std::vector<std::string_view>& skus,
+      std::vector<rocksdb::PinnableSlice>& operands);
   absl::Status AddMerges();
-  void UpdateKnownProducts();
+  void UpdateBuffers();
+  bool buffered() const { return store_.options_.breakdowns_buffer_bytes > 0; }
 
   StoreImpl& store_;
   const storage::Db& db_;
@@ -75,7 +80,12 @@ class Recorder {
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
                                                const RecordOptions& options) {
-  return Recorder(*this, events).Run(options);
+  absl::StatusOr<RecordResult> result = Recorder(*this, events).Run(options);
+  // With the locks released. A failed flush loses nothing: the deltas stay
+  // in the buffer, and the next flush (or Store::Flush) tries again.
+  if (result.ok() && result->recorded > 0 && breakdowns_buffer_.full())
+    FlushBreakdowns(options_.durability).IgnoreError();
+  return result;
 }
 
 absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
@@ -90,6 +100,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   // 4. Under the locks: owners of links, numbers, what is already recorded.
   if (absl::Status s = CheckLinkOwners(); !s.ok()) return s;
   if (absl::Status s = NumberCustomers(); !s.ok()) return s;
+  if (absl::Status s = SettleStale(); !s.ok()) return s;
   if (absl::Status s = DropRecorded(); !s.ok()) return s;
   if (absl::Status s = CheckBatchLinks(); !s.ok()) return s;
   // 5. Fold the new events into deltas, and 6. write them in one batch.
@@ -104,7 +115,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
       !s.ok()) {
     return FromRocks(s, "writing events");
   }
-  UpdateKnownProducts();
+  UpdateBuffers();
   return result_;
 }
 
@@ -202,6 +213,17 @@ absl::Status Recorder::NumberCustomers() {
   }
   deltas_.resize(slots);
   has_delta_.resize(slots);
+  return absl::OkStatus();
+}
+
+// Customers an earlier process left with breakdowns in its buffer (a crash)
+// get theirs refolded from history first: counting their distinct products
+// needs every product they ordered.
+absl::Status Recorder::SettleStale() const {
+  for (std::size_t slot = 0; slot < slot_customer_.size(); ++slot) {
+    if (slot_is_new_[slot] || !store_.IsStale(slot_number_[slot])) continue;
+    if (absl::Status s = store_.Settle(slot_number_[slot]); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 
@@ -319,24 +341,50 @@ absl::Status Recorder::CountNewProducts() {
       new_products = known.CountNew(customer, skus);
     }
     if (!new_products) {
-      absl::StatusOr<std::vector<std::string_view>> stored =
-          store_.StoredBreakdowns(slot_number_[bd.customer], operands);
-      if (!stored.ok()) return stored.status();
-      if (known.Admit(customer)) {
-        std::vector<std::string> have = fold::OrderedSkus(*stored);
-        new_products =
-            std::count_if(skus.begin(), skus.end(), [&](std::string_view sku) {
-              return !std::binary_search(have.begin(), have.end(), sku);
-            });
-        loaded_.emplace_back(customer, std::move(have));
-      } else {
-        new_products = fold::CountNewProducts(*stored, skus);
-      }
-      for (rocksdb::PinnableSlice& operand : operands) operand.Reset();
+      absl::StatusOr<std::int64_t> counted =
+          CountFromStore(bd.customer, skus, operands);
+      if (!counted.ok()) return counted.status();
+      new_products = *counted;
     }
     deltas_[bd.customer].purchases.distinct_products += *new_products;
   }
   return absl::OkStatus();
+}
+
+// How many of `skus` the customer has never ordered, by the products in the
+// breakdowns buffer and the stored breakdowns. A customer that misses the
+// product cache again soon gets its whole set loaded.
+absl::StatusOr<std::int64_t> Recorder::CountFromStore(
+    std::uint32_t slot, const std::vector<std::string_view>& skus,
+    std::vector<rocksdb::PinnableSlice>& operands) {
+  const std::vector<std::string> buffered =
+      store_.breakdowns_buffer_.OrderedSkus(slot_number_[slot]);
+  std::vector<std::string_view> unbuffered;
+  for (std::string_view sku : skus) {
+    if (!std::binary_search(buffered.begin(), buffered.end(), sku))
+      unbuffered.push_back(sku);
+  }
+  absl::StatusOr<std::vector<std::string_view>> stored =
+      store_.StoredBreakdowns(slot_number_[slot], operands);
+  if (!stored.ok()) return stored.status();
+  std::int64_t new_products = 0;
+  const std::string_view customer = slot_customer_[slot];
+  if (store_.known_products_.Admit(customer)) {
+    std::vector<std::string> have = fold::OrderedSkus(*stored);
+    new_products = std::count_if(
+        unbuffered.begin(), unbuffered.end(), [&](std::string_view sku) {
+          return !std::binary_search(have.begin(), have.end(), sku);
+        });
+    std::vector<std::string> all;
+    std::merge(have.begin(), have.end(), buffered.begin(), buffered.end(),
+               std::back_inserter(all));
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    loaded_.emplace_back(customer, std::move(all));
+  } else {
+    new_products = fold::CountNewProducts(*stored, unbuffered);
+  }
+  for (rocksdb::PinnableSlice& operand : operands) operand.Reset();
+  return new_products;
 }
 
 // New customers' directory entries, and one breakdowns and one profile merge
@@ -354,17 +402,32 @@ absl::Status Recorder::AddMerges() {
                        fold::Encode(deltas_[slot]));
     }
   }
+  // Breakdowns go to the buffer after the write; a customer's first delta
+  // there comes with its pending marker, in this batch.
   for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (!s.ok()) break;
-    s = batch_.Merge(db_.breakdowns(),
-                     keys::CustomerKey(slot_number_[bd.customer]),
-                     fold::Encode(bd.state));
+    const keys::CustomerNumber number = slot_number_[bd.customer];
+    if (!buffered()) {
+      s = batch_.Merge(db_.breakdowns(), keys::CustomerKey(number),
+                       fold::Encode(bd.state));
+    } else if (!store_.breakdowns_buffer_.Holds(number)) {
+      s = batch_.Put(db_.pending(), keys::CustomerKey(number),
+                     rocksdb::Slice());
+    }
   }
   return FromRocks(s, "building the write batch");
 }
 
-// After a successful write only: the cache never knows more than the store.
-void Recorder::UpdateKnownProducts() {
+// After a successful write only: the caches never know more than the store.
+void Recorder::UpdateBuffers() {
+  if (buffered()) {
+    for (fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
+      store_.breakdowns_buffer_.Add(
+          slot_number_[bd.customer],
+          StoreImpl::StripeOf(slot_customer_[bd.customer]),
+          std::move(bd.state));
+    }
+  }
   KnownProducts& known = store_.known_products_;
   for (const auto& [customer, skus] : loaded_) known.Put(customer, skus);
   for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {

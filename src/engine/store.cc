@@ -82,7 +82,8 @@ StoreImpl::StoreImpl(std::unique_ptr<storage::Db> db,
     : db_(std::move(db)),
       directory_(std::move(directory)),
       options_(options),
-      known_products_(options.known_products_cache) {}
+      known_products_(options.known_products_cache),
+      breakdowns_buffer_(options.breakdowns_buffer_bytes) {}
 
 std::size_t StoreImpl::StripeOf(std::string_view key) {
   return absl::HashOf(key) % kLockStripes;
@@ -223,24 +224,26 @@ absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
       NumberOf(customer_id);
   if (!number.ok()) return number.status();
   if (!*number) return out;
-  rocksdb::PinnableSlice bytes;
-  const rocksdb::Status s =
-      db_->db()->Get(rocksdb::ReadOptions(), db_->breakdowns(),
-                     keys::CustomerKey(**number), &bytes);
-  if (s.IsNotFound()) return out;
-  if (!s.ok()) return FromRocks(s, "reading breakdowns");
-  absl::StatusOr<fold::BreakdownMap> rows =
-      fold::DecodeBreakdowns(bytes.ToStringView(), dimension);
-  if (!rows.ok()) {
-    return absl::DataLossError(absl::StrCat("breakdowns of customer \"",
-                                            Av(customer_id),
-                                            "\": ", rows.status().message()));
+  absl::StatusOr<fold::Breakdowns> current;
+  {
+    std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
+    current = CurrentBreakdowns(**number);
   }
-  for (auto& [key, state] : *rows) out.push_back(ToEntry(key, state));
+  if (!current.ok()) {
+    if (!absl::IsDataLoss(current.status())) return current.status();
+    return absl::DataLossError(
+        absl::StrCat("breakdowns of customer \"", Av(customer_id),
+                     "\": ", current.status().message()));
+  }
+  for (auto& [key, state] : current->of(dimension))
+    out.push_back(ToEntry(key, state));
   return out;
 }
 
 absl::Status StoreImpl::Flush() {
+  if (absl::Status s = FlushBreakdowns(Durability::kBuffered); !s.ok())
+    return s;
+  if (absl::Status s = SettleAllStale(); !s.ok()) return s;
   rocksdb::FlushOptions flush;
   flush.wait = true;
   return FromRocks(db_->db()->Flush(flush, db_->handles()), "flushing");
@@ -319,8 +322,10 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   absl::StatusOr<std::unique_ptr<storage::Directory>> directory =
       storage::Directory::Open(**db);
   if (!directory.ok()) return directory.status();
-  return std::unique_ptr<Store>(std::make_unique<engine::StoreImpl>(
-      *std::move(db), *std::move(directory), options));
+  auto store = std::make_unique<engine::StoreImpl>(
+      *std::move(db), *std::move(directory), options);
+  if (absl::Status s = store->LoadStale(); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
@@ -336,6 +341,10 @@ rocksdb::DB* Db(Store& store) {
 }
 rocksdb::ColumnFamilyHandle* Cf(Store& store, std::string_view name) {
   return static_cast<engine::StoreImpl&>(store).db().cf(name);
+}
+
+void AbandonBreakdownsBuffer(Store& store) {
+  static_cast<engine::StoreImpl&>(store).AbandonBreakdownsBuffer();
 }
 
 absl::StatusOr<std::string> CustomerKey(const Store& store,

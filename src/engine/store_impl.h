@@ -20,7 +20,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "ckm/store.h"
+#include "engine/breakdowns_buffer.h"
 #include "engine/known_products.h"
 #include "fold/fold.h"
 #include "rocksdb/db.h"
@@ -63,6 +66,12 @@ class StoreImpl final : public Store {
   StoreImpl(std::unique_ptr<storage::Db> db,
             std::unique_ptr<storage::Directory> directory,
             const StoreOptions& options);
+  // Merges the breakdowns still in memory into the store.
+  ~StoreImpl() override;
+
+  // Reads the pending markers left without their deltas by an earlier
+  // process: those customers' stored breakdowns lack events (stale_).
+  absl::Status LoadStale();
 
   absl::StatusOr<RecordResult> Record(const Event& event,
                                       const RecordOptions& options) override {
@@ -90,12 +99,37 @@ class StoreImpl final : public Store {
   absl::Status Flush() override;
 
   storage::Db& db() { return *db_; }
+  // Forgets the breakdowns buffer without merging it, as a crash would.
+  void AbandonBreakdownsBuffer() {
+    for (const BreakdownsBuffer::Held& h : breakdowns_buffer_.Customers())
+      breakdowns_buffer_.Drop(h.number);
+  }
   const storage::Directory& directory() const { return *directory_; }
 
  private:
   friend class Recorder;
 
   static std::size_t StripeOf(std::string_view key);
+
+  // Merges the breakdowns buffer into the store, a few hundred customers at
+  // a time, each batch under those customers' locks.
+  absl::Status FlushBreakdowns(Durability durability);
+
+  // The customer's breakdowns as the store knows them: the stored value and
+  // the buffer's delta, or, for a customer with a pending marker but no
+  // delta (stale), the fold of its purchase history. REQUIRES: the
+  // customer's stripe is held. DataLoss if the stored value is corrupt.
+  absl::StatusOr<fold::Breakdowns> CurrentBreakdowns(
+      keys::CustomerNumber number) const;
+  absl::StatusOr<bool> HasPendingMarker(keys::CustomerNumber number) const;
+  absl::StatusOr<fold::Breakdowns> FoldPurchases(
+      keys::CustomerNumber number) const;
+  bool IsStale(keys::CustomerNumber number) const;
+  // Replaces a stale customer's stored breakdowns with the fold of its
+  // purchases and deletes its marker. REQUIRES: the customer's stripe.
+  absl::Status Settle(keys::CustomerNumber number);
+  // Settles every stale customer (Flush, RebuildAll).
+  absl::Status SettleAllStale();
 
   // The customer's number; nullopt for a customer the store has never seen.
   absl::StatusOr<std::optional<keys::CustomerNumber>> NumberOf(
@@ -123,13 +157,21 @@ class StoreImpl final : public Store {
   absl::StatusOr<StoreReport> ForAllCustomers(
       const std::function<absl::StatusOr<CustomerReport>(const std::string&)>&
           check) const;
+  absl::StatusOr<CustomerReport> RebuildLocked(std::string_view customer_id);
   absl::StatusOr<CustomerReport> RebuildIfDamaged(const std::string& customer);
+  absl::Status CompareBreakdowns(keys::CustomerNumber number,
+                                 const fold::Breakdowns& folded,
+                                 CustomerReport& report) const;
 
   std::unique_ptr<storage::Db> db_;
   std::unique_ptr<storage::Directory> directory_;
   const StoreOptions options_;
   // Guarded per customer by the customer's stripe.
   KnownProducts known_products_;
+  BreakdownsBuffer breakdowns_buffer_;
+  // Customers whose pending marker an earlier process left (see LoadStale).
+  mutable absl::Mutex stale_mu_;
+  absl::flat_hash_set<keys::CustomerNumber> stale_ ABSL_GUARDED_BY(stale_mu_);
   // Striped per-customer locks: Record() holds the stripes of every customer
   // (and identity) in its batch, in ascending order, from the directory
   // lookup to the end of the write, so that two threads recording the same

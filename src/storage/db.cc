@@ -76,6 +76,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   breakdowns.max_successive_merges = 4 * options.max_merge_depth;
   d.emplace_back(keys::kBreakdownsCf, breakdowns);
   d.emplace_back(keys::kIdentitiesCf, cf_options(false));
+  d.emplace_back(keys::kPendingCf, cf_options(false));
   return d;
 }
 
@@ -305,6 +306,7 @@ Db::Db(std::unique_ptr<rocksdb::DB> db,
   profiles_ = cf(keys::kProfilesCf);
   breakdowns_ = cf(keys::kBreakdownsCf);
   identities_ = cf(keys::kIdentitiesCf);
+  pending_ = cf(keys::kPendingCf);
   for (int i = 0; i < keys::kHistoryCfCount; ++i)
     history_[i] = cf(keys::kHistoryCfNames[i]);
 }

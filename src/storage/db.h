@@ -69,6 +69,7 @@ class Db {
   rocksdb::ColumnFamilyHandle* profiles() const { return profiles_; }
   rocksdb::ColumnFamilyHandle* breakdowns() const { return breakdowns_; }
   rocksdb::ColumnFamilyHandle* identities() const { return identities_; }
+  rocksdb::ColumnFamilyHandle* pending() const { return pending_; }
   rocksdb::ColumnFamilyHandle* history(keys::HistoryCf which) const {
     return history_[static_cast<int>(which)];
   }
@@ -87,6 +88,7 @@ class Db {
   rocksdb::ColumnFamilyHandle* profiles_ = nullptr;
   rocksdb::ColumnFamilyHandle* breakdowns_ = nullptr;
   rocksdb::ColumnFamilyHandle* identities_ = nullptr;
+  rocksdb::ColumnFamilyHandle* pending_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, keys::kHistoryCfCount> history_{};
 };
 

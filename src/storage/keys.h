@@ -11,6 +11,9 @@
 //   identities     type-byte 0x00 value       -> BE64(number)
 //   profiles       BE64(number)               -> profile
 //   breakdowns     BE64(number)               -> breakdowns
+//   pending        BE64(number)               -> "" (breakdowns held in
+//                                                memory,
+//                                                engine/breakdowns_buffer.h)
 //   history (4)    BE64(number) BE64(ts_ms + 2^63) BE64(event_id) kind
 //
 // External ids never contain 0x00, so a directory key starting with 0x00 is
@@ -43,6 +46,7 @@ inline constexpr char kLoyaltyCf[] = "loyalty";
 inline constexpr char kChangesCf[] = "changes";
 inline constexpr char kBreakdownsCf[] = "breakdowns";
 inline constexpr char kIdentitiesCf[] = "identities";
+inline constexpr char kPendingCf[] = "pending";
 
 // The history column families, in the order of HistoryCf.
 enum class HistoryCf : int {

@@ -43,6 +43,10 @@ absl::StatusOr<std::string> HistoryKeyOf(const Store& store,
                                          std::uint64_t event_id,
                                          EventKind kind);
 
+// Forgets the breakdowns held in memory without merging them into the store,
+// as a crash would: their pending markers stay behind.
+void AbandonBreakdownsBuffer(Store& store);
+
 }  // namespace ckm::internal
 
 #endif  // CKM_SRC_STORAGE_STORE_INTERNAL_H_
