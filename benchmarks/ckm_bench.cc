@@ -172,7 +172,8 @@ void AddWorkload(JsonLine& line, const WorkloadConfig& config) {
 }
 
 struct IngestFigures {
-  double wall_s = 0;  // time inside IngestBatch, summed
+  double wall_s = 0;  // time inside IngestBatch, summed, and in Settle
+  double settle_s = 0;  // time inside Settle
   double cpu_s = 0;   // process CPU during ingest minus workload generation
   double gen_cpu_s = 0;
   std::vector<double> batch_ms;
@@ -197,6 +198,10 @@ IngestFigures IngestAll(
     f.wall_s += dt;
     f.batch_ms.push_back(dt * 1e3);
   }
+  const double t0 = NowSeconds();
+  Check(variant.Settle(), "Settle");
+  f.settle_s = NowSeconds() - t0;
+  f.wall_s += f.settle_s;
   f.cpu_s = ProcessCpuSeconds() - cpu0 - f.gen_cpu_s;
   return f;
 }
@@ -259,6 +264,7 @@ int RunMain(const std::string& name, const std::string& sweep,
   line.Num("events_per_s", events / ingest.wall_s, 0)
       .Num("ingest_s", ingest.wall_s, 3)
       .Num("ingest_cpu_s", ingest.cpu_s, 3)
+      .Num("settle_s", ingest.settle_s, 3)
       .Num("gen_cpu_s", ingest.gen_cpu_s, 3)
       .Num("batch_ms_p50", batch_ms.At(0.50), 3)
       .Num("batch_ms_p99", batch_ms.At(0.99), 3)
@@ -311,6 +317,7 @@ int RunThreads(const std::string& name, int threads, const Flags& flags,
     });
   }
   for (std::thread& w : writers) w.join();
+  Check(variant->Settle(), "Settle");
   const double wall = NowSeconds() - t0;
   const double cpu = ProcessCpuSeconds() - cpu0;
   const std::string verify = VerifySample(*variant, expected);

@@ -56,6 +56,10 @@ class Variant {
   // many there were.
   [[nodiscard]] virtual absl::StatusOr<std::size_t> Recent20(
       std::uint64_t customer) = 0;
+  // Called once after the last batch, timed as part of ingest: work a
+  // variant defers past its last batch (ckm's breakdowns buffer) is counted
+  // here, not left to Close(). Default: nothing to do.
+  [[nodiscard]] virtual absl::Status Settle() { return absl::OkStatus(); }
   // Closes the store; afterwards only the files remain.
   [[nodiscard]] virtual absl::Status Close() = 0;
 };
