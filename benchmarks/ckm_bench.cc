@@ -172,9 +172,9 @@ void AddWorkload(JsonLine& line, const WorkloadConfig& config) {
 }
 
 struct IngestFigures {
-  double wall_s = 0;  // time inside IngestBatch, summed, and in Settle
+  double wall_s = 0;    // time inside IngestBatch, summed, and in Settle
   double settle_s = 0;  // time inside Settle
-  double cpu_s = 0;   // process CPU during ingest minus workload generation
+  double cpu_s = 0;     // process CPU during ingest minus workload generation
   double gen_cpu_s = 0;
   std::vector<double> batch_ms;
 };

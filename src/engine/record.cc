@@ -67,6 +67,8 @@ class Recorder {
   std::vector<std::string_view> slot_customer_;
   std::vector<keys::CustomerNumber> slot_number_;
   std::vector<bool> slot_is_new_;  // numbered by this call
+  // Breakdowns go to the buffer (else they are merged in this batch).
+  std::vector<bool> slot_buffered_;
   std::vector<fold::ProfileState> deltas_;
   std::vector<bool> has_delta_;
 
@@ -213,6 +215,7 @@ absl::Status Recorder::NumberCustomers() {
   }
   deltas_.resize(slots);
   has_delta_.resize(slots);
+  slot_buffered_.resize(slots);
   return absl::OkStatus();
 }
 
@@ -339,6 +342,9 @@ absl::Status Recorder::CountNewProducts() {
       new_products = static_cast<std::int64_t>(skus.size());
     } else {
       new_products = known.CountNew(customer, skus);
+      // A customer the product cache holds buys often: its breakdowns are
+      // worth buffering.
+      slot_buffered_[bd.customer] = buffered() && new_products.has_value();
     }
     if (!new_products) {
       absl::StatusOr<std::int64_t> counted =
@@ -380,6 +386,7 @@ absl::StatusOr<std::int64_t> Recorder::CountFromStore(
                std::back_inserter(all));
     all.erase(std::unique(all.begin(), all.end()), all.end());
     loaded_.emplace_back(customer, std::move(all));
+    slot_buffered_[slot] = this->buffered();
   } else {
     new_products = fold::CountNewProducts(*stored, unbuffered);
   }
@@ -402,17 +409,22 @@ absl::Status Recorder::AddMerges() {
                        fold::Encode(deltas_[slot]));
     }
   }
-  // Breakdowns go to the buffer after the write; a customer's first delta
-  // there comes with its pending marker, in this batch.
+  // Frequent buyers' breakdowns go to the buffer after the write, and a
+  // customer's first delta there comes with its pending marker, in this
+  // batch. The others' are merged now: for a customer seen once in a while
+  // the marker and its deletion would cost more than the merge they save.
   for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (!s.ok()) break;
     const keys::CustomerNumber number = slot_number_[bd.customer];
-    if (!buffered()) {
-      s = batch_.Merge(db_.breakdowns(), keys::CustomerKey(number),
-                       fold::Encode(bd.state));
-    } else if (!store_.breakdowns_buffer_.Holds(number)) {
+    const bool held = buffered() && store_.breakdowns_buffer_.Holds(number);
+    if (held) {
+      slot_buffered_[bd.customer] = true;
+    } else if (slot_buffered_[bd.customer]) {
       s = batch_.Put(db_.pending(), keys::CustomerKey(number),
                      rocksdb::Slice());
+    } else {
+      s = batch_.Merge(db_.breakdowns(), keys::CustomerKey(number),
+                       fold::Encode(bd.state));
     }
   }
   return FromRocks(s, "building the write batch");
@@ -420,8 +432,8 @@ absl::Status Recorder::AddMerges() {
 
 // After a successful write only: the caches never know more than the store.
 void Recorder::UpdateBuffers() {
-  if (buffered()) {
-    for (fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
+  for (fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
+    if (slot_buffered_[bd.customer]) {
       store_.breakdowns_buffer_.Add(
           slot_number_[bd.customer],
           StoreImpl::StripeOf(slot_customer_[bd.customer]),

@@ -177,8 +177,12 @@ TEST_CASE(
     REQUIRE_OK((*store)->Record(
         std::vector<Event>(events.begin(), events.begin() + 100)));
     REQUIRE_OK((*store)->Flush());  // some merged into the store
-    REQUIRE_OK((*store)->Record(
-        std::vector<Event>(events.begin() + 100, events.end())));
+    // In small batches: customers that buy again soon get buffered.
+    for (std::size_t i = 100; i < events.size(); i += 5) {
+      REQUIRE_OK((*store)->Record(
+          std::vector<Event>(events.begin() + i,
+                             events.begin() + std::min(i + 5, events.size()))));
+    }
     internal::AbandonBreakdownsBuffer(**store);  // the crash
   }
   auto store = Store::Open(dir.path());
@@ -201,11 +205,13 @@ TEST_CASE(
   gen = EventGen(5, kCustomers);
   gen.Events(200);
   REQUIRE_OK((*store)->Record(gen.Next()));  // the same "more" event
+  const int after_more = markers();
   CHECK(markers() <= before);
   CHECK(Capture(**store, kCustomers) == want);
   REQUIRE_OK((*store)->RebuildAll());  // settles the rest
-  // Only the customer of the new event is marked: its delta is in memory.
-  CHECK(markers() == 1);
+  // Only the customer of the new event may be marked: its delta is in memory.
+  CHECK(markers() <= 1);
+  CHECK(markers() <= after_more);
   REQUIRE_OK((*store)->Flush());
   CHECK(markers() == 0);
   CHECK(Capture(**store, kCustomers) == want);
