@@ -86,17 +86,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
 absl::StatusOr<std::string> StoredFormat(
     const rocksdb::Options& db_options, const std::string& dir,
     const std::vector<std::string>& existing) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : existing) {
-    // Without their merge operators, recovery would stop reading the
-    // write-ahead log at its first merge record.
-    rocksdb::ColumnFamilyOptions cf;
-    if (name == keys::kProfilesCf)
-      cf.merge_operator = NewProfileMergeOperator();
-    if (name == keys::kBreakdownsCf)
-      cf.merge_operator = NewBreakdownMergeOperator();
-    descriptors.emplace_back(name, cf);
-  }
+  const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+      DescriptorsForReading(existing);
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors,
@@ -322,6 +313,20 @@ rocksdb::ColumnFamilyHandle* Db::cf(std::string_view name) const {
   for (rocksdb::ColumnFamilyHandle* h : handles_)
     if (h->GetName() == name) return h;
   return nullptr;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> DescriptorsForReading(
+    const std::vector<std::string>& names) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    rocksdb::ColumnFamilyOptions cf;
+    if (name == keys::kProfilesCf)
+      cf.merge_operator = NewProfileMergeOperator();
+    if (name == keys::kBreakdownsCf)
+      cf.merge_operator = NewBreakdownMergeOperator();
+    descriptors.emplace_back(name, cf);
+  }
+  return descriptors;
 }
 
 }  // namespace ckm::storage

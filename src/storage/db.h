@@ -94,6 +94,13 @@ class Db {
 
 rocksdb::WriteOptions WriteOptionsFor(Durability durability);
 
+// Descriptors for opening the column families `names` of a ckm store of any
+// format to read it: default options, but the merge column families get
+// their operators. Without one, RocksDB's WAL recovery silently drops the
+// log from its first merge record on.
+std::vector<rocksdb::ColumnFamilyDescriptor> DescriptorsForReading(
+    const std::vector<std::string>& names);
+
 }  // namespace ckm::storage
 
 #endif  // CKM_SRC_STORAGE_DB_H_

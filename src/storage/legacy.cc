@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "storage/db.h"
 #include "storage/keys.h"
-#include "storage/merge_operator.h"
 
 namespace ckm::storage {
 
@@ -20,17 +19,8 @@ absl::StatusOr<std::unique_ptr<LegacyStore>> LegacyStore::Open(
   std::vector<std::string> names;
   if (!rocksdb::DB::ListColumnFamilies(options, dir, &names).ok())
     return absl::NotFoundError(absl::StrCat("no store at \"", dir, "\""));
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : names) {
-    rocksdb::ColumnFamilyOptions cf;
-    // Without its merge operator, RocksDB's recovery drops the rest of a
-    // write-ahead log at the first merge record it holds.
-    if (name == keys::kProfilesCf)
-      cf.merge_operator = NewProfileMergeOperator();
-    if (name == keys::kBreakdownsCf)
-      cf.merge_operator = NewBreakdownMergeOperator();  // never read here
-    descriptors.emplace_back(name, cf);
-  }
+  const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+      DescriptorsForReading(names);
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   const rocksdb::Status s =

@@ -17,7 +17,6 @@
 #include "rocksdb/db.h"
 #include "storage/db.h"
 #include "storage/keys.h"
-#include "storage/merge_operator.h"
 #include "test_util.h"
 
 namespace ckm {
@@ -129,15 +128,8 @@ TEST_CASE("Migration refuses what it cannot do, and leaves no new directory") {
       rocksdb::Options options;
       std::vector<std::string> names;
       REQUIRE(rocksdb::DB::ListColumnFamilies(options, old, &names).ok());
-      std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-      for (const std::string& name : names) {
-        rocksdb::ColumnFamilyOptions cf;
-        if (name == keys::kProfilesCf)
-          cf.merge_operator = NewProfileMergeOperator();
-        if (name == keys::kBreakdownsCf)
-          cf.merge_operator = NewBreakdownMergeOperator();
-        descriptors.emplace_back(name, cf);
-      }
+      const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
+          storage::DescriptorsForReading(names);
       rocksdb::DB* db = nullptr;
       std::vector<rocksdb::ColumnFamilyHandle*> handles;
       REQUIRE(rocksdb::DB::Open(options, old, descriptors, &handles, &db).ok());
