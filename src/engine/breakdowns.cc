@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
 
@@ -65,7 +66,7 @@ absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
           breakdowns_buffer_.Take(held[i].number);
       if (!delta) continue;  // flushed or rebuilt meanwhile
       const std::string key = keys::CustomerKey(held[i].number);
-      s = batch.Merge(db_->breakdowns(), key, fold::Encode(*delta));
+      s = batch.Merge(db_->breakdowns(), key, codec::EncodeOperand(*delta));
       if (s.ok()) s = batch.Delete(db_->pending(), key);
       taken.emplace_back(held[i], *std::move(delta));
     }

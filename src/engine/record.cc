@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
 #include "string_util.h"
@@ -406,7 +407,7 @@ absl::Status Recorder::AddMerges() {
     }
     if (s.ok()) {
       s = batch_.Merge(db_.profiles(), keys::CustomerKey(slot_number_[slot]),
-                       fold::Encode(deltas_[slot]));
+                       codec::EncodeOperand(deltas_[slot]));
     }
   }
   // Frequent buyers' breakdowns go to the buffer after the write, and a
@@ -424,7 +425,7 @@ absl::Status Recorder::AddMerges() {
                      rocksdb::Slice());
     } else {
       s = batch_.Merge(db_.breakdowns(), keys::CustomerKey(number),
-                       fold::Encode(bd.state));
+                       codec::EncodeOperand(bd.state));
     }
   }
   return FromRocks(s, "building the write batch");
