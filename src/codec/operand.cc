@@ -126,14 +126,27 @@ void StampFields(IO& io, fold::Stamp& s) {
   io.U64(s.event_id);
 }
 
+// A first and a last time: the first, then the distance to the last (modulo
+// 2^64, so any pair round-trips), one byte when they are the same, as they
+// are in every one-event delta.
+template <typename IO>
+void Span(IO& io, std::int64_t& first, std::int64_t& last) {
+  io.I64(first);
+  std::uint64_t width =
+      static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+  io.U64(width);
+  if constexpr (IO::kReading) {
+    last = static_cast<std::int64_t>(static_cast<std::uint64_t>(first) + width);
+  }
+}
+
 // First and last purchase, present when there was an order (as in the
 // FlatBuffers encoding, which stores 0 otherwise).
 template <typename IO>
 void PurchaseSpan(IO& io, std::int64_t orders, std::int64_t& first,
                   std::int64_t& last) {
   if (orders > 0) {
-    io.I64(first);
-    io.I64(last);
+    Span(io, first, last);
   } else if (IO::kReading) {
     first = kNoMin;
     last = kNoMax;
@@ -212,10 +225,7 @@ template <typename IO>
 void ProfileFields(IO& io, fold::ProfileState& s) {
   io.Str(s.customer_id);
   io.I64(s.event_count);
-  if (s.event_count > 0) {
-    io.I64(s.first_seen_ms);
-    io.I64(s.last_seen_ms);
-  }
+  if (s.event_count > 0) Span(io, s.first_seen_ms, s.last_seen_ms);
   io.Section(s.identities, [](auto& io, auto& ids) {
     io.Entries(ids, [&](auto& key, std::int64_t& linked_ms) {
       io.U8(key.first);
