@@ -107,7 +107,9 @@ int main(int argc, char** argv) {
     }
     ckm::fold::Join(profile, ckm::fold::DeltaOf(events[i], "17850"));
     ckm::fold::Join(breakdowns, ckm::fold::BreakdownsOf(events[i]));
-    Write(bytes_dir + "event_" + std::to_string(i + 1),
+    // event_1..9 in the corpus are format 2's FlatBuffers history of the
+    // same events, kept as seeds of the decoder migration uses.
+    Write(bytes_dir + "history_" + std::to_string(i + 1),
           ckm::EncodeEvent(events[i], "17850"));
   }
   Write(bytes_dir + "profile_all_kinds", ckm::fold::Encode(profile));

@@ -1,8 +1,6 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// One description of each state's fields, Fields(io, state), serves both
-// directions: Writer appends them, Reader fills them in. So encoding and
-// decoding cannot drift apart.
+// The fields of profile and breakdowns states (codec/fields.h).
 
 #include "codec/operand.h"
 
@@ -12,7 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "codec/varint.h"
+#include "codec/fields.h"
 #include "string_util.h"
 
 namespace ckm::codec {
@@ -21,102 +19,8 @@ namespace {
 using fold::kNoMax;
 using fold::kNoMin;
 
-constexpr char kMagic[] = "\xff\xff\xff\x7f";
-constexpr std::size_t kMagicBytes = 4;
 constexpr char kProfileKind = 'P';
 constexpr char kBreakdownsKind = 'B';
-
-class Writer {
- public:
-  static constexpr bool kReading = false;
-  explicit Writer(std::string& out) : out_(out) {}
-
-  void I64(const std::int64_t& v) { PutSigned(out_, v); }
-  void U64(const std::uint64_t& v) { PutVarint(out_, v); }
-  void U8(const std::uint8_t& v) { PutVarint(out_, v); }
-  void Bool(const bool& v) { PutVarint(out_, v ? 1 : 0); }
-  void Str(const std::string& v) { PutBytes(out_, v); }
-
-  // A map's entries in key order: fields(key, value) for each.
-  template <typename Map, typename Fields>
-  void Entries(const Map& map, Fields&& fields) {
-    PutVarint(out_, map.size());
-    for (const auto& [key, value] : map) {
-      fields(const_cast<typename Map::key_type&>(key),
-             const_cast<typename Map::mapped_type&>(value));
-    }
-  }
-
-  // A part of the state, left out (one zero byte) when it is as a default
-  // state has it: most operands hold one kind of event.
-  template <typename T, typename Fields>
-  void Section(const T& part, Fields&& fields) {
-    const std::size_t start = out_.size();
-    out_.push_back(1);
-    fields(*this, const_cast<T&>(part));
-    if (std::string_view(out_).substr(start + 1) == DefaultOf<T>(fields)) {
-      out_.resize(start);
-      out_.push_back(0);
-    }
-  }
-
- private:
-  template <typename T, typename Fields>
-  static const std::string& DefaultOf(Fields& fields) {
-    static const std::string bytes = [&] {
-      std::string out;
-      Writer w(out);
-      T empty;
-      fields(w, empty);
-      return out;
-    }();
-    return bytes;
-  }
-
-  std::string& out_;
-};
-
-class Reader {
- public:
-  static constexpr bool kReading = true;
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  void I64(std::int64_t& v) { v = in_.Signed(); }
-  void U64(std::uint64_t& v) { v = in_.Varint(); }
-  void U8(std::uint8_t& v) { v = in_.Byte(); }
-  void Bool(bool& v) {
-    const std::uint8_t b = in_.Byte();
-    if (b > 1) canonical_ = false;
-    v = b == 1;
-  }
-  void Str(std::string& v) { v = std::string(in_.Bytes()); }
-
-  template <typename Map, typename Fields>
-  void Entries(Map& map, Fields&& fields) {
-    const std::uint64_t n = in_.Count();
-    for (std::uint64_t i = 0; i < n && in_.ok(); ++i) {
-      typename Map::key_type key{};
-      typename Map::mapped_type value{};
-      fields(key, value);
-      // Keys strictly ascending: canonical, and no key twice.
-      if (!map.empty() && !(map.rbegin()->first < key)) canonical_ = false;
-      map.emplace_hint(map.end(), std::move(key), std::move(value));
-    }
-  }
-
-  template <typename T, typename Fields>
-  void Section(T& part, Fields&& fields) {
-    const std::uint8_t present = in_.Byte();
-    if (present > 1) canonical_ = false;
-    if (present == 1) fields(*this, part);
-  }
-
-  bool ok() const { return in_.done() && canonical_; }
-
- private:
-  VarintReader in_;
-  bool canonical_ = true;
-};
 
 // ---- The fields of each state --------------------------------------------
 
@@ -219,7 +123,7 @@ void AttributeFields(IO& io, fold::AttributeRegister& a) {
   io.U8(a.confidence);
 }
 
-// A generic lambda per section, so that Writer::Section can run it on a
+// A generic lambda per section, so that FieldWriter::Section can run it on a
 // default state of its own.
 template <typename IO>
 void ProfileFields(IO& io, fold::ProfileState& s) {
@@ -345,26 +249,21 @@ absl::Status Check(const fold::Breakdowns& s) {
 
 template <typename State>
 std::string Encode(char kind, const State& state,
-                   void (*fields)(Writer&, State&)) {
-  std::string out(kMagic, kMagicBytes);
-  out.push_back(kOperandVersion);
-  out.push_back(kind);
-  Writer writer(out);
+                   void (*fields)(FieldWriter&, State&)) {
+  std::string out = CompactHeader(kOperandVersion, kind);
+  FieldWriter writer(out);
   fields(writer, const_cast<State&>(state));
   return out;
 }
 
 template <typename State>
 absl::StatusOr<State> Decode(char kind, std::string_view bytes,
-                             void (*fields)(Reader&, State&)) {
-  if (!IsOperand(bytes) || bytes.size() < kMagicBytes + 2)
-    return Corrupt("not an operand");
-  if (bytes[kMagicBytes] != kOperandVersion)
-    return Corrupt(
-        absl::StrCat("unknown version ", static_cast<int>(bytes[kMagicBytes])));
-  if (bytes[kMagicBytes + 1] != kind) return Corrupt("operand of another kind");
+                             void (*fields)(FieldReader&, State&)) {
+  absl::StatusOr<std::string_view> body =
+      CompactFields(bytes, kOperandVersion, kind, "merge operand");
+  if (!body.ok()) return body.status();
   State state;
-  Reader reader(bytes.substr(kMagicBytes + 2));
+  FieldReader reader(*body);
   fields(reader, state);
   if (!reader.ok()) return Corrupt("malformed");
   if (absl::Status st = Check(state); !st.ok()) return st;
@@ -373,26 +272,24 @@ absl::StatusOr<State> Decode(char kind, std::string_view bytes,
 
 }  // namespace
 
-bool IsOperand(std::string_view bytes) {
-  return bytes.substr(0, kMagicBytes) == std::string_view(kMagic, kMagicBytes);
-}
+bool IsOperand(std::string_view bytes) { return HasCompactMagic(bytes); }
 
 std::string EncodeOperand(const fold::ProfileState& state) {
-  return Encode(kProfileKind, state, &ProfileFields<Writer>);
+  return Encode(kProfileKind, state, &ProfileFields<FieldWriter>);
 }
 
 std::string EncodeOperand(const fold::Breakdowns& state) {
-  return Encode(kBreakdownsKind, state, &BreakdownsFields<Writer>);
+  return Encode(kBreakdownsKind, state, &BreakdownsFields<FieldWriter>);
 }
 
 absl::StatusOr<fold::ProfileState> DecodeProfileOperand(
     std::string_view bytes) {
-  return Decode(kProfileKind, bytes, &ProfileFields<Reader>);
+  return Decode(kProfileKind, bytes, &ProfileFields<FieldReader>);
 }
 
 absl::StatusOr<fold::Breakdowns> DecodeBreakdownsOperand(
     std::string_view bytes) {
-  return Decode(kBreakdownsKind, bytes, &BreakdownsFields<Reader>);
+  return Decode(kBreakdownsKind, bytes, &BreakdownsFields<FieldReader>);
 }
 
 }  // namespace ckm::codec

@@ -5,10 +5,8 @@
 // a Get returns, what Profile reads in place) stay FlatBuffers; see
 // docs/design.md, "Merge operands".
 //
-// An operand starts with FF FF FF 7F. Read as a FlatBuffers root offset that
-// is 2^31 - 1, past the end of any buffer FlatBuffers can build, so the two
-// encodings can never be taken for each other. Then a version byte (1) and
-// the kind ('P' profile, 'B' breakdowns), then the state.
+// An operand is compact bytes (codec/fields.h) of kind 'P' (profile) or 'B'
+// (breakdowns), so a merge can tell it from a stored FlatBuffers value.
 //
 // The encoding is canonical: equal states give equal bytes. Decoding
 // accepts only what encoding gives (sorted, unique map keys, no trailing
