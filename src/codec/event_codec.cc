@@ -130,6 +130,7 @@ void EventFields(IO& io, Event& e, std::string& customer_id) {
 
 std::string EncodeEvent(const Event& event, std::string_view customer_id) {
   std::string out = codec::CompactHeader(kEventEncodingVersion, kEventKind);
+  out.reserve(160);
   FieldWriter writer(out);
   std::string id(customer_id);
   EventFields(writer, const_cast<Event&>(event), id);
