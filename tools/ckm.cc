@@ -32,9 +32,14 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db) {
+// Commands that only read open the store as a follower: they never write to
+// its directory (a damaged store stays as it is), and they work while
+// another process imports into it.
+absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db,
+                                                    bool writes) {
   StoreOptions options;
   options.create_if_missing = false;
+  if (!writes) options.access = Access::kFollower;
   return Store::Open(db, options);
 }
 
@@ -310,7 +315,8 @@ int Main(int argc, char** argv) {
 
   if (migrate->parsed()) return Migrate(migrate_from, migrate_to);
 
-  absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db);
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      OpenExisting(db, rebuild->parsed());
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
 
