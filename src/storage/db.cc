@@ -157,7 +157,10 @@ absl::Status CheckExisting(
   // was interrupted (RocksDB creates column families one by one).
   absl::StatusOr<std::string> version = StoredFormat(db_options, dir, existing);
   if (!version.ok()) return version.status();
-  if (!version->empty()) return OldFormatError(dir, *version);
+  if (!version->empty() && *version != kFormatVersion)
+    return OldFormatError(dir, *version);
+  // Our format without all of our column families: an interrupted creation,
+  // or a store whose empty column families RepairDB did not bring back.
   return IncompleteStore(dir, options);
 }
 
