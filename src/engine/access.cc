@@ -45,6 +45,10 @@ rocksdb::Status StoreImpl::ResumeIfStopped() {
   // otherwise it flushes the memtables and starts a new WAL, which fails
   // again while the disk is still full.
   rocksdb::Status s = db_->db()->Resume();
+  // Busy: RocksDB is recovering by itself. After a full disk it polls for
+  // free space and resumes when there is some (its SstFileManager); the
+  // write then reports whether the store is still stopped.
+  if (s.IsBusy()) return rocksdb::Status::OK();
   if (!s.ok()) return s;
   write_failed_.store(false);
   resumed_background_errors_.store(errors);
