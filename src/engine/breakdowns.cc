@@ -27,7 +27,8 @@ constexpr std::size_t kFlushChunk = 256;
 StoreImpl::~StoreImpl() {
   // Whatever fails here stays recoverable: the markers remain, and the next
   // open refolds those customers from history.
-  FlushBreakdowns(options_.durability).IgnoreError();
+  if (db_->access() == Access::kReadWrite)
+    FlushBreakdowns(options_.durability).IgnoreError();
 }
 
 absl::Status StoreImpl::LoadStale() {
@@ -70,8 +71,7 @@ absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
       if (s.ok()) s = batch.Delete(db_->pending(), key);
       taken.emplace_back(held[i], *std::move(delta));
     }
-    if (s.ok())
-      s = db_->db()->Write(storage::WriteOptionsFor(durability), &batch);
+    if (s.ok()) s = Write(storage::WriteOptionsFor(durability), &batch);
     if (!s.ok()) {  // keep them for the next flush; their markers stay
       for (auto& [who, delta] : taken)
         breakdowns_buffer_.Add(who.number, who.stripe, std::move(delta));
@@ -163,8 +163,7 @@ absl::Status StoreImpl::Settle(keys::CustomerNumber number) {
                                       : batch.Put(db_->breakdowns(), key,
                                                   fold::Encode(*folded));
   if (s.ok()) s = batch.Delete(db_->pending(), key);
-  if (s.ok())
-    s = db_->db()->Write(storage::WriteOptionsFor(Durability::kSync), &batch);
+  if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!s.ok()) return FromRocks(s, "refolding breakdowns from history");
   absl::MutexLock lock(&stale_mu_);
   stale_.erase(number);

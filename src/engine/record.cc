@@ -84,6 +84,7 @@ class Recorder {
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
                                                const RecordOptions& options) {
+  if (absl::Status s = CheckWritable("Record"); !s.ok()) return s;
   absl::StatusOr<RecordResult> result = Recorder(*this, events).Run(options);
   // With the locks released. A failed flush loses nothing: the deltas stay
   // in the buffer, and the next flush (or Store::Flush) tries again.
@@ -115,7 +116,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   const Durability durability =
       options.durability.value_or(store_.options_.durability);
   if (rocksdb::Status s =
-          db_.db()->Write(storage::WriteOptionsFor(durability), &batch_);
+          store_.Write(storage::WriteOptionsFor(durability), &batch_);
       !s.ok()) {
     return FromRocks(s, "writing events");
   }
