@@ -117,6 +117,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
       !s.ok()) {
     return FromRocks(s, "writing events");
   }
+  if (durability == Durability::kNone) store_.wrote_unlogged_ = true;
   UpdateBuffers();
   return result_;
 }
