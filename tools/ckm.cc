@@ -21,6 +21,7 @@
 #include "ckm/money.h"
 #include "ckm/store.h"
 #include "import.h"
+#include "quote.h"
 #include "report.h"
 #include "timestamp.h"
 
@@ -334,8 +335,8 @@ int Main(int argc, char** argv) {
           k = static_cast<EventKind>(i);
       }
       if (!k)
-        return Fail(absl::InvalidArgumentError("--kind: unknown kind \"" +
-                                               kind + "\""));
+        return Fail(absl::InvalidArgumentError("--kind: unknown kind " +
+                                               QuoteForError(kind)));
       query.kind = k;
     }
     if (!since.empty()) {
