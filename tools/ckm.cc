@@ -71,7 +71,11 @@ void PrintProfile(const Profile& p, std::int64_t now_ms) {
             << When(s.last_purchase_ms) << ", mean interval "
             << Days(p.mean_interpurchase_ms()) << ", next expected "
             << When(p.expected_next_purchase_ms()) << "\n"
-            << "  recency " << Days(p.recency_ms(now_ms)) << "\n";
+            << "  recency " << Days(p.recency_ms(now_ms))
+            << (s.last_purchase_ms > now_ms
+                    ? " (last purchase dated in the future)"
+                    : "")
+            << "\n";
   for (const CurrencyTotals& c : s.by_currency) {
     const auto aov = c.average_order_value_micros();
     std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros())

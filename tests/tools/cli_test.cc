@@ -172,6 +172,44 @@ TEST_CASE(
   CHECK(r.out.find("customer.id: has 10000000 bytes") != std::string::npos);
 }
 
+TEST_CASE(
+    "ckm: a purchase dated in the future has recency 0, is flagged, and "
+    "ranks as the most recent") {
+  TempDir dir;
+  const std::string csv = Write(dir, "future.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "old,o1,1,2.00,2020-01-01\n"
+                                "recent,o2,1,2.00,2024-06-01\n"
+                                "future,o3,1,2.00,9999-01-01\n"
+                                "future,o4,1,2.00,2019-01-01\n");
+  const std::string db = " --db " + dir.sub("db");
+  Result r = Ckm(dir, "import purchases " + csv + db + " --currency GBP");
+  REQUIRE(r.exit_code == 0);
+  r = Ckm(dir, "get future" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("recency 0.0 days (last purchase dated in the future)") !=
+        std::string::npos);
+  r = Ckm(dir, "get recent" + db);
+  CHECK(r.out.find("dated in the future") == std::string::npos);
+
+  r = Ckm(dir, "top --by recency" + db);
+  CHECK(r.exit_code == 0);
+  INFO(r.out);
+  CHECK(r.out.find("days ago)") != std::string::npos);
+  CHECK(r.out.find("(-") == std::string::npos);  // no negative age
+  const std::size_t future = r.out.find("1. future ");
+  const std::size_t recent = r.out.find("2. recent ");
+  const std::size_t old = r.out.find("3. old ");
+  CHECK(future == 0);
+  CHECK(recent != std::string::npos);
+  CHECK(old != std::string::npos);
+  CHECK(r.out.find("last purchase 9999-01-01T00:00:00 (dated in the future)") !=
+        std::string::npos);
+
+  r = Ckm(dir, "get future --json" + db);
+  CHECK(r.out.find("\"recency_days\":0.000000") != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE(
