@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
   const absl::Status checked = ckm::ValidateBatch(rejected);
   if (!checked.ok()) std::cout << "would be rejected: " << checked << "\n";
   // [end]
-  failures += Expect(checked == result.status(),
-                     "ValidateBatch gives Record's answer");
+  failures +=
+      Expect(checked == result.status(), "ValidateBatch gives Record's answer");
 
   // [snippet:not_found]
   // Nothing of the rejected batch was written: c-3004 has no profile.

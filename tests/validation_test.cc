@@ -794,8 +794,8 @@ TEST_CASE("A 10 MB value gives an error under 1 KB naming field and index",
        [&](Event& e) { std::get<Purchase>(e.body).lines[0].sku = huge; }},
       {"attribute.key",
        [&](Event& e) {
-         e.body =
-             Attribute{huge, std::string("v"), ckm::Provenance::kExpressed, 100};
+         e.body = Attribute{huge, std::string("v"), ckm::Provenance::kExpressed,
+                            100};
        }},
   };
   ckm_test::TempDir dir;
