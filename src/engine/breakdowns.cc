@@ -51,6 +51,7 @@ bool StoreImpl::IsStale(keys::CustomerNumber number) const {
 }
 
 absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
+  if (wrote_unlogged_) durability = Durability::kNone;  // see wrote_unlogged_
   std::vector<BreakdownsBuffer::Held> held = breakdowns_buffer_.Customers();
   std::sort(held.begin(), held.end(),
             [](const auto& a, const auto& b) { return a.stripe < b.stripe; });

@@ -13,9 +13,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "ckm/validate.h"
 #include "codec/event_codec.h"
 #include "codec/operand.h"
 #include "engine/store_impl.h"
+#include "quote.h"
 #include "rocksdb/write_batch.h"
 #include "string_util.h"
 #include "validate.h"
@@ -95,9 +97,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
 
 absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   // 1. Validate everything before touching the store.
-  for (std::size_t i = 0; i < events_.size(); ++i) {
-    if (absl::Status s = ValidateEvent(events_[i], i); !s.ok()) return s;
-  }
+  if (absl::Status s = ValidateBatch(events_); !s.ok()) return s;
   if (events_.empty()) return result_;
   // 2. Name every event's customer. 3. Lock them, and the identities linked.
   if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
@@ -120,6 +120,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
       !s.ok()) {
     return FromRocks(s, "writing events");
   }
+  if (durability == Durability::kNone) store_.wrote_unlogged_ = true;
   UpdateBuffers();
   return result_;
 }
@@ -184,10 +185,10 @@ absl::Status Recorder::CheckLinkOwners() const {
     if (link == nullptr) continue;
     absl::StatusOr<std::string> owner = store_.Resolve(link->type, link->value);
     if (owner.ok() && *owner != customers_[i]) {
-      return FieldError(
-          i, "identity.value",
-          absl::StrCat(IdentityName(link->type, link->value),
-                       " is already linked to customer \"", *owner, "\""));
+      return FieldError(i, "identity.value",
+                        absl::StrCat(IdentityName(link->type, link->value),
+                                     " is already linked to customer ",
+                                     QuoteForError(*owner)));
     }
     if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
   }

@@ -183,6 +183,13 @@ class StoreImpl final : public Store {
   // Guarded per customer by the customer's stripe.
   KnownProducts known_products_;
   BreakdownsBuffer breakdowns_buffer_;
+  // Set once a Record() has written without the WAL (kNone). From then on
+  // the buffer's merges are written without the WAL too: a merge derived
+  // from unlogged events must not outlive them in a crash (a logged merge
+  // would be replayed while its events are gone). Unlogged, it becomes
+  // durable in the same atomic flush as they do, and until then its pending
+  // marker stays on disk, so a crash leaves the customer stale, not wrong.
+  std::atomic<bool> wrote_unlogged_{false};
   // Customers whose pending marker an earlier process left (see LoadStale).
   mutable absl::Mutex stale_mu_;
   absl::flat_hash_set<keys::CustomerNumber> stale_ ABSL_GUARDED_BY(stale_mu_);

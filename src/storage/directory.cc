@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "quote.h"
 #include "string_util.h"
 
 namespace ckm::storage {
@@ -23,7 +24,7 @@ absl::StatusOr<keys::CustomerNumber> DecodeNumber(std::string_view value,
 }
 
 std::string Quoted(std::string_view what, std::string_view id) {
-  return absl::StrCat(Av(what), " \"", Av(id), "\"");
+  return absl::StrCat(Av(what), " ", QuoteForError(id));
 }
 
 }  // namespace
