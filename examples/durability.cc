@@ -62,6 +62,20 @@ int main(int argc, char** argv) {
   if (!flushed.ok()) return Fail(flushed);
   // [end]
 
+  // [snippet:follower]
+  ckm::StoreOptions follower_options;
+  follower_options.access = ckm::Access::kFollower;
+  absl::StatusOr<std::unique_ptr<ckm::Store>> follower =
+      ckm::Store::Open(dir, follower_options);  // while a writer has it open
+  if (!follower.ok()) return Fail(follower.status());
+  // ... later: see everything the writer had acknowledged by now
+  if (absl::Status s = (*follower)->CatchUp(); !s.ok()) return Fail(s);
+  // [end]
+  if (!(*follower)->Get("c-7").ok()) {
+    std::cerr << "unexpected: the follower does not see c-7\n";
+    ++failures;
+  }
+
   // [snippet:sync_override]
   // This store buffers, but a refund must survive a power cut.
   ckm::Purchase refund{"imp-7-refund", "EUR"};

@@ -10,9 +10,12 @@
 //     Encode(x);
 //   - a decoded history event passes validation and survives EncodeEvent and
 //     DecodeEvent unchanged;
+//   - merge operands (codec/operand.h) decode only from their own canonical
+//     bytes;
 //   - the merge operators return true whatever the operand, and their result
-//     is exactly the fold of the valid inputs with each invalid one counted
-//     in corrupt_operands.
+//     is exactly the fold of the valid inputs (operands or stored values)
+//     with each invalid one counted in corrupt_operands: a stored value from
+//     a full merge, an operand from a partial one.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +31,7 @@
 #include "ckm/event.h"
 #include "ckm/profile.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "fold/fold.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/slice.h"
@@ -171,10 +175,11 @@ void CheckRoundTrip(const State& decoded, Decode decode, const char* what) {
 }
 
 // What a merge of `inputs` must produce: the join of the decodable ones, one
-// corrupt operand counted for each of the others.
+// corrupt operand counted for each of the others, as a stored value (full
+// merge) or an operand (partial merge).
 template <typename State, typename Decode>
 std::string ExpectedMerge(const std::vector<std::string_view>& inputs,
-                          Decode decode) {
+                          Decode decode, bool operand = false) {
   State state;
   for (std::string_view input : inputs) {
     absl::StatusOr<State> decoded = decode(input);
@@ -185,7 +190,7 @@ std::string ExpectedMerge(const std::vector<std::string_view>& inputs,
           ckm::fold::SaturatingAdd(state.corrupt_operands, 1);
     }
   }
-  return ckm::fold::Encode(state);
+  return operand ? ckm::codec::EncodeOperand(state) : ckm::fold::Encode(state);
 }
 
 template <typename State, typename Decode>
@@ -226,7 +231,7 @@ void CheckMerge(const rocksdb::MergeOperator& op, std::string_view base,
   if (!op.PartialMergeMulti(key, operands, &partial, nullptr)) {
     Fail("PartialMergeMulti returned false");
   }
-  if (partial != ExpectedMerge<State>({base, bytes}, decode)) {
+  if (partial != ExpectedMerge<State>({base, bytes}, decode, true)) {
     Fail("PartialMergeMulti's result is not the fold of its operands");
   }
 }
@@ -236,6 +241,28 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
 }
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
   return ckm::fold::DecodeBreakdowns(bytes);
+}
+
+// Values as a merge reads them: operands and stored values alike.
+absl::StatusOr<ProfileState> DecodeAnyProfile(std::string_view bytes) {
+  return ckm::codec::IsOperand(bytes) ? ckm::codec::DecodeProfileOperand(bytes)
+                                      : ckm::fold::DecodeProfile(bytes);
+}
+absl::StatusOr<Breakdowns> DecodeAnyBreakdowns(std::string_view bytes) {
+  return ckm::codec::IsOperand(bytes)
+             ? ckm::codec::DecodeBreakdownsOperand(bytes)
+             : ckm::fold::DecodeBreakdowns(bytes);
+}
+
+// Operands decode only from their own canonical bytes.
+template <typename State, typename Decode>
+void CheckOperand(std::string_view bytes, Decode decode, const char* what) {
+  absl::StatusOr<State> decoded = decode(bytes);
+  if (decoded.ok()) {
+    if (ckm::codec::EncodeOperand(*decoded) != bytes) Fail(what);
+  } else if (!absl::IsDataLoss(decoded.status())) {
+    Fail(what, decoded.status());
+  }
 }
 
 }  // namespace
@@ -248,6 +275,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
       ckm::NewBreakdownMergeOperator();
   const Bases& bases = GetBases();
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+
+  CheckOperand<ProfileState>(bytes, ckm::codec::DecodeProfileOperand,
+                             "profile operand round trip");
+  CheckOperand<Breakdowns>(bytes, ckm::codec::DecodeBreakdownsOperand,
+                           "breakdowns operand round trip");
 
   if (absl::StatusOr<ProfileState> decoded = DecodeProfile(bytes);
       decoded.ok()) {
@@ -301,8 +333,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     Fail("DecodeEvent", event.status());
   }
 
-  CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeProfile);
+  CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeAnyProfile);
   CheckMerge<Breakdowns>(*breakdown_op, bases.breakdown, bytes,
-                         DecodeBreakdowns);
+                         DecodeAnyBreakdowns);
   return 0;
 }

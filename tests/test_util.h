@@ -7,7 +7,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "absl/status/status.h"
@@ -60,6 +64,24 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Every file in `dir` (recursively), by relative name, with its size and a
+// hash of its bytes: equal before and after a call shows that the call
+// changed no file, created none and deleted none.
+inline std::map<std::string, std::string> FilesOf(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    const std::string content = bytes.str();
+    files[std::filesystem::relative(e.path(), dir).string()] =
+        std::to_string(content.size()) + ":" +
+        std::to_string(std::hash<std::string>()(content));
+  }
+  return files;
+}
 
 }  // namespace ckm_test
 

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "ckm/migrate.h"
 #include "ckm/money.h"
+#include "ckm/repair.h"
 #include "ckm/store.h"
 #include "import.h"
 #include "quote.h"
@@ -33,9 +34,14 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db) {
+// Commands that only read open the store as a follower: they never write to
+// its directory (a damaged store stays as it is), and they work while
+// another process imports into it.
+absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db,
+                                                    bool writes) {
   StoreOptions options;
   options.create_if_missing = false;
+  if (!writes) options.access = Access::kFollower;
   return Store::Open(db, options);
 }
 
@@ -170,6 +176,16 @@ int Migrate(const std::string& from, const std::string& to) {
   return r->verify.ok() ? 0 : 1;
 }
 
+// `ckm repair DIR`.
+int Repair(const std::string& dir) {
+  absl::StatusOr<RepairReport> r = RepairStore(dir);
+  if (!r.ok()) return Fail(r.status());
+  std::cout << "copied \"" << dir << "\" to \"" << r->backup_dir
+            << "\" before repairing\n";
+  PrintStoreReport(r->rebuilt, true, std::cout);
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -277,6 +293,12 @@ int Main(int argc, char** argv) {
   migrate->add_option("NEW", migrate_to, "the new store's directory")
       ->required();
 
+  CLI::App* repair = app.add_subcommand(
+      "repair",
+      "rebuild a damaged store's CURRENT and MANIFEST, after copying it");
+  std::string repair_dir;
+  repair->add_option("DIR", repair_dir, "the store's directory")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -314,8 +336,10 @@ int Main(int argc, char** argv) {
   }
 
   if (migrate->parsed()) return Migrate(migrate_from, migrate_to);
+  if (repair->parsed()) return Repair(repair_dir);
 
-  absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db);
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      OpenExisting(db, rebuild->parsed());
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace ckm {
 
@@ -27,6 +28,20 @@ enum class Durability : std::uint8_t {
   // be repeated from their source; a crash loses everything since the last
   // flush, but never leaves a half-applied batch.
   kNone = 2,
+};
+
+// How a Store opens its directory (StoreOptions::access).
+enum class Access : std::uint8_t {
+  // Reads and writes; only one such Store (one process) per directory.
+  kReadWrite = 0,
+  // Reads a closed store as it is on disk, and never writes to its
+  // directory. For a store another process may be writing, use kFollower:
+  // RocksDB leaves a read-only open of a store being written undefined.
+  kReadOnly = 1,
+  // Reads a store that another process may be writing (RocksDB's secondary
+  // instance), and never writes to its directory. It sees the store as it
+  // was when opened, and catches up with the writer on Store::CatchUp().
+  kFollower = 2,
 };
 
 // Store-wide options, fixed for the lifetime of an open Store.
@@ -76,6 +91,20 @@ struct StoreOptions {
 
   // Background threads for flush and compaction. Default: 2.
   int background_threads = 2;
+
+  // Read-write, read-only or follower (see Access). A read-only or follower
+  // Store refuses every call that writes (Record, Rebuild, RebuildAll,
+  // Flush) with FailedPrecondition, and create_if_missing does not apply.
+  // Default: Access::kReadWrite.
+  Access access = Access::kReadWrite;
+
+  // kFollower only: a directory of the follower's own, outside the store's
+  // directory, where RocksDB keeps the follower's state (ckm gives it no
+  // info log, so it stays empty). It is created if missing and left in
+  // place. Empty: a fresh directory under the system's temp directory
+  // ($TMPDIR or /tmp), named ckm-follower-*, removed when the Store closes.
+  // Default: empty.
+  std::string follower_dir;
 };
 
 // Options for one Record() call.

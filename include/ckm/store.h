@@ -4,8 +4,10 @@
 //
 // Thread safety: a Store is safe for concurrent use by many threads without
 // external synchronization; Record(), Get() and every query may run at once.
-// Only one Store (one process) may have a directory open at a time; a second
-// Open() of the same directory fails with Unavailable.
+// Only one read-write Store (one process) may have a directory open at a
+// time; a second read-write Open() of the same directory fails with
+// Unavailable. Any number of followers (StoreOptions::access) may read it
+// meanwhile, in other processes.
 //
 // Ownership: Open() hands the caller the only owner of the Store. Destroying
 // it closes the store. Values it returns (Profile, Events, ...) own their
@@ -22,7 +24,11 @@
 //   AlreadyExists       Open() with StoreOptions::error_if_exists on a store.
 //   DataLoss            stored bytes failed verification.
 //   FailedPrecondition  the directory holds an incompatible store.
-//   Unavailable/Internal an I/O error, with RocksDB's message.
+//   FailedPrecondition  also: a write on a read-only or follower Store.
+//   ResourceExhausted   the disk is full; reads keep working; free space
+//                       and reopen the store to write again.
+//   Unavailable/Internal an I/O error, with RocksDB's message; Unavailable
+//                       also when another process holds the store.
 
 #ifndef CKM_STORE_H_
 #define CKM_STORE_H_
@@ -142,6 +148,13 @@ class Store {
   // StoreOptions::breakdowns_buffer_bytes), and refolds from history those
   // an earlier process left unmerged when it crashed.
   [[nodiscard]] virtual absl::Status Flush() = 0;
+
+  // A follower (StoreOptions::access == Access::kFollower): reads what the
+  // writing process has written since the follower opened or last caught
+  // up, so that later reads see every event the writer had acknowledged
+  // when CatchUp() began. A read-write Store is always current: OK.
+  // FailedPrecondition on a read-only Store.
+  [[nodiscard]] virtual absl::Status CatchUp() = 0;
 
  protected:
   Store() = default;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
 
@@ -26,7 +27,8 @@ constexpr std::size_t kFlushChunk = 256;
 StoreImpl::~StoreImpl() {
   // Whatever fails here stays recoverable: the markers remain, and the next
   // open refolds those customers from history.
-  FlushBreakdowns(options_.durability).IgnoreError();
+  if (db_->access() == Access::kReadWrite)
+    FlushBreakdowns(options_.durability).IgnoreError();
 }
 
 absl::Status StoreImpl::LoadStale() {
@@ -66,12 +68,11 @@ absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
           breakdowns_buffer_.Take(held[i].number);
       if (!delta) continue;  // flushed or rebuilt meanwhile
       const std::string key = keys::CustomerKey(held[i].number);
-      s = batch.Merge(db_->breakdowns(), key, fold::Encode(*delta));
+      s = batch.Merge(db_->breakdowns(), key, codec::EncodeOperand(*delta));
       if (s.ok()) s = batch.Delete(db_->pending(), key);
       taken.emplace_back(held[i], *std::move(delta));
     }
-    if (s.ok())
-      s = db_->db()->Write(storage::WriteOptionsFor(durability), &batch);
+    if (s.ok()) s = Write(storage::WriteOptionsFor(durability), &batch);
     if (!s.ok()) {  // keep them for the next flush; their markers stay
       for (auto& [who, delta] : taken)
         breakdowns_buffer_.Add(who.number, who.stripe, std::move(delta));
@@ -163,8 +164,7 @@ absl::Status StoreImpl::Settle(keys::CustomerNumber number) {
                                       : batch.Put(db_->breakdowns(), key,
                                                   fold::Encode(*folded));
   if (s.ok()) s = batch.Delete(db_->pending(), key);
-  if (s.ok())
-    s = db_->db()->Write(storage::WriteOptionsFor(Durability::kSync), &batch);
+  if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!s.ok()) return FromRocks(s, "refolding breakdowns from history");
   absl::MutexLock lock(&stale_mu_);
   stale_.erase(number);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckm/validate.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "quote.h"
 #include "rocksdb/write_batch.h"
@@ -84,6 +86,7 @@ class Recorder {
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
                                                const RecordOptions& options) {
+  if (absl::Status s = CheckWritable("Record"); !s.ok()) return s;
   absl::StatusOr<RecordResult> result = Recorder(*this, events).Run(options);
   // With the locks released. A failed flush loses nothing: the deltas stay
   // in the buffer, and the next flush (or Store::Flush) tries again.
@@ -113,7 +116,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   const Durability durability =
       options.durability.value_or(store_.options_.durability);
   if (rocksdb::Status s =
-          db_.db()->Write(storage::WriteOptionsFor(durability), &batch_);
+          store_.Write(storage::WriteOptionsFor(durability), &batch_);
       !s.ok()) {
     return FromRocks(s, "writing events");
   }
@@ -298,17 +301,17 @@ absl::Status Recorder::CheckBatchLinks() const {
 // folds it into its customer's profile and breakdowns deltas.
 absl::Status Recorder::Fold() {
   rocksdb::Status s;
+  std::vector<std::size_t> fresh;
   for (std::size_t i = 0; i < events_.size() && s.ok(); ++i) {
     if (!fresh_[i]) {
       ++result_.already_recorded;
       continue;
     }
     ++result_.recorded;
+    fresh.push_back(i);
     const Event& e = events_[i];
     const std::uint32_t slot = slot_[i];
-    s = batch_.Put(db_.history(keys::HistoryCfOf(e.kind())), history_keys_[i],
-                   EncodeEvent(e, customers_[i]));
-    if (const auto* link = std::get_if<Identity>(&e.body); link && s.ok()) {
+    if (const auto* link = std::get_if<Identity>(&e.body); link) {
       s = store_.directory_->AddIdentity(batch_, link->type, link->value,
                                          slot_number_[slot]);
     }
@@ -319,6 +322,17 @@ absl::Status Recorder::Fold() {
       has_delta_[slot] = true;
     }
     breakdowns_.Add(slot, e);
+  }
+  // In key order: each memtable's skip list then finds a key's place from
+  // the previous one's instead of from its top.
+  std::sort(fresh.begin(), fresh.end(), [&](std::size_t a, std::size_t b) {
+    return std::forward_as_tuple(events_[a].kind(), history_keys_[a]) <
+           std::forward_as_tuple(events_[b].kind(), history_keys_[b]);
+  });
+  for (std::size_t k = 0; k < fresh.size() && s.ok(); ++k) {
+    const std::size_t i = fresh[k];
+    s = batch_.Put(db_.history(keys::HistoryCfOf(events_[i].kind())),
+                   history_keys_[i], EncodeEvent(events_[i], customers_[i]));
   }
   if (!s.ok()) return FromRocks(s, "building the write batch");
   breakdown_deltas_ = breakdowns_.Finish();
@@ -399,21 +413,33 @@ absl::StatusOr<std::int64_t> Recorder::CountFromStore(
 // per customer with new events.
 absl::Status Recorder::AddMerges() {
   rocksdb::Status s;
-  for (std::size_t slot = 0; slot < slot_customer_.size() && s.ok(); ++slot) {
-    if (!has_delta_[slot]) continue;
+  // In key order, as history in Fold().
+  std::vector<std::uint32_t> slots;
+  for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot)
+    if (has_delta_[slot]) slots.push_back(slot);
+  const auto by_number = [&](std::uint32_t a, std::uint32_t b) {
+    return slot_number_[a] < slot_number_[b];
+  };
+  std::sort(slots.begin(), slots.end(), by_number);
+  for (std::size_t k = 0; k < slots.size() && s.ok(); ++k) {
+    const std::uint32_t slot = slots[k];
     if (slot_is_new_[slot]) {
       s = store_.directory_->AddCustomer(batch_, slot_customer_[slot],
                                          slot_number_[slot]);
     }
     if (s.ok()) {
       s = batch_.Merge(db_.profiles(), keys::CustomerKey(slot_number_[slot]),
-                       fold::Encode(deltas_[slot]));
+                       codec::EncodeOperand(deltas_[slot]));
     }
   }
   // Frequent buyers' breakdowns go to the buffer after the write, and a
   // customer's first delta there comes with its pending marker, in this
   // batch. The others' are merged now: for a customer seen once in a while
   // the marker and its deletion would cost more than the merge they save.
+  std::sort(breakdown_deltas_.begin(), breakdown_deltas_.end(),
+            [&](const auto& a, const auto& b) {
+              return by_number(a.customer, b.customer);
+            });
   for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (!s.ok()) break;
     const keys::CustomerNumber number = slot_number_[bd.customer];
@@ -425,7 +451,7 @@ absl::Status Recorder::AddMerges() {
                      rocksdb::Slice());
     } else {
       s = batch_.Merge(db_.breakdowns(), keys::CustomerKey(number),
-                       fold::Encode(bd.state));
+                       codec::EncodeOperand(bd.state));
     }
   }
   return FromRocks(s, "building the write batch");
@@ -433,6 +459,10 @@ absl::Status Recorder::AddMerges() {
 
 // After a successful write only: the caches never know more than the store.
 void Recorder::UpdateBuffers() {
+  for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot) {
+    if (slot_is_new_[slot] && has_delta_[slot])
+      store_.directory_->Remember(slot_customer_[slot], slot_number_[slot]);
+  }
   for (fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (slot_buffered_[bd.customer]) {
       store_.breakdowns_buffer_.Add(

@@ -242,6 +242,9 @@ absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
 }
 
 absl::Status StoreImpl::Flush() {
+  if (absl::Status s = CheckWritable("Flush"); !s.ok()) return s;
+  if (rocksdb::Status s = ResumeIfStopped(); !s.ok())
+    return FromRocks(s, "resuming after a failed write");
   if (absl::Status s = FlushBreakdowns(Durability::kBuffered); !s.ok())
     return s;
   if (absl::Status s = SettleAllStale(); !s.ok()) return s;

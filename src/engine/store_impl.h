@@ -98,6 +98,7 @@ class StoreImpl final : public Store {
   absl::StatusOr<CustomerReport> Rebuild(std::string_view customer_id) override;
   absl::StatusOr<StoreReport> RebuildAll() override;
   absl::Status Flush() override;
+  absl::Status CatchUp() override;
 
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.
@@ -111,6 +112,18 @@ class StoreImpl final : public Store {
   friend class Recorder;
 
   static std::size_t StripeOf(std::string_view key);
+
+  // access.cc
+  // FailedPrecondition naming `call` unless the store was opened read-write.
+  absl::Status CheckWritable(std::string_view call) const;
+  // Every write of the store goes through here. After a failed write (a
+  // full disk, an I/O error) or a failed background flush, RocksDB refuses
+  // writes until it is resumed: the next write first asks it to resume
+  // (DB::Resume), so the store carries on by itself once the cause is gone,
+  // and a write that still cannot go through returns the error.
+  rocksdb::Status Write(const rocksdb::WriteOptions& options,
+                        rocksdb::WriteBatch* batch);
+  rocksdb::Status ResumeIfStopped();
 
   // Merges the breakdowns buffer into the store, a few hundred customers at
   // a time, each batch under those customers' locks.
@@ -190,6 +203,11 @@ class StoreImpl final : public Store {
   // every such acquisition (2% of an import's CPU). The stripes are always
   // taken in ascending order, so there is no cycle for it to find.
   mutable std::array<std::mutex, kLockStripes> stripes_;
+  // Set by a write that failed; cleared by a successful DB::Resume().
+  std::atomic<bool> write_failed_{false};
+  // RocksDB's count of background errors at the last resume.
+  std::atomic<std::uint64_t> resumed_background_errors_{0};
+  absl::Mutex resume_mu_;
 };
 
 }  // namespace ckm::engine

@@ -176,6 +176,7 @@ absl::StatusOr<StoreReport> StoreImpl::VerifyAll() const {
 absl::StatusOr<CustomerReport> StoreImpl::Rebuild(
     std::string_view customer_id) {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
+  if (absl::Status s = CheckWritable("Rebuild"); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
   return RebuildLocked(customer_id);
 }
@@ -202,8 +203,7 @@ absl::StatusOr<CustomerReport> StoreImpl::RebuildLocked(
                                               fold::Encode(folded.breakdowns));
   }
   if (s.ok()) s = batch.Delete(db_->pending(), key);
-  if (s.ok())
-    s = db_->db()->Write(storage::WriteOptionsFor(Durability::kSync), &batch);
+  if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   known_products_.Forget(customer_id);
   if (!s.ok()) return FromRocks(s, "rebuilding profile");
   breakdowns_buffer_.Drop(**number);
@@ -215,6 +215,7 @@ absl::StatusOr<CustomerReport> StoreImpl::RebuildLocked(
 }
 
 absl::StatusOr<StoreReport> StoreImpl::RebuildAll() {
+  if (absl::Status s = CheckWritable("RebuildAll"); !s.ok()) return s;
   if (absl::Status s = SettleAllStale(); !s.ok()) return s;
   return ForAllCustomers(
       [this](const std::string& c) { return RebuildIfDamaged(c); });

@@ -2,18 +2,26 @@
 
 #include "storage/db.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/transaction_log.h"
 #include "rocksdb/write_batch.h"
+#include "storage/info_log.h"
 #include "storage/merge_operator.h"
+#include "storage/store_files.h"
 #include "string_util.h"
 
 namespace ckm::storage {
@@ -112,6 +120,21 @@ absl::Status OldFormatError(const std::string& dir,
       " NEW_DIR` (MigrateStore), which keeps the old store as it is"));
 }
 
+// A store whose creation has not finished: another process may be creating
+// it right now (it holds the LOCK), or a creation was interrupted, which a
+// read-write open with create_if_missing finishes.
+absl::Status IncompleteStore(const std::string& dir,
+                             const StoreOptions& options) {
+  if (std::optional<long> pid = LockHolder(dir)) return StoreBusy(dir, *pid);
+  if (options.access == Access::kReadWrite && options.create_if_missing)
+    return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "\"", dir,
+      "\" holds a store whose creation was interrupted (no process is "
+      "creating it now); open it read-write with create_if_missing to finish "
+      "creating it"));
+}
+
 // Checks an existing directory's column families against ours.
 absl::Status CheckExisting(
     const rocksdb::Options& db_options, const std::string& dir,
@@ -134,14 +157,11 @@ absl::Status CheckExisting(
   // was interrupted (RocksDB creates column families one by one).
   absl::StatusOr<std::string> version = StoredFormat(db_options, dir, existing);
   if (!version.ok()) return version.status();
-  if (!version->empty()) return OldFormatError(dir, *version);
-  if (!options.create_if_missing) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("\"", dir,
-                     "\" holds an incompletely created store; open it with "
-                     "create_if_missing to finish creating it"));
-  }
-  return absl::OkStatus();
+  if (!version->empty() && *version != kFormatVersion)
+    return OldFormatError(dir, *version);
+  // Our format without all of our column families: an interrupted creation,
+  // or a store whose empty column families RepairDB did not bring back.
+  return IncompleteStore(dir, options);
 }
 
 // True if no column family holds a single key: a store whose creation was
@@ -159,7 +179,8 @@ bool HoldsNoData(rocksdb::DB* db,
 
 absl::Status CheckOrWriteMeta(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
-    bool fresh, const std::string& dir, const OpenParams& params) {
+    bool fresh, const std::string& dir, const StoreOptions& options,
+    const OpenParams& params) {
   const std::pair<const char*, const char*> expected[] = {
       {kMetaFormatVersion, kFormatVersion},
       {kMetaProfileOperator, kProfileMergeOperatorName},
@@ -169,6 +190,8 @@ absl::Status CheckOrWriteMeta(
   const rocksdb::Status has_version =
       db->Get(rocksdb::ReadOptions(), kMetaFormatVersion, &version);
   if (fresh || (has_version.IsNotFound() && HoldsNoData(db, handles))) {
+    if (options.access != Access::kReadWrite)
+      return IncompleteStore(dir, options);
     rocksdb::WriteBatch batch;
     for (const auto& [key, value] : expected)
       batch.Put(key, value).PermitUncheckedError();
@@ -205,8 +228,9 @@ rocksdb::Options DbOptions(const StoreOptions& options,
                            const OpenParams& params) {
   rocksdb::Options db_options;
   if (params.env != nullptr) db_options.env = params.env;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  const bool writes = options.access == Access::kReadWrite;
+  db_options.create_if_missing = writes && options.create_if_missing;
+  db_options.create_missing_column_families = db_options.create_if_missing;
   db_options.error_if_exists = options.error_if_exists;
   db_options.max_background_jobs = std::max(2, options.background_threads);
   db_options.max_open_files = 512;
@@ -214,9 +238,77 @@ rocksdb::Options DbOptions(const StoreOptions& options,
   // after flushing some of them but not others would lose half of an
   // unlogged (kNone) batch. With it, every flush persists all of them.
   db_options.atomic_flush = true;
-  // RocksDB keeps up to 1000 old info logs by default: one per Open.
-  db_options.keep_log_file_num = 5;
+  // Our own info log (storage/info_log.h): RocksDB's aborts on a full disk,
+  // and a read-only or follower open must write nothing at all.
+  db_options.info_log = NewDiscardingInfoLog();
+  // A follower must keep every table file open: the writer may delete one
+  // that a follower's view still holds (RocksDB requires it).
+  if (options.access == Access::kFollower) db_options.max_open_files = -1;
   return db_options;
+}
+
+// RocksDB 7.8 starts a new write-ahead log on every read-write open. When
+// the previous one was empty, recovery moves past it but never deletes it,
+// so every open that wrote nothing left one more empty .log behind (50
+// opens, 51 files). An empty log older than the current one that RocksDB
+// no longer counts as alive holds nothing to recover: delete it.
+void DropEmptyWals(rocksdb::DB* db, const rocksdb::Options& db_options,
+                   const std::string& dir) {
+  rocksdb::VectorLogPtr alive;
+  std::unique_ptr<rocksdb::LogFile> current;
+  if (!db->GetSortedWalFiles(alive).ok() ||
+      !db->GetCurrentWalFile(&current).ok()) {
+    return;
+  }
+  std::set<std::uint64_t> keep;
+  for (const std::unique_ptr<rocksdb::LogFile>& wal : alive)
+    keep.insert(wal->LogNumber());
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    std::uint64_t number = 0;
+    if (e.path().extension() != ".log" ||
+        !absl::SimpleAtoi(e.path().stem().string(), &number) ||
+        number >= current->LogNumber() || keep.count(number) > 0 ||
+        e.file_size(ec) != 0 || ec) {
+      continue;
+    }
+    db_options.env->DeleteFile(dir + "/" + name).PermitUncheckedError();
+  }
+}
+
+// The follower's own directory: StoreOptions::follower_dir, or a fresh one
+// under the system's temp directory. Never the store's directory or inside
+// it, where the writer's and the follower's files would mix.
+absl::StatusOr<std::string> FollowerDir(const std::string& dir,
+                                        const StoreOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (options.follower_dir.empty()) {
+    std::string templ =
+        (fs::temp_directory_path(ec) / "ckm-follower-XXXXXX").string();
+    if (ec || ::mkdtemp(templ.data()) == nullptr) {
+      return absl::UnavailableError(
+          absl::StrCat("creating a follower directory under the temp "
+                       "directory: ",
+                       ec ? ec.message() : std::strerror(errno)));
+    }
+    return templ;
+  }
+  const fs::path store = fs::weakly_canonical(dir, ec);
+  const fs::path own = fs::weakly_canonical(options.follower_dir, ec);
+  const std::string prefix = store.string() + "/";
+  if (own == store || own.string().rfind(prefix, 0) == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("follower_dir: \"", options.follower_dir,
+                     "\" must be outside the store's directory \"", dir, "\""));
+  }
+  fs::create_directories(own, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "creating \"", options.follower_dir, "\": ", ec.message()));
+  }
+  return own.string();
 }
 
 }  // namespace
@@ -226,6 +318,7 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   const std::string message = absl::StrCat(Av(context), ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(message);
   if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
   if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() ||
       s.IsAborted() || s.IsIncomplete() || s.IsShutdownInProgress()) {
     return absl::UnavailableError(message);
@@ -243,22 +336,17 @@ rocksdb::WriteOptions WriteOptionsFor(Durability durability) {
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(std::string_view path,
                                              const StoreOptions& options,
                                              const OpenParams& params) {
-  const rocksdb::Options db_options = DbOptions(options, params);
+  rocksdb::Options db_options = DbOptions(options, params);
   const std::string dir(path);
-  std::vector<std::string> existing;
-  const bool exists =
-      rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok();
-  if (!exists && !options.create_if_missing)
-    return absl::NotFoundError(absl::StrCat("no store at \"", dir, "\""));
-  if (exists && options.error_if_exists) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("a store exists at \"", dir, "\""));
-  }
+  absl::StatusOr<std::vector<std::string>> existing =
+      Preflight(db_options, dir, options);
+  if (!existing.ok()) return existing.status();
+  const bool exists = !existing->empty();
   const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
       Descriptors(options);
   if (exists) {
     if (absl::Status s =
-            CheckExisting(db_options, dir, existing, descriptors, options);
+            CheckExisting(db_options, dir, *existing, descriptors, options);
         !s.ok()) {
       return s;
     }
@@ -270,23 +358,96 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(std::string_view path,
           absl::StrCat("creating \"", dir, "\": ", ec.message()));
     }
   }
+  if (options.access == Access::kReadWrite)
+    db_options.info_log = NewFileInfoLog(dir + "/LOG");
+  absl::StatusOr<std::unique_ptr<Db>> db =
+      OpenRocks(db_options, dir, descriptors, options);
+  if (!db.ok()) return db;
+  if (absl::Status meta = CheckOrWriteMeta((*db)->db(), (*db)->handles(),
+                                           !exists, dir, options, params);
+      !meta.ok()) {
+    return meta;
+  }
+  return db;
+}
+
+// The column families of the store in `dir`; empty when there is none and
+// one may be created. Reads, never writes: a directory that holds a store's
+// files but whose CURRENT or MANIFEST is damaged is refused, naming the
+// file, and never created over.
+absl::StatusOr<std::vector<std::string>> Db::Preflight(
+    const rocksdb::Options& db_options, const std::string& dir,
+    const StoreOptions& options) {
+  const StoreFiles files = ListStoreFiles(dir);
+  if (!files.HoldsStoreFiles()) {
+    if (options.access == Access::kReadWrite && options.create_if_missing)
+      return std::vector<std::string>();
+    if (std::optional<long> pid = LockHolder(dir)) return StoreBusy(dir, *pid);
+    return absl::NotFoundError(absl::StrCat("no store at \"", dir, "\""));
+  }
+  absl::StatusOr<std::string> manifest = CheckCurrent(dir, files);
+  if (!manifest.ok()) {
+    // RocksDB writes CURRENT last when it creates a store.
+    if (std::optional<long> pid = LockHolder(dir)) return StoreBusy(dir, *pid);
+    return manifest.status();
+  }
+  std::vector<std::string> existing;
+  const rocksdb::Status s =
+      rocksdb::DB::ListColumnFamilies(db_options, dir, &existing);
+  if (s.IsCorruption()) return DamagedStoreFile(dir, *manifest, s.ToString());
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading \"", *manifest, "\""));
+  if (existing.empty())
+    return DamagedStoreFile(dir, *manifest, "names no column family");
+  if (options.error_if_exists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a store exists at \"", dir, "\""));
+  }
+  return existing;
+}
+
+absl::StatusOr<std::unique_ptr<Db>> Db::OpenRocks(
+    const rocksdb::Options& db_options, const std::string& dir,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors,
+    const StoreOptions& options) {
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  const rocksdb::Status s =
-      rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  std::string follower_dir;
+  bool remove_follower_dir = false;
+  rocksdb::Status s;
+  switch (options.access) {
+    case Access::kReadWrite:
+      s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+      break;
+    case Access::kReadOnly:
+      s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles,
+                                       &raw);
+      break;
+    case Access::kFollower: {
+      absl::StatusOr<std::string> own = FollowerDir(dir, options);
+      if (!own.ok()) return own.status();
+      follower_dir = *own;
+      remove_follower_dir = options.follower_dir.empty();
+      s = rocksdb::DB::OpenAsSecondary(db_options, dir, follower_dir,
+                                       descriptors, &handles, &raw);
+      break;
+    }
+  }
   if (!s.ok()) {
+    std::error_code ec;
+    if (remove_follower_dir) std::filesystem::remove_all(follower_dir, ec);
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return absl::UnavailableError(absl::StrCat(
           "store \"", dir,
-          "\" is open in another process or Store: ", s.ToString()));
+          "\" is open for writing in another process or Store (open it as a "
+          "follower to read meanwhile): ",
+          s.ToString()));
     }
     return FromRocks(s, absl::StrCat("opening store \"", dir, "\""));
   }
   std::unique_ptr<Db> db(new Db(std::unique_ptr<rocksdb::DB>(raw), handles));
-  if (absl::Status meta = CheckOrWriteMeta(raw, handles, !exists, dir, params);
-      !meta.ok()) {
-    return meta;
-  }
+  db->access_ = options.access;
+  if (remove_follower_dir) db->remove_on_close_ = follower_dir;
+  if (options.access == Access::kReadWrite) DropEmptyWals(raw, db_options, dir);
   return db;
 }
 
@@ -307,6 +468,11 @@ Db::~Db() {
     db_->DestroyColumnFamilyHandle(h);
   // Close() flushes memtables holding unlogged (kNone) writes.
   db_->Close().PermitUncheckedError();
+  db_.reset();
+  if (!remove_on_close_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(remove_on_close_, ec);
+  }
 }
 
 rocksdb::ColumnFamilyHandle* Db::cf(std::string_view name) const {

@@ -33,7 +33,8 @@ inline constexpr char kMetaFormatVersion[] = "ckm.format_version";
 inline constexpr char kMetaMigrating[] = "ckm.migrating";
 
 // RocksDB's status as an absl one: NotFound, DataLoss for corruption,
-// Unavailable for I/O and contention, Internal otherwise. The message is
+// ResourceExhausted for a full disk, Unavailable for other I/O errors and
+// contention, Internal otherwise. The message is
 // "<context>: <RocksDB's text>".
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
@@ -47,10 +48,14 @@ struct OpenParams {
 
 class Db {
  public:
-  // Opens or creates the store in `path`. FailedPrecondition for a directory
-  // that holds another database, a store of another format, or an unfinished
+  // Opens or creates the store in `path`, read-write, read-only or as a
+  // follower (options.access). FailedPrecondition for a directory that holds
+  // another database, a store of another format, or an unfinished
   // migration; NotFound when there is none and options.create_if_missing is
-  // false.
+  // false (or access is not read-write); DataLoss naming the file when
+  // CURRENT or the MANIFEST is damaged (nothing is created over it);
+  // Unavailable when another process holds the store and it cannot be
+  // shared.
   static absl::StatusOr<std::unique_ptr<Db>> Open(std::string_view path,
                                                   const StoreOptions& options,
                                                   const OpenParams& params);
@@ -59,6 +64,7 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   rocksdb::DB* db() const { return db_.get(); }
+  Access access() const { return access_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const {
     return handles_;
   }
@@ -81,9 +87,19 @@ class Db {
  private:
   Db(std::unique_ptr<rocksdb::DB> db,
      std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  static absl::StatusOr<std::vector<std::string>> Preflight(
+      const rocksdb::Options& db_options, const std::string& dir,
+      const StoreOptions& options);
+  static absl::StatusOr<std::unique_ptr<Db>> OpenRocks(
+      const rocksdb::Options& db_options, const std::string& dir,
+      const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors,
+      const StoreOptions& options);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  Access access_ = Access::kReadWrite;
+  // A follower directory ckm created for this Db, removed on close.
+  std::string remove_on_close_;
   rocksdb::ColumnFamilyHandle* customers_ = nullptr;
   rocksdb::ColumnFamilyHandle* profiles_ = nullptr;
   rocksdb::ColumnFamilyHandle* breakdowns_ = nullptr;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/db.h"
+#include "storage/info_log.h"
 #include "storage/keys.h"
 
 namespace ckm::storage {
@@ -16,6 +17,7 @@ absl::StatusOr<std::unique_ptr<LegacyStore>> LegacyStore::Open(
   const std::string dir(path);
   rocksdb::Options options;
   options.create_if_missing = false;
+  options.info_log = NewDiscardingInfoLog();  // never write to the old store
   std::vector<std::string> names;
   if (!rocksdb::DB::ListColumnFamilies(options, dir, &names).ok())
     return absl::NotFoundError(absl::StrCat("no store at \"", dir, "\""));

@@ -1,0 +1,175 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The ckm tool on stores whose metadata was damaged (issue 11, items 2-4):
+// every read command leaves every file as it was (names, sizes, bytes) and
+// never aborts; messages name the damaged file instead of "no store" or
+// "create_if_missing"; an import never creates a store over the files of
+// one whose CURRENT is gone; and `ckm repair` brings the store back after
+// taking a copy.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "catch2/catch.hpp"
+#include "ckm/store.h"
+#include "event_gen.h"
+#include "test_util.h"
+
+namespace ckm {
+namespace {
+
+namespace fs = std::filesystem;
+using ckm_test::FilesOf;
+using ckm_test::TempDir;
+
+struct Result {
+  int exit_code = -1;  // -1: killed by a signal (an abort)
+  std::string out;     // stdout and stderr together
+};
+
+Result Ckm(const TempDir& tmp, const std::string& args) {
+  const std::string log = tmp.sub("out.txt");
+  const std::string command =
+      std::string(CKM_CLI) + " " + args + " > " + log + " 2>&1";
+  const int status = std::system(command.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  r.out = text.str();
+  return r;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string Manifest(const std::string& dir) {
+  std::string current = ReadFile(dir + "/CURRENT");
+  return dir + "/" + current.substr(0, current.find('\n'));
+}
+
+// A store written with sync durability, flushed, with more in its WAL.
+void MakeStore(const std::string& dir) {
+  ckm_test::EventGen gen(21, 4);
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
+  REQUIRE_OK(store);
+  REQUIRE_OK((*store)->Record(gen.Events(100)));
+  REQUIRE_OK((*store)->Flush());
+  REQUIRE_OK((*store)->Record(gen.Events(20)));
+}
+
+struct Damage {
+  const char* name;
+  const char* file;  // what the message must name ("" : anything clear)
+  std::function<void(const std::string&)> apply;
+};
+
+const std::vector<Damage>& Damages() {
+  static const std::vector<Damage> damages = {
+      {"MANIFEST loses its last byte", "",
+       [](const std::string& dir) {
+         const std::string m = Manifest(dir);
+         fs::resize_file(m, fs::file_size(m) - 1);
+       }},
+      {"a MANIFEST byte flipped", "MANIFEST",
+       [](const std::string& dir) {
+         const std::string m = Manifest(dir);
+         std::string bytes = ReadFile(m);
+         bytes[bytes.size() / 2] ^= 0x5a;
+         WriteFile(m, bytes);
+       }},
+      {"MANIFEST truncated to 0", "MANIFEST",
+       [](const std::string& dir) { fs::resize_file(Manifest(dir), 0); }},
+      {"CURRENT truncated", "CURRENT",
+       [](const std::string& dir) {
+         fs::resize_file(dir + "/CURRENT", fs::file_size(dir + "/CURRENT") - 1);
+       }},
+      {"CURRENT deleted", "CURRENT",
+       [](const std::string& dir) { fs::remove(dir + "/CURRENT"); }},
+  };
+  return damages;
+}
+
+TEST_CASE("Read commands on a damaged store change no file and say which") {
+  for (const Damage& damage : Damages()) {
+    INFO(damage.name);
+    TempDir tmp;
+    const std::string dir = tmp.sub("store");
+    MakeStore(dir);
+    damage.apply(dir);
+    const auto before = FilesOf(dir);
+    const std::string db = " --db " + dir;
+    for (const std::string& command :
+         {"get cust-1" + db, "history cust-1" + db, "products cust-1" + db,
+          "verify" + db, "stats" + db, "export profiles" + db, "top" + db}) {
+      INFO(command);
+      const Result r = Ckm(tmp, command);
+      INFO(r.out);
+      CHECK(r.exit_code >= 0);  // no abort
+      CHECK(FilesOf(dir) == before);
+      if (r.exit_code != 0) {
+        CHECK(r.out.find("no store at") == std::string::npos);
+        CHECK(r.out.find("create_if_missing") == std::string::npos);
+        CHECK(r.out.find(damage.file) != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("An import never creates a store over one whose CURRENT is gone") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("store");
+  MakeStore(dir);
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
+  REQUIRE_OK(store);
+  absl::StatusOr<StoreReport> all = (*store)->VerifyAll();
+  REQUIRE_OK(all);
+  const std::int64_t customers = all->customers;
+  store->reset();
+  fs::remove(dir + "/CURRENT");
+  const auto before = FilesOf(dir);
+  std::ofstream(tmp.sub("one.csv")) << "c,o,s,q,p,t\nx1,1,A,1,1.00,"
+                                       "2024-01-01T00:00:00Z\n";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const Result r = Ckm(
+        tmp, "import purchases " + tmp.sub("one.csv") + " --db " + dir +
+                 " --map customer=c,order=o,sku=s,quantity=q,unit_price=p,ts=t"
+                 " --currency GBP");
+    INFO(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("CURRENT") != std::string::npos);
+    CHECK(r.out.find("ckm repair") != std::string::npos);
+    CHECK(FilesOf(dir) == before);
+  }
+  // The repair path the message names.
+  const Result r = Ckm(tmp, "repair " + dir);
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find(dir + ".backup-1") != std::string::npos);
+  CHECK(FilesOf(dir + ".backup-1") == before);
+  store = Store::Open(dir);
+  REQUIRE_OK(store);
+  all = (*store)->VerifyAll();
+  REQUIRE_OK(all);
+  CHECK(all->ok());
+  CHECK(all->customers == customers);
+}
+
+}  // namespace
+}  // namespace ckm
