@@ -333,7 +333,6 @@ class FailingStore : public Store {
     return real_.RebuildAll();
   }
   absl::Status Flush() override { return real_.Flush(); }
-  absl::Status CatchUp() override { return real_.CatchUp(); }
 
  private:
   Store& real_;
