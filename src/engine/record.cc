@@ -51,6 +51,7 @@ class Recorder {
       std::uint32_t slot, const std::vector<std::string_view>& skus,
       std::vector<rocksdb::PinnableSlice>& operands);
   absl::Status AddMerges();
+  absl::Status SettleUnlogged(Durability durability);
   void UpdateBuffers();
   bool buffered() const { return store_.options_.breakdowns_buffer_bytes > 0; }
 
@@ -115,6 +116,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   if (absl::Status s = AddMerges(); !s.ok()) return s;
   const Durability durability =
       options.durability.value_or(store_.options_.durability);
+  if (absl::Status s = SettleUnlogged(durability); !s.ok()) return s;
   if (rocksdb::Status s =
           store_.Write(storage::WriteOptionsFor(durability), &batch_);
       !s.ok()) {
@@ -123,6 +125,24 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   if (durability == Durability::kNone) store_.wrote_unlogged_ = true;
   UpdateBuffers();
   return result_;
+}
+
+// A logged batch builds on what came before it: its distinct-product counts
+// assume the products of earlier events. Unlogged events before it would
+// die in a crash that the logged batch survives, so they are made durable
+// first (a memtable flush, once per change from unlogged to logged writes).
+// Under the batch's locks, so that every earlier write of its customers is
+// in the flush.
+absl::Status Recorder::SettleUnlogged(Durability durability) {
+  if (durability == Durability::kNone || !store_.wrote_unlogged_) {
+    return absl::OkStatus();
+  }
+  store_.wrote_unlogged_ = false;
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  const rocksdb::Status s = db_.db()->Flush(flush, db_.handles());
+  if (!s.ok()) store_.wrote_unlogged_ = true;
+  return FromRocks(s, "making earlier unlogged writes durable");
 }
 
 // Resolves identities: links made earlier in this batch first, then the

@@ -189,6 +189,8 @@ class StoreImpl final : public Store {
   // would be replayed while its events are gone). Unlogged, it becomes
   // durable in the same atomic flush as they do, and until then its pending
   // marker stays on disk, so a crash leaves the customer stale, not wrong.
+  // The next logged Record() flushes the memtables first and clears it
+  // (Recorder::SettleUnlogged).
   std::atomic<bool> wrote_unlogged_{false};
   // Customers whose pending marker an earlier process left (see LoadStale).
   mutable absl::Mutex stale_mu_;

@@ -284,5 +284,45 @@ TEST_CASE(
   CHECK(Capture(**store, kCustomers) == want);
 }
 
+TEST_CASE(
+    "A logged batch after unlogged ones survives a crash only with them") {
+  // The second batch counts product A as known from the first. Were the
+  // first lost in a crash that the second (logged) survived, the profile
+  // would count no distinct product for the A it holds.
+  const auto purchase = [](std::uint64_t id, std::int64_t ts) {
+    Purchase p{"o-" + std::to_string(id), "GBP", Channel::kWeb, "s1"};
+    p.lines = {{"A", "cat", 1, 1'000'000}};
+    return Event{id, CustomerRef::Id("c"), ts, "", p};
+  };
+  TempDir dir;
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // records, then dies without closing the store
+    StoreOptions options;
+    options.durability = Durability::kBuffered;
+    auto store = Store::Open(dir.path(), options);
+    if (!store.ok()) _exit(2);
+    RecordOptions unlogged;
+    unlogged.durability = Durability::kNone;
+    if (!(*store)->Record(purchase(1, 1'000), unlogged).ok()) _exit(3);
+    if (!(*store)->Record(purchase(2, 2'000)).ok()) _exit(4);
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto store = Store::Open(dir.path());
+  REQUIRE_OK(store);
+  absl::StatusOr<StoreReport> verify = (*store)->VerifyAll();
+  REQUIRE_OK(verify);
+  CHECK(verify->ok());
+  absl::StatusOr<Profile> profile = (*store)->Get("c");
+  REQUIRE_OK(profile);
+  CHECK(profile->purchases().orders == 2);
+  CHECK(profile->purchases().distinct_products == 1);
+}
+
 }  // namespace
 }  // namespace ckm
