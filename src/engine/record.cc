@@ -26,6 +26,14 @@ namespace ckm::engine {
 
 using storage::FromRocks;
 
+namespace {
+
+LatestEvents::Name NameOf(const Event& e) {
+  return {e.ts_ms, e.id, static_cast<std::uint8_t>(e.kind())};
+}
+
+}  // namespace
+
 // One Record() call: its events and what the phases learn about them.
 // Customers get dense slots in order of first appearance.
 class Recorder {
@@ -53,6 +61,10 @@ class Recorder {
   absl::Status AddMerges();
   absl::Status SettleUnlogged(Durability durability);
   void UpdateBuffers();
+  void UpdateLatest(bool written);
+  LatestEvents& LatestOf(std::uint32_t slot) const {
+    return store_.latest_events_[slot_stripe_[slot]];
+  }
   bool buffered() const { return store_.options_.breakdowns_buffer_bytes > 0; }
 
   StoreImpl& store_;
@@ -76,6 +88,8 @@ class Recorder {
   std::vector<bool> slot_buffered_;
   std::vector<fold::ProfileState> deltas_;
   std::vector<bool> has_delta_;
+  std::vector<std::size_t> slot_stripe_;
+  std::vector<LatestEvents::Name> slot_latest_;  // of its new events
 
   fold::BreakdownsBatch breakdowns_;
   std::vector<fold::BreakdownsBatch::CustomerDelta> breakdown_deltas_;
@@ -120,8 +134,10 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   if (rocksdb::Status s =
           store_.Write(storage::WriteOptionsFor(durability), &batch_);
       !s.ok()) {
+    UpdateLatest(false);
     return FromRocks(s, "writing events");
   }
+  UpdateLatest(true);
   if (durability == Durability::kNone) store_.wrote_unlogged_ = true;
   UpdateBuffers();
   return result_;
@@ -239,6 +255,10 @@ absl::Status Recorder::NumberCustomers() {
   }
   deltas_.resize(slots);
   has_delta_.resize(slots);
+  slot_stripe_.resize(slots);
+  slot_latest_.resize(slots);
+  for (std::size_t s = 0; s < slots; ++s)
+    slot_stripe_[s] = StoreImpl::StripeOf(slot_customer_[s]);
   slot_buffered_.resize(slots);
   return absl::OkStatus();
 }
@@ -255,7 +275,9 @@ absl::Status Recorder::SettleStale() const {
 }
 
 // Marks the events recorded before, or earlier in this batch. A customer
-// numbered by this call has recorded nothing, so only the rest are looked up.
+// numbered by this call has recorded nothing, and one numbered earlier by
+// this process nothing above what it remembers (LatestEvents): only the rest
+// are looked up.
 absl::Status Recorder::DropRecorded() {
   history_keys_.resize(events_.size());
   fresh_.assign(events_.size(), false);
@@ -270,6 +292,8 @@ absl::Status Recorder::DropRecorded() {
     if (!seen.insert(history_keys_[i]).second) continue;  // twice in batch
     fresh_[i] = true;
     if (slot_is_new_[slot_[i]]) continue;
+    if (LatestOf(slot_[i]).CertainlyNew(slot_number_[slot_[i]], NameOf(e)))
+      continue;
     cfs.push_back(db_.history(keys::HistoryCfOf(e.kind())));
     lookups.emplace_back(history_keys_[i]);
     looked_up.push_back(i);
@@ -337,9 +361,11 @@ absl::Status Recorder::Fold() {
     }
     if (has_delta_[slot]) {
       fold::Join(deltas_[slot], fold::DeltaOf(e, customers_[i]));
+      slot_latest_[slot] = std::max(slot_latest_[slot], NameOf(e));
     } else {
       deltas_[slot] = fold::DeltaOf(e, customers_[i]);
       has_delta_[slot] = true;
+      slot_latest_[slot] = NameOf(e);
     }
     breakdowns_.Add(slot, e);
   }
@@ -475,6 +501,22 @@ absl::Status Recorder::AddMerges() {
     }
   }
   return FromRocks(s, "building the write batch");
+}
+
+// After the write: raise what the duplicate check remembers, or, if the
+// write failed (it may still have reached the store), forget it.
+void Recorder::UpdateLatest(bool written) {
+  for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot) {
+    if (!has_delta_[slot]) continue;
+    LatestEvents& latest = LatestOf(slot);
+    if (!written) {
+      latest.Forget(slot_number_[slot]);
+    } else if (slot_is_new_[slot]) {
+      latest.Track(slot_number_[slot], slot_latest_[slot]);
+    } else {
+      latest.Raise(slot_number_[slot], slot_latest_[slot]);
+    }
+  }
 }
 
 // After a successful write only: the caches never know more than the store.
