@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,6 +139,7 @@ void Exercise(const ckm::Profile& p, bool canonical) {
 struct Bases {
   std::string profile;
   std::string breakdown;
+  std::string breakdown_operand;
   Breakdowns breakdown_delta;
   Bases() {
     ckm::Event e;
@@ -157,6 +159,7 @@ struct Bases {
     breakdown_delta = ckm::fold::BreakdownsOf(e);
     if (breakdown_delta.empty()) Fail("base has no breakdowns");
     breakdown = ckm::fold::Encode(breakdown_delta);
+    breakdown_operand = ckm::codec::EncodeOperand(breakdown_delta);
   }
 };
 
@@ -331,6 +334,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     if (*again != *event) Fail("event round trip changes the event");
   } else if (!absl::IsDataLoss(event.status())) {
     Fail("DecodeEvent", event.status());
+  }
+
+  // Breakdowns operands merged row by row: the bytes of decode, join,
+  // encode, or declined when the input does not decode.
+  {
+    const std::optional<std::string> merged =
+        ckm::codec::MergeBreakdownsOperands({bytes, bases.breakdown_operand});
+    const bool decodes = ckm::codec::DecodeBreakdownsOperand(bytes).ok();
+    if (merged.has_value() != decodes) {
+      Fail("MergeBreakdownsOperands accepts what decoding refuses, or not");
+    }
+    if (merged &&
+        *merged != ExpectedMerge<Breakdowns>({bytes, bases.breakdown_operand},
+                                             DecodeAnyBreakdowns, true)) {
+      Fail("MergeBreakdownsOperands differs from decode, join, encode");
+    }
   }
 
   CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeAnyProfile);

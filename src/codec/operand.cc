@@ -278,6 +278,97 @@ absl::StatusOr<State> Decode(char kind, std::string_view bytes,
   return state;
 }
 
+// ---- Merging breakdowns operands row by row ------------------------------
+
+// Reads the fields of one row after its key, checking what decoding checks
+// (RowFields and Check), without building the row. False if they fail.
+bool SkipRowFields(VarintReader& in) {
+  std::int64_t counts[4];
+  for (std::int64_t& c : counts) c = in.Signed();
+  if (!NonNegative({counts[0], counts[1], counts[2], counts[3]})) return false;
+  if (counts[0] > 0) {  // orders: the span follows
+    in.Signed();
+    in.Varint();
+  }
+  const std::uint64_t n = in.Count();
+  std::string_view previous;
+  for (std::uint64_t i = 0; i < n && in.ok(); ++i) {
+    const std::string_view currency = in.Bytes();
+    if (i > 0 && !(previous < currency)) return false;
+    previous = currency;
+    if (!NonNegative({in.Signed(), in.Signed()})) return false;
+  }
+  return in.ok();
+}
+
+// One operand's rows of one dimension, read in order.
+struct RowCursor {
+  VarintReader* in = nullptr;
+  std::uint64_t left = 0;  // rows not yet read
+  bool has_row = false;
+  bool started = false;
+  std::string_view key;
+  std::string_view fields;  // the row's bytes after its key
+
+  // Reads the next row; false if the bytes are malformed or out of order.
+  bool Next() {
+    has_row = left > 0;
+    if (!has_row) return true;
+    --left;
+    const std::string_view previous = key;
+    key = in->Bytes();
+    if (started && !(previous < key)) return false;
+    started = true;
+    const std::size_t start = in->position();
+    if (!SkipRowFields(*in)) return false;
+    fields = in->input().substr(start, in->position() - start);
+    return true;
+  }
+};
+
+// Merges one dimension of every operand into `out`: rows in key order, a
+// row one operand holds copied, the others decoded and joined.
+bool MergeDimension(std::vector<RowCursor>& rows, std::string& out) {
+  std::string merged;
+  std::uint64_t count = 0;
+  for (RowCursor& r : rows) {
+    r.left = r.in->Count();
+    if (!r.Next()) return false;
+  }
+  std::vector<RowCursor*> same;
+  while (true) {
+    same.clear();
+    for (RowCursor& r : rows) {
+      if (!r.has_row) continue;
+      if (!same.empty() && r.key > same.front()->key) continue;
+      if (!same.empty() && r.key < same.front()->key) same.clear();
+      same.push_back(&r);
+    }
+    if (same.empty()) break;
+    ++count;
+    PutBytes(merged, same.front()->key);
+    if (same.size() == 1) {
+      merged.append(same.front()->fields);
+    } else {
+      fold::BreakdownState joined;
+      for (RowCursor* r : same) {
+        fold::BreakdownState row;
+        FieldReader reader(r->fields);
+        RowFields(reader, row);
+        fold::Join(joined, row);
+      }
+      FieldWriter writer(merged);
+      RowFields(writer, joined);
+    }
+    for (RowCursor* r : same) {
+      if (!r->Next()) return false;
+    }
+  }
+  PutVarint(out, count);
+  out.append(merged);
+  return true;
+}
+
 }  // namespace
 
 bool IsOperand(std::string_view bytes) { return HasCompactMagic(bytes); }
@@ -298,6 +389,37 @@ absl::StatusOr<fold::ProfileState> DecodeProfileOperand(
 absl::StatusOr<fold::Breakdowns> DecodeBreakdownsOperand(
     std::string_view bytes) {
   return Decode(kBreakdownsKind, bytes, &BreakdownsFields<FieldReader>);
+}
+
+std::optional<std::string> MergeBreakdownsOperands(
+    const std::vector<std::string_view>& operands) {
+  std::vector<VarintReader> inputs;
+  inputs.reserve(operands.size());
+  std::int64_t corrupt = 0;
+  std::size_t size = 0;
+  for (std::string_view bytes : operands) {
+    absl::StatusOr<std::string_view> fields =
+        CompactFields(bytes, kOperandVersion, kBreakdownsKind, "merge operand");
+    if (!fields.ok()) return std::nullopt;
+    VarintReader& in = inputs.emplace_back(*fields);
+    const std::int64_t count = in.Signed();
+    if (count < 0 || !in.ok()) return std::nullopt;
+    corrupt = fold::SaturatingAdd(corrupt, count);
+    size += bytes.size();
+  }
+  std::string out = CompactHeader(kOperandVersion, kBreakdownsKind);
+  out.reserve(size);
+  PutSigned(out, corrupt);
+  std::vector<RowCursor> rows(inputs.size());
+  for (int dimension = 0; dimension < 3; ++dimension) {
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+      rows[k] = RowCursor{&inputs[k]};
+    if (!MergeDimension(rows, out)) return std::nullopt;
+  }
+  for (const VarintReader& in : inputs) {
+    if (!in.done()) return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace ckm::codec

@@ -18,8 +18,10 @@
 #ifndef CKM_SRC_CODEC_OPERAND_H_
 #define CKM_SRC_CODEC_OPERAND_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "fold/fold.h"
@@ -34,6 +36,14 @@ bool IsOperand(std::string_view bytes);
 
 std::string EncodeOperand(const fold::ProfileState& state);
 std::string EncodeOperand(const fold::Breakdowns& state);
+
+// The operand joining `operands` (breakdowns operands all), merged row by
+// row: a row only one of them holds is copied as it lies, only rows several
+// hold are decoded and joined. The bytes equal EncodeOperand of the join of
+// their decodings. nullopt if any of them does not decode: the caller then
+// decodes them one by one and counts the failures.
+std::optional<std::string> MergeBreakdownsOperands(
+    const std::vector<std::string_view>& operands);
 
 absl::StatusOr<fold::ProfileState> DecodeProfileOperand(std::string_view bytes);
 absl::StatusOr<fold::Breakdowns> DecodeBreakdownsOperand(

@@ -88,6 +88,9 @@ class VarintReader {
 
   bool ok() const { return ok_; }
   bool done() const { return ok_ && pos_ == in_.size(); }
+  // The bytes read so far.
+  std::size_t position() const { return pos_; }
+  std::string_view input() const { return in_; }
 
  private:
   std::uint64_t Fail() {

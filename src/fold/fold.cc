@@ -482,8 +482,6 @@ void Join(ProfileState& a, const ProfileState& b) {
       std::max(a.last_corrupt_event_id, b.last_corrupt_event_id);
 }
 
-namespace {
-
 void Join(BreakdownState& a, const BreakdownState& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.returns, b.returns);
@@ -494,6 +492,8 @@ void Join(BreakdownState& a, const BreakdownState& b) {
   JoinMap(a.money, b.money,
           [](BreakdownMoneyAgg& x, const BreakdownMoneyAgg& y) { Join(x, y); });
 }
+
+namespace {
 
 void Join(BreakdownMap& a, const BreakdownMap& b) {
   JoinMap(a, b, [](BreakdownState& x, const BreakdownState& y) { Join(x, y); });
@@ -1196,6 +1196,11 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
                         Breakdowns*, Encoding encoding) {
   if (encoding == Encoding::kStored) {
     if (std::optional<std::string> merged = MergeStoredBreakdowns(values))
+      return *std::move(merged);
+  } else if (std::all_of(values.begin(), values.end(), codec::IsOperand)) {
+    // A partial merge: operands merged row by row as they lie.
+    if (std::optional<std::string> merged =
+            codec::MergeBreakdownsOperands(values))
       return *std::move(merged);
   }
   return EncodeAs(JoinDecoded<Breakdowns>(values), encoding);

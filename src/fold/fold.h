@@ -192,6 +192,7 @@ std::int64_t SaturatingSub(std::int64_t a, std::int64_t b);
 // Folds `b` into `a`. Commutative and associative.
 void Join(ProfileState& a, const ProfileState& b);
 void Join(Breakdowns& a, const Breakdowns& b);
+void Join(BreakdownState& a, const BreakdownState& b);
 
 // The contribution of one validated event, recorded under `customer_id`.
 // Does not count distinct products: that needs the customer's breakdowns and

@@ -265,5 +265,44 @@ TEST_CASE("The product check reads operands and stored values alike") {
   }
 }
 
+TEST_CASE("Breakdowns operands merged row by row equal decode, join, encode") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 39000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    std::vector<std::string> operands;
+    Breakdowns all;
+    for (int k = 0, n = 1 + gen.Pick(5); k < n; ++k) {
+      Breakdowns b = BreakdownsOfAll(gen.Events(gen.Pick(8)));
+      b.corrupt_operands = gen.Pick(4) == 0 ? 1 : 0;
+      fold::Join(all, b);
+      operands.push_back(codec::EncodeOperand(b));
+    }
+    const std::vector<std::string_view> views(operands.begin(), operands.end());
+    const std::optional<std::string> merged =
+        codec::MergeBreakdownsOperands(views);
+    REQUIRE(merged.has_value());
+    REQUIRE(*merged == codec::EncodeOperand(all));
+    // One damaged operand, and the merge declines (the caller decodes each).
+    std::string damaged = operands[gen.Pick(operands.size())];
+    const std::size_t cut = 6 + gen.Pick(damaged.size() - 6);
+    std::vector<std::string_view> with_damage = views;
+    const std::string truncated = damaged.substr(0, cut);
+    with_damage.push_back(truncated);
+    if (!codec::DecodeBreakdownsOperand(truncated).ok()) {
+      CHECK_FALSE(codec::MergeBreakdownsOperands(with_damage).has_value());
+    }
+  }
+  Breakdowns one_row;
+  one_row.products["a"].orders = 1;
+  std::string bytes = codec::EncodeOperand(one_row);
+  CHECK(codec::MergeBreakdownsOperands({bytes, bytes}) ==
+        codec::EncodeOperand([&] {
+          Breakdowns twice = one_row;
+          fold::Join(twice, one_row);
+          return twice;
+        }()));
+}
+
 }  // namespace
 }  // namespace ckm
