@@ -7,9 +7,12 @@
 // one whose CURRENT is gone; and `ckm repair` brings the store back after
 // taking a copy.
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -169,6 +172,75 @@ TEST_CASE("An import never creates a store over one whose CURRENT is gone") {
   REQUIRE_OK(all);
   CHECK(all->ok());
   CHECK(all->customers == customers);
+}
+
+TEST_CASE("Read commands work while a writer has the store open") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("store");
+  MakeStore(dir);
+  absl::StatusOr<std::unique_ptr<Store>> writer = Store::Open(dir);
+  REQUIRE_OK(writer);  // holds the LOCK, as an import does
+  Event more = ckm_test::EventGen(22, 4).Next();
+  more.id = 77'000'001;
+  REQUIRE_OK((*writer)->Record(more));
+  for (const std::string& command : std::vector<std::string>{
+           "get " + more.customer.id, "verify", "stats", "top"}) {
+    const Result r = Ckm(tmp, command + " --db " + dir);
+    INFO(command << ": " << r.out);
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("While another process creates a store, reads say it is busy") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("store");
+  fs::create_directories(dir);
+  // What RocksDB has written a moment into creating a store: LOCK, held by
+  // the creating process, and the first MANIFEST; no CURRENT yet.
+  WriteFile(dir + "/MANIFEST-000001", std::string(64, 'x'));
+  int ready[2];
+  int hold[2];
+  REQUIRE(pipe(ready) == 0);
+  REQUIRE(pipe(hold) == 0);
+  // The child makes only async-signal-safe calls: another thread may have
+  // held the allocator's lock when the test forked.
+  const std::string lock_path = dir + "/LOCK";
+  const pid_t creator = fork();
+  REQUIRE(creator >= 0);
+  if (creator == 0) {
+    close(hold[1]);
+    close(ready[0]);
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+    struct flock lock;
+    std::memset(&lock, 0, sizeof lock);
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    const bool locked = fd >= 0 && fcntl(fd, F_SETLK, &lock) == 0;
+    char c = locked ? 'y' : 'n';
+    (void)!write(ready[1], &c, 1);
+    (void)!read(hold[0], &c, 1);  // until the parent closes its end
+    _exit(0);
+  }
+  close(hold[0]);
+  close(ready[1]);
+  char c = 0;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  REQUIRE(c == 'y');
+  const auto before = FilesOf(dir);
+  const Result r = Ckm(tmp, "get c1 --db " + dir);
+  StoreOptions options;
+  options.access = Access::kFollower;
+  const absl::Status opened = Store::Open(dir, options).status();
+  close(hold[1]);
+  waitpid(creator, nullptr, 0);
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("busy") != std::string::npos);
+  CHECK(r.out.find("unfinished") == std::string::npos);
+  CHECK(r.out.find("interrupted") == std::string::npos);
+  INFO(opened.ToString());
+  CHECK(absl::IsUnavailable(opened));
+  CHECK(FilesOf(dir) == before);
 }
 
 }  // namespace
