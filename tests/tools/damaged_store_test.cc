@@ -23,6 +23,7 @@
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
 #include "event_gen.h"
+#include "storage/store_internal.h"
 #include "test_util.h"
 
 namespace ckm {
@@ -67,20 +68,23 @@ std::string Manifest(const std::string& dir) {
   return dir + "/" + current.substr(0, current.find('\n'));
 }
 
-// A store written with sync durability, flushed, with more in its WAL.
-void MakeStore(const std::string& dir) {
+// A store written with sync durability, flushed, with more in its WAL; or
+// never flushed, when its MANIFEST's last record creates a column family.
+void MakeStore(const std::string& dir, bool flushed = true) {
   ckm_test::EventGen gen(21, 4);
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
   REQUIRE_OK(store);
   REQUIRE_OK((*store)->Record(gen.Events(100)));
-  REQUIRE_OK((*store)->Flush());
+  if (flushed) REQUIRE_OK((*store)->Flush());
   REQUIRE_OK((*store)->Record(gen.Events(20)));
+  internal::AbandonBreakdownsBuffer(**store);  // as a kill -9 would
 }
 
 struct Damage {
   const char* name;
   const char* file;  // what the message must name ("" : anything clear)
   std::function<void(const std::string&)> apply;
+  bool flushed = true;
 };
 
 const std::vector<Damage>& Damages() {
@@ -90,6 +94,12 @@ const std::vector<Damage>& Damages() {
          const std::string m = Manifest(dir);
          fs::resize_file(m, fs::file_size(m) - 1);
        }},
+      {"MANIFEST of a store never flushed loses its last byte", "MANIFEST",
+       [](const std::string& dir) {
+         const std::string m = Manifest(dir);
+         fs::resize_file(m, fs::file_size(m) - 1);
+       },
+       false},
       {"a MANIFEST byte flipped", "MANIFEST",
        [](const std::string& dir) {
          const std::string m = Manifest(dir);
@@ -114,7 +124,7 @@ TEST_CASE("Read commands on a damaged store change no file and say which") {
     INFO(damage.name);
     TempDir tmp;
     const std::string dir = tmp.sub("store");
-    MakeStore(dir);
+    MakeStore(dir, damage.flushed);
     damage.apply(dir);
     const auto before = FilesOf(dir);
     const std::string db = " --db " + dir;
