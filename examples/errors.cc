@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ckm/store.h"
+#include "ckm/validate.h"
 
 namespace {
 
@@ -51,6 +52,15 @@ int main(int argc, char** argv) {
   failures += Expect(message.find("events[1]") != std::string::npos &&
                          message.find("currency") != std::string::npos,
                      "the message names the index and the field");
+
+  // [snippet:validate]
+  // The same check without a store, as an import does for its whole input
+  // before it records any of it.
+  const absl::Status checked = ckm::ValidateBatch(rejected);
+  if (!checked.ok()) std::cout << "would be rejected: " << checked << "\n";
+  // [end]
+  failures +=
+      Expect(checked == result.status(), "ValidateBatch gives Record's answer");
 
   // [snippet:not_found]
   // Nothing of the rejected batch was written: c-3004 has no profile.

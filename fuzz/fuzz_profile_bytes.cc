@@ -10,15 +10,19 @@
 //     Encode(x);
 //   - a decoded history event passes validation and survives EncodeEvent and
 //     DecodeEvent unchanged;
+//   - merge operands (codec/operand.h) decode only from their own canonical
+//     bytes;
 //   - the merge operators return true whatever the operand, and their result
-//     is exactly the fold of the valid inputs with each invalid one counted
-//     in corrupt_operands.
+//     is exactly the fold of the valid inputs (operands or stored values)
+//     with each invalid one counted in corrupt_operands: a stored value from
+//     a full merge, an operand from a partial one.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +32,7 @@
 #include "ckm/event.h"
 #include "ckm/profile.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "fold/fold.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/slice.h"
@@ -134,6 +139,7 @@ void Exercise(const ckm::Profile& p, bool canonical) {
 struct Bases {
   std::string profile;
   std::string breakdown;
+  std::string breakdown_operand;
   Breakdowns breakdown_delta;
   Bases() {
     ckm::Event e;
@@ -153,6 +159,7 @@ struct Bases {
     breakdown_delta = ckm::fold::BreakdownsOf(e);
     if (breakdown_delta.empty()) Fail("base has no breakdowns");
     breakdown = ckm::fold::Encode(breakdown_delta);
+    breakdown_operand = ckm::codec::EncodeOperand(breakdown_delta);
   }
 };
 
@@ -171,10 +178,11 @@ void CheckRoundTrip(const State& decoded, Decode decode, const char* what) {
 }
 
 // What a merge of `inputs` must produce: the join of the decodable ones, one
-// corrupt operand counted for each of the others.
+// corrupt operand counted for each of the others, as a stored value (full
+// merge) or an operand (partial merge).
 template <typename State, typename Decode>
 std::string ExpectedMerge(const std::vector<std::string_view>& inputs,
-                          Decode decode) {
+                          Decode decode, bool operand = false) {
   State state;
   for (std::string_view input : inputs) {
     absl::StatusOr<State> decoded = decode(input);
@@ -185,7 +193,7 @@ std::string ExpectedMerge(const std::vector<std::string_view>& inputs,
           ckm::fold::SaturatingAdd(state.corrupt_operands, 1);
     }
   }
-  return ckm::fold::Encode(state);
+  return operand ? ckm::codec::EncodeOperand(state) : ckm::fold::Encode(state);
 }
 
 template <typename State, typename Decode>
@@ -226,7 +234,7 @@ void CheckMerge(const rocksdb::MergeOperator& op, std::string_view base,
   if (!op.PartialMergeMulti(key, operands, &partial, nullptr)) {
     Fail("PartialMergeMulti returned false");
   }
-  if (partial != ExpectedMerge<State>({base, bytes}, decode)) {
+  if (partial != ExpectedMerge<State>({base, bytes}, decode, true)) {
     Fail("PartialMergeMulti's result is not the fold of its operands");
   }
 }
@@ -236,6 +244,28 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
 }
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
   return ckm::fold::DecodeBreakdowns(bytes);
+}
+
+// Values as a merge reads them: operands and stored values alike.
+absl::StatusOr<ProfileState> DecodeAnyProfile(std::string_view bytes) {
+  return ckm::codec::IsOperand(bytes) ? ckm::codec::DecodeProfileOperand(bytes)
+                                      : ckm::fold::DecodeProfile(bytes);
+}
+absl::StatusOr<Breakdowns> DecodeAnyBreakdowns(std::string_view bytes) {
+  return ckm::codec::IsOperand(bytes)
+             ? ckm::codec::DecodeBreakdownsOperand(bytes)
+             : ckm::fold::DecodeBreakdowns(bytes);
+}
+
+// Operands decode only from their own canonical bytes.
+template <typename State, typename Decode>
+void CheckOperand(std::string_view bytes, Decode decode, const char* what) {
+  absl::StatusOr<State> decoded = decode(bytes);
+  if (decoded.ok()) {
+    if (ckm::codec::EncodeOperand(*decoded) != bytes) Fail(what);
+  } else if (!absl::IsDataLoss(decoded.status())) {
+    Fail(what, decoded.status());
+  }
 }
 
 }  // namespace
@@ -248,6 +278,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
       ckm::NewBreakdownMergeOperator();
   const Bases& bases = GetBases();
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+
+  CheckOperand<ProfileState>(bytes, ckm::codec::DecodeProfileOperand,
+                             "profile operand round trip");
+  CheckOperand<Breakdowns>(bytes, ckm::codec::DecodeBreakdownsOperand,
+                           "breakdowns operand round trip");
 
   if (absl::StatusOr<ProfileState> decoded = DecodeProfile(bytes);
       decoded.ok()) {
@@ -301,8 +336,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     Fail("DecodeEvent", event.status());
   }
 
-  CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeProfile);
+  // Breakdowns operands merged row by row: the bytes of decode, join,
+  // encode, or declined when the input does not decode.
+  {
+    const std::optional<std::string> merged =
+        ckm::codec::MergeBreakdownsOperands({bytes, bases.breakdown_operand});
+    const bool decodes = ckm::codec::DecodeBreakdownsOperand(bytes).ok();
+    if (merged.has_value() != decodes) {
+      Fail("MergeBreakdownsOperands accepts what decoding refuses, or not");
+    }
+    if (merged &&
+        *merged != ExpectedMerge<Breakdowns>({bytes, bases.breakdown_operand},
+                                             DecodeAnyBreakdowns, true)) {
+      Fail("MergeBreakdownsOperands differs from decode, join, encode");
+    }
+  }
+
+  CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeAnyProfile);
   CheckMerge<Breakdowns>(*breakdown_op, bases.breakdown, bytes,
-                         DecodeBreakdowns);
+                         DecodeAnyBreakdowns);
   return 0;
 }

@@ -1,6 +1,7 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// Writes the binary seeds of the fuzz corpora: encoded profiles, breakdowns
+// Writes the binary seeds of the fuzz corpora: encoded profiles, breakdowns,
+// their merge operands
 // and history events for fuzz_profile_bytes, and a few structured inputs for
 // fuzz_record. Run once after a schema change; the output is checked in.
 //
@@ -17,6 +18,7 @@
 #include "absl/status/status.h"
 #include "ckm/event.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "fold/fold.h"
 #include "validate.h"
 
@@ -105,7 +107,9 @@ int main(int argc, char** argv) {
     }
     ckm::fold::Join(profile, ckm::fold::DeltaOf(events[i], "17850"));
     ckm::fold::Join(breakdowns, ckm::fold::BreakdownsOf(events[i]));
-    Write(bytes_dir + "event_" + std::to_string(i + 1),
+    // event_1..9 in the corpus are format 2's FlatBuffers history of the
+    // same events, kept as seeds of the decoder migration uses.
+    Write(bytes_dir + "history_" + std::to_string(i + 1),
           ckm::EncodeEvent(events[i], "17850"));
   }
   Write(bytes_dir + "profile_all_kinds", ckm::fold::Encode(profile));
@@ -120,6 +124,15 @@ int main(int argc, char** argv) {
   Write(bytes_dir + "breakdowns_all", ckm::fold::Encode(breakdowns));
   Write(bytes_dir + "breakdowns_one_order",
         ckm::fold::Encode(ckm::fold::BreakdownsOf(events[0])));
+  // Merge operands, the compact encoding the write path hands to RocksDB.
+  Write(bytes_dir + "operand_profile_all_kinds",
+        ckm::codec::EncodeOperand(profile));
+  Write(bytes_dir + "operand_profile_one_order",
+        ckm::codec::EncodeOperand(ckm::fold::DeltaOf(events[0], "17850")));
+  Write(bytes_dir + "operand_breakdowns_all",
+        ckm::codec::EncodeOperand(breakdowns));
+  Write(bytes_dir + "operand_breakdowns_one_order",
+        ckm::codec::EncodeOperand(ckm::fold::BreakdownsOf(events[0])));
 
   // fuzz_record: FuzzedDataProvider reads choices from the end of the input
   // and strings from the front; zeros make a valid purchase, other patterns

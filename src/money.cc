@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "quote.h"
 #include "string_util.h"
 
 namespace ckm {
@@ -45,7 +46,7 @@ absl::StatusOr<std::int64_t> ParseMicros(std::string_view text) {
   const std::string_view original = text;
   auto invalid = [&](std::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "not a decimal amount (", Av(why), "): \"", Av(original), "\""));
+        "not a decimal amount (", Av(why), "): ", QuoteForError(original)));
   };
   bool negative = false;
   if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
@@ -80,18 +81,18 @@ absl::StatusOr<std::int64_t> ParseMicros(std::string_view text) {
   for (char c : whole) {
     if (!push_digit(c))
       return absl::OutOfRangeError(
-          absl::StrCat("amount out of range: \"", Av(original), "\""));
+          absl::StrCat("amount out of range: ", QuoteForError(original)));
   }
   for (int i = 0; i < kMaxDecimals; ++i) {
     const char c = i < static_cast<int>(fraction.size()) ? fraction[i] : '0';
     if (!push_digit(c))
       return absl::OutOfRangeError(
-          absl::StrCat("amount out of range: \"", Av(original), "\""));
+          absl::StrCat("amount out of range: ", QuoteForError(original)));
   }
   if (negative) return value;
   if (value == kMin) {
     return absl::OutOfRangeError(
-        absl::StrCat("amount out of range: \"", Av(original), "\""));
+        absl::StrCat("amount out of range: ", QuoteForError(original)));
   }
   return -value;
 }

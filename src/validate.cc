@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "ckm/money.h"
+#include "ckm/validate.h"
+#include "quote.h"
 #include "string_util.h"
 
 namespace ckm {
@@ -128,8 +130,8 @@ class Validator {
   absl::Status CheckBody(const Purchase& p) const {
     if (!IsIsoCurrency(p.currency)) {
       return Error("purchase.currency",
-                   absl::StrCat("\"", p.currency,
-                                "\" is not an ISO 4217 currency code"));
+                   absl::StrCat(QuoteForError(p.currency),
+                                " is not an ISO 4217 currency code"));
     }
     if (!IsChannel(p.channel))
       return Error("purchase.channel", "is not a known channel");
@@ -268,8 +270,8 @@ class Validator {
       return Error(
           "attribute.key",
           absl::StrCat(
-              "\"", a.key,
-              "\" is not personal.*, demographic.*, psychographic.* or "
+              QuoteForError(a.key),
+              " is not personal.*, demographic.*, psychographic.* or "
               "custom.* with segments of [a-z0-9_] (at most 128 bytes)"));
     }
     if (const auto* text = std::get_if<std::string>(&a.value)) {
@@ -313,6 +315,15 @@ absl::Status FieldError(std::size_t index, std::string_view field,
 
 absl::Status ValidateEvent(const Event& event, std::size_t index) {
   return Validator(index).Check(event);
+}
+
+absl::Status Validate(const Event& event) { return ValidateEvent(event, 0); }
+
+absl::Status ValidateBatch(absl::Span<const Event> events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (absl::Status s = ValidateEvent(events[i], i); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 bool IsValidUtf8(std::string_view text) {

@@ -24,6 +24,7 @@
 #include "ckm/event.h"
 #include "ckm/options.h"
 #include "ckm/store.h"
+#include "ckm/validate.h"
 #include "test_util.h"
 
 namespace {
@@ -749,6 +750,77 @@ TEST_CASE("Record rejects malformed events and writes nothing",
       CheckRejected(store->Record(bad), 0, c.field);
       CheckEmpty(*store);
     }
+  }
+}
+
+TEST_CASE("ckm::ValidateBatch gives Record's answer without a store",
+          "[validation]") {
+  const std::vector<BadEvent> cases = BadEvents();
+  ckm_test::TempDir dir;
+  std::size_t caught = 0;
+  for (std::size_t n = 0; n < cases.size(); ++n) {
+    const BadEvent& c = cases[n];
+    INFO("case " << n << ": " << c.name << " (" << c.field << ")");
+    Event bad = ValidEvent(c.kind);
+    c.mutate(bad);
+    const std::vector<Event> batch = Batch(bad);
+    const absl::Status validated = ckm::ValidateBatch(batch);
+    // Only identity resolution needs the store; everything else is caught.
+    if (validated.ok()) {
+      CHECK((c.field == "customer" || c.field == "identity.value"));
+      continue;
+    }
+    ++caught;
+    std::unique_ptr<ckm::Store> store =
+        OpenStore(dir.sub("case-" + std::to_string(n)));
+    CHECK(store->Record(absl::MakeConstSpan(batch)).status() == validated);
+    if (!c.batch_only) CHECK(ckm::Validate(bad) == store->Record(bad).status());
+  }
+  CHECK(caught + 6 >= cases.size());
+}
+
+TEST_CASE("A 10 MB value gives an error under 1 KB naming field and index",
+          "[validation]") {
+  const std::string huge(10'000'000, 'x');
+  struct Case {
+    const char* field;
+    std::function<void(Event&)> mutate;
+  };
+  const Case cases[] = {
+      {"customer.id", [&](Event& e) { e.customer = CustomerRef::Id(huge); }},
+      {"purchase.currency",
+       [&](Event& e) { std::get<Purchase>(e.body).currency = huge; }},
+      {"purchase.lines[0].sku",
+       [&](Event& e) { std::get<Purchase>(e.body).lines[0].sku = huge; }},
+      {"attribute.key",
+       [&](Event& e) {
+         e.body = Attribute{huge, std::string("v"), ckm::Provenance::kExpressed,
+                            100};
+       }},
+  };
+  ckm_test::TempDir dir;
+  std::unique_ptr<ckm::Store> store = OpenStore(dir.path());
+  for (const Case& c : cases) {
+    INFO(c.field);
+    Event bad = ValidEvent(EventKind::kPurchase);
+    c.mutate(bad);
+    const std::vector<Event> batch = Batch(bad);
+    const absl::Status status =
+        store->Record(absl::MakeConstSpan(batch)).status();
+    REQUIRE(absl::IsInvalidArgument(status));
+    INFO(std::string(status.message().substr(0, 300)));
+    CHECK(status.message().size() < 1024);
+    CHECK(status.message().find("events[" + std::to_string(kBadIndex) + "]." +
+                                c.field + ": ") == 0);
+    CHECK(ckm::ValidateBatch(batch) == status);
+  }
+  CheckEmpty(*store);
+  // Reads that name a customer say what is wrong without echoing it.
+  for (const absl::Status& status :
+       {store->Get(huge).status(), store->History(huge).status(),
+        store->Verify(huge).status()}) {
+    CHECK(absl::IsInvalidArgument(status));
+    CHECK(status.message().size() < 1024);
   }
 }
 

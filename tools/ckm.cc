@@ -22,6 +22,7 @@
 #include "ckm/repair.h"
 #include "ckm/store.h"
 #include "import.h"
+#include "quote.h"
 #include "report.h"
 #include "timestamp.h"
 
@@ -76,7 +77,11 @@ void PrintProfile(const Profile& p, std::int64_t now_ms) {
             << When(s.last_purchase_ms) << ", mean interval "
             << Days(p.mean_interpurchase_ms()) << ", next expected "
             << When(p.expected_next_purchase_ms()) << "\n"
-            << "  recency " << Days(p.recency_ms(now_ms)) << "\n";
+            << "  recency " << Days(p.recency_ms(now_ms))
+            << (s.last_purchase_ms > now_ms
+                    ? " (last purchase dated in the future)"
+                    : "")
+            << "\n";
   for (const CurrencyTotals& c : s.by_currency) {
     const auto aov = c.average_order_value_micros();
     std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros())
@@ -358,8 +363,8 @@ int Main(int argc, char** argv) {
           k = static_cast<EventKind>(i);
       }
       if (!k)
-        return Fail(absl::InvalidArgumentError("--kind: unknown kind \"" +
-                                               kind + "\""));
+        return Fail(absl::InvalidArgumentError("--kind: unknown kind " +
+                                               QuoteForError(kind)));
       query.kind = k;
     }
     if (!since.empty()) {

@@ -18,7 +18,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ckm/money.h"
+#include "ckm/validate.h"
 #include "csv.h"
+#include "quote.h"
 #include "timestamp.h"
 
 namespace ckm::tools {
@@ -112,10 +114,9 @@ class Importer {
       ++summary_.files;
     }
     summary_.customers = static_cast<std::int64_t>(customers_.size());
-    if (absl::Status s = RecordOrders(); !s.ok()) return s;
-    if (options_.durability == Durability::kNone) {
-      if (absl::Status s = store_.Flush(); !s.ok()) return s;
-    }
+    std::vector<Event> events = TakeEvents();
+    if (absl::Status s = CheckEvents(events); !s.ok()) return s;
+    if (absl::Status s = RecordEvents(events); !s.ok()) return s;
     return summary_;
   }
 
@@ -181,8 +182,8 @@ class Importer {
       }
       if (mapped != options_.columns.end() && column_of_[f] < 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat(path, ": no column \"", mapped->second,
-                         "\" (mapped to ", field, ") in the header"));
+            absl::StrCat(path, ": no column ", QuoteForError(mapped->second),
+                         " (mapped to ", field, ") in the header"));
       }
     }
     header_ = header;
@@ -196,8 +197,9 @@ class Importer {
           path, ": no currency column; map one or pass --currency"));
     }
     if (!options_.currency.empty() && !IsIsoCurrency(options_.currency)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--currency: \"", options_.currency, "\" is not an ISO 4217 code"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--currency: ", QuoteForError(options_.currency),
+                       " is not an ISO 4217 code"));
     }
     return absl::OkStatus();
   }
@@ -221,7 +223,7 @@ class Importer {
     reason_ = absl::StrCat(kImportFields[f], ": ", Av(reason));
     return absl::InvalidArgumentError(absl::StrCat(
         where, ": column '", header_[column_of_[f]], "' (", column_of_[f] + 1,
-        "): ", Av(reason), ": \"", Av(value), "\""));
+        "): ", Av(reason), ": ", QuoteForError(value)));
   }
 
   absl::Status AddRow(const std::vector<std::string>& row,
@@ -335,17 +337,16 @@ class Importer {
     return absl::OkStatus();
   }
 
-  absl::Status RecordOrders() {
-    summary_.orders = static_cast<std::int64_t>(orders_.size());
-    RecordOptions record_options;
-    record_options.durability = options_.durability;
-    std::vector<Event> batch;
-    std::vector<std::size_t> batch_orders;
-    for (std::size_t i = 0; i < orders_.size(); ++i) {
-      Order& order = orders_[i];
+  // Turns the assembled orders into purchase events, in the order they were
+  // first seen; where_[i] is the first row of events[i].
+  std::vector<Event> TakeEvents() {
+    std::vector<Event> events;
+    events.reserve(orders_.size());
+    where_.reserve(orders_.size());
+    for (Order& order : orders_) {
       Event e;
       e.id = order.event_id;
-      e.customer = CustomerRef::Id(order.customer);
+      e.customer = CustomerRef::Id(std::move(order.customer));
       e.ts_ms = order.ts_ms;
       e.source = "import";
       Purchase p;
@@ -355,58 +356,87 @@ class Importer {
       p.store = std::move(order.store);
       p.lines = std::move(order.lines);
       e.body = std::move(p);
-      batch.push_back(std::move(e));
-      batch_orders.push_back(i);
-      if (batch.size() >= options_.batch_size || i + 1 == orders_.size()) {
-        if (absl::Status s = RecordBatch(batch, batch_orders, record_options);
-            !s.ok())
-          return s;
-        batch.clear();
-        batch_orders.clear();
+      events.push_back(std::move(e));
+      where_.push_back(std::move(order.where));
+    }
+    orders_.clear();
+    order_index_.clear();
+    return events;
+  }
+
+  // Checks every event with the store's own rules before anything is written,
+  // so that a bad value cannot stop the import half-way. The first bad event
+  // is an error at its order's first row; with skip_bad_rows, bad events are
+  // dropped and their rows counted.
+  absl::Status CheckEvents(std::vector<Event>& events) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (absl::Status s = Validate(events[i]); !s.ok()) {
+        // "events[0].purchase.lines[2].sku: why" -> "purchase.lines[2].sku..."
+        const std::string message(s.message());
+        const std::string detail = message.substr(message.find("].") + 2);
+        const Purchase& p = std::get<Purchase>(events[i].body);
+        if (!options_.skip_bad_rows) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where_[i], ": order ",
+                           QuoteForError(absl::StrCat(events[i].customer.id,
+                                                      "/", p.order_id)),
+                           ": ", detail));
+        }
+        const auto rows = static_cast<std::int64_t>(p.lines.size());
+        summary_.bad_rows += rows;
+        summary_.bad_row_reasons[detail.substr(0, detail.find(':'))] += rows;
+        continue;
       }
+      if (kept != i) {
+        events[kept] = std::move(events[i]);
+        where_[kept] = std::move(where_[i]);
+      }
+      ++kept;
+    }
+    events.resize(kept);
+    where_.resize(kept);
+    summary_.orders = static_cast<std::int64_t>(kept);
+    return absl::OkStatus();
+  }
+
+  // Records the (valid) events in batches, then flushes if the writes were
+  // not durable. Each batch's events are freed once recorded, so that the
+  // memory of the orders goes as the store's grows. An error here (I/O, a
+  // full disk) can come after some batches were written, so it says how
+  // many, and that running the import again is safe.
+  absl::Status RecordEvents(std::vector<Event>& events) {
+    RecordOptions record_options;
+    record_options.durability = options_.durability;
+    const absl::Span<Event> all(events);
+    for (std::size_t i = 0; i < all.size(); i += options_.batch_size) {
+      const absl::Span<Event> batch = all.subspan(i, options_.batch_size);
+      absl::StatusOr<RecordResult> result =
+          store_.Record(absl::Span<const Event>(batch), record_options);
+      if (!result.ok()) return AfterWriting(result.status(), "recording");
+      summary_.recorded += static_cast<std::int64_t>(result->recorded);
+      summary_.already_recorded +=
+          static_cast<std::int64_t>(result->already_recorded);
+      for (Event& e : batch) e = Event();
+    }
+    if (options_.durability == Durability::kNone) {
+      if (absl::Status s = store_.Flush(); !s.ok())
+        return AfterWriting(s, "flushing");
     }
     return absl::OkStatus();
   }
 
-  // Records one batch. An event the store rejects is reported at the row its
-  // order started on, or with skip_bad_rows dropped and the rest retried.
-  absl::Status RecordBatch(std::vector<Event>& batch,
-                           std::vector<std::size_t>& batch_orders,
-                           const RecordOptions& record_options) {
-    while (!batch.empty()) {
-      absl::StatusOr<RecordResult> result =
-          store_.Record(batch, record_options);
-      if (result.ok()) {
-        summary_.recorded += static_cast<std::int64_t>(result->recorded);
-        summary_.already_recorded +=
-            static_cast<std::int64_t>(result->already_recorded);
-        return absl::OkStatus();
-      }
-      std::size_t index = 0;
-      if (!absl::IsInvalidArgument(result.status()) ||
-          std::sscanf(std::string(result.status().message()).c_str(),
-                      "events[%zu]", &index) != 1 ||
-          index >= batch.size()) {
-        return result.status();
-      }
-      const Order& order = orders_[batch_orders[index]];
-      const std::string message(result.status().message());
-      const std::string detail = message.substr(message.find("].") + 2);
-      if (!options_.skip_bad_rows) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            order.where, ": order \"", batch[index].customer.id, "/",
-            std::get<Purchase>(batch[index].body).order_id, "\": ", detail));
-      }
-      const std::int64_t rows = static_cast<std::int64_t>(
-          std::get<Purchase>(batch[index].body).lines.size());
-      summary_.bad_rows += rows;
-      summary_.bad_row_reasons[detail.substr(0, detail.find(':'))] += rows;
-      --summary_.orders;
-      batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(index));
-      batch_orders.erase(batch_orders.begin() +
-                         static_cast<std::ptrdiff_t>(index));
-    }
-    return absl::OkStatus();
+  absl::Status AfterWriting(const absl::Status& error,
+                            std::string_view doing) const {
+    return absl::Status(
+        error.code(),
+        absl::StrCat(
+            Av(doing), ": ", error.message(), "; ", summary_.recorded,
+            " events of this import were recorded before the error (",
+            summary_.already_recorded, " were already recorded) and ",
+            summary_.orders - summary_.recorded - summary_.already_recorded,
+            " were not; running the import again is safe: it records only "
+            "what is missing, never an event twice"));
   }
 
   Store& store_;
@@ -416,6 +446,7 @@ class Importer {
   std::vector<std::string> header_;
   std::string reason_;  // short reason of the last bad row, for the summary
   std::vector<Order> orders_;
+  std::vector<std::string> where_;  // TakeEvents(): first row of each event
   absl::flat_hash_map<std::string, std::size_t> order_index_;
   absl::flat_hash_map<std::string, std::int64_t> row_copies_;
   absl::flat_hash_set<std::string> customers_;
@@ -448,16 +479,17 @@ absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
        absl::StrSplit(Av(text), ',', absl::SkipEmpty())) {
     const std::size_t eq = pair.find('=');
     if (eq == absl::string_view::npos || eq == 0 || eq + 1 == pair.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--map: expected FIELD=COLUMN, got \"", pair, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--map: expected FIELD=COLUMN, got ",
+          QuoteForError(std::string_view(pair.data(), pair.size()))));
     }
     const std::string field(pair.substr(0, eq));
     if (std::find_if(std::begin(kImportFields), std::end(kImportFields),
                      [&](const char* f) { return field == f; }) ==
         std::end(kImportFields)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--map: unknown field \"", field,
-                       "\" (customer, order, sku, description, category, "
+          absl::StrCat("--map: unknown field ", QuoteForError(field),
+                       " (customer, order, sku, description, category, "
                        "quantity, unit_price, line_total, "
                        "ts, currency, channel, store)"));
     }

@@ -65,9 +65,14 @@ struct ImportSummary {
   std::map<std::string, std::int64_t> bad_row_reasons;  // reason -> count
 };
 
-// Imports `files` into `store`. Stops at the first malformed row with
-// InvalidArgument "file:line: column 'Name': reason" unless
-// options.skip_bad_rows is set.
+// Imports `files` into `store`. Reads every file and checks every order with
+// the store's own rules (ckm::Validate) before it records anything. Without
+// options.skip_bad_rows the first bad row is an InvalidArgument error and
+// nothing is written: "file:line: column 'Name': reason" for a malformed row,
+// "file:line: order \"customer/order\": field: reason" for an order the
+// store would reject. With it, bad rows (and orders) are skipped and counted.
+// An error after recording started (I/O, a full disk) keeps its code and says
+// how many events were recorded; importing the same files again is safe.
 [[nodiscard]] absl::StatusOr<ImportSummary> ImportPurchases(
     Store& store, const std::vector<std::string>& files,
     const ImportOptions& options);

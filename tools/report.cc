@@ -233,6 +233,20 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
   });
 }
 
+namespace {
+
+// " (12 days ago)", or " (dated in the future)" for a purchase after now.
+std::string LastPurchaseAge(std::optional<std::int64_t> last_purchase_ms,
+                            std::int64_t now_ms) {
+  if (!last_purchase_ms) return "";
+  if (*last_purchase_ms > now_ms) return " (dated in the future)";
+  return absl::StrFormat(
+      " (%.0f days ago)",
+      static_cast<double>(now_ms - *last_purchase_ms) / 86'400'000.0);
+}
+
+}  // namespace
+
 absl::Status PrintTop(const Store& store, const std::string& by,
                       std::size_t limit, std::string currency,
                       std::int64_t now_ms, std::ostream& out) {
@@ -251,12 +265,16 @@ absl::Status PrintTop(const Store& store, const std::string& by,
   }
   struct Row {
     std::int64_t score;
+    bool dated_in_future = false;  // ranks after others of the same score
     std::string customer;
     std::string line;
   };
-  // Keep the best `limit` rows: a min-heap on (score, then id descending).
+  // Keep the best `limit` rows: a min-heap on (score, then dated in the
+  // future last, then id descending).
   auto worse = [](const Row& a, const Row& b) {
-    return a.score != b.score ? a.score > b.score : a.customer < b.customer;
+    if (a.score != b.score) return a.score > b.score;
+    if (a.dated_in_future != b.dated_in_future) return !a.dated_in_future;
+    return a.customer < b.customer;
   };
   std::vector<Row> heap;
   absl::Status s = store.ForEachProfile([&](const Profile& p) {
@@ -266,8 +284,10 @@ absl::Status PrintTop(const Store& store, const std::string& by,
     if (by == "orders") {
       row.score = ps.orders;
     } else if (by == "recency") {
-      if (!ps.last_purchase_ms) return true;
-      row.score = *ps.last_purchase_ms;
+      const std::optional<std::int64_t> recency = p.recency_ms(now_ms);
+      if (!recency) return true;
+      row.score = -*recency;  // never negative: see Profile::recency_ms
+      row.dated_in_future = *ps.last_purchase_ms > now_ms;
     } else {
       const CurrencyTotals* c = InCurrency(ps, currency);
       if (c == nullptr) return true;
@@ -283,10 +303,7 @@ absl::Status PrintTop(const Store& store, const std::string& by,
              : "-",
         "  last purchase ",
         ps.last_purchase_ms ? FormatIsoSeconds(*ps.last_purchase_ms) : "-",
-        ps.last_purchase_ms
-            ? absl::StrFormat(" (%.0f days ago)",
-                              (now_ms - *ps.last_purchase_ms) / 86'400'000.0)
-            : "");
+        LastPurchaseAge(ps.last_purchase_ms, now_ms));
     heap.push_back(std::move(row));
     std::push_heap(heap.begin(), heap.end(), worse);
     if (heap.size() > limit) {

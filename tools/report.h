@@ -38,7 +38,10 @@ extern const std::vector<std::string> kExportColumns;
 absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out);
 
 // The top `limit` customers by net_spend (in `currency`, default the most
-// common one), orders, or recency (most recent purchase first).
+// common one), orders, or recency (most recent purchase first; a purchase
+// dated after now_ms counts as made at now_ms, so recency is never negative,
+// and is flagged "dated in the future", ranking after a purchase made exactly
+// at now_ms).
 absl::Status PrintTop(const Store& store, const std::string& by,
                       std::size_t limit, std::string currency,
                       std::int64_t now_ms, std::ostream& out);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "quote.h"
 
 namespace ckm::tools {
 namespace {
@@ -29,8 +30,9 @@ absl::string_view AbslView(std::string_view s) {
 }
 
 absl::Status Invalid(std::string_view text, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "timestamp \"", absl::CHexEscape(AbslView(text)), "\": ", AbslView(why)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("timestamp ", QuoteForError(text, QuoteStyle::kCEscaped),
+                   ": ", AbslView(why)));
 }
 
 bool IsLeapYear(std::int64_t y) {

@@ -130,7 +130,7 @@ struct LoyaltySummary {
 
 // Recency, frequency and monetary value: the three inputs of RFM scoring.
 struct Rfm {
-  std::optional<std::int64_t> recency_ms;  // now - last order; unset without
+  std::optional<std::int64_t> recency_ms;  // Profile::recency_ms(now)
   std::int64_t frequency = 0;              // orders
   std::string currency;  // the currency with the most orders (ties: the
                          // smaller code); empty without purchases
@@ -182,6 +182,9 @@ class Profile {
   // last purchase + mean inter-purchase interval; nullopt likewise.
   std::optional<std::int64_t> expected_next_purchase_ms() const;
   // Milliseconds from the last purchase to now_ms; nullopt without orders.
+  // Never negative: a last purchase dated after now_ms counts as made at
+  // now_ms (recency 0). Compare purchases().last_purchase_ms with now_ms to
+  // tell such a profile apart.
   std::optional<std::int64_t> recency_ms(std::int64_t now_ms) const;
   // Recency, frequency and monetary value as of now_ms.
   Rfm rfm(std::int64_t now_ms) const;

@@ -2,6 +2,7 @@
 
 #include "ckm/profile.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/status/status.h"
@@ -288,7 +289,10 @@ std::optional<std::int64_t> Profile::expected_next_purchase_ms() const {
 std::optional<std::int64_t> Profile::recency_ms(std::int64_t now_ms) const {
   const fb::PurchaseStats* p = CKM_ROOT->purchases();
   if (p == nullptr || p->orders() <= 0) return std::nullopt;
-  return fold::SaturatingSub(now_ms, p->last_purchase_ms());
+  // A purchase dated after now_ms (a skewed clock, a mistyped year) counts
+  // as made at now_ms: recency is never negative (docs/reading.md).
+  return std::max<std::int64_t>(
+      0, fold::SaturatingSub(now_ms, p->last_purchase_ms()));
 }
 
 Rfm Profile::rfm(std::int64_t now_ms) const {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
 
@@ -50,6 +51,7 @@ bool StoreImpl::IsStale(keys::CustomerNumber number) const {
 }
 
 absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
+  if (wrote_unlogged_) durability = Durability::kNone;  // see wrote_unlogged_
   std::vector<BreakdownsBuffer::Held> held = breakdowns_buffer_.Customers();
   std::sort(held.begin(), held.end(),
             [](const auto& a, const auto& b) { return a.stripe < b.stripe; });
@@ -66,7 +68,7 @@ absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
           breakdowns_buffer_.Take(held[i].number);
       if (!delta) continue;  // flushed or rebuilt meanwhile
       const std::string key = keys::CustomerKey(held[i].number);
-      s = batch.Merge(db_->breakdowns(), key, fold::Encode(*delta));
+      s = batch.Merge(db_->breakdowns(), key, codec::EncodeOperand(*delta));
       if (s.ok()) s = batch.Delete(db_->pending(), key);
       taken.emplace_back(held[i], *std::move(delta));
     }

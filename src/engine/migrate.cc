@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckm/store.h"
 #include "codec/event_codec.h"
+#include "quote.h"
 #include "rocksdb/db.h"
 #include "storage/legacy.h"
 #include "storage/store_internal.h"
@@ -48,8 +49,8 @@ absl::Status Replay(const storage::LegacyStore& old, Store& store,
         if (!event.ok()) {
           const std::string_view customer = key.substr(0, key.find('\0'));
           return absl::DataLossError(absl::StrCat(
-              "the old store's history of customer \"", Av(customer),
-              "\" holds a value that fails verification (",
+              "the old store's history of customer ", QuoteForError(customer),
+              " holds a value that fails verification (",
               event.status().message(),
               "); repair or remove it with the ckm that wrote the store"));
         }

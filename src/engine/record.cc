@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -12,8 +13,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "ckm/validate.h"
 #include "codec/event_codec.h"
+#include "codec/operand.h"
 #include "engine/store_impl.h"
+#include "quote.h"
 #include "rocksdb/write_batch.h"
 #include "string_util.h"
 #include "validate.h"
@@ -21,6 +25,14 @@
 namespace ckm::engine {
 
 using storage::FromRocks;
+
+namespace {
+
+LatestEvents::Name NameOf(const Event& e) {
+  return {e.ts_ms, e.id, static_cast<std::uint8_t>(e.kind())};
+}
+
+}  // namespace
 
 // One Record() call: its events and what the phases learn about them.
 // Customers get dense slots in order of first appearance.
@@ -47,7 +59,12 @@ class Recorder {
       std::uint32_t slot, const std::vector<std::string_view>& skus,
       std::vector<rocksdb::PinnableSlice>& operands);
   absl::Status AddMerges();
+  absl::Status SettleUnlogged(Durability durability);
   void UpdateBuffers();
+  void UpdateLatest(bool written);
+  LatestEvents& LatestOf(std::uint32_t slot) const {
+    return store_.latest_events_[slot_stripe_[slot]];
+  }
   bool buffered() const { return store_.options_.breakdowns_buffer_bytes > 0; }
 
   StoreImpl& store_;
@@ -71,6 +88,8 @@ class Recorder {
   std::vector<bool> slot_buffered_;
   std::vector<fold::ProfileState> deltas_;
   std::vector<bool> has_delta_;
+  std::vector<std::size_t> slot_stripe_;
+  std::vector<LatestEvents::Name> slot_latest_;  // of its new events
 
   fold::BreakdownsBatch breakdowns_;
   std::vector<fold::BreakdownsBatch::CustomerDelta> breakdown_deltas_;
@@ -93,9 +112,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
 
 absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   // 1. Validate everything before touching the store.
-  for (std::size_t i = 0; i < events_.size(); ++i) {
-    if (absl::Status s = ValidateEvent(events_[i], i); !s.ok()) return s;
-  }
+  if (absl::Status s = ValidateBatch(events_); !s.ok()) return s;
   if (events_.empty()) return result_;
   // 2. Name every event's customer. 3. Lock them, and the identities linked.
   if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
@@ -113,13 +130,35 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   if (absl::Status s = AddMerges(); !s.ok()) return s;
   const Durability durability =
       options.durability.value_or(store_.options_.durability);
+  if (absl::Status s = SettleUnlogged(durability); !s.ok()) return s;
   if (rocksdb::Status s =
           store_.Write(storage::WriteOptionsFor(durability), &batch_);
       !s.ok()) {
+    UpdateLatest(false);
     return FromRocks(s, "writing events");
   }
+  UpdateLatest(true);
+  if (durability == Durability::kNone) store_.wrote_unlogged_ = true;
   UpdateBuffers();
   return result_;
+}
+
+// A logged batch builds on what came before it: its distinct-product counts
+// assume the products of earlier events. Unlogged events before it would
+// die in a crash that the logged batch survives, so they are made durable
+// first (a memtable flush, once per change from unlogged to logged writes).
+// Under the batch's locks, so that every earlier write of its customers is
+// in the flush.
+absl::Status Recorder::SettleUnlogged(Durability durability) {
+  if (durability == Durability::kNone || !store_.wrote_unlogged_) {
+    return absl::OkStatus();
+  }
+  store_.wrote_unlogged_ = false;
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  const rocksdb::Status s = db_.db()->Flush(flush, db_.handles());
+  if (!s.ok()) store_.wrote_unlogged_ = true;
+  return FromRocks(s, "making earlier unlogged writes durable");
 }
 
 // Resolves identities: links made earlier in this batch first, then the
@@ -182,10 +221,10 @@ absl::Status Recorder::CheckLinkOwners() const {
     if (link == nullptr) continue;
     absl::StatusOr<std::string> owner = store_.Resolve(link->type, link->value);
     if (owner.ok() && *owner != customers_[i]) {
-      return FieldError(
-          i, "identity.value",
-          absl::StrCat(IdentityName(link->type, link->value),
-                       " is already linked to customer \"", *owner, "\""));
+      return FieldError(i, "identity.value",
+                        absl::StrCat(IdentityName(link->type, link->value),
+                                     " is already linked to customer ",
+                                     QuoteForError(*owner)));
     }
     if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
   }
@@ -216,6 +255,10 @@ absl::Status Recorder::NumberCustomers() {
   }
   deltas_.resize(slots);
   has_delta_.resize(slots);
+  slot_stripe_.resize(slots);
+  slot_latest_.resize(slots);
+  for (std::size_t s = 0; s < slots; ++s)
+    slot_stripe_[s] = StoreImpl::StripeOf(slot_customer_[s]);
   slot_buffered_.resize(slots);
   return absl::OkStatus();
 }
@@ -232,7 +275,9 @@ absl::Status Recorder::SettleStale() const {
 }
 
 // Marks the events recorded before, or earlier in this batch. A customer
-// numbered by this call has recorded nothing, so only the rest are looked up.
+// numbered by this call has recorded nothing, and one numbered earlier by
+// this process nothing above what it remembers (LatestEvents): only the rest
+// are looked up.
 absl::Status Recorder::DropRecorded() {
   history_keys_.resize(events_.size());
   fresh_.assign(events_.size(), false);
@@ -247,6 +292,8 @@ absl::Status Recorder::DropRecorded() {
     if (!seen.insert(history_keys_[i]).second) continue;  // twice in batch
     fresh_[i] = true;
     if (slot_is_new_[slot_[i]]) continue;
+    if (LatestOf(slot_[i]).CertainlyNew(slot_number_[slot_[i]], NameOf(e)))
+      continue;
     cfs.push_back(db_.history(keys::HistoryCfOf(e.kind())));
     lookups.emplace_back(history_keys_[i]);
     looked_up.push_back(i);
@@ -298,27 +345,40 @@ absl::Status Recorder::CheckBatchLinks() const {
 // folds it into its customer's profile and breakdowns deltas.
 absl::Status Recorder::Fold() {
   rocksdb::Status s;
+  std::vector<std::size_t> fresh;
   for (std::size_t i = 0; i < events_.size() && s.ok(); ++i) {
     if (!fresh_[i]) {
       ++result_.already_recorded;
       continue;
     }
     ++result_.recorded;
+    fresh.push_back(i);
     const Event& e = events_[i];
     const std::uint32_t slot = slot_[i];
-    s = batch_.Put(db_.history(keys::HistoryCfOf(e.kind())), history_keys_[i],
-                   EncodeEvent(e, customers_[i]));
-    if (const auto* link = std::get_if<Identity>(&e.body); link && s.ok()) {
+    if (const auto* link = std::get_if<Identity>(&e.body); link) {
       s = store_.directory_->AddIdentity(batch_, link->type, link->value,
                                          slot_number_[slot]);
     }
     if (has_delta_[slot]) {
       fold::Join(deltas_[slot], fold::DeltaOf(e, customers_[i]));
+      slot_latest_[slot] = std::max(slot_latest_[slot], NameOf(e));
     } else {
       deltas_[slot] = fold::DeltaOf(e, customers_[i]);
       has_delta_[slot] = true;
+      slot_latest_[slot] = NameOf(e);
     }
     breakdowns_.Add(slot, e);
+  }
+  // In key order: each memtable's skip list then finds a key's place from
+  // the previous one's instead of from its top.
+  std::sort(fresh.begin(), fresh.end(), [&](std::size_t a, std::size_t b) {
+    return std::forward_as_tuple(events_[a].kind(), history_keys_[a]) <
+           std::forward_as_tuple(events_[b].kind(), history_keys_[b]);
+  });
+  for (std::size_t k = 0; k < fresh.size() && s.ok(); ++k) {
+    const std::size_t i = fresh[k];
+    s = batch_.Put(db_.history(keys::HistoryCfOf(events_[i].kind())),
+                   history_keys_[i], EncodeEvent(events_[i], customers_[i]));
   }
   if (!s.ok()) return FromRocks(s, "building the write batch");
   breakdown_deltas_ = breakdowns_.Finish();
@@ -399,21 +459,33 @@ absl::StatusOr<std::int64_t> Recorder::CountFromStore(
 // per customer with new events.
 absl::Status Recorder::AddMerges() {
   rocksdb::Status s;
-  for (std::size_t slot = 0; slot < slot_customer_.size() && s.ok(); ++slot) {
-    if (!has_delta_[slot]) continue;
+  // In key order, as history in Fold().
+  std::vector<std::uint32_t> slots;
+  for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot)
+    if (has_delta_[slot]) slots.push_back(slot);
+  const auto by_number = [&](std::uint32_t a, std::uint32_t b) {
+    return slot_number_[a] < slot_number_[b];
+  };
+  std::sort(slots.begin(), slots.end(), by_number);
+  for (std::size_t k = 0; k < slots.size() && s.ok(); ++k) {
+    const std::uint32_t slot = slots[k];
     if (slot_is_new_[slot]) {
       s = store_.directory_->AddCustomer(batch_, slot_customer_[slot],
                                          slot_number_[slot]);
     }
     if (s.ok()) {
       s = batch_.Merge(db_.profiles(), keys::CustomerKey(slot_number_[slot]),
-                       fold::Encode(deltas_[slot]));
+                       codec::EncodeOperand(deltas_[slot]));
     }
   }
   // Frequent buyers' breakdowns go to the buffer after the write, and a
   // customer's first delta there comes with its pending marker, in this
   // batch. The others' are merged now: for a customer seen once in a while
   // the marker and its deletion would cost more than the merge they save.
+  std::sort(breakdown_deltas_.begin(), breakdown_deltas_.end(),
+            [&](const auto& a, const auto& b) {
+              return by_number(a.customer, b.customer);
+            });
   for (const fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (!s.ok()) break;
     const keys::CustomerNumber number = slot_number_[bd.customer];
@@ -425,14 +497,34 @@ absl::Status Recorder::AddMerges() {
                      rocksdb::Slice());
     } else {
       s = batch_.Merge(db_.breakdowns(), keys::CustomerKey(number),
-                       fold::Encode(bd.state));
+                       codec::EncodeOperand(bd.state));
     }
   }
   return FromRocks(s, "building the write batch");
 }
 
+// After the write: raise what the duplicate check remembers, or, if the
+// write failed (it may still have reached the store), forget it.
+void Recorder::UpdateLatest(bool written) {
+  for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot) {
+    if (!has_delta_[slot]) continue;
+    LatestEvents& latest = LatestOf(slot);
+    if (!written) {
+      latest.Forget(slot_number_[slot]);
+    } else if (slot_is_new_[slot]) {
+      latest.Track(slot_number_[slot], slot_latest_[slot]);
+    } else {
+      latest.Raise(slot_number_[slot], slot_latest_[slot]);
+    }
+  }
+}
+
 // After a successful write only: the caches never know more than the store.
 void Recorder::UpdateBuffers() {
+  for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot) {
+    if (slot_is_new_[slot] && has_delta_[slot])
+      store_.directory_->Remember(slot_customer_[slot], slot_number_[slot]);
+  }
   for (fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (slot_buffered_[bd.customer]) {
       store_.breakdowns_buffer_.Add(

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
 #include "engine/store_impl.h"
+#include "quote.h"
 #include "rocksdb/transaction_log.h"
 #include "storage/store_internal.h"
 #include "string_util.h"
@@ -45,7 +46,7 @@ BreakdownEntry ToEntry(std::string key, const fold::BreakdownState& s) {
 
 absl::Status NoCustomer(std::string_view customer_id) {
   return absl::NotFoundError(
-      absl::StrCat("no customer \"", Av(customer_id), "\""));
+      absl::StrCat("no customer ", QuoteForError(customer_id)));
 }
 
 }  // namespace
@@ -231,9 +232,9 @@ absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
   }
   if (!current.ok()) {
     if (!absl::IsDataLoss(current.status())) return current.status();
-    return absl::DataLossError(
-        absl::StrCat("breakdowns of customer \"", Av(customer_id),
-                     "\": ", current.status().message()));
+    return absl::DataLossError(absl::StrCat("breakdowns of customer ",
+                                            QuoteForError(customer_id), ": ",
+                                            current.status().message()));
   }
   for (auto& [key, state] : current->of(dimension))
     out.push_back(ToEntry(key, state));
@@ -272,9 +273,9 @@ absl::Status StoreImpl::Scan(rocksdb::ColumnFamilyHandle* cf,
        query.newest_first ? it->Prev() : it->Next()) {
     absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
     if (!event.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("history of customer \"", Av(customer),
-                       "\": ", event.status().message()));
+      return absl::DataLossError(absl::StrCat("history of customer ",
+                                              QuoteForError(customer), ": ",
+                                              event.status().message()));
     }
     if (query.kind && event->kind() != *query.kind) continue;
     out.push_back(*std::move(event));
@@ -358,7 +359,7 @@ absl::StatusOr<std::string> CustomerKey(const Store& store,
   if (!number.ok()) return number.status();
   if (!*number)
     return absl::NotFoundError(
-        absl::StrCat("no customer \"", Av(customer_id), "\""));
+        absl::StrCat("no customer ", QuoteForError(customer_id)));
   return keys::CustomerKey(**number);
 }
 

@@ -26,6 +26,7 @@
 #include "ckm/store.h"
 #include "engine/breakdowns_buffer.h"
 #include "engine/known_products.h"
+#include "engine/latest_events.h"
 #include "fold/fold.h"
 #include "rocksdb/db.h"
 #include "storage/db.h"
@@ -185,6 +186,19 @@ class StoreImpl final : public Store {
   // Guarded per customer by the customer's stripe.
   KnownProducts known_products_;
   BreakdownsBuffer breakdowns_buffer_;
+  // Set once a Record() has written without the WAL (kNone). From then on
+  // the buffer's merges are written without the WAL too: a merge derived
+  // from unlogged events must not outlive them in a crash (a logged merge
+  // would be replayed while its events are gone). Unlogged, it becomes
+  // durable in the same atomic flush as they do, and until then its pending
+  // marker stays on disk, so a crash leaves the customer stale, not wrong.
+  // The next logged Record() flushes the memtables first and clears it
+  // (Recorder::SettleUnlogged).
+  std::atomic<bool> wrote_unlogged_{false};
+  // The duplicate check's memory of customers this process numbered, one
+  // per lock stripe and guarded by it: 64 customers a stripe, 262,144 in
+  // all (about 6 MB).
+  std::array<LatestEvents, kLockStripes> latest_events_;
   // Customers whose pending marker an earlier process left (see LoadStale).
   mutable absl::Mutex stale_mu_;
   absl::flat_hash_set<keys::CustomerNumber> stale_ ABSL_GUARDED_BY(stale_mu_);

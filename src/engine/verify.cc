@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
 #include "engine/store_impl.h"
+#include "quote.h"
 #include "rocksdb/write_batch.h"
 #include "string_util.h"
 
@@ -95,7 +96,7 @@ absl::StatusOr<CustomerReport> StoreImpl::VerifyLocked(
   if (!number.ok()) return number.status();
   if (!*number)
     return absl::NotFoundError(
-        absl::StrCat("no customer \"", Av(customer_id), "\""));
+        absl::StrCat("no customer ", QuoteForError(customer_id)));
   Folded folded;
   if (absl::Status s = FoldHistory(customer_id, **number, folded); !s.ok())
     return s;

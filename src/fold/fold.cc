@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <variant>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "codec/aligned.h"
+#include "codec/operand.h"
 #include "codec/profile_verify.h"
 #include "profile_generated.h"
 #include "string_util.h"
@@ -480,8 +482,6 @@ void Join(ProfileState& a, const ProfileState& b) {
       std::max(a.last_corrupt_event_id, b.last_corrupt_event_id);
 }
 
-namespace {
-
 void Join(BreakdownState& a, const BreakdownState& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.returns, b.returns);
@@ -492,6 +492,8 @@ void Join(BreakdownState& a, const BreakdownState& b) {
   JoinMap(a.money, b.money,
           [](BreakdownMoneyAgg& x, const BreakdownMoneyAgg& y) { Join(x, y); });
 }
+
+namespace {
 
 void Join(BreakdownMap& a, const BreakdownMap& b) {
   JoinMap(a, b, [](BreakdownState& x, const BreakdownState& y) { Join(x, y); });
@@ -1015,10 +1017,24 @@ Shape ShapeOf(const fb::Breakdowns* p) {
   return shape;
 }
 
-// Merges sorted row vectors key by key into `writer`. A row no other input
-// shares (most of a heavy customer's base) is copied without decoding.
-RowsOffset MergeRows(RowWriter& writer,
-                     const std::vector<const Rows*>& inputs) {
+// Writes a stored row again as it is.
+RowOffset CopyRow(RowWriter& writer, std::string_view key,
+                  const fb::BreakdownRow* row) {
+  return writer.Add(
+      key, row->orders(), row->returns(), row->units(), row->returned_units(),
+      row->first_purchase_ms(), row->last_purchase_ms(), [&](auto&& add) {
+        if (const auto* money = row->money()) {
+          for (const fb::BreakdownMoney* m : *money)
+            add(View(m->currency()), m->gross_micros(), m->returned_micros());
+        }
+      });
+}
+
+// Merges sorted row vectors and the rows of `extra` (decoded operands) key by
+// key into `writer`. A row no other input shares (most of a heavy customer's
+// base) is copied without decoding.
+RowsOffset MergeRows(RowWriter& writer, const std::vector<const Rows*>& inputs,
+                     const BreakdownMap& extra) {
   struct Head {
     std::string_view key;
     std::size_t input;
@@ -1033,10 +1049,17 @@ RowsOffset MergeRows(RowWriter& writer,
       heap.push_back({View(inputs[k]->Get(0)->key()), k});
   }
   std::make_heap(heap.begin(), heap.end(), later);
+  auto decoded = extra.begin();
   std::vector<RowOffset> out;
   std::vector<const fb::BreakdownRow*> same;
-  while (!heap.empty()) {
-    const std::string_view key = heap.front().key;
+  while (!heap.empty() || decoded != extra.end()) {
+    std::string_view key;
+    if (heap.empty() ||
+        (decoded != extra.end() && decoded->first < heap.front().key)) {
+      key = decoded->first;
+    } else {
+      key = heap.front().key;
+    }
     same.clear();
     while (!heap.empty() && heap.front().key == key) {
       std::pop_heap(heap.begin(), heap.end(), later);
@@ -1048,23 +1071,17 @@ RowsOffset MergeRows(RowWriter& writer,
         std::push_heap(heap.begin(), heap.end(), later);
       }
     }
-    if (same.size() == 1) {
-      const fb::BreakdownRow* row = same.front();
-      out.push_back(writer.Add(key, row->orders(), row->returns(), row->units(),
-                               row->returned_units(), row->first_purchase_ms(),
-                               row->last_purchase_ms(), [&](auto&& add) {
-                                 if (const auto* money = row->money()) {
-                                   for (const fb::BreakdownMoney* m : *money)
-                                     add(View(m->currency()), m->gross_micros(),
-                                         m->returned_micros());
-                                 }
-                               }));
+    const BreakdownState* delta = nullptr;
+    if (decoded != extra.end() && decoded->first == key)
+      delta = &decoded->second;
+    if (same.size() == 1 && delta == nullptr) {
+      out.push_back(CopyRow(writer, key, same.front()));
     } else {
-      BreakdownState joined = StateOf(same.front());
-      for (std::size_t i = 1; i < same.size(); ++i)
-        Join(joined, StateOf(same[i]));
+      BreakdownState joined = delta == nullptr ? BreakdownState() : *delta;
+      for (const fb::BreakdownRow* row : same) Join(joined, StateOf(row));
       out.push_back(writer.Add(key, joined));
     }
+    if (delta != nullptr) ++decoded;
   }
   return writer.Finish(out);
 }
@@ -1092,34 +1109,55 @@ absl::StatusOr<BreakdownMap> DecodeBreakdowns(std::string_view bytes,
 
 namespace {
 
+// Either encoding of a value: merge operands are varint, stored values
+// FlatBuffers (codec/operand.h tells them apart).
+absl::StatusOr<ProfileState> DecodeAny(std::string_view v, ProfileState*) {
+  return codec::IsOperand(v) ? codec::DecodeProfileOperand(v)
+                             : DecodeProfile(v);
+}
+absl::StatusOr<Breakdowns> DecodeAny(std::string_view v, Breakdowns*) {
+  return codec::IsOperand(v) ? codec::DecodeBreakdownsOperand(v)
+                             : DecodeBreakdowns(v);
+}
+
+template <typename State>
+std::string EncodeAs(const State& state, Encoding encoding) {
+  return encoding == Encoding::kOperand ? codec::EncodeOperand(state)
+                                        : Encode(state);
+}
+
 // Decodes each value, joins those that decode and counts the others as
-// corrupt operands, and encodes the result.
-template <typename State, typename Decode>
-std::string JoinDecoded(const std::vector<std::string_view>& values,
-                        Decode decode) {
+// corrupt operands.
+template <typename State>
+State JoinDecoded(const std::vector<std::string_view>& values) {
   State state;
   for (std::string_view value : values) {
-    absl::StatusOr<State> decoded = decode(value);
+    absl::StatusOr<State> decoded =
+        DecodeAny(value, static_cast<State*>(nullptr));
     if (decoded.ok()) {
       Join(state, *decoded);
     } else {
       state.corrupt_operands = SaturatingAdd(state.corrupt_operands, 1);
     }
   }
-  return Encode(state);
+  return state;
 }
 
-}  // namespace
-
-std::string JoinEncoded(const std::vector<std::string_view>& values,
-                        Breakdowns*) {
-  // Aligned views of every value, and their roots (nullptr: corrupt).
+// The stored value of breakdowns `values`: FlatBuffers values merged row by
+// row as they lie, joined with the decoded operands. Empty if a FlatBuffers
+// value's rows are out of order and cannot be merged so.
+std::optional<std::string> MergeStoredBreakdowns(
+    const std::vector<std::string_view>& values) {
   std::vector<std::unique_ptr<AlignedBytes>> aligned;
   std::vector<const fb::Breakdowns*> roots;
+  std::vector<std::string_view> operands;
   std::int64_t corrupt = 0;
-  bool odd = false;
   std::size_t rows = 0;
   for (std::string_view value : values) {
+    if (codec::IsOperand(value)) {
+      operands.push_back(value);
+      continue;
+    }
     aligned.push_back(std::make_unique<AlignedBytes>(value));
     const fb::Breakdowns* p = VerifiedBreakdowns(*aligned.back());
     switch (ShapeOf(p)) {
@@ -1127,8 +1165,7 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
         corrupt = SaturatingAdd(corrupt, 1);
         continue;
       case Shape::kOdd:
-        odd = true;
-        break;
+        return std::nullopt;
       case Shape::kCanonical:
         break;
     }
@@ -1136,11 +1173,9 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
     roots.push_back(p);
     for (const Rows* r : RowsOf(p)) rows += r == nullptr ? 0 : r->size();
   }
-  if (odd) {
-    // Rows out of order cannot be merged as they lie: decode, join, encode.
-    return JoinDecoded<Breakdowns>(
-        values, [](std::string_view v) { return DecodeBreakdowns(v); });
-  }
+  const Breakdowns delta = JoinDecoded<Breakdowns>(operands);
+  corrupt = SaturatingAdd(corrupt, delta.corrupt_operands);
+  rows += delta.products.size() + delta.stores.size() + delta.categories.size();
   Builder b(128 + 96 * rows);
   RowWriter writer(b);
   std::vector<const Rows*> inputs(roots.size());
@@ -1148,16 +1183,32 @@ std::string JoinEncoded(const std::vector<std::string_view>& values,
   for (std::size_t d = 0; d < 3; ++d) {
     for (std::size_t k = 0; k < roots.size(); ++k)
       inputs[k] = RowsOf(roots[k])[d];
-    merged[d] = MergeRows(writer, inputs);
+    merged[d] = MergeRows(writer, inputs, delta.of(kDimensions[d]));
   }
   b.Finish(fb::CreateBreakdowns(b, merged[0], merged[1], merged[2], corrupt),
            kBreakdownsIdentifier);
   return Release(b);
 }
 
+}  // namespace
+
 std::string JoinEncoded(const std::vector<std::string_view>& values,
-                        ProfileState*) {
-  return JoinDecoded<ProfileState>(values, DecodeProfile);
+                        Breakdowns*, Encoding encoding) {
+  if (encoding == Encoding::kStored) {
+    if (std::optional<std::string> merged = MergeStoredBreakdowns(values))
+      return *std::move(merged);
+  } else if (std::all_of(values.begin(), values.end(), codec::IsOperand)) {
+    // A partial merge: operands merged row by row as they lie.
+    if (std::optional<std::string> merged =
+            codec::MergeBreakdownsOperands(values))
+      return *std::move(merged);
+  }
+  return EncodeAs(JoinDecoded<Breakdowns>(values), encoding);
+}
+
+std::string JoinEncoded(const std::vector<std::string_view>& values,
+                        ProfileState*, Encoding encoding) {
+  return EncodeAs(JoinDecoded<ProfileState>(values), encoding);
 }
 
 namespace {
@@ -1206,10 +1257,35 @@ bool HasOrdered(const Rows& rows, std::string_view sku,
 
 }  // namespace
 
+namespace {
+
+// The SKUs with an order in a merge operand (small: one batch's or one
+// buffer's delta). Empty if it does not decode.
+std::vector<std::string_view> OperandSkus(const Breakdowns* decoded) {
+  std::vector<std::string_view> out;
+  if (decoded == nullptr) return out;
+  for (const auto& [sku, row] : decoded->products) {
+    if (row.orders > 0) out.push_back(sku);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
                               const std::vector<std::string_view>& skus) {
   std::vector<bool> known(skus.size(), false);
   for (std::string_view bytes : stored) {
+    if (codec::IsOperand(bytes)) {
+      const absl::StatusOr<Breakdowns> decoded =
+          codec::DecodeBreakdownsOperand(bytes);
+      for (std::string_view sku :
+           OperandSkus(decoded.ok() ? &*decoded : nullptr)) {
+        const auto it = std::lower_bound(skus.begin(), skus.end(), sku);
+        if (it != skus.end() && *it == sku) known[it - skus.begin()] = true;
+      }
+      continue;
+    }
     const AlignedBytes aligned(bytes);
     flatbuffers::Verifier verifier(aligned.data(), aligned.size());
     const Rows* rows = ShallowProducts(aligned, verifier);
@@ -1225,6 +1301,14 @@ std::vector<std::string> OrderedSkus(
     const std::vector<std::string_view>& stored) {
   std::vector<std::string> out;
   for (std::string_view bytes : stored) {
+    if (codec::IsOperand(bytes)) {
+      const absl::StatusOr<Breakdowns> decoded =
+          codec::DecodeBreakdownsOperand(bytes);
+      for (std::string_view sku :
+           OperandSkus(decoded.ok() ? &*decoded : nullptr))
+        out.emplace_back(sku);
+      continue;
+    }
     const AlignedBytes aligned(bytes);
     const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
     // A value the merge leaves out knows nothing here either.

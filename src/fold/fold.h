@@ -192,6 +192,7 @@ std::int64_t SaturatingSub(std::int64_t a, std::int64_t b);
 // Folds `b` into `a`. Commutative and associative.
 void Join(ProfileState& a, const ProfileState& b);
 void Join(Breakdowns& a, const Breakdowns& b);
+void Join(BreakdownState& a, const BreakdownState& b);
 
 // The contribution of one validated event, recorded under `customer_id`.
 // Does not count distinct products: that needs the customer's breakdowns and
@@ -255,16 +256,22 @@ absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
 absl::StatusOr<BreakdownMap> DecodeBreakdowns(std::string_view bytes,
                                               Dimension dimension);
 
-// The merge operators' work: folds encoded values (a base and merge operands,
-// in any order) into one canonical encoding, equal to decoding each, joining
-// them and encoding the result. Values that fail decoding are left out and
-// counted in corrupt_operands. The second argument only picks the kind.
-// Breakdowns are merged row by row as they lie, without decoding: a heavy
-// customer's value holds thousands of rows and most merges touch a few.
+// How a merge's result is encoded: a stored value (FlatBuffers, what a Get
+// returns and Profile reads in place) or a merge operand (compact varint,
+// codec/operand.h).
+enum class Encoding { kStored, kOperand };
+
+// The merge operators' work: folds values (a base and merge operands, in any
+// order, each in either encoding) into one canonical encoding, equal to
+// decoding each, joining them and encoding the result. Values that fail
+// decoding are left out and counted in corrupt_operands. The second argument
+// only picks the kind. For stored breakdowns, FlatBuffers values are merged
+// row by row as they lie, without decoding: a heavy customer's value holds
+// thousands of rows and most merges touch a few.
 std::string JoinEncoded(const std::vector<std::string_view>& values,
-                        ProfileState*);
+                        ProfileState*, Encoding encoding = Encoding::kStored);
 std::string JoinEncoded(const std::vector<std::string_view>& values,
-                        Breakdowns*);
+                        Breakdowns*, Encoding encoding = Encoding::kStored);
 
 // The SKUs with an order in any of `stored`, sorted and unique: a customer's
 // ordered products as RocksDB holds its breakdowns, a base value and merge

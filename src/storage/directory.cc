@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "quote.h"
 #include "string_util.h"
 
 namespace ckm::storage {
@@ -23,7 +24,7 @@ absl::StatusOr<keys::CustomerNumber> DecodeNumber(std::string_view value,
 }
 
 std::string Quoted(std::string_view what, std::string_view id) {
-  return absl::StrCat(Av(what), " \"", Av(id), "\"");
+  return absl::StrCat(Av(what), " ", QuoteForError(id));
 }
 
 }  // namespace
@@ -50,22 +51,45 @@ absl::StatusOr<std::unique_ptr<Directory>> Directory::Open(const Db& db) {
 
 absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>>
 Directory::Find(const std::vector<std::string_view>& ids) const {
-  std::vector<rocksdb::Slice> slices(ids.begin(), ids.end());
-  std::vector<rocksdb::PinnableSlice> values(ids.size());
-  std::vector<rocksdb::Status> statuses(ids.size());
-  db_.db()->MultiGet(rocksdb::ReadOptions(), db_.customers(), ids.size(),
-                     slices.data(), values.data(), statuses.data());
   std::vector<std::optional<keys::CustomerNumber>> out(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok())
-      return FromRocks(statuses[i], "reading the customer directory");
+  std::vector<std::size_t> missed;
+  {
+    absl::MutexLock lock(&mu_);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto it = cached_.find(Av(ids[i]));
+      if (it != cached_.end()) {
+        out[i] = it->second;
+      } else {
+        missed.push_back(i);
+      }
+    }
+  }
+  if (missed.empty()) return out;
+  std::vector<rocksdb::Slice> slices;
+  for (std::size_t i : missed) slices.emplace_back(ids[i]);
+  std::vector<rocksdb::PinnableSlice> values(missed.size());
+  std::vector<rocksdb::Status> statuses(missed.size());
+  db_.db()->MultiGet(rocksdb::ReadOptions(), db_.customers(), missed.size(),
+                     slices.data(), values.data(), statuses.data());
+  for (std::size_t k = 0; k < missed.size(); ++k) {
+    const std::size_t i = missed[k];
+    if (statuses[k].IsNotFound()) continue;
+    if (!statuses[k].ok())
+      return FromRocks(statuses[k], "reading the customer directory");
     absl::StatusOr<keys::CustomerNumber> number =
-        DecodeNumber(values[i].ToStringView(), Quoted("customer", ids[i]));
+        DecodeNumber(values[k].ToStringView(), Quoted("customer", ids[i]));
     if (!number.ok()) return number.status();
     out[i] = *number;
+    Remember(ids[i], *number);
   }
   return out;
+}
+
+void Directory::Remember(std::string_view id,
+                         keys::CustomerNumber number) const {
+  absl::MutexLock lock(&mu_);
+  if (cached_.size() >= kCachedNumbers) cached_.clear();
+  cached_.emplace(id, number);
 }
 
 absl::StatusOr<std::optional<keys::CustomerNumber>> Directory::Find(

@@ -7,6 +7,11 @@
 // highest number in the directory when it was opened. A number whose batch
 // was never written is simply never used; none is given out twice.
 //
+// The numbers of recently seen ids are kept in memory (up to
+// kCachedNumbers; the cache starts over when full): a customer's number never
+// changes once written, and most batches name customers seen before.
+// Remember() a new customer's number only once its batch is written.
+//
 // Thread safety: safe for concurrent use. Whether a customer already has a
 // number is a question only the caller can make race-free: the engine asks
 // it, and writes the answer, under the customer's lock.
@@ -21,7 +26,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "ckm/event.h"
 #include "rocksdb/write_batch.h"
 #include "storage/db.h"
@@ -34,8 +41,11 @@ class Directory {
   // REQUIRES: `db` outlives the Directory.
   static absl::StatusOr<std::unique_ptr<Directory>> Open(const Db& db);
 
+  static constexpr std::size_t kCachedNumbers = 1 << 16;
+
   // The number of each of `ids`, nullopt for ids that have none. One
-  // MultiGet. DataLoss names an id whose entry is not a number.
+  // MultiGet for those not in memory. DataLoss names an id whose entry is
+  // not a number.
   absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>> Find(
       const std::vector<std::string_view>& ids) const;
   absl::StatusOr<std::optional<keys::CustomerNumber>> Find(
@@ -50,6 +60,9 @@ class Directory {
 
   // A number never given out before.
   keys::CustomerNumber Allocate() { return next_.fetch_add(1); }
+
+  // Keeps in memory that `id` has `number`, which the store now holds.
+  void Remember(std::string_view id, keys::CustomerNumber number) const;
 
   // Adds a new customer's two directory entries to `batch`.
   rocksdb::Status AddCustomer(rocksdb::WriteBatch& batch, std::string_view id,
@@ -69,6 +82,9 @@ class Directory {
 
   const Db& db_;
   std::atomic<keys::CustomerNumber> next_;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, keys::CustomerNumber> cached_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ckm::storage

@@ -37,7 +37,8 @@ class JoinOperator final : public rocksdb::MergeOperator {
         values.push_back(View(*in.existing_value));
       for (const rocksdb::Slice& operand : in.operand_list)
         values.push_back(View(operand));
-      out->new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr));
+      out->new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr),
+                                         fold::Encoding::kStored);
     } catch (...) {
       // Out of memory: keep a value that says something was lost (Verify
       // flags it, Rebuild restores it) without allocating more than a copy.
@@ -59,7 +60,9 @@ class JoinOperator final : public rocksdb::MergeOperator {
       values.reserve(operands.size());
       for (const rocksdb::Slice& operand : operands)
         values.push_back(View(operand));
-      *new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr));
+      // Operands joined stay an operand: compact, and never read in place.
+      *new_value = fold::JoinEncoded(values, static_cast<State*>(nullptr),
+                                     fold::Encoding::kOperand);
       return true;
     } catch (...) {
       return false;  // keeps the operands as they are: always safe here

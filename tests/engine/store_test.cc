@@ -144,6 +144,9 @@ TEST_CASE(
   CHECK(profile->recency_ms(kT0 + 86'400'000 * 12LL) == 86'400'000 * 2LL);
   const Rfm rfm = profile->rfm(kT0 + 86'400'000 * 12LL);
   CHECK(rfm.recency_ms == 86'400'000 * 2LL);
+  // A last purchase dated after now counts as made now: never negative.
+  CHECK(profile->recency_ms(kT0) == 0);
+  CHECK(profile->rfm(kT0).recency_ms == 0);
   CHECK(rfm.frequency == 2);
   CHECK(rfm.currency == "GBP");
   CHECK(rfm.monetary_micros == 4'500'000);
@@ -171,6 +174,7 @@ TEST_CASE(
   CHECK(json.find("\"customer_id\":\"alice\"") != std::string::npos);
   CHECK(json.find("\"net\":\"4.50\"") != std::string::npos);
   CHECK(json.find("\"tier\":\"silver\"") != std::string::npos);
+  CHECK(json.find("\"recency_days\":0.000000") != std::string::npos);
 
   CHECK(absl::IsNotFound(store->Get("bob").status()));
   CHECK(absl::IsInvalidArgument(store->Get("").status()));

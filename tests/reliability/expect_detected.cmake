@@ -1,4 +1,4 @@
-# Runs ckm_crash_test with damage injected on purpose and passes only if the
+# Runs ckm_crash_test (or ckm_import_crash_test) with damage injected on purpose and passes only if the
 # driver notices: a non-zero exit code and a final JSON line that reports the
 # damage. Proves that the crash test's checks can fail.
 #   cmake -DCRASH_TEST=path/to/ckm_crash_test -DMODE=double|loss
@@ -10,8 +10,14 @@ elseif(MODE STREQUAL "loss")
 else()
   message(FATAL_ERROR "MODE must be double or loss")
 endif()
+# ARGS: the driver's arguments besides --inject-MODE (ckm_import_crash_test
+# passes its own).
+if(NOT DEFINED ARGS)
+  set(ARGS "--cycles 2 --seed 3 --durability sync")
+endif()
+separate_arguments(args UNIX_COMMAND "${ARGS}")
 execute_process(
-  COMMAND ${CRASH_TEST} --cycles 2 --seed 3 --durability sync --inject-${MODE}
+  COMMAND ${CRASH_TEST} ${args} --inject-${MODE}
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err)

@@ -133,6 +133,83 @@ TEST_CASE("ckm: errors exit non-zero with one line naming the problem") {
   CHECK(r.out.find("import") != std::string::npos);
 }
 
+TEST_CASE(
+    "ckm import: a value the store rejects stops it before anything is "
+    "written, and a 10 MB one gives a short error") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db") + " --currency GBP";
+  std::string text = "customer,order,quantity,unit_price,ts\n";
+  for (int i = 0; i < 3000; ++i) {  // three batches of 1,000 before it
+    text += "c" + std::to_string(i % 150) + ",o" + std::to_string(i) +
+            ",1,2.00,2024-01-01\n";
+  }
+  const std::string bad =
+      Write(dir, "bad.csv", text + "c1,late,1,2.00,1969-07-20\n");
+  Result r = Ckm(dir, "import purchases " + bad + db);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.rfind("ckm: " + bad + ":3002: order \"c1/late\": ts_ms: ", 0) ==
+        0);
+  r = Ckm(dir, "stats --db " + dir.sub("db"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("customers           0") != std::string::npos);
+
+  r = Ckm(dir, "import purchases " + bad + db + " --skip-bad-rows");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("events recorded 3000") != std::string::npos);
+  CHECK(r.out.find("1 malformed") != std::string::npos);
+  CHECK(r.out.find("1 x ts_ms") != std::string::npos);
+
+  const std::string huge =
+      Write(dir, "huge.csv",
+            "customer,order,quantity,unit_price,ts\n" +
+                std::string(10'000'000, '7') + ",o1,1,2.00,2024-01-01\n");
+  r = Ckm(dir, "import purchases " + huge + " --db " + dir.sub("db2") +
+                   " --currency GBP");
+  CHECK(r.exit_code == 1);
+  INFO(r.out.substr(0, 300));
+  CHECK(r.out.size() < 1024);
+  CHECK(r.out.find(huge + ":2: order") != std::string::npos);
+  CHECK(r.out.find("customer.id: has 10000000 bytes") != std::string::npos);
+}
+
+TEST_CASE(
+    "ckm: a purchase dated in the future has recency 0, is flagged, and "
+    "ranks as the most recent") {
+  TempDir dir;
+  const std::string csv = Write(dir, "future.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "old,o1,1,2.00,2020-01-01\n"
+                                "recent,o2,1,2.00,2024-06-01\n"
+                                "future,o3,1,2.00,9999-01-01\n"
+                                "future,o4,1,2.00,2019-01-01\n");
+  const std::string db = " --db " + dir.sub("db");
+  Result r = Ckm(dir, "import purchases " + csv + db + " --currency GBP");
+  REQUIRE(r.exit_code == 0);
+  r = Ckm(dir, "get future" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("recency 0.0 days (last purchase dated in the future)") !=
+        std::string::npos);
+  r = Ckm(dir, "get recent" + db);
+  CHECK(r.out.find("dated in the future") == std::string::npos);
+
+  r = Ckm(dir, "top --by recency" + db);
+  CHECK(r.exit_code == 0);
+  INFO(r.out);
+  CHECK(r.out.find("days ago)") != std::string::npos);
+  CHECK(r.out.find("(-") == std::string::npos);  // no negative age
+  const std::size_t future = r.out.find("1. future ");
+  const std::size_t recent = r.out.find("2. recent ");
+  const std::size_t old = r.out.find("3. old ");
+  CHECK(future == 0);
+  CHECK(recent != std::string::npos);
+  CHECK(old != std::string::npos);
+  CHECK(r.out.find("last purchase 9999-01-01T00:00:00 (dated in the future)") !=
+        std::string::npos);
+
+  r = Ckm(dir, "get future --json" + db);
+  CHECK(r.out.find("\"recency_days\":0.000000") != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE(

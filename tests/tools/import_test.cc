@@ -11,6 +11,7 @@
 
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
+#include "ckm/validate.h"
 #include "test_util.h"
 
 namespace ckm::tools {
@@ -186,6 +187,227 @@ TEST_CASE("Customer ids written as floats are normalised") {
   CHECK(NormalizeCustomerId("17850.5") == "17850.5");
   CHECK(NormalizeCustomerId("A-1.0") == "A-1.0");
   CHECK(NormalizeCustomerId("") == "");
+}
+
+// Customers in the store: 0 means the import wrote nothing anyone can read.
+std::size_t CountProfiles(const Store& store) {
+  std::size_t n = 0;
+  REQUIRE_OK(store.ForEachProfile([&](const Profile&) {
+    ++n;
+    return true;
+  }));
+  return n;
+}
+
+TEST_CASE(
+    "A value only the store rejects stops the import before anything is "
+    "written, naming the row and the field") {
+  struct Case {
+    const char* name;
+    std::string row;    // the bad row, the 7th data row (line 8)
+    const char* field;  // what the error must name
+  };
+  const std::string nul("\0", 1);
+  const Case cases[] = {
+      {"an id over 128 bytes",
+       std::string(129, 'c') + ",o7,A,1,2.00,2024-01-07",
+       "customer.id: has 129 bytes"},
+      {"invalid UTF-8", "c7,o7,\xff\xfe,1,2.00,2024-01-07",
+       "purchase.lines[0].sku: is not valid UTF-8"},
+      {"a NUL", "c7,o7,A" + nul + "B,1,2.00,2024-01-07",
+       "purchase.lines[0].sku: contains a NUL byte"},
+      {"quantity x price overflow", "c7,o7,A,1000000000,10000000,2024-01-07",
+       "purchase.lines[0].quantity: quantity * unit_price_micros overflows"},
+      {"a date before 1970", "c7,o7,A,1,2.00,1969-12-31", "ts_ms: -86400000"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      TempDir dir;
+      auto store = OpenStore(dir);
+      std::string text = "customer,order,sku,quantity,unit_price,ts\n";
+      for (int i = 1; i <= 6; ++i) {
+        text += "c" + std::to_string(i) + ",o" + std::to_string(i) +
+                ",A,1,2.00,2024-01-0" + std::to_string(i) + "\n";
+      }
+      text += c.row + "\nc8,o8,A,1,2.00,2024-01-08\n";
+      const std::string file = WriteFile(dir, "bad.csv", text);
+      ImportOptions options = Gbp();
+      options.batch_size = 2;  // three batches would be in before row 7
+      absl::StatusOr<ImportSummary> s =
+          ImportPurchases(*store, {file}, options);
+      REQUIRE(absl::IsInvalidArgument(s.status()));
+      const std::string message(s.status().message());
+      INFO(message);
+      CHECK(message.rfind(file + ":8: order \"", 0) == 0);
+      CHECK(message.find(c.field) != std::string::npos);
+      CHECK(CountProfiles(*store) == 0);
+      CHECK(absl::IsNotFound(store->Get("c1").status()));
+
+      // --skip-bad-rows records the rest and counts the bad row.
+      options.skip_bad_rows = true;
+      s = ImportPurchases(*store, {file}, options);
+      REQUIRE_OK(s);
+      CHECK(s->recorded == 7);
+      CHECK(s->orders == 7);
+      CHECK(s->bad_rows == 1);
+      CHECK(CountProfiles(*store) == 7);
+    }
+  }
+}
+
+TEST_CASE("ckm::Validate is the check Record applies, message for message") {
+  Event bad;
+  bad.id = 1;
+  bad.customer = CustomerRef::Id(std::string(129, 'c'));
+  bad.ts_ms = 0;
+  Purchase p;
+  p.currency = "GBP";
+  p.lines = {{"A", "", 1, 1'000'000}};
+  bad.body = p;
+  Event good = bad;
+  good.customer = CustomerRef::Id("c1");
+
+  TempDir dir;
+  auto store = OpenStore(dir);
+  const std::vector<Event> batch = {good, good, bad};
+  const absl::Status validated = ValidateBatch(batch);
+  REQUIRE(absl::IsInvalidArgument(validated));
+  CHECK(validated.message().find("events[2].customer.id") == 0);
+  CHECK(store->Record(batch).status() == validated);
+  CHECK(Validate(bad).message().find("events[0].customer.id") == 0);
+  CHECK(Validate(bad) == store->Record(bad).status());
+  CHECK_OK(Validate(good));
+  CHECK_OK(ValidateBatch({}));
+}
+
+// A Store that forwards to a real one but fails the Nth Record() with an I/O
+// error (a full disk, say), the way RocksDB reports one.
+class FailingStore : public Store {
+ public:
+  FailingStore(Store& real, int fail_at) : real_(real), fail_at_(fail_at) {}
+  absl::StatusOr<RecordResult> Record(const Event& e,
+                                      const RecordOptions& o) override {
+    return Record(absl::Span<const Event>(&e, 1), o);
+  }
+  absl::StatusOr<RecordResult> Record(absl::Span<const Event> events,
+                                      const RecordOptions& o) override {
+    if (++calls_ == fail_at_)
+      return absl::UnavailableError("IO error: No space left on device");
+    return real_.Record(events, o);
+  }
+  absl::StatusOr<Profile> Get(std::string_view id) const override {
+    return real_.Get(id);
+  }
+  absl::Status ForEachProfile(
+      const std::function<bool(const Profile&)>& visit) const override {
+    return real_.ForEachProfile(visit);
+  }
+  absl::StatusOr<StoreStats> Stats() const override { return real_.Stats(); }
+  absl::StatusOr<std::string> Resolve(IdentityType t,
+                                      std::string_view v) const override {
+    return real_.Resolve(t, v);
+  }
+  absl::StatusOr<Events> History(std::string_view id,
+                                 const HistoryQuery& q) const override {
+    return real_.History(id, q);
+  }
+  absl::StatusOr<Events> Timeline(std::string_view id, TimeRange r,
+                                  std::size_t limit) const override {
+    return real_.Timeline(id, r, limit);
+  }
+  absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view id, Dimension d) const override {
+    return real_.Breakdown(id, d);
+  }
+  absl::StatusOr<CustomerReport> Verify(std::string_view id) const override {
+    return real_.Verify(id);
+  }
+  absl::StatusOr<StoreReport> VerifyAll() const override {
+    return real_.VerifyAll();
+  }
+  absl::Status CatchUp() override { return real_.CatchUp(); }
+  absl::StatusOr<CustomerReport> Rebuild(std::string_view id) override {
+    return real_.Rebuild(id);
+  }
+  absl::StatusOr<StoreReport> RebuildAll() override {
+    return real_.RebuildAll();
+  }
+  absl::Status Flush() override { return real_.Flush(); }
+
+ private:
+  Store& real_;
+  int fail_at_;
+  int calls_ = 0;
+};
+
+TEST_CASE(
+    "An I/O error after writing started says how many events were recorded, "
+    "and importing again completes the store without doubling") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  std::string text = "customer,order,sku,quantity,unit_price,ts\n";
+  for (int i = 1; i <= 7; ++i) {
+    text += "c" + std::to_string(i % 3) + ",o" + std::to_string(i) +
+            ",A,1,2.00,2024-01-0" + std::to_string(i) + "\n";
+  }
+  const std::string file = WriteFile(dir, "f.csv", text);
+  ImportOptions options = Gbp();
+  options.batch_size = 2;
+  FailingStore failing(*store, /*fail_at=*/3);  // after 2 batches, 4 events
+  absl::StatusOr<ImportSummary> s = ImportPurchases(failing, {file}, options);
+  REQUIRE(absl::IsUnavailable(s.status()));
+  const std::string message(s.status().message());
+  INFO(message);
+  CHECK(message.find("No space left on device") != std::string::npos);
+  CHECK(message.find("4 events of this import were recorded") !=
+        std::string::npos);
+  CHECK(message.find("3 were not") != std::string::npos);
+  CHECK(message.find("running the import again is safe") != std::string::npos);
+
+  s = ImportPurchases(*store, {file}, options);
+  REQUIRE_OK(s);
+  CHECK(s->recorded == 3);
+  CHECK(s->already_recorded == 4);
+  std::int64_t orders = 0;
+  REQUIRE_OK(store->ForEachProfile([&](const Profile& p) {
+    orders += p.purchases().orders;
+    return true;
+  }));
+  CHECK(orders == 7);
+  absl::StatusOr<StoreReport> report = store->VerifyAll();
+  REQUIRE_OK(report);
+}
+
+TEST_CASE("A 10 MB value in an export gives an error under 1 KB") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  const std::string huge(10'000'000, 'x');
+  const std::string file =
+      WriteFile(dir, "huge.csv",
+                "customer,order,sku,quantity,unit_price,ts\n"
+                "c1,o1,A,1,2.00,2024-01-01\n" +
+                    huge + ",o2,A,1,2.00,2024-01-02\n");
+  absl::StatusOr<ImportSummary> s = ImportPurchases(*store, {file}, Gbp());
+  REQUIRE(absl::IsInvalidArgument(s.status()));
+  const std::string message(s.status().message());
+  INFO(message.substr(0, 2000));
+  CHECK(message.size() < 1024);
+  CHECK(message.find(file + ":3: order") == 0);
+  CHECK(message.find("customer.id: has 10000000 bytes") != std::string::npos);
+  CHECK(message.find("(10000003 bytes)") != std::string::npos);  // "id/o2"
+
+  // The same in a column the importer parses itself.
+  const std::string file2 =
+      WriteFile(dir, "huge2.csv",
+                "customer,order,sku,quantity,unit_price,ts\n"
+                "c1,o1,A," +
+                    huge + ",2.00,2024-01-01\n");
+  s = ImportPurchases(*store, {file2}, Gbp());
+  REQUIRE(absl::IsInvalidArgument(s.status()));
+  CHECK(s.status().message().size() < 1024);
+  CHECK(s.status().message().find("column 'quantity'") !=
+        absl::string_view::npos);
+  CHECK(CountProfiles(*store) == 0);
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Merge operands: the compact, versioned varint encoding of profile and
+// breakdowns deltas that the write path hands to RocksDB. Stored values (what
+// a Get returns, what Profile reads in place) stay FlatBuffers; see
+// docs/design.md, "Merge operands".
+//
+// An operand is compact bytes (codec/fields.h) of kind 'P' (profile) or 'B'
+// (breakdowns), so a merge can tell it from a stored FlatBuffers value.
+//
+// The encoding is canonical: equal states give equal bytes. Decoding
+// accepts only what encoding gives (sorted, unique map keys, no trailing
+// bytes) and what validation lets through (no negative counts or sums), and
+// is DataLoss otherwise. For every state s,
+// DecodeOperand(EncodeOperand(s)) equals decoding the FlatBuffers encoding
+// of s.
+
+#ifndef CKM_SRC_CODEC_OPERAND_H_
+#define CKM_SRC_CODEC_OPERAND_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "fold/fold.h"
+
+namespace ckm::codec {
+
+inline constexpr char kOperandVersion = 1;
+
+// Whether `bytes` claim to be an operand (start with its magic). They may
+// still fail to decode.
+bool IsOperand(std::string_view bytes);
+
+std::string EncodeOperand(const fold::ProfileState& state);
+std::string EncodeOperand(const fold::Breakdowns& state);
+
+// The operand joining `operands` (breakdowns operands all), merged row by
+// row: a row only one of them holds is copied as it lies, only rows several
+// hold are decoded and joined. The bytes equal EncodeOperand of the join of
+// their decodings. nullopt if any of them does not decode: the caller then
+// decodes them one by one and counts the failures.
+std::optional<std::string> MergeBreakdownsOperands(
+    const std::vector<std::string_view>& operands);
+
+absl::StatusOr<fold::ProfileState> DecodeProfileOperand(std::string_view bytes);
+absl::StatusOr<fold::Breakdowns> DecodeBreakdownsOperand(
+    std::string_view bytes);
+
+}  // namespace ckm::codec
+
+#endif  // CKM_SRC_CODEC_OPERAND_H_

@@ -1,0 +1,308 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Merge operands (codec/operand.h): the varint encoding round-trips to what
+// the FlatBuffers encoding gives, is canonical, refuses damaged bytes with
+// DataLoss and never reads past them, and merges of any mix of operands and
+// stored values, partial or full, in any order and split, give the bytes of
+// the fold of every event.
+
+#include "codec/operand.h"
+
+#include <algorithm>
+#include <deque>
+#include <random>
+
+#include "catch2/catch.hpp"
+#include "event_gen.h"
+#include "rocksdb/merge_operator.h"
+#include "storage/merge_operator.h"
+#include "test_util.h"
+
+namespace ckm {
+namespace {
+
+using fold::Breakdowns;
+using fold::ProfileState;
+
+constexpr int kCases = 500;
+
+ProfileState ProfileOf(const std::vector<Event>& events) {
+  ProfileState state;
+  for (const Event& e : events) fold::Join(state, fold::DeltaOf(e, "c-1"));
+  return state;
+}
+
+Breakdowns BreakdownsOfAll(const std::vector<Event>& events) {
+  Breakdowns state;
+  for (const Event& e : events) fold::Join(state, fold::BreakdownsOf(e));
+  return state;
+}
+
+TEST_CASE("Operands decode to the state the stored encoding gives") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 31000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const std::vector<Event> events = gen.Events(gen.Pick(25));
+    const ProfileState profile = ProfileOf(events);
+    const std::string op = codec::EncodeOperand(profile);
+    REQUIRE(codec::IsOperand(op));
+    absl::StatusOr<ProfileState> decoded = codec::DecodeProfileOperand(op);
+    REQUIRE_OK(decoded);
+    REQUIRE(fold::Encode(*decoded) == fold::Encode(profile));
+    REQUIRE(codec::EncodeOperand(*decoded) == op);  // canonical
+
+    const Breakdowns breakdowns = BreakdownsOfAll(events);
+    const std::string bop = codec::EncodeOperand(breakdowns);
+    absl::StatusOr<Breakdowns> bdecoded = codec::DecodeBreakdownsOperand(bop);
+    REQUIRE_OK(bdecoded);
+    REQUIRE(fold::Encode(*bdecoded) == fold::Encode(breakdowns));
+    REQUIRE(codec::EncodeOperand(*bdecoded) == bop);
+    // Neither is taken for the other, nor a stored value for an operand.
+    REQUIRE_FALSE(codec::IsOperand(fold::Encode(profile)));
+    REQUIRE_FALSE(codec::IsOperand(fold::Encode(breakdowns)));
+    REQUIRE(absl::IsDataLoss(codec::DecodeBreakdownsOperand(op).status()));
+    REQUIRE(absl::IsDataLoss(codec::DecodeProfileOperand(bop).status()));
+  }
+}
+
+TEST_CASE("An operand of one event is a fraction of its stored encoding") {
+  ckm_test::EventGen gen(7, 1);
+  for (const Event& e : gen.Events(200)) {
+    INFO("event " << e.id);
+    const ProfileState delta = fold::DeltaOf(e, "customer-000123");
+    CHECK(codec::EncodeOperand(delta).size() * 2 < fold::Encode(delta).size());
+    const Breakdowns rows = fold::BreakdownsOf(e);
+    if (!rows.empty()) {
+      CHECK(codec::EncodeOperand(rows).size() * 2 < fold::Encode(rows).size());
+    }
+  }
+}
+
+// Every prefix of a valid operand fails; so does a trailing byte, an
+// unknown version and an unknown kind. Any byte flipped either fails or
+// decodes to a state that encodes back to exactly the flipped bytes.
+template <typename Decode>
+void CheckDamage(const std::string& op, Decode decode) {
+  for (std::size_t n = 0; n < op.size(); ++n) {
+    INFO("cut to " << n << " of " << op.size());
+    REQUIRE(absl::IsDataLoss(decode(op.substr(0, n)).status()));
+  }
+  REQUIRE(absl::IsDataLoss(decode(op + '\0').status()));
+  std::string version = op;
+  version[4] = 2;
+  const absl::Status unknown = decode(version).status();
+  REQUIRE(absl::IsDataLoss(unknown));
+  REQUIRE(unknown.message().find("version 2") != absl::string_view::npos);
+  for (std::size_t i = 0; i < op.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = op;
+      flipped[i] = static_cast<char>(flipped[i] ^ (1 << bit));
+      auto decoded = decode(flipped);
+      if (decoded.ok()) {
+        INFO("byte " << i << " bit " << bit);
+        REQUIRE(codec::EncodeOperand(*decoded) == flipped);
+      }
+    }
+  }
+}
+
+TEST_CASE("Damaged operands are DataLoss, never read past their end") {
+  for (int c = 0; c < 40; ++c) {
+    const std::uint64_t seed = 33000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const std::vector<Event> events = gen.Events(1 + gen.Pick(4));
+    CheckDamage(
+        codec::EncodeOperand(ProfileOf(events)),
+        [](std::string_view b) { return codec::DecodeProfileOperand(b); });
+    const Breakdowns rows = BreakdownsOfAll(events);
+    if (!rows.empty()) {
+      CheckDamage(codec::EncodeOperand(rows), [](std::string_view b) {
+        return codec::DecodeBreakdownsOperand(b);
+      });
+    }
+  }
+  // Values validation refuses are refused here too.
+  ProfileState negative;
+  negative.purchases.orders = -1;
+  CHECK(absl::IsDataLoss(
+      codec::DecodeProfileOperand(codec::EncodeOperand(negative)).status()));
+  Breakdowns negative_rows;
+  negative_rows.products["sku"].units = -3;
+  CHECK(absl::IsDataLoss(
+      codec::DecodeBreakdownsOperand(codec::EncodeOperand(negative_rows))
+          .status()));
+}
+
+// The merge operator, driven as RocksDB drives it.
+std::string FullMerge(const rocksdb::MergeOperator& op, const std::string* base,
+                      const std::vector<std::string>& operands) {
+  std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
+  rocksdb::Slice base_slice = base ? rocksdb::Slice(*base) : rocksdb::Slice();
+  rocksdb::MergeOperator::MergeOperationInput in(
+      "k", base ? &base_slice : nullptr, slices, nullptr);
+  std::string result;
+  rocksdb::Slice existing_operand(static_cast<const char*>(nullptr), 0);
+  rocksdb::MergeOperator::MergeOperationOutput out(result, existing_operand);
+  REQUIRE(op.FullMergeV2(in, &out));  // never false
+  return existing_operand.data() != nullptr ? existing_operand.ToString()
+                                            : result;
+}
+
+std::string PartialMerge(const rocksdb::MergeOperator& op,
+                         const std::vector<std::string>& operands) {
+  std::deque<rocksdb::Slice> slices(operands.begin(), operands.end());
+  std::string result;
+  REQUIRE(op.PartialMergeMulti("k", slices, &result, nullptr));
+  REQUIRE(codec::IsOperand(result));
+  return result;
+}
+
+// Splits `events` into random groups, encodes each as an operand (some as
+// stored values, as an older store or a Put would hold them), partially
+// merges random runs of them, shuffles, and fully merges the lot onto an
+// optional base group.
+template <typename State, typename Of>
+std::string MergeRandomly(const rocksdb::MergeOperator& op,
+                          std::vector<Event> events, std::mt19937_64& rng,
+                          Of of) {
+  std::shuffle(events.begin(), events.end(), rng);
+  std::vector<std::string> operands;
+  std::size_t i = 0;
+  while (i < events.size()) {
+    const std::size_t n = 1 + rng() % 4;
+    const std::vector<Event> group(
+        events.begin() + i, events.begin() + std::min(events.size(), i + n));
+    i += group.size();
+    const State state = of(group);
+    operands.push_back(rng() % 5 == 0 ? fold::Encode(state)
+                                      : codec::EncodeOperand(state));
+  }
+  std::vector<std::string> merged;
+  for (std::size_t k = 0; k < operands.size();) {
+    const std::size_t n = 1 + rng() % 3;
+    std::vector<std::string> run(
+        operands.begin() + k,
+        operands.begin() + std::min(operands.size(), k + n));
+    k += run.size();
+    if (run.size() > 1 && rng() % 2) {
+      merged.push_back(PartialMerge(op, run));
+    } else {
+      merged.insert(merged.end(), run.begin(), run.end());
+    }
+  }
+  std::shuffle(merged.begin(), merged.end(), rng);
+  if (!merged.empty() && rng() % 2) {
+    const std::string base = FullMerge(op, nullptr, {merged.back()});
+    merged.pop_back();
+    return FullMerge(op, &base, merged);
+  }
+  return FullMerge(op, nullptr, merged);
+}
+
+TEST_CASE(
+    "Operands and stored values merge in any order and split to the fold's "
+    "bytes") {
+  const auto profile_op = NewProfileMergeOperator();
+  const auto breakdown_op = NewBreakdownMergeOperator();
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 35000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const std::vector<Event> events = gen.Events(1 + gen.Pick(30));
+    std::mt19937_64 rng(seed);
+    REQUIRE(MergeRandomly<ProfileState>(*profile_op, events, rng, ProfileOf) ==
+            fold::Encode(ProfileOf(events)));
+    REQUIRE(MergeRandomly<Breakdowns>(*breakdown_op, events, rng,
+                                      BreakdownsOfAll) ==
+            fold::Encode(BreakdownsOfAll(events)));
+  }
+}
+
+TEST_CASE("A damaged operand is counted, the others still merge") {
+  const auto op = NewBreakdownMergeOperator();
+  ckm_test::EventGen gen(99, 1);
+  std::vector<Event> purchases;
+  for (Event& e : gen.Events(200)) {
+    if (std::holds_alternative<Purchase>(e.body) && purchases.size() < 3)
+      purchases.push_back(std::move(e));
+  }
+  REQUIRE(purchases.size() == 3);
+  std::string damaged = codec::EncodeOperand(fold::BreakdownsOf(purchases[2]));
+  damaged.pop_back();
+  const std::string merged =
+      FullMerge(*op, nullptr,
+                {codec::EncodeOperand(fold::BreakdownsOf(purchases[0])),
+                 fold::Encode(fold::BreakdownsOf(purchases[1])), damaged});
+  Breakdowns expected = BreakdownsOfAll({purchases[0], purchases[1]});
+  expected.corrupt_operands = 1;
+  CHECK(merged == fold::Encode(expected));
+}
+
+TEST_CASE("The product check reads operands and stored values alike") {
+  for (int c = 0; c < 200; ++c) {
+    const std::uint64_t seed = 37000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    std::vector<std::string> values;
+    Breakdowns all;
+    for (int k = 0, n = gen.Pick(5); k < n; ++k) {
+      const Breakdowns b = BreakdownsOfAll(gen.Events(gen.Pick(6)));
+      fold::Join(all, b);
+      values.push_back(k % 2 ? codec::EncodeOperand(b) : fold::Encode(b));
+    }
+    std::vector<std::string> expected;
+    for (const auto& [sku, row] : all.products)
+      if (row.orders > 0) expected.push_back(sku);
+    const std::vector<std::string_view> views(values.begin(), values.end());
+    REQUIRE(fold::OrderedSkus(views) == expected);
+    std::vector<std::string> probe = expected;
+    probe.push_back("no-such-sku");
+    std::sort(probe.begin(), probe.end());
+    const std::vector<std::string_view> probe_views(probe.begin(), probe.end());
+    REQUIRE(fold::CountNewProducts(views, probe_views) == 1);
+  }
+}
+
+TEST_CASE("Breakdowns operands merged row by row equal decode, join, encode") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 39000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    std::vector<std::string> operands;
+    Breakdowns all;
+    for (int k = 0, n = 1 + gen.Pick(5); k < n; ++k) {
+      Breakdowns b = BreakdownsOfAll(gen.Events(gen.Pick(8)));
+      b.corrupt_operands = gen.Pick(4) == 0 ? 1 : 0;
+      fold::Join(all, b);
+      operands.push_back(codec::EncodeOperand(b));
+    }
+    const std::vector<std::string_view> views(operands.begin(), operands.end());
+    const std::optional<std::string> merged =
+        codec::MergeBreakdownsOperands(views);
+    REQUIRE(merged.has_value());
+    REQUIRE(*merged == codec::EncodeOperand(all));
+    // One damaged operand, and the merge declines (the caller decodes each).
+    std::string damaged = operands[gen.Pick(operands.size())];
+    const std::size_t cut = 6 + gen.Pick(damaged.size() - 6);
+    std::vector<std::string_view> with_damage = views;
+    const std::string truncated = damaged.substr(0, cut);
+    with_damage.push_back(truncated);
+    if (!codec::DecodeBreakdownsOperand(truncated).ok()) {
+      CHECK_FALSE(codec::MergeBreakdownsOperands(with_damage).has_value());
+    }
+  }
+  Breakdowns one_row;
+  one_row.products["a"].orders = 1;
+  std::string bytes = codec::EncodeOperand(one_row);
+  CHECK(codec::MergeBreakdownsOperands({bytes, bytes}) ==
+        codec::EncodeOperand([&] {
+          Breakdowns twice = one_row;
+          fold::Join(twice, one_row);
+          return twice;
+        }()));
+}
+
+}  // namespace
+}  // namespace ckm
