@@ -25,8 +25,9 @@
 //   DataLoss            stored bytes failed verification.
 //   FailedPrecondition  the directory holds an incompatible store.
 //   FailedPrecondition  also: a write on a read-only or follower Store.
-//   ResourceExhausted   the disk is full; reads keep working; free space
-//                       and reopen the store to write again.
+//   ResourceExhausted   the disk is full; reads keep working; writes go on
+//                       once space is freed (or after reopening, see
+//                       docs/reliability.md).
 //   Unavailable/Internal an I/O error, with RocksDB's message; Unavailable
 //                       also when another process holds the store.
 

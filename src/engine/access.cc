@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/store_impl.h"
+#include "rocksdb/write_batch.h"
 #include "string_util.h"
 
 namespace ckm::engine {
@@ -41,18 +42,35 @@ rocksdb::Status StoreImpl::ResumeIfStopped() {
   absl::MutexLock lock(&resume_mu_);
   if (!write_failed_.load() && errors == resumed_background_errors_.load())
     return rocksdb::Status::OK();  // another thread resumed meanwhile
-  // OK at once when RocksDB holds no error (or recovered by itself);
-  // otherwise it flushes the memtables and starts a new WAL, which fails
-  // again while the disk is still full.
-  rocksdb::Status s = db_->db()->Resume();
-  // Busy: RocksDB is recovering by itself. After a full disk it polls for
-  // free space and resumes when there is some (its SstFileManager); the
-  // write then reports whether the store is still stopped.
-  if (s.IsBusy()) return rocksdb::Status::OK();
-  if (!s.ok()) return s;
+  // Is RocksDB still stopped? An empty write without WAL asks: RocksDB
+  // refuses it with the error that stopped it, touching nothing.
+  rocksdb::WriteOptions probe;
+  probe.disableWAL = true;
+  rocksdb::WriteBatch empty;
+  rocksdb::Status s = db_->db()->Write(probe, &empty);
+  // A full disk: RocksDB may recover by itself once the disk reports room.
+  // A DB::Resume() while there is none would fail part-way and can leave a
+  // write-ahead log RocksDB never resumes from; so resume only once the
+  // disk has room for a memtable.
+  if (s.IsNoSpace()) {
+    std::uint64_t free_bytes = 0;
+    if (!db_->db()
+             ->GetEnv()
+             ->GetFreeSpace(db_->db()->GetName(), &free_bytes)
+             .ok() ||
+        free_bytes < options_.write_buffer_bytes) {
+      return s;
+    }
+  }
+  if (!s.ok()) {
+    // Another I/O error: resume now (RocksDB flushes the memtables and
+    // starts a new WAL). Busy: RocksDB is recovering in its own thread.
+    const rocksdb::Status resumed = db_->db()->Resume();
+    if (!resumed.ok()) return resumed.IsBusy() ? s : resumed;
+  }
   write_failed_.store(false);
   resumed_background_errors_.store(errors);
-  return s;
+  return rocksdb::Status::OK();
 }
 
 rocksdb::Status StoreImpl::Write(const rocksdb::WriteOptions& options,

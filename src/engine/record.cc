@@ -153,6 +153,10 @@ absl::Status Recorder::SettleUnlogged(Durability durability) {
   if (durability == Durability::kNone || !store_.wrote_unlogged_) {
     return absl::OkStatus();
   }
+  // A manual flush while RocksDB is stopped after a full disk could leave
+  // it unable to resume (access.cc): ask first.
+  if (rocksdb::Status s = store_.ResumeIfStopped(); !s.ok())
+    return FromRocks(s, "making earlier unlogged writes durable");
   store_.wrote_unlogged_ = false;
   rocksdb::FlushOptions flush;
   flush.wait = true;

@@ -119,9 +119,11 @@ class StoreImpl final : public Store {
   absl::Status CheckWritable(std::string_view call) const;
   // Every write of the store goes through here. After a failed write (a
   // full disk, an I/O error) or a failed background flush, RocksDB refuses
-  // writes until it is resumed: the next write first asks it to resume
-  // (DB::Resume), so the store carries on by itself once the cause is gone,
-  // and a write that still cannot go through returns the error.
+  // writes until it resumes. The next write first asks whether it is still
+  // stopped; after a full disk RocksDB resumes by itself once there is room,
+  // after other errors the store asks it to (DB::Resume). So the store
+  // carries on once the cause is gone, and a write that still cannot go
+  // through returns the error without touching the write-ahead log.
   rocksdb::Status Write(const rocksdb::WriteOptions& options,
                         rocksdb::WriteBatch* batch);
   rocksdb::Status ResumeIfStopped();

@@ -159,6 +159,20 @@ absl::Status CheckExisting(
   if (!version.ok()) return version.status();
   if (!version->empty() && *version != kFormatVersion)
     return OldFormatError(dir, *version);
+  if (!version->empty() && options.access != Access::kReadWrite) {
+    // The metadata is written after every column family was created: a
+    // MANIFEST that names fewer lost its last records. (A read-write open
+    // recreates the missing ones, which a store of this format only lacks
+    // when they were empty.)
+    absl::StatusOr<std::string> manifest =
+        CheckCurrent(dir, ListStoreFiles(dir));
+    return DamagedStoreFile(
+        dir, manifest.ok() ? *manifest : dir + "/MANIFEST",
+        absl::StrCat("names ", existing.size(), " of the store's ",
+                     names.size(),
+                     " column families although the store was created "
+                     "whole: it is damaged or was cut short"));
+  }
   // Our format without all of our column families: an interrupted creation,
   // or a store whose empty column families RepairDB did not bring back.
   return IncompleteStore(dir, options);

@@ -72,7 +72,7 @@ TEST_CASE("Read-only and follower stores read, refuse writes, change nothing") {
   CHECK(FilesOf(dir) == before);
 }
 
-TEST_CASE("A read-only open needs a store; it never creates one") {
+TEST_CASE("A read-only open needs a store and never creates one") {
   ckm_test::TempDir tmp;
   StoreOptions options;
   options.access = Access::kReadOnly;

@@ -96,6 +96,22 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     return rocksdb::IOStatus::IOError("injected fault", fname);
   }
 
+  // While failing with NoSpace, the disk also reports no free space, as a
+  // full disk does: RocksDB's recovery waits for room before it resumes.
+  rocksdb::IOStatus GetFreeSpace(const std::string& path,
+                                 const rocksdb::IOOptions& options,
+                                 std::uint64_t* free_space,
+                                 rocksdb::IODebugContext* dbg) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (armed_ && no_space_) {
+        *free_space = 0;
+        return rocksdb::IOStatus::OK();
+      }
+    }
+    return target()->GetFreeSpace(path, options, free_space, dbg);
+  }
+
   rocksdb::IOStatus NewWritableFile(
       const std::string& fname, const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSWritableFile>* result,

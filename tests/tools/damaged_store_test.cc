@@ -7,9 +7,12 @@
 // one whose CURRENT is gone; and `ckm repair` brings the store back after
 // taking a copy.
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,6 +23,7 @@
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
 #include "event_gen.h"
+#include "storage/store_internal.h"
 #include "test_util.h"
 
 namespace ckm {
@@ -64,20 +68,23 @@ std::string Manifest(const std::string& dir) {
   return dir + "/" + current.substr(0, current.find('\n'));
 }
 
-// A store written with sync durability, flushed, with more in its WAL.
-void MakeStore(const std::string& dir) {
+// A store written with sync durability, flushed, with more in its WAL; or
+// never flushed, when its MANIFEST's last record creates a column family.
+void MakeStore(const std::string& dir, bool flushed = true) {
   ckm_test::EventGen gen(21, 4);
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
   REQUIRE_OK(store);
   REQUIRE_OK((*store)->Record(gen.Events(100)));
-  REQUIRE_OK((*store)->Flush());
+  if (flushed) REQUIRE_OK((*store)->Flush());
   REQUIRE_OK((*store)->Record(gen.Events(20)));
+  internal::AbandonBreakdownsBuffer(**store);  // as a kill -9 would
 }
 
 struct Damage {
   const char* name;
   const char* file;  // what the message must name ("" : anything clear)
   std::function<void(const std::string&)> apply;
+  bool flushed = true;
 };
 
 const std::vector<Damage>& Damages() {
@@ -87,6 +94,12 @@ const std::vector<Damage>& Damages() {
          const std::string m = Manifest(dir);
          fs::resize_file(m, fs::file_size(m) - 1);
        }},
+      {"MANIFEST of a store never flushed loses its last byte", "MANIFEST",
+       [](const std::string& dir) {
+         const std::string m = Manifest(dir);
+         fs::resize_file(m, fs::file_size(m) - 1);
+       },
+       false},
       {"a MANIFEST byte flipped", "MANIFEST",
        [](const std::string& dir) {
          const std::string m = Manifest(dir);
@@ -111,7 +124,7 @@ TEST_CASE("Read commands on a damaged store change no file and say which") {
     INFO(damage.name);
     TempDir tmp;
     const std::string dir = tmp.sub("store");
-    MakeStore(dir);
+    MakeStore(dir, damage.flushed);
     damage.apply(dir);
     const auto before = FilesOf(dir);
     const std::string db = " --db " + dir;
@@ -169,6 +182,75 @@ TEST_CASE("An import never creates a store over one whose CURRENT is gone") {
   REQUIRE_OK(all);
   CHECK(all->ok());
   CHECK(all->customers == customers);
+}
+
+TEST_CASE("Read commands work while a writer has the store open") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("store");
+  MakeStore(dir);
+  absl::StatusOr<std::unique_ptr<Store>> writer = Store::Open(dir);
+  REQUIRE_OK(writer);  // holds the LOCK, as an import does
+  Event more = ckm_test::EventGen(22, 4).Next();
+  more.id = 77'000'001;
+  REQUIRE_OK((*writer)->Record(more));
+  for (const std::string& command : std::vector<std::string>{
+           "get " + more.customer.id, "verify", "stats", "top"}) {
+    const Result r = Ckm(tmp, command + " --db " + dir);
+    INFO(command << ": " << r.out);
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("While another process creates a store, reads say it is busy") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("store");
+  fs::create_directories(dir);
+  // What RocksDB has written a moment into creating a store: LOCK, held by
+  // the creating process, and the first MANIFEST; no CURRENT yet.
+  WriteFile(dir + "/MANIFEST-000001", std::string(64, 'x'));
+  int ready[2];
+  int hold[2];
+  REQUIRE(pipe(ready) == 0);
+  REQUIRE(pipe(hold) == 0);
+  // The child makes only async-signal-safe calls: another thread may have
+  // held the allocator's lock when the test forked.
+  const std::string lock_path = dir + "/LOCK";
+  const pid_t creator = fork();
+  REQUIRE(creator >= 0);
+  if (creator == 0) {
+    close(hold[1]);
+    close(ready[0]);
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+    struct flock lock;
+    std::memset(&lock, 0, sizeof lock);
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    const bool locked = fd >= 0 && fcntl(fd, F_SETLK, &lock) == 0;
+    char c = locked ? 'y' : 'n';
+    (void)!write(ready[1], &c, 1);
+    (void)!read(hold[0], &c, 1);  // until the parent closes its end
+    _exit(0);
+  }
+  close(hold[0]);
+  close(ready[1]);
+  char c = 0;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  REQUIRE(c == 'y');
+  const auto before = FilesOf(dir);
+  const Result r = Ckm(tmp, "get c1 --db " + dir);
+  StoreOptions options;
+  options.access = Access::kFollower;
+  const absl::Status opened = Store::Open(dir, options).status();
+  close(hold[1]);
+  waitpid(creator, nullptr, 0);
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("busy") != std::string::npos);
+  CHECK(r.out.find("unfinished") == std::string::npos);
+  CHECK(r.out.find("interrupted") == std::string::npos);
+  INFO(opened.ToString());
+  CHECK(absl::IsUnavailable(opened));
+  CHECK(FilesOf(dir) == before);
 }
 
 }  // namespace
