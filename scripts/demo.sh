@@ -3,7 +3,8 @@
 # transactions of a UK online retailer, data/uci-online-retail/) with the ckm
 # tool, then show a real customer's 360-degree profile, their products and the
 # store's most valuable customers. Run it again: the import records nothing
-# twice. Usage: bash scripts/demo.sh [STORE_DIR] [CUSTOMER]
+# twice. The data writes dates month first (12/1/2010 is 1 December), which
+# --date-order mdy says. Usage: bash scripts/demo.sh [STORE_DIR] [CUSTOMER]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:-/tmp/ckm-retail}
@@ -12,7 +13,7 @@ ckm=build/tools/ckm
 
 "$ckm" import purchases data/uci-online-retail/online_retail.csv.gz --db "$db" \
   --map customer=CustomerID,order=InvoiceNo,sku=StockCode,description=Description,quantity=Quantity,unit_price=UnitPrice,ts=InvoiceDate \
-  --currency GBP
+  --currency GBP --date-order mdy
 echo
 "$ckm" get "$customer" --db "$db"
 echo

@@ -1,13 +1,19 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
 // ckm: the command-line tool. Every subcommand works through the public API
-// of the library; exit status 0 on success, 1 with one message on error.
+// of the library. Exit status 0 on success; on error one line "ckm: ..." on
+// stderr and exit status 2 for a usage error (the command line itself is
+// wrong) or 1 for any other failure. docs/import.md documents the contract.
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -17,6 +23,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/repair.h"
@@ -29,9 +37,39 @@
 namespace ckm::tools {
 namespace {
 
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Messages are printed on one line, whatever their source says.
+std::string OneLine(absl::string_view message) {
+  std::string line(message);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+    line.pop_back();
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::replace(line.begin(), line.end(), '\r', ' ');
+  return line;
+}
+
 int Fail(const absl::Status& status) {
-  std::cerr << "ckm: " << status.message() << "\n";
-  return 1;
+  std::cerr << "ckm: " << OneLine(status.message()) << "\n";
+  return kExitFailure;
+}
+
+// The command line is wrong: an unknown subcommand or flag, a missing
+// argument, or a flag value that cannot be used.
+int Usage(absl::string_view message) {
+  std::cerr << "ckm: " << OneLine(message) << " (see ckm --help)\n";
+  return kExitUsage;
+}
+
+// `--limit N`: 0 means all, everywhere; a negative number is refused rather
+// than wrapped around.
+absl::StatusOr<std::size_t> Limit(long long value) {
+  if (value < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--limit: must be 0 (all) or a positive number, got ", value));
+  }
+  return static_cast<std::size_t>(value);
 }
 
 // Commands that only read open the store as a follower: they never write to
@@ -204,9 +242,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> files;
   std::string map_text, delimiter = ",", durability = "none";
   ImportOptions import_options;
-  import_purchases->add_option("FILE", files, "CSV files")
-      ->required()
-      ->check(CLI::ExistingFile);
+  import_purchases->add_option("FILE", files, "CSV files")->required();
   add_db(import_purchases);
   import_purchases->add_option(
       "--map", map_text,
@@ -217,6 +253,15 @@ int Main(int argc, char** argv) {
                                "field delimiter (default ,)");
   import_purchases->add_option("--time-format", import_options.time_format,
                                "strftime-style format of the ts column");
+  std::string date_order;
+  auto add_date_order = [&](CLI::App* sub) {
+    sub->add_option("--date-order", date_order,
+                    "dmy or mdy: how to read dates written A/B/YYYY whose day "
+                    "and month could be either way round (default: refuse "
+                    "them)")
+        ->check(CLI::IsMember({"dmy", "mdy"}));
+  };
+  add_date_order(import_purchases);
   import_purchases->add_option("--currency", import_options.currency,
                                "ISO 4217 currency of rows without one");
   import_purchases->add_flag(
@@ -238,13 +283,14 @@ int Main(int argc, char** argv) {
   CLI::App* history =
       app.add_subcommand("history", "list a customer's events, newest first");
   std::string kind, since;
-  std::size_t limit = 20;
+  long long limit = 20;
   history->add_option("CUSTOMER", customer)->required();
   add_db(history);
   history->add_option(
       "--kind", kind,
       "purchase, interaction, loyalty, attribute, consent, identity");
   history->add_option("--since", since, "only events at or after this time");
+  add_date_order(history);
   history->add_option("--limit", limit,
                       "at most this many (0: all; default 20)");
 
@@ -264,13 +310,14 @@ int Main(int argc, char** argv) {
 
   CLI::App* top = app.add_subcommand("top", "the most valuable customers");
   std::string by = "net_spend", currency;
-  std::size_t top_limit = 10;
+  long long top_limit = 10;
   add_db(top);
   top->add_option("--by", by, "net_spend, orders or recency")
       ->check(CLI::IsMember({"net_spend", "orders", "recency"}));
-  top->add_option("--limit", top_limit, "how many (default 10)");
+  top->add_option("--limit", top_limit, "how many (0: all; default 10)");
   top->add_option("--currency", currency,
-                  "currency of net_spend (default: the most common)");
+                  "ISO 4217 currency of net_spend, any case (default: the "
+                  "most common)");
 
   CLI::App* stats =
       app.add_subcommand("stats", "sizes and counts of the store");
@@ -302,26 +349,60 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and friends print what was asked for and succeed; every other
+    // parse error is a usage error in the one-line form.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+      return app.exit(e);
+    return Usage(e.what());
   }
 
+  const DateOrder order = date_order == "dmy"   ? DateOrder::kDayFirst
+                          : date_order == "mdy" ? DateOrder::kMonthFirst
+                                                : DateOrder::kUnambiguous;
   if (import_purchases->parsed()) {
+    import_options.date_order = order;
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
-    if (delimiter.size() != 1)
-      return Fail(absl::InvalidArgumentError("--delimiter: one character"));
+    if (delimiter.size() != 1) return Usage("--delimiter: one character");
     import_options.delimiter = delimiter[0];
     if (!map_text.empty()) {
       absl::StatusOr<std::map<std::string, std::string>> columns =
           ParseColumnMap(map_text);
-      if (!columns.ok()) return Fail(columns.status());
+      if (!columns.ok()) return Usage(columns.status().message());
       import_options.columns = *std::move(columns);
+    }
+    if (!import_options.currency.empty()) {
+      import_options.currency = absl::AsciiStrToUpper(import_options.currency);
+      if (!IsIsoCurrency(import_options.currency)) {
+        return Usage("--currency: not an ISO 4217 currency code: " +
+                     QuoteForError(import_options.currency));
+      }
+    }
+    // Before the store is opened, so that a missing file creates nothing.
+    for (const std::string& file : files) {
+      if (std::filesystem::is_directory(file) || !std::ifstream(file)) {
+        return Fail(absl::NotFoundError(absl::StrCat(
+            "cannot read ", QuoteForError(file), ": ",
+            std::filesystem::is_directory(file) ? "is a directory"
+                                                : std::strerror(errno))));
+      }
     }
     import_options.durability = durability == "sync" ? Durability::kSync
                                 : durability == "buffered"
                                     ? Durability::kBuffered
                                     : Durability::kNone;
+    // A store this command creates is removed again if the import fails, so
+    // that a failed command leaves nothing behind. An existing directory is
+    // never removed.
+    std::error_code ec;
+    const bool creates_dir = !std::filesystem::exists(db, ec) && !ec;
+    auto fail_import = [&](const absl::Status& status,
+                           std::unique_ptr<Store> store) {
+      store.reset();  // closed before its files are removed
+      if (creates_dir) std::filesystem::remove_all(db, ec);
+      return Fail(status);
+    };
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db);
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return fail_import(store.status(), nullptr);
     Progress progress;
     import_options.progress = [&](std::int64_t rows, std::int64_t bytes,
                                   std::int64_t total) {
@@ -330,7 +411,7 @@ int Main(int argc, char** argv) {
     absl::StatusOr<ImportSummary> summary =
         ImportPurchases(**store, files, import_options);
     progress.Done();
-    if (!summary.ok()) return Fail(summary.status());
+    if (!summary.ok()) return fail_import(summary.status(), *std::move(store));
     PrintImportSummary(*summary, progress.Seconds(), std::cout);
     return 0;
   }
@@ -338,6 +419,19 @@ int Main(int argc, char** argv) {
   if (migrate->parsed()) return Migrate(migrate_from, migrate_to);
   if (repair->parsed()) return Repair(repair_dir);
 
+  // Flag values are checked before the store is opened: a usage error is
+  // reported as one, whatever the store's state.
+  const absl::StatusOr<std::size_t> history_limit = Limit(limit);
+  if (!history_limit.ok()) return Usage(history_limit.status().message());
+  const absl::StatusOr<std::size_t> top_n = Limit(top_limit);
+  if (!top_n.ok()) return Usage(top_n.status().message());
+  if (!currency.empty()) {
+    currency = absl::AsciiStrToUpper(currency);
+    if (!IsIsoCurrency(currency)) {
+      return Usage("--currency: not an ISO 4217 currency code: " +
+                   QuoteForError(currency));
+    }
+  }
   absl::StatusOr<std::unique_ptr<Store>> opened =
       OpenExisting(db, rebuild->parsed());
   if (!opened.ok()) return Fail(opened.status());
@@ -355,21 +449,20 @@ int Main(int argc, char** argv) {
   }
   if (history->parsed()) {
     HistoryQuery query;
-    query.limit = limit;
+    query.limit = *history_limit;
     if (!kind.empty()) {
       std::optional<EventKind> k;
       for (int i = 0; i < kEventKindCount; ++i) {
         if (kind == ToString(static_cast<EventKind>(i)))
           k = static_cast<EventKind>(i);
       }
-      if (!k)
-        return Fail(absl::InvalidArgumentError("--kind: unknown kind " +
-                                               QuoteForError(kind)));
+      if (!k) return Usage("--kind: unknown kind " + QuoteForError(kind));
       query.kind = k;
     }
     if (!since.empty()) {
-      absl::StatusOr<std::int64_t> t = ParseTimestamp(since);
-      if (!t.ok()) return Fail(t.status());
+      absl::StatusOr<std::int64_t> t = ParseTimestamp(since, {}, order);
+      if (!t.ok())
+        return Usage("--since: " + std::string(t.status().message()));
       query.range.since_ms = *t;
     }
     absl::StatusOr<Events> events = store.History(customer, query);
@@ -389,8 +482,7 @@ int Main(int argc, char** argv) {
     return s.ok() ? 0 : Fail(s);
   }
   if (top->parsed()) {
-    absl::Status s =
-        PrintTop(store, by, top_limit, currency, NowMs(), std::cout);
+    absl::Status s = PrintTop(store, by, *top_n, currency, NowMs(), std::cout);
     return s.ok() ? 0 : Fail(s);
   }
   if (stats->parsed()) {

@@ -192,6 +192,21 @@ class Importer {
     if (column_of_[kUnitPrice] < 0 && column_of_[kLineTotal] < 0) {
       return MissingField(path, "unit_price or line_total");
     }
+    // Both found by name: refuse rather than silently ignore one. A field
+    // that --map names wins over a column found by name.
+    if (column_of_[kUnitPrice] >= 0 && column_of_[kLineTotal] >= 0) {
+      if (options_.columns.count("unit_price") > 0) {
+        column_of_[kLineTotal] = -1;
+      } else if (options_.columns.count("line_total") > 0) {
+        column_of_[kUnitPrice] = -1;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path,
+            ": the header has both a unit_price and a line_total column; a "
+            "line's amount comes from one of them: choose it with --map "
+            "unit_price=COLUMN or --map line_total=COLUMN"));
+      }
+    }
     if (column_of_[kCurrency] < 0 && options_.currency.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": no currency column; map one or pass --currency"));
@@ -280,8 +295,19 @@ class Importer {
 
     const std::string_view ts_text = Trim(Get(row, kTs));
     absl::StatusOr<std::int64_t> ts =
-        ParseTimestamp(ts_text, options_.time_format);
-    if (!ts.ok()) return Bad(where, kTs, "not a date/time", ts_text);
+        ParseTimestamp(ts_text, options_.time_format, options_.date_order);
+    if (!ts.ok()) {
+      // Readable both ways round: say how to choose rather than just "bad".
+      if (options_.time_format.empty() &&
+          ParseTimestamp(ts_text, {}, DateOrder::kDayFirst).ok() &&
+          ParseTimestamp(ts_text, {}, DateOrder::kMonthFirst).ok()) {
+        return Bad(where, kTs,
+                   "ambiguous day/month date; say which comes first with "
+                   "--date-order dmy or mdy, or give --time-format",
+                   ts_text);
+      }
+      return Bad(where, kTs, "not a date/time", ts_text);
+    }
 
     std::string currency(Trim(Get(row, kCurrency)));
     if (currency.empty()) currency = options_.currency;
@@ -494,6 +520,13 @@ absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
                        "ts, currency, channel, store)"));
     }
     columns[field] = std::string(pair.substr(eq + 1));
+  }
+  if (columns.count("unit_price") > 0 && columns.count("line_total") > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--map: unit_price and line_total are both mapped (",
+        QuoteForError(columns["unit_price"]), " and ",
+        QuoteForError(columns["line_total"]),
+        "); a line's amount comes from one of them: map only one"));
   }
   return columns;
 }

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "ckm/options.h"
 #include "ckm/store.h"
+#include "timestamp.h"
 
 namespace ckm::tools {
 
@@ -40,6 +41,9 @@ struct ImportOptions {
   // absl::ParseTime format for the ts column; empty: the common forms (see
   // ParseTimestamp).
   std::string time_format;
+  // How to read A/B/YYYY dates without a time_format: by default a date
+  // whose day and month could be either way round is refused.
+  DateOrder date_order = DateOrder::kUnambiguous;
   // Currency of rows without a currency column (or with it empty).
   std::string currency;
   // Skip and count malformed rows instead of stopping at the first.

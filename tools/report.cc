@@ -306,7 +306,7 @@ absl::Status PrintTop(const Store& store, const std::string& by,
         LastPurchaseAge(ps.last_purchase_ms, now_ms));
     heap.push_back(std::move(row));
     std::push_heap(heap.begin(), heap.end(), worse);
-    if (heap.size() > limit) {
+    if (limit != 0 && heap.size() > limit) {
       std::pop_heap(heap.begin(), heap.end(), worse);
       heap.pop_back();
     }
@@ -316,6 +316,8 @@ absl::Status PrintTop(const Store& store, const std::string& by,
   std::sort_heap(heap.begin(), heap.end(), worse);
   std::size_t rank = 0;
   for (const Row& row : heap) out << ++rank << ". " << row.line << "\n";
+  if (heap.empty() && by == "net_spend" && !currency.empty())
+    out << "no customer has purchases in " << currency << "\n";
   return absl::OkStatus();
 }
 

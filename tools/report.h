@@ -37,8 +37,8 @@ extern const std::vector<std::string> kExportColumns;
 // empty (CSV) or null (JSON) where undefined.
 absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out);
 
-// The top `limit` customers by net_spend (in `currency`, default the most
-// common one), orders, or recency (most recent purchase first; a purchase
+// The top `limit` customers (0: all) by net_spend (in `currency`, default the
+// most common one), orders, or recency (most recent purchase first; a purchase
 // dated after now_ms counts as made at now_ms, so recency is never negative,
 // and is flagged "dated in the future", ranking after a purchase made exactly
 // at now_ms).

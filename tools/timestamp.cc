@@ -186,10 +186,11 @@ bool ParseIso(Scanner& in, Fields& f) {
          ParseZone(in, f);
 }
 
-// M/D/YYYY or M/D/YY, then optionally " H:MM[:SS]".
-bool ParseUs(Scanner& in, Fields& f) {
-  if (!in.Digits(1, 2, f.month) || !in.Consume('/') ||
-      !in.Digits(1, 2, f.day) || !in.Consume('/')) {
+// A/B/YYYY or A/B/YY, then optionally " H:MM[:SS]". The caller decides
+// which of `first` and `second` is the month.
+bool ParseSlashed(Scanner& in, int& first, int& second, Fields& f) {
+  if (!in.Digits(1, 2, first) || !in.Consume('/') || !in.Digits(1, 2, second) ||
+      !in.Consume('/')) {
     return false;
   }
   const std::size_t year_start = in.pos();
@@ -229,7 +230,8 @@ absl::StatusOr<std::int64_t> ParseWithFormat(std::string_view text,
 }  // namespace
 
 absl::StatusOr<std::int64_t> ParseTimestamp(std::string_view text,
-                                            std::string_view format) {
+                                            std::string_view format,
+                                            DateOrder order) {
   if (!format.empty()) return ParseWithFormat(text, format);
 
   const absl::string_view trimmed = absl::StripAsciiWhitespace(AbslView(text));
@@ -243,7 +245,24 @@ absl::StatusOr<std::int64_t> ParseTimestamp(std::string_view text,
     parsed = ParseIso(in, f) && in.AtEnd();
   } else if (s.find('/') != std::string_view::npos) {
     Scanner in(s);
-    parsed = ParseUs(in, f) && in.AtEnd();
+    int first = 0;
+    int second = 0;
+    parsed = ParseSlashed(in, first, second, f) && in.AtEnd();
+    DateOrder resolved = order;
+    if (parsed && order == DateOrder::kUnambiguous) {
+      if (first > 12) {
+        resolved = DateOrder::kDayFirst;
+      } else if (second > 12 || first == second) {
+        resolved = DateOrder::kMonthFirst;
+      } else {
+        return Invalid(text,
+                       "ambiguous: the day and the month could be either way "
+                       "round; say which with --date-order dmy (day first) "
+                       "or mdy (month first), or --time-format");
+      }
+    }
+    f.month = resolved == DateOrder::kDayFirst ? second : first;
+    f.day = resolved == DateOrder::kDayFirst ? first : second;
   } else if (s.size() == 8) {
     Scanner in(s);
     parsed = ParseCompact(in, f) && in.AtEnd();
@@ -251,7 +270,7 @@ absl::StatusOr<std::int64_t> ParseTimestamp(std::string_view text,
   if (!parsed) {
     return Invalid(text,
                    "expected YYYY-MM-DD[ HH:MM[:SS[.fff]]], ISO 8601, "
-                   "M/D/YYYY[ H:MM[:SS]] or "
+                   "M/D/YYYY[ H:MM[:SS]] (or D/M/YYYY) or "
                    "YYYYMMDD");
   }
   if (f.month < 1 || f.month > 12) return Invalid(text, "month outside 1-12");

@@ -394,6 +394,14 @@ absl::StatusOr<std::vector<std::string>> Db::Preflight(
     const StoreOptions& options) {
   const StoreFiles files = ListStoreFiles(dir);
   if (!files.HoldsStoreFiles()) {
+    // Never mix a new store's files with someone else's.
+    if (!files.foreign.empty() && options.access == Access::kReadWrite &&
+        options.create_if_missing) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "\"", dir, "\" is not empty and holds no store (it holds \"",
+          files.foreign,
+          "\"); a store is created only in a new or empty directory"));
+    }
     if (options.access == Access::kReadWrite && options.create_if_missing)
       return std::vector<std::string>();
     if (std::optional<long> pid = LockHolder(dir)) return StoreBusy(dir, *pid);

@@ -46,6 +46,10 @@ StoreFiles ListStoreFiles(const std::string& dir) {
       ++files.tables;
     } else if (EndsWith(name, ".log")) {
       ++files.logs;
+    } else if (files.foreign.empty() && name != "LOCK" && name != "LOG" &&
+               !absl::StartsWith(name, "LOG.old.") && name != "IDENTITY" &&
+               !EndsWith(name, ".dbtmp")) {
+      files.foreign = name;
     }
   }
   return files;

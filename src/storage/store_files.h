@@ -26,6 +26,9 @@ struct StoreFiles {
   int tables = 0;                      // *.sst
   int logs = 0;                        // *.log (write-ahead logs)
   int options_files = 0;               // OPTIONS-*
+  // The first entry (in directory order) that RocksDB does not write, such
+  // as a user's own file; empty if there is none.
+  std::string foreign;
 
   // True if the directory holds any file only a created store has. A
   // MANIFEST alone is not one: RocksDB creates a store by writing

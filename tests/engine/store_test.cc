@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -746,6 +748,34 @@ TEST_CASE("Open refuses an incompatible store and a second opener") {
   StoreOptions no_create;
   no_create.create_if_missing = false;
   CHECK(absl::IsNotFound(Store::Open(dir.sub("missing"), no_create).status()));
+}
+
+TEST_CASE(
+    "Open creates a store only in a new or empty directory, never among "
+    "other files") {
+  TempDir dir;
+  const std::string foreign = dir.sub("photos");
+  std::filesystem::create_directories(foreign);
+  std::ofstream(foreign + "/holiday.jpg") << "not a store";
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(foreign);
+  CHECK(absl::IsFailedPrecondition(store.status()));
+  CHECK(store.status().message().find("holiday.jpg") !=
+        absl::string_view::npos);
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(foreign)) {
+    ++entries;
+  }
+  CHECK(entries == 1);  // nothing was written among them
+
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  CHECK(absl::IsNotFound(Store::Open(foreign, no_create).status()));
+
+  const std::string empty = dir.sub("empty");
+  std::filesystem::create_directories(empty);
+  REQUIRE_OK(Store::Open(empty).status());
+  REQUIRE_OK(Store::Open(empty).status());  // and opens again
 }
 
 TEST_CASE("Sums that would overflow saturate and are reported, never wrap") {

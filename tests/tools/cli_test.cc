@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -55,7 +56,7 @@ TEST_CASE("ckm: subcommands work end to end on a small export") {
   Result r = Ckm(
       dir, "import purchases " + csv + " " + db +
                " --map customer=Customer,order=Invoice,sku=Sku,quantity=Qty,"
-               "unit_price=Price,ts=Date --currency GBP");
+               "unit_price=Price,ts=Date --currency GBP --date-order mdy");
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("4 rows") != std::string::npos);
@@ -108,29 +109,277 @@ TEST_CASE("ckm: errors exit non-zero with one line naming the problem") {
   const std::string csv = Write(dir, "bad.csv",
                                 "customer,order,quantity,unit_price,ts\n"
                                 "c1,o1,1,2.00,2024-01-01\n"
-                                "c2,o2,1,2.00,31/12/2024\n");
+                                "c2,o2,1,2.00,31.12.2024\n");
   r = Ckm(dir, "import purchases " + csv + " --db " + dir.sub("db") +
                    " --currency GBP");
   CHECK(r.exit_code == 1);
   CHECK(r.out == "ckm: " + csv +
-                     ":3: column 'ts' (5): not a date/time: \"31/12/2024\"\n");
+                     ":3: column 'ts' (5): not a date/time: \"31.12.2024\"\n");
   r = Ckm(dir, "import purchases " + csv + " --db " + dir.sub("db") +
                    " --currency GBP --time-format %d/%m/%Y");
   CHECK(r.exit_code ==
         1);  // now row 2 fails instead: "2024-01-01" is not %d/%m/%Y
 
   r = Ckm(dir, "get c1 --db " + dir.sub("db"));
-  CHECK(r.exit_code == 1);
-  CHECK(r.out == "ckm: no customer \"c1\"\n");
+  CHECK(r.exit_code == 1);  // the failed imports left no store behind
+  CHECK(r.out == "ckm: no store at \"" + dir.sub("db") + "\"\n");
 
   r = Ckm(dir, "frobnicate");
-  CHECK(r.exit_code != 0);
+  CHECK(r.exit_code == 2);
   r = Ckm(dir, "get c1");  // --db missing
-  CHECK(r.exit_code != 0);
+  CHECK(r.exit_code == 2);
   CHECK(r.out.find("--db") != std::string::npos);
   r = Ckm(dir, "--help");
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("import") != std::string::npos);
+}
+
+bool OneLine(const Result& r) {
+  return r.out.rfind("ckm: ", 0) == 0 &&
+         std::count(r.out.begin(), r.out.end(), '\n') == 1 &&
+         r.out.back() == '\n';
+}
+
+TEST_CASE(
+    "ckm: usage errors exit 2 and other failures 1, each with one line "
+    "\"ckm: ...\"") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db");
+  const std::string csv = Write(dir, "ok.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "c1,o1,1,2.00,2024-01-01\n");
+  REQUIRE(
+      Ckm(dir, "import purchases " + csv + db + " --currency GBP").exit_code ==
+      0);
+  // Usage errors: the command line itself is wrong.
+  for (const std::string& args : {
+           std::string(""),  // no subcommand
+           std::string("frobnicate"),
+           std::string("get c1"),    // --db missing
+           std::string("get" + db),  // CUSTOMER missing
+           std::string("get c1 --frob" + db),
+           std::string("import" + db),
+           std::string("import purchases" + db),  // no FILE
+           std::string("export profiles --format xml" + db),
+           std::string("top --by charm" + db),
+           std::string("top --limit -1" + db),
+           std::string("top --limit many" + db),
+           std::string("history c1 --limit -1" + db),
+           std::string("history c1 --kind purchases" + db),
+           std::string("history c1 --since yesterday" + db),
+           std::string("top --currency XYZ" + db),
+           std::string("import purchases " + csv + db + " --delimiter ab"),
+           std::string("import purchases " + csv + db + " --map nonsense"),
+           std::string("import purchases " + csv + db + " --currency EURO"),
+           std::string("import purchases " + csv + db + " --date-order ymd"),
+           std::string("migrate " + dir.sub("db")),
+           std::string("repair"),
+       }) {
+    INFO("ckm " << args);
+    const Result r = Ckm(dir, args);
+    INFO(r.out);
+    CHECK(r.exit_code == 2);
+    CHECK(OneLine(r));
+  }
+  // Other failures.
+  for (const std::string& args : {
+           std::string("get nobody" + db),
+           std::string("get c1 --db " + dir.sub("missing")),
+           std::string("import purchases " + dir.sub("missing.csv") + db +
+                       " --currency GBP"),
+           std::string("import purchases " + dir.path() + db +
+                       " --currency GBP"),  // a directory
+           std::string("migrate " + dir.sub("db") + " " + dir.sub("db")),
+       }) {
+    INFO("ckm " << args);
+    const Result r = Ckm(dir, args);
+    INFO(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(OneLine(r));
+  }
+  Result r = Ckm(dir, "import purchases " + dir.sub("missing.csv") + " --db " +
+                          dir.sub("new") + " --currency GBP");
+  CHECK(r.out.find("missing.csv") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.sub("new")));  // nothing created
+
+  // Help is not an error.
+  for (const std::string& args :
+       {std::string("--help"), std::string("import purchases --help"),
+        std::string("top -h")}) {
+    INFO("ckm " << args);
+    r = Ckm(dir, args);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("--") != std::string::npos);
+  }
+}
+
+TEST_CASE("ckm import: unit_price and line_total are never both used") {
+  TempDir dir;
+  const std::string csv = Write(dir, "both.csv",
+                                "customer,order,qty,price,total,ts\n"
+                                "c1,o1,3,3.33,10.00,2024-01-01\n");
+  const std::string db = " --db " + dir.sub("db") + " --currency GBP";
+  Result r =
+      Ckm(dir, "import purchases " + csv + db +
+                   " --map quantity=qty,unit_price=price,line_total=total");
+  INFO(r.out);
+  CHECK(r.exit_code == 2);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("unit_price and line_total are both mapped") !=
+        std::string::npos);
+  CHECK(!std::filesystem::exists(dir.sub("db")));
+
+  // Both found by name in the header: refused, saying how to choose.
+  const std::string named = Write(dir, "named.csv",
+                                  "customer,order,quantity,unit_price,"
+                                  "line_total,ts\n"
+                                  "c1,o1,3,3.33,10.00,2024-01-01\n");
+  r = Ckm(dir, "import purchases " + named + db);
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("--map unit_price=COLUMN or --map line_total=COLUMN") !=
+        std::string::npos);
+  // Naming one with --map chooses it.
+  r = Ckm(dir,
+          "import purchases " + named + db + " --map unit_price=unit_price");
+  CHECK(r.exit_code == 0);
+  r = Ckm(dir, "get c1 --db " + dir.sub("db"));
+  CHECK(r.out.find("net 9.99") != std::string::npos);  // 3 x 3.33
+}
+
+TEST_CASE(
+    "ckm import: a failed import removes the store it created, and never "
+    "touches a directory that was there") {
+  TempDir dir;
+  const std::string bad = Write(dir, "bad.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "c1,o1,two,2.00,2024-01-01\n");
+  const std::string good = Write(dir, "good.csv",
+                                 "customer,order,quantity,unit_price,ts\n"
+                                 "c1,o1,1,2.00,2024-01-01\n");
+  Result r = Ckm(dir, "import purchases " + bad + " --db " + dir.sub("new") +
+                          " --currency GBP");
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(!std::filesystem::exists(dir.sub("new")));
+
+  // An existing store stays, with what it held.
+  REQUIRE(Ckm(dir, "import purchases " + good + " --db " + dir.sub("db") +
+                       " --currency GBP")
+              .exit_code == 0);
+  r = Ckm(dir, "import purchases " + bad + " --db " + dir.sub("db") +
+                   " --currency GBP");
+  CHECK(r.exit_code == 1);
+  r = Ckm(dir, "get c1 --db " + dir.sub("db"));
+  CHECK(r.exit_code == 0);
+
+  // An existing empty directory stays too.
+  std::filesystem::create_directories(dir.sub("empty"));
+  r = Ckm(dir, "import purchases " + bad + " --db " + dir.sub("empty") +
+                   " --currency GBP");
+  CHECK(r.exit_code == 1);
+  CHECK(std::filesystem::is_directory(dir.sub("empty")));
+}
+
+TEST_CASE(
+    "ckm import: a directory with other files is refused, and nothing is "
+    "written among them") {
+  TempDir dir;
+  const std::string good = Write(dir, "good.csv",
+                                 "customer,order,quantity,unit_price,ts\n"
+                                 "c1,o1,1,2.00,2024-01-01\n");
+  std::filesystem::create_directories(dir.sub("docs"));
+  Write(dir, "docs/notes.txt", "mine");
+  Result r = Ckm(dir, "import purchases " + good + " --db " + dir.sub("docs") +
+                          " --currency GBP");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("is not empty and holds no store") != std::string::npos);
+  CHECK(r.out.find("notes.txt") != std::string::npos);
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(dir.sub("docs"))) {
+    ++entries;
+  }
+  CHECK(entries == 1);
+}
+
+TEST_CASE(
+    "ckm top and history: currencies in any case, limits 0 for all and "
+    "never negative") {
+  TempDir dir;
+  const std::string csv = Write(dir, "orders.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "c1,o1,1,2.00,2024-01-01\n"
+                                "c1,o2,1,3.00,2024-01-02\n"
+                                "c2,o3,1,9.00,2024-01-03\n"
+                                "c3,o4,1,1.00,2024-01-04\n");
+  const std::string db = " --db " + dir.sub("db");
+  REQUIRE(
+      Ckm(dir, "import purchases " + csv + db + " --currency gbp").exit_code ==
+      0);
+  Result r = Ckm(dir, "top --currency gbp" + db);
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("1. c2  orders 1  net 9.00 GBP", 0) == 0);
+  r = Ckm(dir, "top --currency usd" + db);  // valid, but nobody
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "no customer has purchases in USD\n");
+
+  r = Ckm(dir, "top --limit 0" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("3. c3") != std::string::npos);  // all
+  r = Ckm(dir, "top --limit 2" + db);
+  CHECK(r.out.find("2. c1") != std::string::npos);
+  CHECK(r.out.find("3. ") == std::string::npos);
+  r = Ckm(dir, "history c1 --limit 0" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);  // all
+  r = Ckm(dir, "history c1 --limit 1" + db);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  r = Ckm(dir, "top --limit -1" + db);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("--limit") != std::string::npos);
+}
+
+TEST_CASE(
+    "ckm import: a date whose day and month could be either way round needs "
+    "--date-order or --time-format") {
+  TempDir dir;
+  const std::string csv = Write(dir, "eu.csv",
+                                "customer,order,quantity,unit_price,ts\n"
+                                "c1,o1,1,2.00,13/01/2026\n"
+                                "c1,o2,1,2.00,03/01/2026\n");
+  const std::string db = " --db " + dir.sub("db") + " --currency GBP";
+  Result r = Ckm(dir, "import purchases " + csv + db);
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(r.out.find(":3: column 'ts'") != std::string::npos);
+  CHECK(r.out.find("ambiguous") != std::string::npos);
+  CHECK(r.out.find("--date-order dmy") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.sub("db")));
+
+  r = Ckm(dir, "import purchases " + csv + db + " --date-order dmy");
+  CHECK(r.exit_code == 0);
+  r = Ckm(dir, "history c1 --db " + dir.sub("db"));
+  CHECK(r.out.find("2026-01-13T00:00:00") != std::string::npos);
+  CHECK(r.out.find("2026-01-03T00:00:00") != std::string::npos);
+  r = Ckm(dir, "history c1 --since 03/01/2026 --db " + dir.sub("db"));
+  CHECK(r.exit_code == 2);  // ambiguous here too
+  r = Ckm(dir, "history c1 --since 03/01/2026 --date-order dmy --db " +
+                   dir.sub("db"));
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+
+  // Unambiguous dates need nothing.
+  const std::string us = Write(dir, "us.csv",
+                               "customer,order,quantity,unit_price,ts\n"
+                               "c2,o1,1,2.00,1/13/2026\n"
+                               "c2,o2,1,2.00,2026-01-03\n");
+  r = Ckm(dir, "import purchases " + us + db);
+  CHECK(r.exit_code == 0);
 }
 
 TEST_CASE(
@@ -149,9 +398,7 @@ TEST_CASE(
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("ckm: " + bad + ":3002: order \"c1/late\": ts_ms: ", 0) ==
         0);
-  r = Ckm(dir, "stats --db " + dir.sub("db"));
-  CHECK(r.exit_code == 0);
-  CHECK(r.out.find("customers           0") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.sub("db")));  // nothing left behind
 
   r = Ckm(dir, "import purchases " + bad + db + " --skip-bad-rows");
   CHECK(r.exit_code == 0);

@@ -90,6 +90,7 @@ TEST_CASE(
                                      "c1;-4.50;3/2/2024 10:15\n");
   ImportOptions options = Gbp();
   options.delimiter = ';';
+  options.date_order = DateOrder::kMonthFirst;
   REQUIRE_OK(ParseColumnMap("customer=Client,line_total=Total,ts=When"));
   options.columns = *ParseColumnMap("customer=Client,line_total=Total,ts=When");
   absl::StatusOr<ImportSummary> s = ImportPurchases(*store, {file}, options);

@@ -81,7 +81,8 @@ TEST_CASE(
       " --map "
       "customer=CustomerID,order=InvoiceNo,sku=StockCode,description="
       "Description,"
-      "quantity=Quantity,unit_price=UnitPrice,ts=InvoiceDate --currency GBP";
+      "quantity=Quantity,unit_price=UnitPrice,ts=InvoiceDate --currency GBP "
+      "--date-order mdy";
   Run(import + " > " + dir.sub("first.txt"));
   Run(kCli + " export profiles --db " + db + " --format csv > " +
       dir.sub("export.csv"));

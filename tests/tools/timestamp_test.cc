@@ -18,6 +18,7 @@
 
 namespace {
 
+using ckm::tools::DateOrder;
 using ckm::tools::FormatIsoSeconds;
 using ckm::tools::ParseTimestamp;
 
@@ -92,10 +93,40 @@ TEST_CASE("ParseTimestamp accepts every documented form", "[timestamp]") {
   };
   for (const Accepted& c : cases) {
     INFO(c.text);
-    const absl::StatusOr<std::int64_t> ts = ParseTimestamp(c.text);
+    const absl::StatusOr<std::int64_t> ts =
+        ParseTimestamp(c.text, {}, DateOrder::kMonthFirst);
     REQUIRE_OK(ts);
     CHECK(*ts == c.ts_ms);
   }
+}
+
+TEST_CASE(
+    "Without a date order, A/B/YYYY is read only when the text says which "
+    "field is the day",
+    "[timestamp]") {
+  constexpr std::int64_t k20260113 = 1768262400000;   // 2026-01-13
+  CHECK(*ParseTimestamp("13/01/2026") == k20260113);  // day first
+  CHECK(*ParseTimestamp("1/13/2026") == k20260113);   // month first
+  CHECK(*ParseTimestamp("13/1/2026 00:00") == k20260113);
+  CHECK(*ParseTimestamp("03/03/2026") == 1772496000000);  // same either way
+  CHECK(*ParseTimestamp("2026-01-03") == 1767398400000);  // ISO never asks
+
+  const absl::StatusOr<std::int64_t> ambiguous = ParseTimestamp("03/01/2026");
+  CHECK(absl::IsInvalidArgument(ambiguous.status()));
+  CHECK(ambiguous.status().message().find("ambiguous") != std::string::npos);
+  CHECK(ambiguous.status().message().find("--date-order") != std::string::npos);
+  CHECK(!ParseTimestamp("12/1/2010 8:26").ok());
+  CHECK(!ParseTimestamp("13/13/2026").ok());
+
+  // Told the order, the same text is read either way.
+  CHECK(*ParseTimestamp("03/01/2026", {}, DateOrder::kDayFirst) ==
+        1767398400000);  // 3 January
+  CHECK(*ParseTimestamp("03/01/2026", {}, DateOrder::kMonthFirst) ==
+        1772323200000);  // 1 March
+  CHECK(!ParseTimestamp("1/13/2026", {}, DateOrder::kDayFirst).ok());
+  CHECK(!ParseTimestamp("13/1/2026", {}, DateOrder::kMonthFirst).ok());
+  // A --time-format decides by itself.
+  CHECK(*ParseTimestamp("03/01/2026", "%d/%m/%Y") == 1767398400000);
 }
 
 TEST_CASE("ParseTimestamp rejects malformed and out-of-range text",
@@ -171,7 +202,8 @@ TEST_CASE("ParseTimestamp rejects malformed and out-of-range text",
   };
   for (const char* text : cases) {
     INFO(text);
-    const absl::StatusOr<std::int64_t> ts = ParseTimestamp(text);
+    const absl::StatusOr<std::int64_t> ts =
+        ParseTimestamp(text, {}, DateOrder::kMonthFirst);
     REQUIRE_FALSE(ts.ok());
     CHECK(ts.status().code() == absl::StatusCode::kInvalidArgument);
   }
