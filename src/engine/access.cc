@@ -3,6 +3,8 @@
 // What a Store may do given how it was opened (StoreOptions::access), and
 // how its writes carry on after a failed one.
 
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
@@ -39,7 +41,7 @@ rocksdb::Status StoreImpl::ResumeIfStopped() {
                             &errors);
   if (!write_failed_.load() && errors == resumed_background_errors_.load())
     return rocksdb::Status::OK();
-  absl::MutexLock lock(&resume_mu_);
+  std::lock_guard<std::mutex> lock(resume_mu_);
   if (!write_failed_.load() && errors == resumed_background_errors_.load())
     return rocksdb::Status::OK();  // another thread resumed meanwhile
   // Is RocksDB still stopped? An empty write without WAL asks: RocksDB

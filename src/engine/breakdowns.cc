@@ -5,6 +5,7 @@
 // process left stale (engine/breakdowns_buffer.h explains the scheme).
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -36,7 +37,7 @@ absl::Status StoreImpl::LoadStale() {
   read.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(read, db_->pending()));
-  absl::MutexLock lock(&stale_mu_);
+  std::lock_guard<std::mutex> lock(stale_mu_);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::optional<keys::CustomerNumber> number =
         keys::NumberOf(it->key().ToStringView());
@@ -46,7 +47,7 @@ absl::Status StoreImpl::LoadStale() {
 }
 
 bool StoreImpl::IsStale(keys::CustomerNumber number) const {
-  absl::MutexLock lock(&stale_mu_);
+  std::lock_guard<std::mutex> lock(stale_mu_);
   return stale_.contains(number);
 }
 
@@ -85,7 +86,7 @@ absl::Status StoreImpl::FlushBreakdowns(Durability durability) {
 absl::Status StoreImpl::SettleAllStale() {
   std::vector<keys::CustomerNumber> stale;
   {
-    absl::MutexLock lock(&stale_mu_);
+    std::lock_guard<std::mutex> lock(stale_mu_);
     stale.assign(stale_.begin(), stale_.end());
   }
   for (keys::CustomerNumber number : stale) {
@@ -166,7 +167,7 @@ absl::Status StoreImpl::Settle(keys::CustomerNumber number) {
   if (s.ok()) s = batch.Delete(db_->pending(), key);
   if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!s.ok()) return FromRocks(s, "refolding breakdowns from history");
-  absl::MutexLock lock(&stale_mu_);
+  std::lock_guard<std::mutex> lock(stale_mu_);
   stale_.erase(number);
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #include "engine/breakdowns_buffer.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace ckm::engine {
 namespace {
@@ -21,13 +22,13 @@ std::size_t BreakdownsBuffer::BytesOf(const fold::Breakdowns& b) {
 }
 
 bool BreakdownsBuffer::Holds(std::uint64_t number) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return entries_.contains(number);
 }
 
 void BreakdownsBuffer::Add(std::uint64_t number, std::size_t stripe,
                            fold::Breakdowns delta) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = entries_.try_emplace(number);
   Entry& entry = it->second;
   entry.stripe = stripe;
@@ -43,7 +44,7 @@ void BreakdownsBuffer::Add(std::uint64_t number, std::size_t stripe,
 
 std::optional<fold::Breakdowns> BreakdownsBuffer::Get(
     std::uint64_t number) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(number);
   if (it == entries_.end()) return std::nullopt;
   return it->second.delta;
@@ -52,7 +53,7 @@ std::optional<fold::Breakdowns> BreakdownsBuffer::Get(
 std::vector<std::string> BreakdownsBuffer::OrderedSkus(
     std::uint64_t number) const {
   std::vector<std::string> skus;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(number);
   if (it == entries_.end()) return skus;
   for (const auto& [sku, row] : it->second.delta.products)
@@ -61,7 +62,7 @@ std::vector<std::string> BreakdownsBuffer::OrderedSkus(
 }
 
 void BreakdownsBuffer::Drop(std::uint64_t number) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(number);
   if (it == entries_.end()) return;
   bytes_ -= it->second.bytes;
@@ -70,7 +71,7 @@ void BreakdownsBuffer::Drop(std::uint64_t number) {
 
 std::vector<BreakdownsBuffer::Held> BreakdownsBuffer::Customers() const {
   std::vector<Held> out;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   out.reserve(entries_.size());
   for (const auto& [number, entry] : entries_)
     out.push_back({number, entry.stripe});
@@ -78,7 +79,7 @@ std::vector<BreakdownsBuffer::Held> BreakdownsBuffer::Customers() const {
 }
 
 std::optional<fold::Breakdowns> BreakdownsBuffer::Take(std::uint64_t number) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(number);
   if (it == entries_.end()) return std::nullopt;
   bytes_ -= it->second.bytes;
@@ -88,7 +89,7 @@ std::optional<fold::Breakdowns> BreakdownsBuffer::Take(std::uint64_t number) {
 }
 
 std::size_t BreakdownsBuffer::bytes() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return bytes_;
 }
 

@@ -24,14 +24,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "fold/fold.h"
 
 namespace ckm::engine {
@@ -83,9 +82,12 @@ class BreakdownsBuffer {
   static std::size_t BytesOf(const fold::Breakdowns& b);
 
   const std::size_t capacity_bytes_;
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  std::size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex, not absl::Mutex, throughout ckm: Debian's Abseil is not
+  // built for ThreadSanitizer, which then cannot see how an absl::Mutex
+  // orders accesses (see also store_impl.h, stripes_).
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::uint64_t, Entry> entries_;  // guarded by mu_
+  std::size_t bytes_ = 0;                              // guarded by mu_
 };
 
 }  // namespace ckm::engine

@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
 #include "ckm/store.h"
 #include "engine/breakdowns_buffer.h"
 #include "engine/known_products.h"
@@ -200,8 +199,8 @@ class StoreImpl final : public Store {
   // all (about 6 MB).
   std::array<LatestEvents, kLockStripes> latest_events_;
   // Customers whose pending marker an earlier process left (see LoadStale).
-  mutable absl::Mutex stale_mu_;
-  absl::flat_hash_set<keys::CustomerNumber> stale_ ABSL_GUARDED_BY(stale_mu_);
+  mutable std::mutex stale_mu_;
+  absl::flat_hash_set<keys::CustomerNumber> stale_;  // guarded by stale_mu_
   // Striped per-customer locks: Record() holds the stripes of every customer
   // (and identity) in its batch, in ascending order, from the directory
   // lookup to the end of the write, so that two threads recording the same
@@ -216,7 +215,7 @@ class StoreImpl final : public Store {
   std::atomic<bool> write_failed_{false};
   // RocksDB's count of background errors at the last resume.
   std::atomic<std::uint64_t> resumed_background_errors_{0};
-  absl::Mutex resume_mu_;
+  std::mutex resume_mu_;
 };
 
 }  // namespace ckm::engine

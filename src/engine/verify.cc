@@ -4,6 +4,7 @@
 // the customer's history.
 
 #include <map>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -208,7 +209,7 @@ absl::StatusOr<CustomerReport> StoreImpl::RebuildLocked(
   if (!s.ok()) return FromRocks(s, "rebuilding profile");
   breakdowns_buffer_.Drop(**number);
   {
-    absl::MutexLock stale_lock(&stale_mu_);
+    std::lock_guard<std::mutex> stale_lock(stale_mu_);
     stale_.erase(**number);
   }
   return report;

@@ -3,6 +3,7 @@
 #include "storage/directory.h"
 
 #include <functional>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "quote.h"
@@ -54,7 +55,7 @@ Directory::Find(const std::vector<std::string_view>& ids) const {
   std::vector<std::optional<keys::CustomerNumber>> out(ids.size());
   std::vector<std::size_t> missed;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const auto it = cached_.find(Av(ids[i]));
       if (it != cached_.end()) {
@@ -87,7 +88,7 @@ Directory::Find(const std::vector<std::string_view>& ids) const {
 
 void Directory::Remember(std::string_view id,
                          keys::CustomerNumber number) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (cached_.size() >= kCachedNumbers) cached_.clear();
   cached_.emplace(id, number);
 }

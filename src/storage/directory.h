@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,7 +29,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "ckm/event.h"
 #include "rocksdb/write_batch.h"
 #include "storage/db.h"
@@ -82,9 +82,9 @@ class Directory {
 
   const Db& db_;
   std::atomic<keys::CustomerNumber> next_;
-  mutable absl::Mutex mu_;
-  mutable absl::flat_hash_map<std::string, keys::CustomerNumber> cached_
-      ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;  // std::mutex: see engine/breakdowns_buffer.h
+  mutable absl::flat_hash_map<std::string, keys::CustomerNumber>
+      cached_;  // guarded by mu_
 };
 
 }  // namespace ckm::storage
