@@ -105,7 +105,7 @@ class FieldWriter {
     }
   }
 
- private:
+  // The fields of a default-constructed T, encoded once.
   template <typename T, typename Fields>
   static const std::string& DefaultOf(Fields& fields) {
     static const std::string bytes = [&] {
@@ -118,6 +118,7 @@ class FieldWriter {
     return bytes;
   }
 
+ private:
   std::string& out_;
 };
 
@@ -156,11 +157,19 @@ class FieldReader {
       fields(items.emplace_back());
   }
 
+  // A part present only if it is not as a default state has it: one
+  // present but equal to the default is not what encoding gives.
   template <typename T, typename Fields>
   void Section(T& part, Fields&& fields) {
     const std::uint8_t present = in_.Byte();
     if (present > 1) canonical_ = false;
-    if (present == 1) fields(*this, part);
+    if (present != 1) return;
+    const std::size_t start = in_.position();
+    fields(*this, part);
+    const std::string_view read =
+        in_.input().substr(start, in_.position() - start);
+    if (in_.ok() && read == FieldWriter::DefaultOf<T>(fields))
+      canonical_ = false;
   }
 
   // Marks the bytes as not what encoding gives.

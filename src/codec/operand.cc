@@ -105,6 +105,9 @@ void LoyaltyFields(IO& io, fold::LoyaltyAgg& l) {
   bool enrolled = l.enrolled_ms != kNoMin;
   io.Bool(enrolled);
   if (enrolled) io.I64(l.enrolled_ms);
+  if constexpr (IO::kReading) {
+    if (enrolled && l.enrolled_ms == kNoMin) io.Invalid();  // reads as not
+  }
   RegisterFields(io, l.program);
   for (std::int64_t* v :
        {&l.earned, &l.redeemed, &l.expired, &l.adjusted_up, &l.adjusted_down})
