@@ -105,17 +105,18 @@ class FieldWriter {
     }
   }
 
-  // The fields of a default-constructed T, encoded once.
+  // The fields of a default-constructed T, encoded once. Never destroyed:
+  // RocksDB's background threads may still merge while a process exits.
   template <typename T, typename Fields>
   static const std::string& DefaultOf(Fields& fields) {
-    static const std::string bytes = [&] {
-      std::string out;
-      FieldWriter w(out);
+    static const std::string* const bytes = [&] {
+      auto* out = new std::string;
+      FieldWriter w(*out);
       T empty;
       fields(w, empty);
       return out;
     }();
-    return bytes;
+    return *bytes;
   }
 
  private:
