@@ -108,8 +108,9 @@ bool EmplaceBody(Event::Body& body, std::size_t index,
   return ((index == I ? (body.emplace<I>(), true) : false) || ...);
 }
 
-template <typename IO>
-void EventFields(IO& io, Event& e, std::string& customer_id) {
+// `Id` is std::string_view to write, std::string to read.
+template <typename IO, typename Id>
+void EventFields(IO& io, Event& e, Id& customer_id) {
   io.U64(e.id);
   io.Str(customer_id);
   io.I64(e.ts_ms);
@@ -132,8 +133,7 @@ std::string EncodeEvent(const Event& event, std::string_view customer_id) {
   std::string out = codec::CompactHeader(kEventEncodingVersion, kEventKind);
   out.reserve(160);
   FieldWriter writer(out);
-  std::string id(customer_id);
-  EventFields(writer, const_cast<Event&>(event), id);
+  EventFields(writer, const_cast<Event&>(event), customer_id);
   return out;
 }
 

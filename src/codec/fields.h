@@ -73,7 +73,7 @@ class FieldWriter {
   void U64(const std::uint64_t& v) { PutVarint(out_, v); }
   void U8(const std::uint8_t& v) { PutVarint(out_, v); }
   void Bool(const bool& v) { PutVarint(out_, v ? 1 : 0); }
-  void Str(const std::string& v) { PutBytes(out_, v); }
+  void Str(std::string_view v) { PutBytes(out_, v); }
 
   // A map's entries in key order: fields(key, value) for each.
   template <typename Map, typename Fields>

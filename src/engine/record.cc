@@ -525,16 +525,17 @@ void Recorder::UpdateLatest(bool written) {
 
 // After a successful write only: the caches never know more than the store.
 void Recorder::UpdateBuffers() {
+  std::vector<std::pair<std::string_view, keys::CustomerNumber>> numbered;
   for (std::uint32_t slot = 0; slot < slot_customer_.size(); ++slot) {
     if (slot_is_new_[slot] && has_delta_[slot])
-      store_.directory_->Remember(slot_customer_[slot], slot_number_[slot]);
+      numbered.emplace_back(slot_customer_[slot], slot_number_[slot]);
   }
+  store_.directory_->Remember(numbered);
   for (fold::BreakdownsBatch::CustomerDelta& bd : breakdown_deltas_) {
     if (slot_buffered_[bd.customer]) {
-      store_.breakdowns_buffer_.Add(
-          slot_number_[bd.customer],
-          StoreImpl::StripeOf(slot_customer_[bd.customer]),
-          std::move(bd.state));
+      store_.breakdowns_buffer_.Add(slot_number_[bd.customer],
+                                    slot_stripe_[bd.customer],
+                                    std::move(bd.state));
     }
   }
   KnownProducts& known = store_.known_products_;

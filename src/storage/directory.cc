@@ -72,6 +72,7 @@ Directory::Find(const std::vector<std::string_view>& ids) const {
   std::vector<rocksdb::Status> statuses(missed.size());
   db_.db()->MultiGet(rocksdb::ReadOptions(), db_.customers(), missed.size(),
                      slices.data(), values.data(), statuses.data());
+  std::vector<std::pair<std::string_view, keys::CustomerNumber>> found;
   for (std::size_t k = 0; k < missed.size(); ++k) {
     const std::size_t i = missed[k];
     if (statuses[k].IsNotFound()) continue;
@@ -81,16 +82,21 @@ Directory::Find(const std::vector<std::string_view>& ids) const {
         DecodeNumber(values[k].ToStringView(), Quoted("customer", ids[i]));
     if (!number.ok()) return number.status();
     out[i] = *number;
-    Remember(ids[i], *number);
+    found.emplace_back(ids[i], *number);
   }
+  Remember(found);
   return out;
 }
 
-void Directory::Remember(std::string_view id,
-                         keys::CustomerNumber number) const {
+void Directory::Remember(
+    const std::vector<std::pair<std::string_view, keys::CustomerNumber>>&
+        entries) const {
+  if (entries.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (cached_.size() >= kCachedNumbers) cached_.clear();
-  cached_.emplace(id, number);
+  for (const auto& [id, number] : entries) {
+    if (cached_.size() >= kCachedNumbers) cached_.clear();
+    cached_.emplace(id, number);
+  }
 }
 
 absl::StatusOr<std::optional<keys::CustomerNumber>> Directory::Find(

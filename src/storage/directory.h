@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -61,8 +62,10 @@ class Directory {
   // A number never given out before.
   keys::CustomerNumber Allocate() { return next_.fetch_add(1); }
 
-  // Keeps in memory that `id` has `number`, which the store now holds.
-  void Remember(std::string_view id, keys::CustomerNumber number) const;
+  // Keeps in memory that each id has its number, which the store now holds.
+  void Remember(
+      const std::vector<std::pair<std::string_view, keys::CustomerNumber>>&
+          entries) const;
 
   // Adds a new customer's two directory entries to `batch`.
   rocksdb::Status AddCustomer(rocksdb::WriteBatch& batch, std::string_view id,
