@@ -14,6 +14,7 @@
 
 #include "catch2/catch.hpp"
 #include "event_gen.h"
+#include "merge_driver.h"
 #include "rocksdb/merge_operator.h"
 #include "storage/merge_operator.h"
 #include "test_util.h"
@@ -135,29 +136,8 @@ TEST_CASE("Damaged operands are DataLoss, never read past their end") {
           .status()));
 }
 
-// The merge operator, driven as RocksDB drives it.
-std::string FullMerge(const rocksdb::MergeOperator& op, const std::string* base,
-                      const std::vector<std::string>& operands) {
-  std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
-  rocksdb::Slice base_slice = base ? rocksdb::Slice(*base) : rocksdb::Slice();
-  rocksdb::MergeOperator::MergeOperationInput in(
-      "k", base ? &base_slice : nullptr, slices, nullptr);
-  std::string result;
-  rocksdb::Slice existing_operand(static_cast<const char*>(nullptr), 0);
-  rocksdb::MergeOperator::MergeOperationOutput out(result, existing_operand);
-  REQUIRE(op.FullMergeV2(in, &out));  // never false
-  return existing_operand.data() != nullptr ? existing_operand.ToString()
-                                            : result;
-}
-
-std::string PartialMerge(const rocksdb::MergeOperator& op,
-                         const std::vector<std::string>& operands) {
-  std::deque<rocksdb::Slice> slices(operands.begin(), operands.end());
-  std::string result;
-  REQUIRE(op.PartialMergeMulti("k", slices, &result, nullptr));
-  REQUIRE(codec::IsOperand(result));
-  return result;
-}
+using ckm_test::FullMerge;
+using ckm_test::PartialMerge;
 
 // Splits `events` into random groups, encodes each as an operand (some as
 // stored values, as an older store or a Put would hold them), partially
@@ -188,6 +168,7 @@ std::string MergeRandomly(const rocksdb::MergeOperator& op,
     k += run.size();
     if (run.size() > 1 && rng() % 2) {
       merged.push_back(PartialMerge(op, run));
+      REQUIRE(codec::IsOperand(merged.back()));
     } else {
       merged.insert(merged.end(), run.begin(), run.end());
     }

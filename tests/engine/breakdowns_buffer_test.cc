@@ -37,6 +37,24 @@ fold::Breakdowns Row(const std::string& sku, std::int64_t orders) {
   return b;
 }
 
+// Runs `body` in a child process and requires that it exits with 0. The
+// body ends with _exit(), inside the scope of what it opened: the store is
+// then left as a crash leaves it, not closed by its destructor.
+template <typename Body>
+void RunAndDie(Body body) {
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    body();
+    _exit(1);  // a body that returned instead of dying
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
+
 TEST_CASE("BreakdownsBuffer joins, hands out and forgets deltas") {
   engine::BreakdownsBuffer buffer(1000);
   CHECK_FALSE(buffer.Holds(7));
@@ -248,10 +266,7 @@ TEST_CASE(
   TempDir dir;
   StoreOptions options;
   options.breakdowns_buffer_bytes = 2048;
-  std::fflush(nullptr);
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {  // records, then dies without closing the store
+  RunAndDie([&] {
     auto store = Store::Open(dir.path(), options);
     if (!store.ok()) _exit(2);
     RecordOptions unlogged;
@@ -262,11 +277,7 @@ TEST_CASE(
       if (!(*store)->Record(batch, unlogged).ok()) _exit(3);
     }
     _exit(0);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  });
 
   auto store = Store::Open(dir.path(), options);
   REQUIRE_OK(store);
@@ -295,10 +306,7 @@ TEST_CASE(
     return Event{id, CustomerRef::Id("c"), ts, "", p};
   };
   TempDir dir;
-  std::fflush(nullptr);
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {  // records, then dies without closing the store
+  RunAndDie([&] {
     StoreOptions options;
     options.durability = Durability::kBuffered;
     auto store = Store::Open(dir.path(), options);
@@ -308,11 +316,7 @@ TEST_CASE(
     if (!(*store)->Record(purchase(1, 1'000), unlogged).ok()) _exit(3);
     if (!(*store)->Record(purchase(2, 2'000)).ok()) _exit(4);
     _exit(0);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  });
   auto store = Store::Open(dir.path());
   REQUIRE_OK(store);
   absl::StatusOr<StoreReport> verify = (*store)->VerifyAll();

@@ -14,6 +14,7 @@
 
 #include "catch2/catch.hpp"
 #include "event_gen.h"
+#include "merge_driver.h"
 #include "profile_generated.h"
 #include "rocksdb/merge_operator.h"
 #include "storage/merge_operator.h"
@@ -34,28 +35,8 @@ ProfileState FoldAll(const std::vector<Event>& events) {
 
 std::string Bytes(const ProfileState& s) { return fold::Encode(s); }
 
-// Runs the operator's FullMergeV2 on `operands` (and an optional base).
-std::string FullMerge(const rocksdb::MergeOperator& op, const std::string* base,
-                      const std::vector<std::string>& operands) {
-  std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
-  rocksdb::Slice base_slice = base ? rocksdb::Slice(*base) : rocksdb::Slice();
-  rocksdb::MergeOperator::MergeOperationInput in(
-      "c", base ? &base_slice : nullptr, slices, nullptr);
-  std::string result;
-  rocksdb::Slice existing_operand(static_cast<const char*>(nullptr), 0);
-  rocksdb::MergeOperator::MergeOperationOutput out(result, existing_operand);
-  REQUIRE(op.FullMergeV2(in, &out));  // never false
-  return existing_operand.data() != nullptr ? existing_operand.ToString()
-                                            : result;
-}
-
-std::string PartialMerge(const rocksdb::MergeOperator& op,
-                         const std::vector<std::string>& operands) {
-  std::deque<rocksdb::Slice> slices(operands.begin(), operands.end());
-  std::string result;
-  REQUIRE(op.PartialMergeMulti("c", slices, &result, nullptr));
-  return result;
-}
+using ckm_test::FullMerge;
+using ckm_test::PartialMerge;
 
 TEST_CASE(
     "Join is commutative and associative, with the empty state as identity") {

@@ -14,29 +14,14 @@
 
 #include "catch2/catch.hpp"
 #include "test_util.h"
+#include "tools/cli_runner.h"
 
 namespace {
 
 using ckm_test::TempDir;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result Ckm(const TempDir& dir, const std::string& args) {
-  const std::string log = dir.sub("out.txt");
-  const std::string command =
-      std::string(CKM_CLI) + " " + args + " > " + log + " 2>&1";
-  const int status = std::system(command.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  r.out = text.str();
-  return r;
-}
+using Result = ckm_test::CliResult;
+using ckm_test::Ckm;
 
 std::string Write(const TempDir& dir, const std::string& name,
                   const std::string& text) {

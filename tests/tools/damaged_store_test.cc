@@ -25,6 +25,7 @@
 #include "event_gen.h"
 #include "storage/store_internal.h"
 #include "test_util.h"
+#include "tools/cli_runner.h"
 
 namespace ckm {
 namespace {
@@ -33,24 +34,8 @@ namespace fs = std::filesystem;
 using ckm_test::FilesOf;
 using ckm_test::TempDir;
 
-struct Result {
-  int exit_code = -1;  // -1: killed by a signal (an abort)
-  std::string out;     // stdout and stderr together
-};
-
-Result Ckm(const TempDir& tmp, const std::string& args) {
-  const std::string log = tmp.sub("out.txt");
-  const std::string command =
-      std::string(CKM_CLI) + " " + args + " > " + log + " 2>&1";
-  const int status = std::system(command.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  r.out = text.str();
-  return r;
-}
+using Result = ckm_test::CliResult;
+using ckm_test::Ckm;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
