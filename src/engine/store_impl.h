@@ -196,7 +196,7 @@ class StoreImpl final : public Store {
   std::atomic<bool> wrote_unlogged_{false};
   // The duplicate check's memory of customers this process numbered, one
   // per lock stripe and guarded by it: 64 customers a stripe, 262,144 in
-  // all (up to about 10 MB).
+  // all (about 10 MB at most, estimated from the entry size).
   std::array<LatestEvents, kLockStripes> latest_events_;
   // Customers whose pending marker an earlier process left (see LoadStale).
   mutable std::mutex stale_mu_;
