@@ -38,6 +38,8 @@ bool IsKeyChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+}  // namespace
+
 // "personal.", "demographic.", "psychographic." or "custom." then segments of
 // [a-z0-9_]+ joined by single dots.
 bool IsAttributeKey(std::string_view key) {
@@ -72,6 +74,8 @@ bool IsPurpose(std::string_view purpose) {
   }
   return true;
 }
+
+namespace {
 
 bool IsChannel(Channel c) { return static_cast<int>(c) < kChannelCount; }
 
