@@ -28,10 +28,12 @@
 #include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/repair.h"
+#include "ckm/segment.h"
 #include "ckm/store.h"
 #include "import.h"
 #include "quote.h"
 #include "report.h"
+#include "segment.h"
 #include "timestamp.h"
 
 namespace ckm::tools {
@@ -318,6 +320,36 @@ int Main(int argc, char** argv) {
   top->add_option("--currency", currency,
                   "ISO 4217 currency of net_spend, any case (default: the "
                   "most common)");
+  std::string where, now_text;
+  auto add_where_now = [&](CLI::App* sub) {
+    sub->add_option("--where", where,
+                    "only customers satisfying this predicate, e.g. "
+                    "'net_spend(GBP) > 1000 and recency_days > 90' "
+                    "(docs/segments.md)");
+    sub->add_option("--now", now_text,
+                    "the time recency is measured to (default: the clock)");
+  };
+  add_where_now(top);
+
+  CLI::App* segment = app.add_subcommand(
+      "segment",
+      "customers satisfying a predicate, sorted, one page at a time");
+  SegmentFlags segment_flags;
+  long long segment_limit = 100;
+  add_db(segment);
+  add_where_now(segment);
+  segment->add_option("--sort", segment_flags.sort,
+                      "FIGURE [asc|desc], e.g. 'net_spend(GBP)' (default: by "
+                      "customer id; desc unless asc)");
+  segment->add_option("--limit", segment_limit,
+                      "at most this many rows (0: all; default 100)");
+  segment->add_option("--cursor", segment_flags.cursor,
+                      "the next page: the cursor the previous page printed");
+  segment->add_option("--columns", segment_flags.columns,
+                      "figures to print, comma-separated (default: those of "
+                      "--sort and --where)");
+  segment->add_option("--format", format, "csv (default) or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
 
   CLI::App* stats =
       app.add_subcommand("stats", "sizes and counts of the store");
@@ -425,6 +457,23 @@ int Main(int argc, char** argv) {
   if (!history_limit.ok()) return Usage(history_limit.status().message());
   const absl::StatusOr<std::size_t> top_n = Limit(top_limit);
   if (!top_n.ok()) return Usage(top_n.status().message());
+  std::int64_t now_ms = NowMs();
+  if (!now_text.empty()) {
+    absl::StatusOr<std::int64_t> t = ParseTimestamp(now_text, {}, order);
+    if (!t.ok()) return Usage("--now: " + std::string(t.status().message()));
+    now_ms = *t;
+  }
+  absl::StatusOr<Predicate> predicate = Predicate::Parse(where);
+  if (!predicate.ok())
+    return Usage("--" + std::string(predicate.status().message()));
+  const absl::StatusOr<std::size_t> segment_n = Limit(segment_limit);
+  if (!segment_n.ok()) return Usage(segment_n.status().message());
+  segment_flags.where = where;
+  segment_flags.limit = *segment_n;
+  segment_flags.now_ms = now_ms;
+  absl::StatusOr<SegmentQuery> segment_query = SegmentQueryOf(segment_flags);
+  if (segment->parsed() && !segment_query.ok())
+    return Usage(segment_query.status().message());
   if (!currency.empty()) {
     currency = absl::AsciiStrToUpper(currency);
     if (!IsIsoCurrency(currency)) {
@@ -482,8 +531,21 @@ int Main(int argc, char** argv) {
     return s.ok() ? 0 : Fail(s);
   }
   if (top->parsed()) {
-    absl::Status s = PrintTop(store, by, *top_n, currency, NowMs(), std::cout);
+    absl::Status s =
+        PrintTop(store, by, *top_n, currency, now_ms, *predicate, std::cout);
     return s.ok() ? 0 : Fail(s);
+  }
+  if (segment->parsed()) {
+    absl::StatusOr<SegmentPage> page = SelectSegment(store, *segment_query);
+    // InvalidArgument: a --cursor of another query, or not a cursor.
+    if (absl::IsInvalidArgument(page.status()))
+      return Usage(absl::StrCat("--", page.status().message()));
+    if (!page.ok()) return Fail(page.status());
+    PrintSegment(*segment_query, *page, format == "jsonl", std::cout);
+    // The next page's flag on stderr, so that stdout stays one table.
+    if (!page->next_cursor.empty())
+      std::cerr << "next page: --cursor " << page->next_cursor << "\n";
+    return 0;
   }
   if (stats->parsed()) {
     absl::StatusOr<StoreStats> st = store.Stats();

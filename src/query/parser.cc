@@ -66,6 +66,10 @@ std::string UnknownFigure(std::string_view name) {
       best_distance = d;
     }
   }
+  // "recency" for recency_days: a figure that begins with the name.
+  for (const FigureSpec& spec : AllFigures()) {
+    if (best.empty() && spec.name.rfind(lower + "_", 0) == 0) best = spec.name;
+  }
   return absl::StrCat(
       "unknown figure ", QuoteForError(name),
       best.empty() ? "" : absl::StrCat(" (did you mean ", Av(best), "?)"),
