@@ -74,6 +74,24 @@ absl::StatusOr<std::size_t> Limit(long long value) {
   return static_cast<std::size_t>(value);
 }
 
+// `--identity TYPE=VALUE`.
+absl::StatusOr<std::pair<IdentityType, std::string>> ParseIdentityFlag(
+    const std::string& text) {
+  const std::size_t eq = text.find('=');
+  if (eq != std::string::npos) {
+    for (IdentityType type :
+         {IdentityType::kEmail, IdentityType::kPhone,
+          IdentityType::kLoyaltyCard, IdentityType::kExternalId}) {
+      if (text.compare(0, eq, ToString(type)) == 0 && eq + 1 < text.size())
+        return std::make_pair(type, text.substr(eq + 1));
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--identity: expected TYPE=VALUE with TYPE email, phone, loyalty_card "
+      "or external_id, got ",
+      QuoteForError(text)));
+}
+
 // Commands that only read open the store as a follower: they never write to
 // its directory (a damaged store stays as it is), and they work while
 // another process imports into it.
@@ -274,19 +292,29 @@ int Main(int argc, char** argv) {
                    "none (default), buffered or sync")
       ->check(CLI::IsMember({"none", "buffered", "sync"}));
 
-  std::string customer;
+  // A customer is named by id (CUSTOMER) or by a linked identity.
+  std::string customer, identity;
+  auto add_customer = [&](CLI::App* sub, const std::string& what) {
+    sub->add_option("CUSTOMER", customer, what);
+    sub->add_option("--identity", identity,
+                    "TYPE=VALUE: the customer linked to this identity "
+                    "(email, phone, loyalty_card, external_id), instead of "
+                    "CUSTOMER");
+  };
+  const std::string one_customer = "the customer id (or --identity)";
   CLI::App* get =
       app.add_subcommand("get", "show a customer's 360-degree profile");
   bool json = false;
-  get->add_option("CUSTOMER", customer)->required();
+  add_customer(get, one_customer);
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
 
   CLI::App* history =
       app.add_subcommand("history", "list a customer's events, newest first");
-  std::string kind, since;
+  std::string kind, since, history_cursor;
+  HistoryQuery history_query;
   long long limit = 20;
-  history->add_option("CUSTOMER", customer)->required();
+  add_customer(history, one_customer);
   add_db(history);
   history->add_option(
       "--kind", kind,
@@ -295,10 +323,16 @@ int Main(int argc, char** argv) {
   add_date_order(history);
   history->add_option("--limit", limit,
                       "at most this many (0: all; default 20)");
+  history->add_option("--key", history_query.attribute_key,
+                      "only the attribute events that set this key");
+  history->add_option("--purpose", history_query.consent_purpose,
+                      "only the consent events for this purpose");
+  history->add_option("--cursor", history_cursor,
+                      "the next page: the cursor the previous page printed");
 
   CLI::App* products =
       app.add_subcommand("products", "a customer's per-product breakdown");
-  products->add_option("CUSTOMER", customer)->required();
+  add_customer(products, one_customer);
   add_db(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
@@ -357,12 +391,11 @@ int Main(int argc, char** argv) {
   CLI::App* verify =
       app.add_subcommand("verify", "check profiles against their history");
   add_db(verify);
-  verify->add_option("CUSTOMER", customer, "one customer (default: all)");
+  add_customer(verify, "one customer (default: all)");
   CLI::App* rebuild =
       app.add_subcommand("rebuild", "recompute damaged profiles from history");
   add_db(rebuild);
-  rebuild->add_option("CUSTOMER", customer,
-                      "one customer (default: all damaged)");
+  add_customer(rebuild, "one customer (default: all damaged)");
 
   CLI::App* migrate = app.add_subcommand(
       "migrate", "rebuild a store of an older format into a new directory");
@@ -481,10 +514,29 @@ int Main(int argc, char** argv) {
                    QuoteForError(currency));
     }
   }
+  const bool needs_customer =
+      get->parsed() || history->parsed() || products->parsed();
+  std::optional<std::pair<IdentityType, std::string>> by_identity;
+  if (!identity.empty()) {
+    if (!customer.empty())
+      return Usage("give CUSTOMER or --identity, not both");
+    absl::StatusOr<std::pair<IdentityType, std::string>> parsed =
+        ParseIdentityFlag(identity);
+    if (!parsed.ok()) return Usage(parsed.status().message());
+    by_identity = *std::move(parsed);
+  } else if (needs_customer && customer.empty()) {
+    return Usage("CUSTOMER or --identity is required");
+  }
   absl::StatusOr<std::unique_ptr<Store>> opened =
       OpenExisting(db, rebuild->parsed());
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
+  if (by_identity) {
+    absl::StatusOr<std::string> id =
+        store.Resolve(by_identity->first, by_identity->second);
+    if (!id.ok()) return Fail(id.status());
+    customer = *std::move(id);
+  }
 
   if (get->parsed()) {
     absl::StatusOr<Profile> profile = store.Get(customer);
@@ -497,7 +549,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (history->parsed()) {
-    HistoryQuery query;
+    HistoryQuery query = history_query;
+    query.cursor = history_cursor;
     query.limit = *history_limit;
     if (!kind.empty()) {
       std::optional<EventKind> k;
@@ -514,9 +567,25 @@ int Main(int argc, char** argv) {
         return Usage("--since: " + std::string(t.status().message()));
       query.range.since_ms = *t;
     }
-    absl::StatusOr<Events> events = store.History(customer, query);
-    if (!events.ok()) return Fail(events.status());
-    for (const Event& e : *events) PrintEventLine(e, std::cout);
+    absl::StatusOr<HistoryPage> page = store.ListHistory(customer, query);
+    // --key, --purpose or --cursor cannot be used: a usage error.
+    if (absl::IsInvalidArgument(page.status())) {
+      std::string message(page.status().message());
+      for (const auto& [field, flag] :
+           {std::pair<std::string, std::string>{"attribute_key", "--key"},
+            {"consent_purpose", "--purpose"},
+            {"cursor", "--cursor"}}) {
+        const std::size_t at = message.find(field);
+        if (at != std::string::npos && at < message.find(':'))
+          message.replace(at, field.size(), flag);
+      }
+      if (message.rfind("--", 0) == 0) return Usage(message);
+    }
+    if (!page.ok()) return Fail(page.status());
+    for (const Event& e : page->events) PrintEventLine(e, std::cout);
+    // A page cut by --limit says so, with the flag that continues it.
+    if (!page->next_cursor.empty())
+      std::cerr << "next page: --cursor " << page->next_cursor << "\n";
     return 0;
   }
   if (products->parsed()) {

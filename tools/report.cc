@@ -114,7 +114,7 @@ void PrintProducts(const std::vector<BreakdownEntry>& entries,
                    std::ostream& out) {
   out << "product,orders,units,returned_units,net,currency,first_purchase_ts,"
          "last_purchase_ts,"
-         "mean_interval_days\n";
+         "mean_interval_days,next_purchase_ts\n";
   for (const BreakdownEntry& e : entries) {
     for (const BreakdownMoney& m : e.money) {
       const auto interval = e.mean_interval_ms();
@@ -124,7 +124,11 @@ void PrintProducts(const std::vector<BreakdownEntry>& entries,
           << (e.first_purchase_ms ? FormatIsoSeconds(*e.first_purchase_ms) : "")
           << ","
           << (e.last_purchase_ms ? FormatIsoSeconds(*e.last_purchase_ms) : "")
-          << "," << (interval ? json::FormatDays(*interval) : "") << "\n";
+          << "," << (interval ? json::FormatDays(*interval) : "") << ","
+          << (e.expected_next_purchase_ms()
+                  ? FormatIsoSeconds(*e.expected_next_purchase_ms())
+                  : "")
+          << "\n";
     }
   }
 }
