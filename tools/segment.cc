@@ -119,7 +119,7 @@ void PrintSegment(const SegmentQuery& query, const SegmentPage& page,
           break;
         case SegmentValue::Type::kNumber:
           // Amounts as strings, so that they stay exact.
-          if (v.min_decimals == 2) {
+          if (v.unit == SegmentValue::Unit::kMoney) {
             w.String(v.ToString());
           } else {
             w.Number(v.ToString());

@@ -49,16 +49,22 @@ struct SegmentValue {
     kText = 2,
     kBool = 3,
   };
+  // What a number measures, for printing it.
+  enum class Unit : std::uint8_t {
+    kPlain = 0,  // a count, a score: as many decimals as it needs
+    kMoney = 1,  // an amount in the figure's currency: at least 2 decimals
+    kDays = 2,   // a duration in days: 6 decimals
+  };
   Type type = Type::kNone;
+  Unit unit = Unit::kPlain;  // kNumber only
   std::int64_t numerator = 0;
   std::int64_t denominator = 1;  // > 0
   std::string text;
   bool boolean = false;
-  // Decimals ToString() writes at least: 2 for money, 6 for days, else 0.
-  int min_decimals = 0;
 
   // Exact decimal text, rounded half away from zero to at most six
-  // decimals ("1234.50", "95.041667", "12"); "" for kNone; "true"/"false".
+  // decimals, with at least the unit's ("1234.50", "95.041667", "12"); ""
+  // for kNone; "true" or "false".
   std::string ToString() const;
   // The number as a double (nearest); 0 unless kNumber.
   double ToDouble() const;

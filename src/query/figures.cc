@@ -259,13 +259,13 @@ SegmentValue Count(std::int64_t n) {
 
 SegmentValue Money(std::int64_t micros) {
   SegmentValue v = Ratio(micros, kMicrosPerUnit);
-  v.min_decimals = 2;
+  v.unit = SegmentValue::Unit::kMoney;
   return v;
 }
 
 SegmentValue Days(std::int64_t ms) {
   SegmentValue v = Ratio(ms, kMsPerDay);
-  v.min_decimals = 6;
+  v.unit = SegmentValue::Unit::kDays;
   return v;
 }
 

@@ -327,7 +327,7 @@ absl::StatusOr<SegmentValue> Parser::Value(const Node& figure, bool ordering) {
                                    micros.status().message()));
     }
     v = Money(*micros);
-    v.min_decimals = 0;
+    v.unit = SegmentValue::Unit::kPlain;
   } else if (t.kind == Kind::kString) {
     v = Text(t.text);
   } else if (IsKeyword(t, "true") || IsKeyword(t, "false")) {

@@ -74,7 +74,9 @@ std::string SegmentValue::ToString() const {
   }
   std::string fraction = Digits(micros + 1'000'000).substr(1);  // 6 digits
   std::size_t keep = fraction.size();
-  const std::size_t min = std::clamp(min_decimals, 0, 6);
+  const std::size_t min = unit == Unit::kMoney  ? 2
+                          : unit == Unit::kDays ? 6
+                                                : 0;
   while (keep > min && fraction[keep - 1] == '0') --keep;
   fraction.resize(keep);
   const bool zero =
