@@ -71,21 +71,49 @@ struct PurchaseLine {
   // |quantity| <= 10^9.
   std::int64_t quantity = 1;
   // Price of one unit in micros of the order's currency; >= 0, <= 10^15.
+  // With line_total_micros set it is kept as given (the listed price, or 0)
+  // and the line's amount is the line total.
   std::int64_t unit_price_micros = 0;
+  // What the line came to before its discount, in micros, when that is not
+  // quantity * unit price ("3 for 10.00"): the same sign as the quantity (or
+  // 0), |line_total_micros| <= 10^18. Unset: quantity * unit_price_micros.
+  std::optional<std::int64_t> line_total_micros;
+  // A discount on this line in micros, 0 .. |line amount|: what the customer
+  // paid for it (or got back, on a negative line) is the amount minus this.
+  std::int64_t discount_micros = 0;
+
+  // The line's amount before its discount: line_total_micros if set, else
+  // quantity * unit_price_micros. Signed like the quantity.
+  std::int64_t amount_micros() const {
+    return line_total_micros ? *line_total_micros
+                             : quantity * unit_price_micros;
+  }
 };
 
 // An order, a return, or a cancellation. An order with any positive line
 // counts as an order; every negative line counts as a returned line, and an
 // event with any negative line counts as a return.
+//
+// Money of an event, per currency (docs/recording.md, "Money"):
+//   gross    = sum of the amounts of positive lines
+//   discount = their line discounts + the order-level discount
+//   returned = sum over negative lines of |amount| - line discount
+//   net      = gross - discount - returned
 struct Purchase {
   std::string order_id;  // optional; 0..128 bytes of UTF-8
   std::string currency;  // required; an active ISO 4217 code such as "GBP"
   Channel channel = Channel::kUnspecified;
   std::string store;                // optional; 0..128 bytes of UTF-8
   std::vector<PurchaseLine> lines;  // 0..10'000 lines
-  // The order's net total in micros. When lines are given it is optional and,
-  // if set, must equal the sum of quantity * unit price over the lines. When
-  // there are no lines it is required and non-zero (negative: a refund).
+  // An order-level discount in micros ("10% off the basket"), >= 0. With
+  // lines: at most what the positive lines came to after their own
+  // discounts. Without lines: only on a positive total, which is then what
+  // was paid after it. Not shared out among products or categories.
+  std::int64_t discount_micros = 0;
+  // The event's net total in micros. When lines are given it is optional
+  // and, if set, must equal the lines' amounts less every discount (positive
+  // lines add, negative lines subtract). When there are no lines it is
+  // required and non-zero (negative: a refund).
   std::optional<std::int64_t> total_micros;
 };
 
