@@ -951,13 +951,16 @@ TEST_CASE("Values at the limits are accepted", "[validation]") {
   // "3 for 10.00" at a listed 3.50; a line given only its total;
   // a line discounted to nothing; a return refunded in part; an order
   // discount of everything left.
-  purchase.lines = {
-      PurchaseLine{"", "", 3, 3'500'000, 10'000'000, 0},
-      PurchaseLine{"", "", 3, 0, 10'000'000, 0},
-      PurchaseLine{"", "", 2, 1'000'000, std::nullopt, 2'000'000},
-      PurchaseLine{"", "", -1, 4'000'000, std::nullopt, 1'500'000},
-      PurchaseLine{"", "", -1, 0, -1'000'000'000'000'000'000, 0},
-  };
+  PurchaseLine deal("", "", 3, 3'500'000);
+  deal.line_total_micros = 10'000'000;
+  PurchaseLine free("", "", 2, 1'000'000);
+  free.discount_micros = 2'000'000;
+  PurchaseLine part_refund("", "", -1, 4'000'000);
+  part_refund.discount_micros = 1'500'000;
+  purchase.lines = {deal, PurchaseLine::WithTotal("", "", 3, 10'000'000),
+                    free, part_refund,
+                    PurchaseLine::WithTotal("", "", -1,
+                                            -1'000'000'000'000'000'000)};
   purchase.discount_micros = 20'000'000;
   purchase.total_micros = -1'000'000'000'000'000'000 - 2'500'000;
   add(purchase);

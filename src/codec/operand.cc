@@ -317,6 +317,9 @@ bool SkipRowFields(VarintReader& in) {
 
 // One operand's rows of one dimension, read in order.
 struct RowCursor {
+  RowCursor() = default;
+  explicit RowCursor(VarintReader* in) : in(in) {}
+
   VarintReader* in = nullptr;
   std::uint64_t left = 0;  // rows not yet read
   bool has_row = false;
@@ -429,7 +432,7 @@ std::optional<std::string> MergeBreakdownsOperands(
   std::vector<RowCursor> rows(inputs.size());
   for (int dimension = 0; dimension < 3; ++dimension) {
     for (std::size_t k = 0; k < inputs.size(); ++k)
-      rows[k] = RowCursor{&inputs[k]};
+      rows[k] = RowCursor(&inputs[k]);
     if (!MergeDimension(rows, out)) return std::nullopt;
   }
   for (const VarintReader& in : inputs) {
