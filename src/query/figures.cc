@@ -78,6 +78,7 @@ SegmentValue MoneyIn(Facts& f, const Node& n) {
 }
 std::int64_t Net(const CurrencyTotals& c) { return c.net_micros(); }
 std::int64_t Gross(const CurrencyTotals& c) { return c.gross_micros; }
+std::int64_t Discount(const CurrencyTotals& c) { return c.discount_micros; }
 std::int64_t Returned(const CurrencyTotals& c) { return c.returned_micros; }
 std::int64_t Largest(const CurrencyTotals& c) { return c.largest_order_micros; }
 
@@ -195,6 +196,7 @@ const std::vector<FigureSpec>& Table() {
        DistinctProducts},
       {"net_spend", A::kCurrency, false, T::kNumber, false, MoneyIn<Net>},
       {"gross_spend", A::kCurrency, false, T::kNumber, false, MoneyIn<Gross>},
+      {"discount", A::kCurrency, false, T::kNumber, false, MoneyIn<Discount>},
       {"returned_spend", A::kCurrency, false, T::kNumber, false,
        MoneyIn<Returned>},
       {"largest_order", A::kCurrency, false, T::kNumber, false,

@@ -85,14 +85,22 @@ std::vector<Direct> DirectFigures() {
     const std::string c = cur;
     num("net_spend(" + c + ")", [c](const Profile& p, std::int64_t) {
       const CurrencyTotals* t = In(p.purchases(), c);
-      return Val(t ? (t->gross_micros - t->returned_micros) / 1e6L : 0.0L);
+      return Val(
+          t ? (t->gross_micros - t->discount_micros - t->returned_micros) / 1e6L
+            : 0.0L);
     });
     num("aov(" + c + ")", [c](const Profile& p, std::int64_t) {
       const CurrencyTotals* t = In(p.purchases(), c);
       if (!t || t->orders <= 0) return Val();
-      return Val(((t->gross_micros - t->returned_micros) / t->orders) / 1e6L);
+      return Val(((t->gross_micros - t->discount_micros - t->returned_micros) /
+                  t->orders) /
+                 1e6L);
     });
   }
+  num("discount(GBP)", [](const Profile& p, std::int64_t) {
+    const CurrencyTotals* t = In(p.purchases(), "GBP");
+    return Val(t ? t->discount_micros / 1e6L : 0.0L);
+  });
   num("returned_spend(GBP)", [](const Profile& p, std::int64_t) {
     const CurrencyTotals* t = In(p.purchases(), "GBP");
     return Val(t ? t->returned_micros / 1e6L : 0.0L);
