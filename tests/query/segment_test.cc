@@ -84,13 +84,15 @@ std::vector<Direct> DirectFigures() {
   for (const char* cur : {"GBP", "EUR"}) {
     const std::string c = cur;
     num("net_spend(" + c + ")", [c](const Profile& p, std::int64_t) {
-      const CurrencyTotals* t = In(p.purchases(), c);
+      const PurchaseSummary s = p.purchases();
+      const CurrencyTotals* t = In(s, c);
       return Val(
           t ? (t->gross_micros - t->discount_micros - t->returned_micros) / 1e6L
             : 0.0L);
     });
     num("aov(" + c + ")", [c](const Profile& p, std::int64_t) {
-      const CurrencyTotals* t = In(p.purchases(), c);
+      const PurchaseSummary s = p.purchases();
+      const CurrencyTotals* t = In(s, c);
       if (!t || t->orders <= 0) return Val();
       return Val(((t->gross_micros - t->discount_micros - t->returned_micros) /
                   t->orders) /
@@ -98,15 +100,18 @@ std::vector<Direct> DirectFigures() {
     });
   }
   num("discount(GBP)", [](const Profile& p, std::int64_t) {
-    const CurrencyTotals* t = In(p.purchases(), "GBP");
+    const PurchaseSummary s = p.purchases();
+    const CurrencyTotals* t = In(s, "GBP");
     return Val(t ? t->discount_micros / 1e6L : 0.0L);
   });
   num("returned_spend(GBP)", [](const Profile& p, std::int64_t) {
-    const CurrencyTotals* t = In(p.purchases(), "GBP");
+    const PurchaseSummary s = p.purchases();
+    const CurrencyTotals* t = In(s, "GBP");
     return Val(t ? t->returned_micros / 1e6L : 0.0L);
   });
   num("largest_order(GBP)", [](const Profile& p, std::int64_t) {
-    const CurrencyTotals* t = In(p.purchases(), "GBP");
+    const PurchaseSummary s = p.purchases();
+    const CurrencyTotals* t = In(s, "GBP");
     return Val(t ? t->largest_order_micros / 1e6L : 0.0L);
   });
   num("recency_days", [](const Profile& p, std::int64_t now) {
