@@ -92,6 +92,23 @@ absl::StatusOr<std::pair<IdentityType, std::string>> ParseIdentityFlag(
       QuoteForError(text)));
 }
 
+// An InvalidArgument of ListHistory about --key, --purpose or --cursor (a
+// usage error), with the query's field names replaced by those flags;
+// nullopt for any other status.
+std::optional<std::string> HistoryFlagError(const absl::Status& status) {
+  if (!absl::IsInvalidArgument(status)) return std::nullopt;
+  std::string message(status.message());
+  for (const auto& [field, flag] :
+       {std::pair<std::string, std::string>{"attribute_key", "--key"},
+        {"consent_purpose", "--purpose"},
+        {"cursor", "--cursor"}}) {
+    const std::size_t at = message.find(field);  // before the colon only
+    if (at < message.find(':')) message.replace(at, field.size(), flag);
+  }
+  if (message.rfind("--", 0) != 0) return std::nullopt;
+  return message;
+}
+
 // Commands that only read open the store as a follower: they never write to
 // its directory (a damaged store stays as it is), and they work while
 // another process imports into it.
@@ -573,19 +590,8 @@ int Main(int argc, char** argv) {
       query.range.since_ms = *t;
     }
     absl::StatusOr<HistoryPage> page = store.ListHistory(customer, query);
-    // --key, --purpose or --cursor cannot be used: a usage error.
-    if (absl::IsInvalidArgument(page.status())) {
-      std::string message(page.status().message());
-      for (const auto& [field, flag] :
-           {std::pair<std::string, std::string>{"attribute_key", "--key"},
-            {"consent_purpose", "--purpose"},
-            {"cursor", "--cursor"}}) {
-        const std::size_t at = message.find(field);
-        if (at != std::string::npos && at < message.find(':'))
-          message.replace(at, field.size(), flag);
-      }
-      if (message.rfind("--", 0) == 0) return Usage(message);
-    }
+    if (std::optional<std::string> flag = HistoryFlagError(page.status()))
+      return Usage(*flag);
     if (!page.ok()) return Fail(page.status());
     for (const Event& e : page->events) PrintEventLine(e, std::cout);
     // A page cut by --limit says so, with the flag that continues it.
