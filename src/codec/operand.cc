@@ -141,7 +141,10 @@ void ValueFields(IO& io, fold::AttributeRegister& a) {
 template <typename IO>
 void AttributeFields(IO& io, fold::AttributeRegisters& a) {
   if (io.version() < 2) {
-    fold::AttributeRegister one;
+    fold::AttributeRegister one;  // to write: the latest, as version 1 kept
+    for (const fold::AttributeRegister& r : a.values) {
+      if (one.Tie() < r.Tie()) one = r;
+    }
     ValueFields(io, one);
     if constexpr (IO::kReading) {
       if (one.provenance < 1 || one.provenance > fold::kProvenanceCount ||
