@@ -63,7 +63,8 @@ struct ImportOptions {
 struct ImportSummary {
   std::int64_t files = 0;
   std::int64_t rows = 0;              // data rows read (header excluded)
-  std::int64_t orders = 0;            // purchase events built
+  std::int64_t events = 0;            // events built (and valid)
+  std::int64_t orders = 0;            // of them, purchase events (orders)
   std::int64_t recorded = 0;          // events new to the store
   std::int64_t already_recorded = 0;  // events the store had already
   std::int64_t customers = 0;         // distinct customers in the rows
