@@ -17,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ckm/money.h"
 #include "ckm/validate.h"
@@ -326,7 +327,7 @@ std::string NormalizeCustomerId(std::string_view raw) {
 }
 
 absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
-    std::string_view text) {
+    std::string_view text, absl::Span<const char* const> fields) {
   std::map<std::string, std::string> columns;
   for (absl::string_view pair :
        absl::StrSplit(Av(text), ',', absl::SkipEmpty())) {
@@ -337,14 +338,12 @@ absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
           QuoteForError(std::string_view(pair.data(), pair.size()))));
     }
     const std::string field(pair.substr(0, eq));
-    if (std::find_if(std::begin(kImportFields), std::end(kImportFields),
-                     [&](const char* f) { return field == f; }) ==
-        std::end(kImportFields)) {
+    if (std::find_if(fields.begin(), fields.end(), [&](const char* f) {
+          return field == f;
+        }) == fields.end()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--map: unknown field ", QuoteForError(field),
-                       " (customer, order, sku, description, category, "
-                       "quantity, unit_price, line_total, line_discount, "
-                       "order_discount, ts, currency, channel, store)"));
+          absl::StrCat("--map: unknown field ", QuoteForError(field), " (",
+                       absl::StrJoin(fields, ", "), ")"));
     }
     columns[field] = std::string(pair.substr(eq + 1));
   }
