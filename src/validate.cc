@@ -370,6 +370,10 @@ class Validator {
       return Error("attribute.confidence",
                    absl::StrCat(a.confidence, " is outside 0..100"));
     }
+    if (a.remove && a.value != AttributeValue(std::string())) {
+      return Error("attribute.value",
+                   "must be empty (\"\") when the attribute is removed");
+    }
     return absl::OkStatus();
   }
 

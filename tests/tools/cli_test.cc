@@ -479,3 +479,34 @@ TEST_CASE(
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("ckm: ", 0) == 0);
 }
+
+TEST_CASE("ckm import: every kind of event, with the same contract") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db");
+  const std::string calls = Write(dir, "calls.csv",
+                                  "who,when,kind,rating\n"
+                                  "c1,2025-03-01,survey,9\n");
+  Result r = Ckm(
+      dir, "import interactions " + calls + db + " --map customer=who,ts=when");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("1 events of 1 customers") != std::string::npos);
+  r = Ckm(dir, "get c1" + db);
+  CHECK(r.out.find("NPS 100") != std::string::npos);
+  // A field of another kind is a usage error.
+  r = Ckm(dir, "import consents " + calls + db + " --map sku=who");
+  CHECK(r.exit_code == 2);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("unknown field \"sku\" (customer, ts, id, source, "
+                   "purpose, granted)") != std::string::npos);
+  // A bad row: one line naming it, exit 1, nothing written.
+  const std::string bad = Write(dir, "bad.csv",
+                                "customer,ts,kind,points\n"
+                                "c2,2025-03-01,earn,lots\n");
+  r = Ckm(dir, "import loyalty " + bad + db);
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("bad.csv:2: column 'points' (4)") != std::string::npos);
+  r = Ckm(dir, "get c2" + db);
+  CHECK(r.exit_code == 1);
+}
