@@ -33,6 +33,7 @@
 #include "ckm/repair.h"
 #include "ckm/segment.h"
 #include "ckm/store.h"
+#include "ckm/version.h"
 #include "import.h"
 #include "quote.h"
 #include "report.h"
@@ -212,20 +213,28 @@ std::int64_t NowMs() {
 }
 
 // Progress on stderr, only when it is a terminal.
+// Progress of a long import on a terminal: rows, rows/s, the share of bytes
+// read and the time left, from the first two seconds on. Silent when stderr
+// is not a terminal, or with --quiet.
 class Progress {
  public:
-  Progress()
-      : enabled_(isatty(STDERR_FILENO) == 1),
+  explicit Progress(bool quiet)
+      : enabled_(!quiet && isatty(STDERR_FILENO) == 1),
         start_(std::chrono::steady_clock::now()) {}
   void Update(std::int64_t rows, std::int64_t bytes, std::int64_t total) {
-    if (!enabled_) return;
     const double s = Seconds();
-    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%%   ",
-                 static_cast<long long>(rows), s > 0 ? rows / s : 0.0,
-                 total > 0 ? 100.0 * bytes / total : 0.0);
+    if (!enabled_ || s < 2) return;
+    shown_ = true;
+    const double share = total > 0 ? static_cast<double>(bytes) / total : 0;
+    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%% read",
+                 static_cast<long long>(rows), rows / s, 100 * share);
+    if (share > 0 && share < 1) {
+      std::fprintf(stderr, ", %.0f s left", s * (1 - share) / share);
+    }
+    std::fprintf(stderr, "   ");
   }
   void Done() {
-    if (enabled_) std::fprintf(stderr, "\n");
+    if (shown_) std::fprintf(stderr, "\n");
   }
   double Seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -235,6 +244,7 @@ class Progress {
 
  private:
   bool enabled_;
+  bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -273,6 +283,11 @@ int Repair(const std::string& dir) {
 int Main(int argc, char** argv) {
   CLI::App app{"ckm: customer profiles in a local store"};
   app.require_subcommand(1);
+  app.set_version_flag(
+      "--version",
+      absl::StrCat("ckm ", kVersion, " (store format ", kStoreFormat, ")"));
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "no progress display")->configurable(false);
   std::string db;
   auto add_db = [&](CLI::App* sub) {
     sub->add_option("--db", db, "store directory")->required();
@@ -319,6 +334,7 @@ int Main(int argc, char** argv) {
       sub->add_option("--currency", import_options.currency,
                       "ISO 4217 currency of rows without one");
     }
+    sub->add_flag("--quiet,-q", quiet, "no progress display");
     sub->add_flag("--skip-bad-rows", import_options.skip_bad_rows,
                   "skip and count malformed rows instead of stopping");
     sub->add_option("--durability", durability,
@@ -506,7 +522,7 @@ int Main(int argc, char** argv) {
     };
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db);
     if (!store.ok()) return fail_import(store.status(), nullptr);
-    Progress progress;
+    Progress progress(quiet);
     import_options.progress = [&](std::int64_t rows, std::int64_t bytes,
                                   std::int64_t total) {
       progress.Update(rows, bytes, total);

@@ -12,7 +12,9 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "ckm/version.h"
 #include "test_util.h"
 #include "tools/cli_runner.h"
 
@@ -509,4 +511,12 @@ TEST_CASE("ckm import: every kind of event, with the same contract") {
   CHECK(r.out.find("bad.csv:2: column 'points' (4)") != std::string::npos);
   r = Ckm(dir, "get c2" + db);
   CHECK(r.exit_code == 1);
+}
+
+TEST_CASE("ckm --version names the library and the store format") {
+  TempDir dir;
+  Result r = Ckm(dir, "--version");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == absl::StrCat("ckm ", ckm::kVersion, " (store format ",
+                              ckm::kStoreFormat, ")\n"));
 }
