@@ -31,11 +31,13 @@
 #include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/repair.h"
+#include "ckm/segment.h"
 #include "ckm/store.h"
 #include "ckm/version.h"
 #include "import.h"
 #include "quote.h"
 #include "report.h"
+#include "segment.h"
 #include "timestamp.h"
 
 namespace ckm::tools {
@@ -74,6 +76,41 @@ absl::StatusOr<std::size_t> Limit(long long value) {
         "--limit: must be 0 (all) or a positive number, got ", value));
   }
   return static_cast<std::size_t>(value);
+}
+
+// `--identity TYPE=VALUE`.
+absl::StatusOr<std::pair<IdentityType, std::string>> ParseIdentityFlag(
+    const std::string& text) {
+  const std::size_t eq = text.find('=');
+  if (eq != std::string::npos) {
+    for (IdentityType type :
+         {IdentityType::kEmail, IdentityType::kPhone,
+          IdentityType::kLoyaltyCard, IdentityType::kExternalId}) {
+      if (text.compare(0, eq, ToString(type)) == 0 && eq + 1 < text.size())
+        return std::make_pair(type, text.substr(eq + 1));
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--identity: expected TYPE=VALUE with TYPE email, phone, loyalty_card "
+      "or external_id, got ",
+      QuoteForError(text)));
+}
+
+// An InvalidArgument of ListHistory about --key, --purpose or --cursor (a
+// usage error), with the query's field names replaced by those flags;
+// nullopt for any other status.
+std::optional<std::string> HistoryFlagError(const absl::Status& status) {
+  if (!absl::IsInvalidArgument(status)) return std::nullopt;
+  std::string message(status.message());
+  for (const auto& [field, flag] :
+       {std::pair<std::string, std::string>{"attribute_key", "--key"},
+        {"consent_purpose", "--purpose"},
+        {"cursor", "--cursor"}}) {
+    const std::size_t at = message.find(field);  // before the colon only
+    if (at < message.find(':')) message.replace(at, field.size(), flag);
+  }
+  if (message.rfind("--", 0) != 0) return std::nullopt;
+  return message;
 }
 
 // Commands that only read open the store as a follower: they never write to
@@ -304,19 +341,30 @@ int Main(int argc, char** argv) {
                     "none (default), buffered or sync")
         ->check(CLI::IsMember({"none", "buffered", "sync"}));
   }
-  std::string customer;
+
+  // A customer is named by id (CUSTOMER) or by a linked identity.
+  std::string customer, identity;
+  auto add_customer = [&](CLI::App* sub, const std::string& what) {
+    sub->add_option("CUSTOMER", customer, what);
+    sub->add_option("--identity", identity,
+                    "TYPE=VALUE: the customer linked to this identity "
+                    "(email, phone, loyalty_card, external_id), instead of "
+                    "CUSTOMER");
+  };
+  const std::string one_customer = "the customer id (or --identity)";
   CLI::App* get =
       app.add_subcommand("get", "show a customer's 360-degree profile");
   bool json = false;
-  get->add_option("CUSTOMER", customer)->required();
+  add_customer(get, one_customer);
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
 
   CLI::App* history =
       app.add_subcommand("history", "list a customer's events, newest first");
-  std::string kind, since;
+  std::string kind, since, history_cursor;
+  HistoryQuery history_query;
   long long limit = 20;
-  history->add_option("CUSTOMER", customer)->required();
+  add_customer(history, one_customer);
   add_db(history);
   history->add_option(
       "--kind", kind,
@@ -325,10 +373,16 @@ int Main(int argc, char** argv) {
   add_date_order(history);
   history->add_option("--limit", limit,
                       "at most this many (0: all; default 20)");
+  history->add_option("--key", history_query.attribute_key,
+                      "only the attribute events that set this key");
+  history->add_option("--purpose", history_query.consent_purpose,
+                      "only the consent events for this purpose");
+  history->add_option("--cursor", history_cursor,
+                      "the next page: the cursor the previous page printed");
 
   CLI::App* products =
       app.add_subcommand("products", "a customer's per-product breakdown");
-  products->add_option("CUSTOMER", customer)->required();
+  add_customer(products, one_customer);
   add_db(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
@@ -350,6 +404,36 @@ int Main(int argc, char** argv) {
   top->add_option("--currency", currency,
                   "ISO 4217 currency of net_spend, any case (default: the "
                   "most common)");
+  std::string where, now_text;
+  auto add_where_now = [&](CLI::App* sub) {
+    sub->add_option("--where", where,
+                    "only customers satisfying this predicate, e.g. "
+                    "'net_spend(GBP) > 1000 and recency_days > 90' "
+                    "(docs/segments.md)");
+    sub->add_option("--now", now_text,
+                    "the time recency is measured to (default: the clock)");
+  };
+  add_where_now(top);
+
+  CLI::App* segment = app.add_subcommand(
+      "segment",
+      "customers satisfying a predicate, sorted, one page at a time");
+  SegmentFlags segment_flags;
+  long long segment_limit = 100;
+  add_db(segment);
+  add_where_now(segment);
+  segment->add_option("--sort", segment_flags.sort,
+                      "FIGURE [asc|desc], e.g. 'net_spend(GBP)' (default: by "
+                      "customer id; desc unless asc)");
+  segment->add_option("--limit", segment_limit,
+                      "at most this many rows (0: all; default 100)");
+  segment->add_option("--cursor", segment_flags.cursor,
+                      "the next page: the cursor the previous page printed");
+  segment->add_option("--columns", segment_flags.columns,
+                      "figures to print, comma-separated (default: those of "
+                      "--sort and --where)");
+  segment->add_option("--format", format, "csv (default) or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
 
   CLI::App* stats =
       app.add_subcommand("stats", "sizes and counts of the store");
@@ -357,12 +441,11 @@ int Main(int argc, char** argv) {
   CLI::App* verify =
       app.add_subcommand("verify", "check profiles against their history");
   add_db(verify);
-  verify->add_option("CUSTOMER", customer, "one customer (default: all)");
+  add_customer(verify, "one customer (default: all)");
   CLI::App* rebuild =
       app.add_subcommand("rebuild", "recompute damaged profiles from history");
   add_db(rebuild);
-  rebuild->add_option("CUSTOMER", customer,
-                      "one customer (default: all damaged)");
+  add_customer(rebuild, "one customer (default: all damaged)");
 
   CLI::App* migrate = app.add_subcommand(
       "migrate", "rebuild a store of an older format into a new directory");
@@ -461,6 +544,23 @@ int Main(int argc, char** argv) {
   if (!history_limit.ok()) return Usage(history_limit.status().message());
   const absl::StatusOr<std::size_t> top_n = Limit(top_limit);
   if (!top_n.ok()) return Usage(top_n.status().message());
+  std::int64_t now_ms = NowMs();
+  if (!now_text.empty()) {
+    absl::StatusOr<std::int64_t> t = ParseTimestamp(now_text, {}, order);
+    if (!t.ok()) return Usage("--now: " + std::string(t.status().message()));
+    now_ms = *t;
+  }
+  absl::StatusOr<Predicate> predicate = Predicate::Parse(where);
+  if (!predicate.ok())
+    return Usage("--" + std::string(predicate.status().message()));
+  const absl::StatusOr<std::size_t> segment_n = Limit(segment_limit);
+  if (!segment_n.ok()) return Usage(segment_n.status().message());
+  segment_flags.where = where;
+  segment_flags.limit = *segment_n;
+  segment_flags.now_ms = now_ms;
+  absl::StatusOr<SegmentQuery> segment_query = SegmentQueryOf(segment_flags);
+  if (segment->parsed() && !segment_query.ok())
+    return Usage(segment_query.status().message());
   if (!currency.empty()) {
     currency = absl::AsciiStrToUpper(currency);
     if (!IsIsoCurrency(currency)) {
@@ -468,10 +568,29 @@ int Main(int argc, char** argv) {
                    QuoteForError(currency));
     }
   }
+  const bool needs_customer =
+      get->parsed() || history->parsed() || products->parsed();
+  std::optional<std::pair<IdentityType, std::string>> by_identity;
+  if (!identity.empty()) {
+    if (!customer.empty())
+      return Usage("give CUSTOMER or --identity, not both");
+    absl::StatusOr<std::pair<IdentityType, std::string>> parsed =
+        ParseIdentityFlag(identity);
+    if (!parsed.ok()) return Usage(parsed.status().message());
+    by_identity = *std::move(parsed);
+  } else if (needs_customer && customer.empty()) {
+    return Usage("CUSTOMER or --identity is required");
+  }
   absl::StatusOr<std::unique_ptr<Store>> opened =
       OpenExisting(db, rebuild->parsed());
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
+  if (by_identity) {
+    absl::StatusOr<std::string> id =
+        store.Resolve(by_identity->first, by_identity->second);
+    if (!id.ok()) return Fail(id.status());
+    customer = *std::move(id);
+  }
 
   if (get->parsed()) {
     absl::StatusOr<Profile> profile = store.Get(customer);
@@ -484,7 +603,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (history->parsed()) {
-    HistoryQuery query;
+    HistoryQuery query = history_query;
+    query.cursor = history_cursor;
     query.limit = *history_limit;
     if (!kind.empty()) {
       std::optional<EventKind> k;
@@ -501,9 +621,14 @@ int Main(int argc, char** argv) {
         return Usage("--since: " + std::string(t.status().message()));
       query.range.since_ms = *t;
     }
-    absl::StatusOr<Events> events = store.History(customer, query);
-    if (!events.ok()) return Fail(events.status());
-    for (const Event& e : *events) PrintEventLine(e, std::cout);
+    absl::StatusOr<HistoryPage> page = store.ListHistory(customer, query);
+    if (std::optional<std::string> flag = HistoryFlagError(page.status()))
+      return Usage(*flag);
+    if (!page.ok()) return Fail(page.status());
+    for (const Event& e : page->events) PrintEventLine(e, std::cout);
+    // A page cut by --limit says so, with the flag that continues it.
+    if (!page->next_cursor.empty())
+      std::cerr << "next page: --cursor " << page->next_cursor << "\n";
     return 0;
   }
   if (products->parsed()) {
@@ -518,8 +643,21 @@ int Main(int argc, char** argv) {
     return s.ok() ? 0 : Fail(s);
   }
   if (top->parsed()) {
-    absl::Status s = PrintTop(store, by, *top_n, currency, NowMs(), std::cout);
+    absl::Status s =
+        PrintTop(store, by, *top_n, currency, now_ms, *predicate, std::cout);
     return s.ok() ? 0 : Fail(s);
+  }
+  if (segment->parsed()) {
+    absl::StatusOr<SegmentPage> page = SelectSegment(store, *segment_query);
+    // InvalidArgument: a --cursor of another query, or not a cursor.
+    if (absl::IsInvalidArgument(page.status()))
+      return Usage(absl::StrCat("--", page.status().message()));
+    if (!page.ok()) return Fail(page.status());
+    PrintSegment(*segment_query, *page, format == "jsonl", std::cout);
+    // The next page's flag on stderr, so that stdout stays one table.
+    if (!page->next_cursor.empty())
+      std::cerr << "next page: --cursor " << page->next_cursor << "\n";
+    return 0;
   }
   if (stats->parsed()) {
     absl::StatusOr<StoreStats> st = store.Stats();

@@ -134,6 +134,12 @@ std::optional<std::int64_t> BreakdownEntry::mean_interval_ms() const {
   return MeanInterval(orders, *first_purchase_ms, *last_purchase_ms);
 }
 
+std::optional<std::int64_t> BreakdownEntry::expected_next_purchase_ms() const {
+  const std::optional<std::int64_t> interval = mean_interval_ms();
+  if (!interval) return std::nullopt;
+  return fold::SaturatingAdd(*last_purchase_ms, *interval);
+}
+
 absl::StatusOr<Profile> Profile::FromBytes(std::string bytes) {
   // A std::string's bytes start 8-byte aligned (heap or in-object buffer).
   if (VerifiedProfile(reinterpret_cast<const std::uint8_t*>(bytes.data()),

@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "ckm/store.h"
 #include "engine/breakdowns_buffer.h"
+#include "engine/history_page.h"
 #include "engine/known_products.h"
 #include "engine/latest_events.h"
 #include "fold/fold.h"
@@ -88,6 +89,8 @@ class StoreImpl final : public Store {
                                       std::string_view value) const override;
   absl::StatusOr<Events> History(std::string_view customer_id,
                                  const HistoryQuery& query) const override;
+  absl::StatusOr<HistoryPage> ListHistory(
+      std::string_view customer_id, const HistoryQuery& query) const override;
   absl::StatusOr<Events> Timeline(std::string_view customer_id, TimeRange range,
                                   std::size_t limit) const override;
   absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
@@ -153,9 +156,11 @@ class StoreImpl final : public Store {
     return directory_->Find(customer_id);
   }
 
-  // Appends the customer's events of `cf` that match `query`.
+  // Appends the customer's events of `cf` that match `query` (at most
+  // query.limit of them), after `after` if set.
   absl::Status Scan(rocksdb::ColumnFamilyHandle* cf, std::string_view customer,
                     keys::CustomerNumber number, const HistoryQuery& query,
+                    const std::optional<HistoryPosition>& after,
                     Events& out) const;
 
   // The customer's stored breakdowns as RocksDB holds them: a base value and

@@ -317,6 +317,10 @@ class FailingStore : public Store {
                                  const HistoryQuery& q) const override {
     return real_.History(id, q);
   }
+  absl::StatusOr<HistoryPage> ListHistory(
+      std::string_view id, const HistoryQuery& q) const override {
+    return real_.ListHistory(id, q);
+  }
   absl::StatusOr<Events> Timeline(std::string_view id, TimeRange r,
                                   std::size_t limit) const override {
     return real_.Timeline(id, r, limit);
