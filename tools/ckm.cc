@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,7 @@
 #include "ckm/money.h"
 #include "ckm/repair.h"
 #include "ckm/store.h"
+#include "identities.h"
 #include "import.h"
 #include "quote.h"
 #include "report.h"
@@ -224,6 +226,19 @@ int Repair(const std::string& dir) {
   return 0;
 }
 
+// Who `ckm merge` and friends record as the actor: the user running it.
+std::string Actor() {
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? user : "ckm";
+}
+
+// `ckm merge`, `ckm unmerge`, `ckm unlink`: what they did.
+int Changed(const absl::Status& status, const std::string& what) {
+  if (!status.ok()) return Fail(status);
+  std::cout << what << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -272,11 +287,19 @@ int Main(int argc, char** argv) {
                    "none (default), buffered or sync")
       ->check(CLI::IsMember({"none", "buffered", "sync"}));
 
-  std::string customer;
+  std::string customer, identity_ref;
+  // Commands that take a customer take it by id or, with --identity, by one
+  // of its identities.
+  auto add_customer = [&](CLI::App* sub, const char* what) {
+    sub->add_option("CUSTOMER", customer, what);
+    sub->add_option("--identity", identity_ref,
+                    "TYPE=VALUE instead of CUSTOMER (email, phone, "
+                    "loyalty_card or external_id)");
+  };
   CLI::App* get =
       app.add_subcommand("get", "show a customer's 360-degree profile");
   bool json = false;
-  get->add_option("CUSTOMER", customer)->required();
+  add_customer(get, "customer id");
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
 
@@ -284,7 +307,7 @@ int Main(int argc, char** argv) {
       app.add_subcommand("history", "list a customer's events, newest first");
   std::string kind, since;
   long long limit = 20;
-  history->add_option("CUSTOMER", customer)->required();
+  add_customer(history, "customer id");
   add_db(history);
   history->add_option(
       "--kind", kind,
@@ -296,7 +319,7 @@ int Main(int argc, char** argv) {
 
   CLI::App* products =
       app.add_subcommand("products", "a customer's per-product breakdown");
-  products->add_option("CUSTOMER", customer)->required();
+  add_customer(products, "customer id");
   add_db(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
@@ -325,12 +348,43 @@ int Main(int argc, char** argv) {
   CLI::App* verify =
       app.add_subcommand("verify", "check profiles against their history");
   add_db(verify);
-  verify->add_option("CUSTOMER", customer, "one customer (default: all)");
+  add_customer(verify, "one customer (default: all)");
   CLI::App* rebuild =
       app.add_subcommand("rebuild", "recompute damaged profiles from history");
   add_db(rebuild);
-  rebuild->add_option("CUSTOMER", customer,
-                      "one customer (default: all damaged)");
+  add_customer(rebuild, "one customer (default: all damaged)");
+
+  CLI::App* identities = app.add_subcommand(
+      "identities", "a customer's identities, aliases and merge history");
+  add_customer(identities, "customer id");
+  add_db(identities);
+
+  std::string survivor, absorbed, reason, actor = Actor();
+  auto add_change = [&](CLI::App* sub, bool reason_required) {
+    add_db(sub);
+    CLI::Option* r = sub->add_option("--reason", reason, "why, for the record");
+    if (reason_required) r->required();
+    sub->add_option("--actor", actor, "who, for the record (default: $USER)");
+  };
+  CLI::App* merge = app.add_subcommand(
+      "merge", "merge customer ABSORBED into SURVIVOR (docs/identity.md)");
+  merge->add_option("SURVIVOR", survivor)->required();
+  merge->add_option("ABSORBED", absorbed)->required();
+  add_change(merge, true);
+  CLI::App* unmerge =
+      app.add_subcommand("unmerge", "undo the merge of ABSORBED into SURVIVOR");
+  unmerge->add_option("SURVIVOR", survivor)->required();
+  unmerge->add_option("ABSORBED", absorbed)->required();
+  add_change(unmerge, true);
+  CLI::App* unlink =
+      app.add_subcommand("unlink", "unlink an identity from its customer");
+  std::string unlink_type, unlink_value;
+  unlink
+      ->add_option("TYPE", unlink_type,
+                   "email, phone, loyalty_card or external_id")
+      ->required();
+  unlink->add_option("VALUE", unlink_value)->required();
+  add_change(unlink, false);
 
   CLI::App* migrate = app.add_subcommand(
       "migrate", "rebuild a store of an older format into a new directory");
@@ -432,10 +486,57 @@ int Main(int argc, char** argv) {
                    QuoteForError(currency));
     }
   }
-  absl::StatusOr<std::unique_ptr<Store>> opened =
-      OpenExisting(db, rebuild->parsed());
+  std::optional<std::pair<IdentityType, std::string>> by_identity;
+  if (!identity_ref.empty()) {
+    if (!customer.empty())
+      return Usage("give CUSTOMER or --identity, not both");
+    absl::StatusOr<std::pair<IdentityType, std::string>> ref =
+        ParseIdentityRef(identity_ref, "--identity");
+    if (!ref.ok()) return Usage(ref.status().message());
+    by_identity = *std::move(ref);
+  } else if (customer.empty() && !verify->parsed() && !rebuild->parsed() &&
+             (get->parsed() || history->parsed() || products->parsed() ||
+              identities->parsed())) {
+    return Usage("CUSTOMER or --identity is required");
+  }
+  std::optional<IdentityType> unlink_as;
+  if (unlink->parsed()) {
+    absl::StatusOr<IdentityType> t = ParseIdentityType(unlink_type, "TYPE");
+    if (!t.ok()) return Usage(t.status().message());
+    unlink_as = *t;
+  }
+  const bool writes = rebuild->parsed() || merge->parsed() ||
+                      unmerge->parsed() || unlink->parsed();
+  absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db, writes);
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
+  if (by_identity) {
+    absl::StatusOr<std::string> id =
+        store.Resolve(by_identity->first, by_identity->second);
+    if (!id.ok()) return Fail(id.status());
+    customer = *std::move(id);
+  }
+  IdentityChangeOptions change;
+  change.actor = actor;
+  change.reason = reason;
+  if (merge->parsed()) {
+    return Changed(store.Merge(survivor, absorbed, change),
+                   absl::StrCat("merged ", absorbed, " into ", survivor));
+  }
+  if (unmerge->parsed()) {
+    return Changed(store.Unmerge(survivor, absorbed, change),
+                   absl::StrCat("unmerged ", absorbed, " from ", survivor));
+  }
+  if (unlink->parsed()) {
+    return Changed(store.Unlink(*unlink_as, unlink_value, change),
+                   absl::StrCat("unlinked ", unlink_type, " ", unlink_value));
+  }
+  if (identities->parsed()) {
+    absl::StatusOr<CustomerIdentities> ids = store.Identities(customer);
+    if (!ids.ok()) return Fail(ids.status());
+    PrintIdentities(*ids, std::cout);
+    return 0;
+  }
 
   if (get->parsed()) {
     absl::StatusOr<Profile> profile = store.Get(customer);

@@ -138,10 +138,10 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
     if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
   } while (AddRootStripes(stripes));
   // 4. Under the locks: owners of links, numbers, what is already recorded.
-  if (absl::Status s = CheckLinkOwners(); !s.ok()) return s;
   if (absl::Status s = NumberCustomers(); !s.ok()) return s;
   if (absl::Status s = SettleStale(); !s.ok()) return s;
   if (absl::Status s = DropRecorded(); !s.ok()) return s;
+  if (absl::Status s = CheckLinkOwners(); !s.ok()) return s;
   if (absl::Status s = CheckBatchLinks(); !s.ok()) return s;
   // 5. Fold the new events into deltas, and 6. write them in one batch.
   if (absl::Status s = Fold(); !s.ok()) return s;
@@ -269,51 +269,55 @@ absl::Status Recorder::ResolveCustomers() {
       } else {
         who.root_id = who.own_id;  // new: numbered by NumberCustomers
       }
-    } else if (auto it =
-                   batch_links_.find({*e.customer.identity_type, ref_norm_[i]});
-               it != batch_links_.end()) {
-      who = who_[it->second];
-      resolved_in_batch_.push_back(i);
     } else {
+      // The store first: a link in this batch may be a retry of one
+      // recorded before, and the identity linked elsewhere since.
       absl::StatusOr<std::optional<Resolved>> found =
           store_.ResolveIdentity(*e.customer.identity_type, ref_norm_[i]);
       if (!found.ok()) return found.status();
-      if (!*found) {
+      if (*found) {
+        who = **std::move(found);
+      } else if (auto it = batch_links_.find(
+                     {*e.customer.identity_type, ref_norm_[i]});
+                 it != batch_links_.end()) {
+        who = who_[it->second];
+        resolved_in_batch_.push_back(i);
+      } else {
         return FieldError(i, "customer",
                           absl::StrCat("unknown identity ",
                                        IdentityName(*e.customer.identity_type,
                                                     ref_norm_[i])));
       }
-      who = **std::move(found);
     }
-    if (const auto* link = std::get_if<Identity>(&e.body)) {
-      auto [it, inserted] =
-          batch_links_.try_emplace({link->type, link_norm_[i]}, i);
-      if (!inserted && who_[it->second].root_id != who.root_id) {
-        return FieldError(
-            i, "identity.value",
-            absl::StrCat(
-                IdentityName(link->type, link_norm_[i]),
-                " is linked to another customer earlier in this batch"));
-      }
-    }
+    if (const auto* link = std::get_if<Identity>(&e.body))
+      batch_links_.try_emplace({link->type, link_norm_[i]}, i);
   }
   return absl::OkStatus();
 }
 
 // An identity may already belong to someone else. One that already leads
 // to the event's customer (its own, or one merged with it) stays linked
-// where it is.
+// where it is. A link recorded before is a retry, and links nothing now:
+// the identity may have been unlinked and linked elsewhere since.
 absl::Status Recorder::CheckLinkOwners() {
   link_known_.assign(events_.size(), false);
+  std::map<Link, std::size_t> first;  // the first new link of each identity
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const auto* link = std::get_if<Identity>(&events_[i].body);
-    if (link == nullptr) continue;
+    if (link == nullptr || !fresh_[i]) continue;
+    const auto [it, inserted] =
+        first.try_emplace({link->type, link_norm_[i]}, i);
+    if (!inserted && who_[it->second].root != who_[i].root) {
+      return FieldError(
+          i, "identity.value",
+          absl::StrCat(IdentityName(link->type, link_norm_[i]),
+                       " is linked to another customer earlier in this batch"));
+    }
     absl::StatusOr<std::optional<Resolved>> owner =
         store_.ResolveIdentity(link->type, link_norm_[i]);
     if (!owner.ok()) return owner.status();
     if (!*owner) continue;
-    if (who_[i].own != 0 && (*owner)->root == who_[i].root) {
+    if ((*owner)->root == who_[i].root) {
       link_known_[i] = true;
       continue;
     }

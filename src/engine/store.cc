@@ -341,6 +341,7 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   auto store = std::make_unique<engine::StoreImpl>(
       *std::move(db), *std::move(directory), options);
   if (absl::Status s = store->LoadStale(); !s.ok()) return s;
+  if (absl::Status s = store->NormalizeStoredIdentities(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }
 

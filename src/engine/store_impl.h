@@ -87,6 +87,10 @@ class StoreImpl final : public Store {
   // process: those customers' stored breakdowns lack events (stale_).
   absl::Status LoadStale();
 
+  // Rewrites identity keys stored before normalisation in normalised form,
+  // once per store (normalize_identities.cc).
+  absl::Status NormalizeStoredIdentities();
+
   absl::StatusOr<RecordResult> Record(const Event& event,
                                       const RecordOptions& options) override {
     return Record(absl::MakeConstSpan(&event, 1), options);

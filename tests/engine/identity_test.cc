@@ -13,6 +13,9 @@
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
 #include "identity_rules.h"
+#include "rocksdb/db.h"
+#include "storage/keys.h"
+#include "storage/store_internal.h"
 #include "test_util.h"
 
 namespace ckm {
@@ -498,6 +501,53 @@ TEST_CASE("Merges on a read-only store are refused") {
   CHECK(absl::IsFailedPrecondition(
       store->Unlink(IdentityType::kEmail, "ann@shop.test")));
   CHECK(store->Identities("ann")->identities.size() == 1);
+}
+
+TEST_CASE("Identity keys stored unnormalised are normalised on open") {
+  ckm_test::TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    RecordAll(*store,
+              {LinkEvent(1, "ann", IdentityType::kEmail, "ann@shop.test"),
+               LinkEvent(2, "bob", IdentityType::kEmail, "bob@shop.test")});
+    // As an older build wrote them: the text as given.
+    rocksdb::DB* db = internal::Db(*store);
+    rocksdb::ColumnFamilyHandle* ids =
+        internal::Cf(*store, keys::kIdentitiesCf);
+    const std::string ann = internal::CustomerKey(*store, "ann").value();
+    const std::string bob = internal::CustomerKey(*store, "bob").value();
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    REQUIRE(db->Put(sync, ids,
+                    keys::IdentityKey(IdentityType::kEmail, " Cy@Shop.TEST"),
+                    bob)
+                .ok());
+    // Bob's address in another case, linked to Ann: one of them loses it.
+    REQUIRE(db->Put(sync, ids,
+                    keys::IdentityKey(IdentityType::kEmail, "BOB@shop.test"),
+                    ann)
+                .ok());
+    REQUIRE(db->Delete(sync, "ckm.identity_rules").ok());
+  }
+  auto store = OpenStore(dir.path());
+  CHECK(store->Resolve(IdentityType::kEmail, "cy@shop.test").value() == "bob");
+  CHECK(store->Resolve(IdentityType::kEmail, "Bob@Shop.test").value() == "bob");
+  CHECK(store->Resolve(IdentityType::kEmail, "ann@shop.test").value() == "ann");
+  std::string value;
+  CHECK(internal::Db(*store)
+            ->Get(rocksdb::ReadOptions(),
+                  internal::Cf(*store, keys::kIdentitiesCf),
+                  keys::IdentityKey(IdentityType::kEmail, "BOB@shop.test"),
+                  &value)
+            .IsNotFound());
+  absl::StatusOr<CustomerIdentities> ann = store->Identities("ann");
+  REQUIRE_OK(ann);
+  REQUIRE(ann->changes.size() == 1);
+  CHECK(ann->changes[0].kind == IdentityChange::Kind::kUnlinked);
+  CHECK_THAT(
+      ann->changes[0].reason,
+      Catch::Matchers::StartsWith("identity normalisation: BOB@shop.test"));
+  CHECK(store->Identities("bob")->changes.empty());
 }
 
 }  // namespace
