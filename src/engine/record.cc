@@ -49,7 +49,7 @@ class Recorder {
 
   absl::Status Normalize();
   std::vector<std::size_t> NamedStripes() const;
-  bool AddRootStripes(std::vector<std::size_t>& stripes) const;
+  bool LockRoots(StripeLocks& locks, std::vector<std::size_t>& stripes);
   absl::Status ResolveCustomers();
   absl::Status CheckLinkOwners();
   absl::Status NumberCustomers();
@@ -136,7 +136,7 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
     locks.reset();
     locks.emplace(store_.stripes_, stripes);
     if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
-  } while (AddRootStripes(stripes));
+  } while (!LockRoots(*locks, stripes));
   // 4. Under the locks: owners of links, numbers, what is already recorded.
   if (absl::Status s = NumberCustomers(); !s.ok()) return s;
   if (absl::Status s = SettleStale(); !s.ok()) return s;
@@ -230,18 +230,32 @@ std::vector<std::size_t> Recorder::NamedStripes() const {
   return stripes;
 }
 
-// Adds the stripes of roots not yet in `stripes` (sorted); true if any.
-bool Recorder::AddRootStripes(std::vector<std::size_t>& stripes) const {
-  const std::size_t held = stripes.size();
-  for (const Resolved& who : who_) {
-    const std::size_t stripe = StoreImpl::StripeOf(who.root_id);
-    if (!std::binary_search(stripes.begin(), stripes.begin() + held, stripe))
-      stripes.push_back(stripe);
+// Takes the stripes of the roots found, which the named customers' stripes
+// do not cover when a customer is merged into another. Without waiting if
+// they are free: a merge that moved a root in between is then seen in the
+// links (memory), and only the roots are found again. If one is busy, or
+// the roots keep moving, false: the caller takes everything again, in
+// order, and resolves again. `stripes` is what to take then.
+bool Recorder::LockRoots(StripeLocks& locks,
+                         std::vector<std::size_t>& stripes) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::vector<std::size_t> more;
+    for (const Resolved& who : who_) {
+      const std::size_t stripe = StoreImpl::StripeOf(who.root_id);
+      if (!locks.Holds(stripe)) more.push_back(stripe);
+    }
+    if (more.empty()) return true;
+    stripes.insert(stripes.end(), more.begin(), more.end());
+    std::sort(stripes.begin(), stripes.end());
+    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    if (!locks.TryAdd(more)) return false;
+    for (Resolved& who : who_) {
+      if (who.own == 0 || store_.directory_->Root(who.own) == who.root)
+        continue;
+      if (!store_.ResolveRoot(who).ok()) return false;
+    }
   }
-  if (stripes.size() == held) return false;
-  std::sort(stripes.begin(), stripes.end());
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  return true;
+  return false;
 }
 
 // Names every event's customer: the one it names (by id, by an identity

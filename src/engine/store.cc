@@ -73,6 +73,26 @@ StripeLocks::StripeLocks(std::array<std::mutex, kLockStripes>& mutexes,
   for (std::size_t s : stripes_) mutexes_[s].lock();
 }
 
+bool StripeLocks::Holds(std::size_t stripe) const {
+  return std::binary_search(stripes_.begin(), stripes_.end(), stripe);
+}
+
+bool StripeLocks::TryAdd(const std::vector<std::size_t>& more) {
+  std::vector<std::size_t> taken;
+  for (std::size_t s : more) {
+    if (Holds(s) || std::find(taken.begin(), taken.end(), s) != taken.end())
+      continue;
+    if (!mutexes_[s].try_lock()) {
+      for (std::size_t t : taken) mutexes_[t].unlock();
+      return false;
+    }
+    taken.push_back(s);
+  }
+  stripes_.insert(stripes_.end(), taken.begin(), taken.end());
+  std::sort(stripes_.begin(), stripes_.end());
+  return true;
+}
+
 StripeLocks::~StripeLocks() {
   for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it)
     mutexes_[*it].unlock();

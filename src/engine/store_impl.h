@@ -70,6 +70,12 @@ class StripeLocks {
   StripeLocks(const StripeLocks&) = delete;
   StripeLocks& operator=(const StripeLocks&) = delete;
 
+  bool Holds(std::size_t stripe) const;
+  // Takes `more` as well, without waiting: the stripes held may be above
+  // them, so waiting could deadlock. False, holding no more than before,
+  // if one of them is busy.
+  bool TryAdd(const std::vector<std::size_t>& more);
+
  private:
   std::array<std::mutex, kLockStripes>& mutexes_;
   std::vector<std::size_t> stripes_;
