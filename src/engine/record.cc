@@ -127,8 +127,9 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   if (events_.empty()) return result_;
   // 2. Normalise identities. 3. Lock the customers and identities named and
   // linked, and name every event's customer under the locks: the customer
-  // named, and the root it is merged into. A root not locked yet (a merge
-  // moved it meanwhile) is added and everything locked again.
+  // named, and the root it is merged into, whose stripe is taken too
+  // (LockRoots; if that cannot be done without waiting, everything is
+  // locked again in order).
   if (absl::Status s = Normalize(); !s.ok()) return s;
   std::vector<std::size_t> stripes = NamedStripes();
   std::optional<StripeLocks> locks;
