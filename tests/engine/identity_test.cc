@@ -128,7 +128,7 @@ TEST_CASE("Blocked patterns match globs, ignoring ASCII case") {
 }
 
 TEST_CASE(
-    "Identities resolve by their normalised form; history keeps the text") {
+    "Identities resolve by their normalised form, and history keeps the text") {
   ckm_test::TempDir dir;
   StoreOptions options;
   options.identity.default_country_code = "44";
@@ -352,7 +352,8 @@ TEST_CASE("Retries of events recorded before a merge are recognised after it") {
 }
 
 TEST_CASE(
-    "Merging a merged pair again changes nothing; other repeats are refused") {
+    "Merging a merged pair again changes nothing, and other repeats are "
+    "refused") {
   ckm_test::TempDir dir;
   auto store = OpenStore(dir.path());
   RecordAll(*store, AnnAndBob());
