@@ -20,12 +20,15 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/repair.h"
@@ -125,10 +128,14 @@ void PrintProfile(const Profile& p, std::int64_t now_ms) {
   for (const CurrencyTotals& c : s.by_currency) {
     const auto aov = c.average_order_value_micros();
     std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros())
-              << " = gross " << FormatMicros(c.gross_micros) << " - returned "
-              << FormatMicros(c.returned_micros) << "; " << c.orders
-              << " orders, average " << (aov ? FormatCentsHalfEven(*aov) : "-")
-              << ", largest " << FormatMicros(c.largest_order_micros) << "\n";
+              << " = gross " << FormatMicros(c.gross_micros)
+              << (c.discount_micros != 0
+                      ? " - discount " + FormatMicros(c.discount_micros)
+                      : std::string())
+              << " - returned " << FormatMicros(c.returned_micros) << "; "
+              << c.orders << " orders, average "
+              << (aov ? FormatCentsHalfEven(*aov) : "-") << ", largest "
+              << FormatMicros(c.largest_order_micros) << "\n";
   }
   const InteractionSummary i = p.interactions();
   if (i.count > 0) {
@@ -249,26 +256,14 @@ int Main(int argc, char** argv) {
     sub->add_option("--db", db, "store directory")->required();
   };
 
-  // import purchases
+  // import purchases|interactions|loyalty|attributes|consents|identities
   CLI::App* import = app.add_subcommand("import", "import events from files");
   import->require_subcommand(1);
-  CLI::App* import_purchases = import->add_subcommand(
-      "purchases", "import purchase lines from CSV (plain or .gz)");
   std::vector<std::string> files;
   std::string map_text, delimiter = ",", durability = "none";
   ImportOptions import_options;
-  import_purchases->add_option("FILE", files, "CSV files")->required();
-  add_db(import_purchases);
-  import_purchases->add_option(
-      "--map", map_text,
-      "FIELD=COLUMN,... (fields: customer, order, sku, description, "
-      "category, quantity, unit_price, line_total, ts, currency, "
-      "channel, store)");
-  import_purchases->add_option("--delimiter", delimiter,
-                               "field delimiter (default ,)");
-  import_purchases->add_option("--time-format", import_options.time_format,
-                               "strftime-style format of the ts column");
   std::string date_order;
+  std::vector<std::pair<CLI::App*, EventKind>> import_kinds;
   auto add_date_order = [&](CLI::App* sub) {
     sub->add_option("--date-order", date_order,
                     "dmy or mdy: how to read dates written A/B/YYYY whose day "
@@ -276,17 +271,38 @@ int Main(int argc, char** argv) {
                     "them)")
         ->check(CLI::IsMember({"dmy", "mdy"}));
   };
-  add_date_order(import_purchases);
-  import_purchases->add_option("--currency", import_options.currency,
-                               "ISO 4217 currency of rows without one");
-  import_purchases->add_flag(
-      "--skip-bad-rows", import_options.skip_bad_rows,
-      "skip and count malformed rows instead of stopping");
-  import_purchases
-      ->add_option("--durability", durability,
-                   "none (default), buffered or sync")
-      ->check(CLI::IsMember({"none", "buffered", "sync"}));
 
+  for (const auto& [name, kind, what] :
+       {std::tuple{"purchases", EventKind::kPurchase,
+                   "purchase lines (rows of one order make one event)"},
+        std::tuple{"interactions", EventKind::kInteraction, "interactions"},
+        std::tuple{"loyalty", EventKind::kLoyalty, "loyalty events"},
+        std::tuple{"attributes", EventKind::kAttribute, "attribute changes"},
+        std::tuple{"consents", EventKind::kConsent, "consent changes"},
+        std::tuple{"identities", EventKind::kIdentity, "identity links"}}) {
+    CLI::App* sub = import->add_subcommand(
+        name, absl::StrCat("import ", what, " from CSV (plain or .gz)"));
+    import_kinds.emplace_back(sub, kind);
+    sub->add_option("FILE", files, "CSV files")->required();
+    add_db(sub);
+    sub->add_option(
+        "--map", map_text,
+        absl::StrCat("FIELD=COLUMN,... (fields: ",
+                     absl::StrJoin(ImportFieldsOf(kind), ", "), ")"));
+    sub->add_option("--delimiter", delimiter, "field delimiter (default ,)");
+    sub->add_option("--time-format", import_options.time_format,
+                    "strftime-style format of the ts column");
+    add_date_order(sub);
+    if (kind == EventKind::kPurchase) {
+      sub->add_option("--currency", import_options.currency,
+                      "ISO 4217 currency of rows without one");
+    }
+    sub->add_flag("--skip-bad-rows", import_options.skip_bad_rows,
+                  "skip and count malformed rows instead of stopping");
+    sub->add_option("--durability", durability,
+                    "none (default), buffered or sync")
+        ->check(CLI::IsMember({"none", "buffered", "sync"}));
+  }
   std::string customer, identity_ref;
   // Commands that take a customer take it by id or, with --identity, by one
   // of its identities.
@@ -413,14 +429,18 @@ int Main(int argc, char** argv) {
   const DateOrder order = date_order == "dmy"   ? DateOrder::kDayFirst
                           : date_order == "mdy" ? DateOrder::kMonthFirst
                                                 : DateOrder::kUnambiguous;
-  if (import_purchases->parsed()) {
+  std::optional<EventKind> import_kind;
+  for (const auto& [sub, kind] : import_kinds) {
+    if (sub->parsed()) import_kind = kind;
+  }
+  if (import_kind) {
     import_options.date_order = order;
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
     if (delimiter.size() != 1) return Usage("--delimiter: one character");
     import_options.delimiter = delimiter[0];
     if (!map_text.empty()) {
       absl::StatusOr<std::map<std::string, std::string>> columns =
-          ParseColumnMap(map_text);
+          ParseColumnMap(map_text, ImportFieldsOf(*import_kind));
       if (!columns.ok()) return Usage(columns.status().message());
       import_options.columns = *std::move(columns);
     }
@@ -463,7 +483,7 @@ int Main(int argc, char** argv) {
       progress.Update(rows, bytes, total);
     };
     absl::StatusOr<ImportSummary> summary =
-        ImportPurchases(**store, files, import_options);
+        ImportEvents(**store, *import_kind, files, import_options);
     progress.Done();
     if (!summary.ok()) return fail_import(summary.status(), *std::move(store));
     PrintImportSummary(*summary, progress.Seconds(), std::cout);

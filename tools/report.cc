@@ -60,7 +60,12 @@ void PrintImportSummary(const ImportSummary& s, double seconds,
       << absl::StrFormat("%.1f", seconds) << " s: " << s.rows << " rows";
   if (seconds > 0)
     out << " (" << static_cast<std::int64_t>(s.rows / seconds) << " rows/s)";
-  out << ", " << s.orders << " orders of " << s.customers << " customers\n"
+  if (s.orders == s.events) {
+    out << ", " << s.orders << " orders";
+  } else {
+    out << ", " << s.events << " events";
+  }
+  out << " of " << s.customers << " customers\n"
       << "  events recorded " << s.recorded << ", already recorded "
       << s.already_recorded << "\n"
       << "  rows skipped: " << s.rows_without_customer << " without a customer";

@@ -49,6 +49,30 @@ struct AttributeState {
   int confidence = 0;
 };
 
+// A removal of an attribute and the write that made it.
+struct AttributeRemoval {
+  std::int64_t ts_ms = 0;
+  std::uint64_t event_id = 0;
+  Provenance provenance = Provenance::kExpressed;
+};
+
+// Everything held on one attribute: the latest value of each provenance,
+// expressed, imported, then implied (the order of precedence), and the
+// latest removal of each provenance.
+struct AttributeLayers {
+  std::string key;
+  std::vector<AttributeState> values;
+  std::vector<AttributeRemoval> removals;
+};
+
+// The value of `layers` in effect: the first of expressed, imported and
+// implied (an implied one only at confidence >= min_implied_confidence)
+// that no removal of the same or a higher provenance is newer than, by
+// (ts_ms, event id). nullopt if none is.
+std::optional<AttributeState> EffectiveValue(
+    const AttributeLayers& layers,
+    int min_implied_confidence = kMinImpliedConfidence);
+
 // The current consent for one purpose and the write that set it.
 struct ConsentState {
   std::string purpose;
@@ -62,10 +86,12 @@ struct ConsentState {
 struct CurrencyTotals {
   std::string currency;
   std::int64_t orders = 0;                // events with a positive line
-  std::int64_t gross_micros = 0;          // sum over positive lines
-  std::int64_t returned_micros = 0;       // sum of |amount| over negative lines
+  std::int64_t gross_micros = 0;          // amounts of positive lines
+  std::int64_t discount_micros = 0;       // their line and order discounts
+  std::int64_t returned_micros = 0;       // refunded on negative lines
   std::int64_t largest_order_micros = 0;  // largest gross of one order
-  // gross - returned: what the customer spent net of returns.
+  // gross - discount - returned: what the customer spent net of discounts
+  // and returns.
   std::int64_t net_micros() const;
   // net / orders, truncated towards zero; nullopt without orders.
   std::optional<std::int64_t> average_order_value_micros() const;
@@ -77,7 +103,9 @@ struct ChannelTotals {
   std::string currency;
   std::int64_t orders = 0;
   std::int64_t gross_micros = 0;
+  std::int64_t discount_micros = 0;
   std::int64_t returned_micros = 0;
+  std::int64_t net_micros() const;  // gross - discount - returned
 };
 
 struct PurchaseSummary {
@@ -155,9 +183,18 @@ class Profile {
   std::int64_t event_count() const;              // events recorded, each once
   std::vector<IdentityLink> identities() const;  // sorted by (type, value)
 
-  // --- Attributes and consents (latest write wins) ---
-  std::vector<AttributeState> attributes() const;  // sorted by key
-  std::optional<AttributeState> attribute(std::string_view key) const;
+  // --- Attributes (see Attribute in ckm/event.h) ---
+  // The values in effect (EffectiveValue), sorted by key. Attributes with
+  // none are left out.
+  std::vector<AttributeState> attributes(
+      int min_implied_confidence = kMinImpliedConfidence) const;
+  std::optional<AttributeState> attribute(
+      std::string_view key,
+      int min_implied_confidence = kMinImpliedConfidence) const;
+  // Every value and removal held, of every attribute, sorted by key.
+  std::vector<AttributeLayers> attribute_layers() const;
+
+  // --- Consents (latest write wins) ---
   std::vector<ConsentState> consents() const;  // sorted by purpose
   std::optional<ConsentState> consent(std::string_view purpose) const;
 

@@ -37,9 +37,25 @@ constexpr std::uint8_t RowVectorOf(Dimension dimension) {
   return d;
 }
 
-// Calls share(row vector index, key, quantity, amount, counts_units) for
-// each share of purchase `p` in a product, store or category: every line for
-// its SKU, its category and the store, leaving out empty keys, and a bare
+// The money of one line, or of a whole event: each part >= 0 (validated
+// not to overflow within one event).
+struct Money {
+  std::int64_t gross = 0;     // positive lines' amounts, before discounts
+  std::int64_t discount = 0;  // their discounts
+  std::int64_t returned = 0;  // negative lines' |amounts| after discounts
+};
+
+// A line's share of its event's money.
+Money MoneyOf(const PurchaseLine& line) {
+  const std::int64_t amount = line.amount_micros();  // validated
+  if (line.quantity > 0) return {amount, line.discount_micros, 0};
+  return {0, 0, -amount - line.discount_micros};
+}
+
+// Calls share(row vector index, key, quantity, money, counts_units) for each
+// share of purchase `p` in a product, store or category: every line for its
+// SKU, its category and the store, leaving out empty keys; an order-level
+// discount once for the store (not shared out among products); and a bare
 // total (no lines) once for the store, as one order or return without units.
 // The one statement of what an order contributes, for BreakdownsOf() and
 // BreakdownsBatch alike.
@@ -49,16 +65,22 @@ void ForEachShare(const Purchase& p, Share&& share) {
   constexpr std::uint8_t kStore = RowVectorOf(Dimension::kStore);
   constexpr std::uint8_t kCategory = RowVectorOf(Dimension::kCategory);
   for (const PurchaseLine& line : p.lines) {
-    const std::int64_t amount = line.quantity * line.unit_price_micros;
+    const Money money = MoneyOf(line);
     if (!line.sku.empty())
-      share(kProduct, line.sku, line.quantity, amount, true);
+      share(kProduct, line.sku, line.quantity, money, true);
     if (!line.category.empty())
-      share(kCategory, line.category, line.quantity, amount, true);
-    if (!p.store.empty()) share(kStore, p.store, line.quantity, amount, true);
+      share(kCategory, line.category, line.quantity, money, true);
+    if (!p.store.empty()) share(kStore, p.store, line.quantity, money, true);
   }
-  if (p.lines.empty() && !p.store.empty()) {
+  if (p.store.empty()) return;
+  if (p.lines.empty()) {
     const std::int64_t total = *p.total_micros;  // validated non-zero
-    share(kStore, p.store, total > 0 ? 1 : -1, total, false);
+    share(kStore, p.store, total > 0 ? 1 : -1,
+          total > 0 ? Money{total + p.discount_micros, p.discount_micros, 0}
+                    : Money{0, 0, -total},
+          false);
+  } else if (p.discount_micros > 0) {  // validated: the order has a positive
+    share(kStore, p.store, 1, Money{0, p.discount_micros, 0}, false);  // line
   }
 }
 
@@ -84,6 +106,7 @@ void JoinMap(std::map<K, V>& a, const std::map<K, V>& b, F&& join_value) {
 void Join(CurrencyAgg& a, const CurrencyAgg& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.discount_micros, b.discount_micros);
   AddTo(a.returned_micros, b.returned_micros);
   MaxTo(a.largest_order_micros, b.largest_order_micros);
 }
@@ -91,11 +114,13 @@ void Join(CurrencyAgg& a, const CurrencyAgg& b) {
 void Join(ChannelAgg& a, const ChannelAgg& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.discount_micros, b.discount_micros);
   AddTo(a.returned_micros, b.returned_micros);
 }
 
 void Join(BreakdownMoneyAgg& a, const BreakdownMoneyAgg& b) {
   AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.discount_micros, b.discount_micros);
   AddTo(a.returned_micros, b.returned_micros);
 }
 
@@ -152,28 +177,33 @@ void Join(LoyaltyAgg& a, const LoyaltyAgg& b) {
 // ------------------------------------------------------------------
 
 void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
-  std::int64_t gross = 0, returned = 0;
+  Money money;  // validated: no part overflows
   bool any_positive = false, any_negative = false;
   for (const PurchaseLine& line : p.lines) {
-    const std::int64_t amount =
-        line.quantity * line.unit_price_micros;  // validated
+    const Money m = MoneyOf(line);
+    money.gross += m.gross;
+    money.discount += m.discount;
+    money.returned += m.returned;
     ++agg.lines;
     if (line.quantity > 0) {
       any_positive = true;
       agg.units += line.quantity;
-      gross += amount;
     } else {
       any_negative = true;
       ++agg.returned_lines;
       agg.returned_units -= line.quantity;
-      returned -= amount;
     }
   }
+  money.discount += p.discount_micros;
   if (p.lines.empty()) {  // a total without lines: validated non-zero
-    any_positive = *p.total_micros > 0;
+    const std::int64_t total = *p.total_micros;
+    any_positive = total > 0;
     any_negative = !any_positive;
-    (any_positive ? gross : returned) =
-        any_positive ? *p.total_micros : -*p.total_micros;
+    if (any_positive) {
+      money.gross = total + p.discount_micros;  // what was paid, plus
+    } else {                                    // what was taken off
+      money.returned = -total;
+    }
   }
   agg.orders = any_positive;
   agg.returns = any_negative;
@@ -183,14 +213,16 @@ void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
   }
   CurrencyAgg& currency = agg.by_currency[p.currency];
   currency.orders = any_positive;
-  currency.gross_micros = gross;
-  currency.returned_micros = returned;
-  currency.largest_order_micros = gross;
+  currency.gross_micros = money.gross;
+  currency.discount_micros = money.discount;
+  currency.returned_micros = money.returned;
+  currency.largest_order_micros = money.gross;
   ChannelAgg& channel =
       agg.by_channel[{static_cast<std::uint8_t>(p.channel), p.currency}];
   channel.orders = any_positive;
-  channel.gross_micros = gross;
-  channel.returned_micros = returned;
+  channel.gross_micros = money.gross;
+  channel.discount_micros = money.discount;
+  channel.returned_micros = money.returned;
 }
 
 void AddInteraction(const Event& e, const Interaction& i, InteractionAgg& agg) {
@@ -246,7 +278,13 @@ void AddLoyalty(const Event& e, const Loyalty& l, LoyaltyAgg& agg) {
 }
 
 void AddAttribute(const Event& e, const Attribute& a, ProfileState& state) {
-  AttributeRegister& reg = state.attributes[a.key];
+  AttributeRegisters& regs = state.attributes[a.key];
+  const int layer = static_cast<int>(a.provenance) - 1;  // validated
+  if (a.remove) {
+    regs.removals[layer] = {e.ts_ms, e.id};
+    return;
+  }
+  AttributeRegister& reg = regs.values[layer];
   reg.stamp = {e.ts_ms, e.id};
   reg.source = e.source;
   reg.value = ToStored(a.value);
@@ -264,19 +302,56 @@ std::string Release(const Builder& b) {
                      b.GetSize());
 }
 
+// An attribute's first value (by provenance) in the entry's own fields, as
+// format 3 stored its one value, so that such an entry keeps its bytes; the
+// other values and the removals only when there are any.
+flatbuffers::Offset<fb::AttributeEntry> EncodeAttribute(
+    Builder& b, const std::string& key, const AttributeRegisters& a) {
+  std::vector<const AttributeRegister*> values;
+  for (const AttributeRegister& r : a.values) {
+    if (!r.stamp.empty()) values.push_back(&r);
+  }
+  std::vector<flatbuffers::Offset<fb::AttributeWrite>> others;
+  for (std::size_t i = 1; i < values.size(); ++i) {
+    const AttributeRegister& r = *values[i];
+    const fb::Stamp stamp(r.stamp.ts_ms, r.stamp.event_id);
+    others.push_back(
+        fb::CreateAttributeWrite(b, &stamp, b.CreateString(r.source),
+                                 r.value.type, b.CreateString(r.value.text),
+                                 r.value.number, r.provenance, r.confidence));
+  }
+  const bool removed = std::any_of(a.removals.begin(), a.removals.end(),
+                                   [](const Stamp& s) { return !s.empty(); });
+  std::vector<fb::Stamp> removals;
+  if (removed) {
+    for (const Stamp& s : a.removals)
+      removals.emplace_back(s.ts_ms, s.event_id);
+  }
+  const auto others_v = others.empty() ? 0 : b.CreateVector(others);
+  const auto removals_v = removed ? b.CreateVectorOfStructs(removals) : 0;
+  const AttributeRegister empty;
+  const AttributeRegister& first = values.empty() ? empty : *values[0];
+  const fb::Stamp stamp(first.stamp.ts_ms, first.stamp.event_id);
+  return fb::CreateAttributeEntry(
+      b, b.CreateString(key), values.empty() ? nullptr : &stamp,
+      b.CreateString(first.source), first.value.type,
+      b.CreateString(first.value.text), first.value.number, first.provenance,
+      first.confidence, others_v, removals_v);
+}
+
 flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b,
                                                        const PurchaseAgg& p) {
   std::vector<flatbuffers::Offset<fb::CurrencyTotals>> currencies;
   for (const auto& [code, c] : p.by_currency) {
     currencies.push_back(fb::CreateCurrencyTotals(
         b, b.CreateString(code), c.orders, c.gross_micros, c.returned_micros,
-        c.largest_order_micros));
+        c.largest_order_micros, c.discount_micros));
   }
   std::vector<flatbuffers::Offset<fb::ChannelTotals>> channels;
   for (const auto& [key, c] : p.by_channel) {
     channels.push_back(fb::CreateChannelTotals(
         b, static_cast<fb::Channel>(key.first), b.CreateString(key.second),
-        c.orders, c.gross_micros, c.returned_micros));
+        c.orders, c.gross_micros, c.returned_micros, c.discount_micros));
   }
   const bool dated = p.orders > 0;
   return fb::CreatePurchaseStats(
@@ -346,6 +421,52 @@ bool NonNegative(std::initializer_list<std::int64_t> values) {
                      [](std::int64_t v) { return v >= 0; });
 }
 
+// One value of an attribute (an AttributeEntry's own fields, or one of its
+// AttributeWrites) into its provenance's register, which must still be
+// empty and come after `previous` (values are stored by provenance).
+template <typename Write>
+absl::Status AddAttributeValue(const Write* w, int& previous,
+                               AttributeRegisters& out) {
+  const int provenance = w->provenance();
+  if (provenance < 1 || provenance > kProvenanceCount || provenance <= previous)
+    return Corrupt("attribute value of an unknown or repeated provenance");
+  previous = provenance;
+  AttributeRegister& reg = out.values[provenance - 1];
+  reg.stamp = StampOf(w->stamp());
+  if (reg.stamp.empty()) return Corrupt("attribute value without a stamp");
+  reg.source = Str(w->source());
+  reg.value = {w->value_type(), Str(w->string_value()), w->int_value()};
+  reg.provenance = w->provenance();
+  reg.confidence = w->confidence();
+  if (!FromStored(reg.value.type, {}, 0))
+    return Corrupt("unknown attribute value type");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AttributeRegisters> DecodeAttribute(
+    const fb::AttributeEntry* a) {
+  AttributeRegisters out;
+  int previous = 0;
+  if (a->stamp() != nullptr) {
+    if (absl::Status s = AddAttributeValue(a, previous, out); !s.ok()) return s;
+  } else if (a->others() != nullptr) {
+    return Corrupt("attribute values without a first one");
+  }
+  if (const auto* others = a->others()) {
+    for (const fb::AttributeWrite* w : *others) {
+      if (absl::Status s = AddAttributeValue(w, previous, out); !s.ok())
+        return s;
+    }
+  }
+  if (const auto* removals = a->removals()) {
+    if (removals->size() != kProvenanceCount)
+      return Corrupt("attribute removals of the wrong size");
+    for (int i = 0; i < kProvenanceCount; ++i)
+      out.removals[i] = StampOf(removals->Get(i));
+  }
+  return out;
+}
+
 absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
   if (p == nullptr) return absl::OkStatus();
   out.orders = p->orders();
@@ -366,10 +487,14 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
   if (const auto* v = p->by_currency()) {
     for (const fb::CurrencyTotals* c : *v) {
       if (c->currency() == nullptr) return Corrupt("currency without a code");
-      CurrencyAgg agg{c->orders(), c->gross_micros(), c->returned_micros(),
-                      c->largest_order_micros()};
-      if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros,
-                        agg.largest_order_micros})) {
+      CurrencyAgg agg;
+      agg.orders = c->orders();
+      agg.gross_micros = c->gross_micros();
+      agg.discount_micros = c->discount_micros();
+      agg.returned_micros = c->returned_micros();
+      agg.largest_order_micros = c->largest_order_micros();
+      if (!NonNegative({agg.orders, agg.gross_micros, agg.discount_micros,
+                        agg.returned_micros, agg.largest_order_micros})) {
         return Corrupt("negative currency total");
       }
       if (!out.by_currency.emplace(c->currency()->str(), agg).second) {
@@ -381,8 +506,13 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
     for (const fb::ChannelTotals* c : *v) {
       const auto channel = static_cast<std::uint8_t>(c->channel());
       if (channel >= kChannelCount) return Corrupt("unknown channel");
-      ChannelAgg agg{c->orders(), c->gross_micros(), c->returned_micros()};
-      if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros})) {
+      ChannelAgg agg;
+      agg.orders = c->orders();
+      agg.gross_micros = c->gross_micros();
+      agg.discount_micros = c->discount_micros();
+      agg.returned_micros = c->returned_micros();
+      if (!NonNegative({agg.orders, agg.gross_micros, agg.discount_micros,
+                        agg.returned_micros})) {
         return Corrupt("negative channel total");
       }
       if (!out.by_channel
@@ -471,7 +601,12 @@ void Join(ProfileState& a, const ProfileState& b) {
   JoinMap(a.identities, b.identities,
           [](std::int64_t& x, std::int64_t y) { MinTo(x, y); });
   JoinMap(a.attributes, b.attributes,
-          [](auto& x, const auto& y) { JoinRegister(x, y); });
+          [](AttributeRegisters& x, const AttributeRegisters& y) {
+            for (int i = 0; i < kProvenanceCount; ++i) {
+              JoinRegister(x.values[i], y.values[i]);
+              x.removals[i] = std::max(x.removals[i], y.removals[i]);
+            }
+          });
   JoinMap(a.consents, b.consents,
           [](auto& x, const auto& y) { JoinRegister(x, y); });
   Join(a.purchases, b.purchases);
@@ -572,19 +707,20 @@ Breakdowns BreakdownsOf(const Event& e) {
   std::map<std::pair<std::uint8_t, std::string_view>, Signs> signs;
   ForEachShare(
       *p, [&](std::uint8_t d, std::string_view key, std::int64_t quantity,
-              std::int64_t amount, bool counts_units) {
+              const Money& m, bool counts_units) {
         BreakdownState& s = deltas.of(kDimensions[d])[std::string(key)];
         BreakdownMoneyAgg& money = s.money[p->currency];
         Signs& sign = signs[{d, key}];
         if (quantity > 0) {
           sign.positive = true;
           if (counts_units) s.units += quantity;
-          money.gross_micros += amount;
         } else {
           sign.negative = true;
           if (counts_units) s.returned_units -= quantity;
-          money.returned_micros -= amount;
         }
+        money.gross_micros += m.gross;
+        money.discount_micros += m.discount;
+        money.returned_micros += m.returned;
       });
   for (const auto& [key, sign] : signs) {
     BreakdownState& s =
@@ -608,13 +744,8 @@ std::string Encode(const ProfileState& s) {
                                b.CreateString(key.second), linked_ms));
   }
   std::vector<flatbuffers::Offset<fb::AttributeEntry>> attributes;
-  for (const auto& [key, a] : s.attributes) {
-    const fb::Stamp stamp(a.stamp.ts_ms, a.stamp.event_id);
-    attributes.push_back(fb::CreateAttributeEntry(
-        b, b.CreateString(key), &stamp, b.CreateString(a.source), a.value.type,
-        b.CreateString(a.value.text), a.value.number, a.provenance,
-        a.confidence));
-  }
+  for (const auto& [key, a] : s.attributes)
+    attributes.push_back(EncodeAttribute(b, key, a));
   std::vector<flatbuffers::Offset<fb::ConsentEntry>> consents;
   for (const auto& [purpose, c] : s.consents) {
     const fb::Stamp stamp(c.stamp.ts_ms, c.stamp.event_id);
@@ -652,7 +783,8 @@ class RowWriter {
  public:
   explicit RowWriter(Builder& b) : b_(b) {}
 
-  // `each_money(add)` calls add(currency, gross, returned) in currency order.
+  // `each_money(add)` calls add(currency, gross, discount, returned) in
+  // currency order.
   template <typename EachMoney>
   RowOffset Add(std::string_view key, std::int64_t orders, std::int64_t returns,
                 std::int64_t units, std::int64_t returned_units,
@@ -660,10 +792,10 @@ class RowWriter {
                 EachMoney&& each_money) {
     money_.clear();
     each_money([&](std::string_view currency, std::int64_t gross,
-                   std::int64_t returned) {
+                   std::int64_t discount, std::int64_t returned) {
       money_.push_back(fb::CreateBreakdownMoney(
           b_, b_.CreateString(currency.data(), currency.size()), gross,
-          returned));
+          returned, discount));
     });
     const auto key_s = b_.CreateString(key.data(), key.size());
     const auto money_v = money_.empty() ? 0 : b_.CreateVector(money_);
@@ -677,7 +809,8 @@ class RowWriter {
     return Add(key, s.orders, s.returns, s.units, s.returned_units,
                s.first_purchase_ms, s.last_purchase_ms, [&](auto&& add) {
                  for (const auto& [currency, m] : s.money)
-                   add(currency, m.gross_micros, m.returned_micros);
+                   add(currency, m.gross_micros, m.discount_micros,
+                       m.returned_micros);
                });
   }
 
@@ -717,12 +850,12 @@ void BreakdownsBatch::Add(std::uint32_t customer, const Event& e) {
   const auto* p = std::get_if<Purchase>(&e.body);
   if (p == nullptr) return;
   ForEachShare(*p, [&](std::uint8_t dimension, std::string_view key,
-                       std::int64_t quantity, std::int64_t amount,
+                       std::int64_t quantity, const Money& m,
                        bool counts_units) {
     const bool positive = quantity > 0;
     lines_.push_back({customer, dimension, key, p->currency, event, positive,
                       counts_units ? (positive ? quantity : -quantity) : 0,
-                      positive ? amount : -amount, e.ts_ms});
+                      positive ? m.gross : m.returned, m.discount, e.ts_ms});
   });
 }
 
@@ -803,6 +936,7 @@ std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
                 positive = true;
                 AddTo(row.units, line.units);
                 AddTo(m.gross_micros, line.amount);
+                AddTo(m.discount_micros, line.discount);
                 MinTo(row.first_purchase_ms, line.ts_ms);
                 MaxTo(row.last_purchase_ms, line.ts_ms);
               } else {
@@ -845,16 +979,9 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   }
   if (const auto* v = p->attributes()) {
     for (const fb::AttributeEntry* a : *v) {
-      AttributeRegister reg;
-      reg.stamp = StampOf(a->stamp());
-      reg.source = Str(a->source());
-      reg.value = {a->value_type(), Str(a->string_value()), a->int_value()};
-      reg.provenance = a->provenance();
-      reg.confidence = a->confidence();
-      if (!FromStored(reg.value.type, {}, 0)) {
-        return Corrupt("unknown attribute value type");
-      }
-      s.attributes[Str(a->key())] = std::move(reg);
+      absl::StatusOr<AttributeRegisters> regs = DecodeAttribute(a);
+      if (!regs.ok()) return regs.status();
+      s.attributes[Str(a->key())] = *std::move(regs);
     }
   }
   if (const auto* v = p->consents()) {
@@ -916,7 +1043,8 @@ BreakdownState StateOf(const fb::BreakdownRow* row) {
     for (const fb::BreakdownMoney* m : *money) {
       s.money.emplace_hint(
           s.money.end(), View(m->currency()),
-          BreakdownMoneyAgg{m->gross_micros(), m->returned_micros()});
+          BreakdownMoneyAgg{m->gross_micros(), m->discount_micros(),
+                            m->returned_micros()});
     }
   }
   return s;
@@ -930,7 +1058,8 @@ absl::Status DecodeRows(const Rows* rows, BreakdownMap& out) {
       return Corrupt("negative breakdown count");
     }
     for (const auto& [currency, m] : s.money) {
-      if (!NonNegative({m.gross_micros, m.returned_micros})) {
+      if (!NonNegative(
+              {m.gross_micros, m.discount_micros, m.returned_micros})) {
         return Corrupt("negative breakdown amount");
       }
     }
@@ -998,7 +1127,8 @@ Shape ShapeOf(const fb::Breakdowns* p) {
       if (money == nullptr) continue;
       const fb::BreakdownMoney* last = nullptr;
       for (const fb::BreakdownMoney* m : *money) {
-        if (!NonNegative({m->gross_micros(), m->returned_micros()})) {
+        if (!NonNegative({m->gross_micros(), m->discount_micros(),
+                          m->returned_micros()})) {
           return Shape::kCorrupt;
         }
         if (last != nullptr && m->currency() != nullptr &&
@@ -1020,14 +1150,15 @@ Shape ShapeOf(const fb::Breakdowns* p) {
 // Writes a stored row again as it is.
 RowOffset CopyRow(RowWriter& writer, std::string_view key,
                   const fb::BreakdownRow* row) {
-  return writer.Add(
-      key, row->orders(), row->returns(), row->units(), row->returned_units(),
-      row->first_purchase_ms(), row->last_purchase_ms(), [&](auto&& add) {
-        if (const auto* money = row->money()) {
-          for (const fb::BreakdownMoney* m : *money)
-            add(View(m->currency()), m->gross_micros(), m->returned_micros());
-        }
-      });
+  return writer.Add(key, row->orders(), row->returns(), row->units(),
+                    row->returned_units(), row->first_purchase_ms(),
+                    row->last_purchase_ms(), [&](auto&& add) {
+                      if (const auto* money = row->money()) {
+                        for (const fb::BreakdownMoney* m : *money)
+                          add(View(m->currency()), m->gross_micros(),
+                              m->discount_micros(), m->returned_micros());
+                      }
+                    });
 }
 
 // Merges sorted row vectors and the rows of `extra` (decoded operands) key by
