@@ -290,26 +290,33 @@ absl::Status StoreImpl::Unlink(IdentityType type, std::string_view value,
         absl::StrCat("value: ", normalized.status().message()));
   }
   // The identity's stripe serialises this with Record()s naming it; its
-  // owner's stripes with merges of the owner.
-  const std::size_t stripe = StripeOf(keys::IdentityKey(type, *normalized));
+  // owner's root's with merges of the owner (which write the owner's log
+  // too). Found under the identity's stripe, and again until the root's
+  // stripe is held as well.
+  std::vector<std::size_t> stripes = {
+      StripeOf(keys::IdentityKey(type, *normalized))};
   std::optional<StripeLocks> locks;
-  locks.emplace(stripes_, std::vector<std::size_t>{stripe});
-  absl::StatusOr<std::optional<Resolved>> owner =
-      ResolveIdentity(type, *normalized);
-  if (!owner.ok()) return owner.status();
-  if (!*owner) {
-    return absl::NotFoundError(
-        absl::StrCat("unknown identity ", IdentityName(type, *normalized)));
+  absl::StatusOr<std::optional<Resolved>> owner;
+  for (;;) {
+    locks.reset();
+    locks.emplace(stripes_, stripes);
+    owner = ResolveIdentity(type, *normalized);
+    if (!owner.ok()) return owner.status();
+    if (!*owner) {
+      return absl::NotFoundError(
+          absl::StrCat("unknown identity ", IdentityName(type, *normalized)));
+    }
+    const std::size_t root = StripeOf((*owner)->root_id);
+    if (locks->Holds(root)) break;
+    stripes.push_back(root);
+    std::sort(stripes.begin(), stripes.end());
   }
-  absl::StatusOr<std::vector<Resolved>> who =
-      LockResolved({(*owner)->own_id}, {stripe}, locks);
-  if (!who.ok()) return who.status();
   IdentityChange change = ChangeOf(IdentityChange::Kind::kUnlinked, options);
   change.identity_type = type;
   change.identity_value = *normalized;
   rocksdb::WriteBatch batch;
   rocksdb::Status st = directory_->RemoveIdentity(batch, type, *normalized);
-  if (st.ok()) st = directory_->AddChange(batch, who->front().own, change);
+  if (st.ok()) st = directory_->AddChange(batch, (*owner)->own, change);
   if (st.ok()) st = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   return FromRocks(st, "unlinking identity");
 }
