@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "ckm/event.h"
+
 namespace ckm {
 
 // How far a successful Record() has gone towards stable storage when it
@@ -75,6 +77,19 @@ struct IdentityOptions {
   // '*' matches any run of bytes, '?' any one byte, everything else itself.
   // Example: "*@mailinator.com". Default: none.
   std::vector<std::string> blocked_patterns;
+
+  // Identity types whose links merge customers: when an Identity event
+  // links such an identity that another customer already owns, Record()
+  // first merges the event's customer into the owner (Store::Merge, with
+  // actor "ckm" and a reason naming the identity and the event), then
+  // records the batch. The merge is written on its own, before the batch,
+  // and the rules below apply to it: a refused merge fails the Record with
+  // FailedPrecondition, writing nothing. A customer the store has never seen
+  // cannot be merged: linking an owned identity to one stays refused. For
+  // the other types, linking an owned identity is InvalidArgument.
+  // Example: {IdentityType::kLoyaltyCard}, when a card names one person and
+  // an email may be shared. Default: none.
+  std::vector<IdentityType> auto_merge_types;
 
   // A merge is refused (FailedPrecondition naming max_identities_per_type)
   // when the merged customer would hold more identities of one type than

@@ -44,6 +44,20 @@ class Recorder {
 
   absl::StatusOr<RecordResult> Run(const RecordOptions& options);
 
+  // A merge the batch asks for before it can be recorded: an event links an
+  // identity of a type IdentityOptions::auto_merge_types names, which
+  // another customer owns. Run() then returns kNeedsMerge and writes
+  // nothing.
+  struct AutoMerge {
+    std::string survivor;  // the identity's owner (its root)
+    std::string absorbed;  // the event's customer (its root)
+    std::string reason;
+  };
+  static absl::Status NeedsMerge() {
+    return absl::AbortedError("the batch needs an automatic merge first");
+  }
+  const std::optional<AutoMerge>& auto_merge() const { return auto_merge_; }
+
  private:
   using Link = std::pair<IdentityType, std::string>;
 
@@ -108,12 +122,28 @@ class Recorder {
   std::vector<std::pair<std::string_view, std::vector<std::string>>> loaded_;
   rocksdb::WriteBatch batch_;
   RecordResult result_;
+  std::optional<AutoMerge> auto_merge_;
 };
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
                                                const RecordOptions& options) {
   if (absl::Status s = CheckWritable("Record"); !s.ok()) return s;
-  absl::StatusOr<RecordResult> result = Recorder(*this, events).Run(options);
+  absl::StatusOr<RecordResult> result;
+  // An automatic merge is written on its own, with the batch's locks
+  // released, and the batch is then resolved again. Each one joins two
+  // groups, so there are fewer than there are events.
+  for (std::size_t merges = 0;; ++merges) {
+    Recorder recorder(*this, events);
+    result = recorder.Run(options);
+    if (result.ok() || result.status() != Recorder::NeedsMerge()) break;
+    if (merges == events.size())
+      return absl::InternalError("automatic merges did not converge");
+    const Recorder::AutoMerge& m = *recorder.auto_merge();
+    IdentityChangeOptions why;
+    why.actor = "ckm";
+    why.reason = m.reason;
+    if (absl::Status s = Merge(m.survivor, m.absorbed, why); !s.ok()) return s;
+  }
   // With the locks released. A failed flush loses nothing: the deltas stay
   // in the buffer, and the next flush (or Store::Flush) tries again.
   if (result.ok() && result->recorded > 0 && breakdowns_buffer_.full())
@@ -335,6 +365,16 @@ absl::Status Recorder::CheckLinkOwners() {
     if ((*owner)->root == who_[i].root) {
       link_known_[i] = true;
       continue;
+    }
+    const std::vector<IdentityType>& automatic =
+        store_.options_.identity.auto_merge_types;
+    if (!slot_is_new_[slot_[i]] && std::find(automatic.begin(), automatic.end(),
+                                             link->type) != automatic.end()) {
+      auto_merge_ = AutoMerge{
+          (*owner)->root_id, who_[i].root_id,
+          absl::StrCat("automatic: ", IdentityName(link->type, link_norm_[i]),
+                       " linked by event ", events_[i].id)};
+      return NeedsMerge();
     }
     return FieldError(i, "identity.value",
                       absl::StrCat(IdentityName(link->type, link_norm_[i]),

@@ -488,6 +488,50 @@ TEST_CASE("A merge past max_identities_per_type is refused, writing nothing") {
   REQUIRE_OK(store->Merge("cy", "ann"));
 }
 
+TEST_CASE("Linking an owned identity of an automatic type merges the two") {
+  ckm_test::TempDir dir;
+  StoreOptions options;
+  options.identity.auto_merge_types = {IdentityType::kLoyaltyCard};
+  options.identity.max_merged_customers = 1;
+  auto store = OpenStore(dir.path(), options);
+  RecordAll(*store, AnnAndBob());
+  RecordAll(*store, {LinkEvent(20, "ann", IdentityType::kLoyaltyCard, "card-9"),
+                     Visit(21, CustomerRef::Id("cy"))});
+  // Bob shows Ann's card: Bob is merged into Ann, and his event recorded.
+  absl::StatusOr<RecordResult> r =
+      store->Record({LinkEvent(22, "bob", IdentityType::kLoyaltyCard, "card-9"),
+                     Buy(23, CustomerRef::Id("bob"), "sku-8")});
+  REQUIRE_OK(r);
+  CHECK(r->recorded == 2);
+  CHECK(store->Resolve(IdentityType::kLoyaltyCard, "card-9").value() == "ann");
+  absl::StatusOr<CustomerIdentities> ann = store->Identities("ann");
+  REQUIRE_OK(ann);
+  CHECK(ann->aliases == std::vector<std::string>{"bob"});
+  REQUIRE(ann->changes.size() == 1);
+  CHECK(ann->changes[0].actor == "ckm");
+  CHECK_THAT(ann->changes[0].reason,
+             Catch::Matchers::StartsWith(
+                 "automatic: loyalty_card:card-9 linked by event 22"));
+  CHECK(store->Get("bob")->purchases().orders == 5);
+  CHECK(store->Verify("ann")->ok());
+
+  // Emails are not automatic; a refused merge writes nothing; a customer
+  // never seen cannot be merged.
+  absl::StatusOr<RecordResult> email =
+      store->Record(LinkEvent(24, "cy", IdentityType::kEmail, "ann@shop.test"));
+  CHECK(absl::IsInvalidArgument(email.status()));
+  absl::StatusOr<RecordResult> refused =
+      store->Record(LinkEvent(25, "cy", IdentityType::kLoyaltyCard, "card-9"));
+  REQUIRE(absl::IsFailedPrecondition(refused.status()));
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Matchers::Contains("max_merged_customers"));
+  CHECK(store->Get("cy")->event_count() == 1);
+  absl::StatusOr<RecordResult> stranger = store->Record(
+      LinkEvent(26, "new-5", IdentityType::kLoyaltyCard, "card-9"));
+  CHECK(absl::IsInvalidArgument(stranger.status()));
+  CHECK(absl::IsNotFound(store->Get("new-5").status()));
+}
+
 TEST_CASE("Merges on a read-only store are refused") {
   ckm_test::TempDir dir;
   {
