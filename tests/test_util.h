@@ -44,15 +44,28 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
 // A fresh directory under the system's temp dir, removed when destroyed.
 class TempDir {
  public:
-  TempDir() {
+  TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+  explicit TempDir(const std::filesystem::path& base) {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = base /
             ("ckm-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
+  // In memory (/dev/shm) where the system has it, else as TempDir(): for
+  // tests whose many synced writes would otherwise wait on the disk, and
+  // that test logic, not durability.
+  static TempDir InMemory() {
+    std::error_code ec;
+    if (std::filesystem::is_directory("/dev/shm", ec))
+      return TempDir(std::filesystem::path("/dev/shm"));
+    return TempDir();
+  }
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) {
+    other.path_.clear();
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

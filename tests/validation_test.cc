@@ -282,10 +282,10 @@ std::vector<BadEvent> BadEvents() {
           [](Event& e) { e.customer = ByEmail("nobody@example.com"); },
           "customer"),
       Common(
-          "identity of another type",  // alice's email, but as a phone
+          "identity of another type",  // alice's email, but as a card
           [](Event& e) {
-            e.customer =
-                CustomerRef::ByIdentity(IdentityType::kPhone, kAliceEmail);
+            e.customer = CustomerRef::ByIdentity(IdentityType::kLoyaltyCard,
+                                                 kAliceEmail);
           },
           "customer"),
       Common(

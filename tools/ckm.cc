@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,7 @@
 #include "ckm/segment.h"
 #include "ckm/store.h"
 #include "ckm/version.h"
+#include "identities.h"
 #include "import.h"
 #include "quote.h"
 #include "report.h"
@@ -76,24 +78,6 @@ absl::StatusOr<std::size_t> Limit(long long value) {
         "--limit: must be 0 (all) or a positive number, got ", value));
   }
   return static_cast<std::size_t>(value);
-}
-
-// `--identity TYPE=VALUE`.
-absl::StatusOr<std::pair<IdentityType, std::string>> ParseIdentityFlag(
-    const std::string& text) {
-  const std::size_t eq = text.find('=');
-  if (eq != std::string::npos) {
-    for (IdentityType type :
-         {IdentityType::kEmail, IdentityType::kPhone,
-          IdentityType::kLoyaltyCard, IdentityType::kExternalId}) {
-      if (text.compare(0, eq, ToString(type)) == 0 && eq + 1 < text.size())
-        return std::make_pair(type, text.substr(eq + 1));
-    }
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--identity: expected TYPE=VALUE with TYPE email, phone, loyalty_card "
-      "or external_id, got ",
-      QuoteForError(text)));
 }
 
 // An InvalidArgument of ListHistory about --key, --purpose or --cursor (a
@@ -278,6 +262,19 @@ int Repair(const std::string& dir) {
   return 0;
 }
 
+// Who `ckm merge` and friends record as the actor: the user running it.
+std::string Actor() {
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? user : "ckm";
+}
+
+// `ckm merge`, `ckm unmerge`, `ckm unlink`: what they did.
+int Changed(const absl::Status& status, const std::string& what) {
+  if (!status.ok()) return Fail(status);
+  std::cout << what << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -341,21 +338,19 @@ int Main(int argc, char** argv) {
                     "none (default), buffered or sync")
         ->check(CLI::IsMember({"none", "buffered", "sync"}));
   }
-
-  // A customer is named by id (CUSTOMER) or by a linked identity.
-  std::string customer, identity;
-  auto add_customer = [&](CLI::App* sub, const std::string& what) {
+  std::string customer, identity_ref;
+  // Commands that take a customer take it by id or, with --identity, by one
+  // of its identities.
+  auto add_customer = [&](CLI::App* sub, const char* what) {
     sub->add_option("CUSTOMER", customer, what);
-    sub->add_option("--identity", identity,
-                    "TYPE=VALUE: the customer linked to this identity "
-                    "(email, phone, loyalty_card, external_id), instead of "
-                    "CUSTOMER");
+    sub->add_option("--identity", identity_ref,
+                    "TYPE=VALUE instead of CUSTOMER (email, phone, "
+                    "loyalty_card or external_id)");
   };
-  const std::string one_customer = "the customer id (or --identity)";
   CLI::App* get =
       app.add_subcommand("get", "show a customer's 360-degree profile");
   bool json = false;
-  add_customer(get, one_customer);
+  add_customer(get, "customer id");
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
 
@@ -364,7 +359,7 @@ int Main(int argc, char** argv) {
   std::string kind, since, history_cursor;
   HistoryQuery history_query;
   long long limit = 20;
-  add_customer(history, one_customer);
+  add_customer(history, "customer id");
   add_db(history);
   history->add_option(
       "--kind", kind,
@@ -382,7 +377,7 @@ int Main(int argc, char** argv) {
 
   CLI::App* products =
       app.add_subcommand("products", "a customer's per-product breakdown");
-  add_customer(products, one_customer);
+  add_customer(products, "customer id");
   add_db(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
@@ -446,6 +441,38 @@ int Main(int argc, char** argv) {
       app.add_subcommand("rebuild", "recompute damaged profiles from history");
   add_db(rebuild);
   add_customer(rebuild, "one customer (default: all damaged)");
+
+  CLI::App* identities = app.add_subcommand(
+      "identities", "a customer's identities, aliases and merge history");
+  add_customer(identities, "customer id");
+  add_db(identities);
+
+  std::string survivor, absorbed, reason, actor = Actor();
+  auto add_change = [&](CLI::App* sub, bool reason_required) {
+    add_db(sub);
+    CLI::Option* r = sub->add_option("--reason", reason, "why, for the record");
+    if (reason_required) r->required();
+    sub->add_option("--actor", actor, "who, for the record (default: $USER)");
+  };
+  CLI::App* merge = app.add_subcommand(
+      "merge", "merge customer ABSORBED into SURVIVOR (docs/identity.md)");
+  merge->add_option("SURVIVOR", survivor)->required();
+  merge->add_option("ABSORBED", absorbed)->required();
+  add_change(merge, true);
+  CLI::App* unmerge =
+      app.add_subcommand("unmerge", "undo the merge of ABSORBED into SURVIVOR");
+  unmerge->add_option("SURVIVOR", survivor)->required();
+  unmerge->add_option("ABSORBED", absorbed)->required();
+  add_change(unmerge, true);
+  CLI::App* unlink =
+      app.add_subcommand("unlink", "unlink an identity from its customer");
+  std::string unlink_type, unlink_value;
+  unlink
+      ->add_option("TYPE", unlink_type,
+                   "email, phone, loyalty_card or external_id")
+      ->required();
+  unlink->add_option("VALUE", unlink_value)->required();
+  add_change(unlink, false);
 
   CLI::App* migrate = app.add_subcommand(
       "migrate", "rebuild a store of an older format into a new directory");
@@ -568,21 +595,28 @@ int Main(int argc, char** argv) {
                    QuoteForError(currency));
     }
   }
-  const bool needs_customer =
-      get->parsed() || history->parsed() || products->parsed();
   std::optional<std::pair<IdentityType, std::string>> by_identity;
-  if (!identity.empty()) {
+  if (!identity_ref.empty()) {
     if (!customer.empty())
       return Usage("give CUSTOMER or --identity, not both");
-    absl::StatusOr<std::pair<IdentityType, std::string>> parsed =
-        ParseIdentityFlag(identity);
-    if (!parsed.ok()) return Usage(parsed.status().message());
-    by_identity = *std::move(parsed);
-  } else if (needs_customer && customer.empty()) {
+    absl::StatusOr<std::pair<IdentityType, std::string>> ref =
+        ParseIdentityRef(identity_ref, "--identity");
+    if (!ref.ok()) return Usage(ref.status().message());
+    by_identity = *std::move(ref);
+  } else if (customer.empty() && !verify->parsed() && !rebuild->parsed() &&
+             (get->parsed() || history->parsed() || products->parsed() ||
+              identities->parsed())) {
     return Usage("CUSTOMER or --identity is required");
   }
-  absl::StatusOr<std::unique_ptr<Store>> opened =
-      OpenExisting(db, rebuild->parsed());
+  std::optional<IdentityType> unlink_as;
+  if (unlink->parsed()) {
+    absl::StatusOr<IdentityType> t = ParseIdentityType(unlink_type, "TYPE");
+    if (!t.ok()) return Usage(t.status().message());
+    unlink_as = *t;
+  }
+  const bool writes = rebuild->parsed() || merge->parsed() ||
+                      unmerge->parsed() || unlink->parsed();
+  absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db, writes);
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
   if (by_identity) {
@@ -590,6 +624,27 @@ int Main(int argc, char** argv) {
         store.Resolve(by_identity->first, by_identity->second);
     if (!id.ok()) return Fail(id.status());
     customer = *std::move(id);
+  }
+  IdentityChangeOptions change;
+  change.actor = actor;
+  change.reason = reason;
+  if (merge->parsed()) {
+    return Changed(store.Merge(survivor, absorbed, change),
+                   absl::StrCat("merged ", absorbed, " into ", survivor));
+  }
+  if (unmerge->parsed()) {
+    return Changed(store.Unmerge(survivor, absorbed, change),
+                   absl::StrCat("unmerged ", absorbed, " from ", survivor));
+  }
+  if (unlink->parsed()) {
+    return Changed(store.Unlink(*unlink_as, unlink_value, change),
+                   absl::StrCat("unlinked ", unlink_type, " ", unlink_value));
+  }
+  if (identities->parsed()) {
+    absl::StatusOr<CustomerIdentities> ids = store.Identities(customer);
+    if (!ids.ok()) return Fail(ids.status());
+    PrintIdentities(*ids, std::cout);
+    return 0;
   }
 
   if (get->parsed()) {

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "ckm/event.h"
 
 namespace ckm {
 
@@ -42,6 +45,61 @@ enum class Access : std::uint8_t {
   // instance), and never writes to its directory. It sees the store as it
   // was when opened, and catches up with the writer on Store::CatchUp().
   kFollower = 2,
+};
+
+// How identities are normalised, and which merges the store refuses
+// (docs/identity.md). Part of StoreOptions.
+struct IdentityOptions {
+  // The country code (1 to 3 digits, no '+') given to phone numbers written
+  // without one ("020 7946 0018" with "44": +442079460018). Empty: such
+  // numbers are kept as their digits. Changing it later does not rewrite
+  // identities already linked. Default: empty.
+  std::string default_country_code;
+
+  // Identity values that never name a customer: linking one is refused
+  // (InvalidArgument) and so is naming a customer by one. Compared with the
+  // normalised value, ignoring ASCII case. Default: the placeholders forms
+  // fill in when the real value is unknown, listed below.
+  std::vector<std::string> blocked_values = {"null",
+                                             "none",
+                                             "nil",
+                                             "undefined",
+                                             "unknown",
+                                             "n/a",
+                                             "-",
+                                             "-1",
+                                             "0",
+                                             "anonymous",
+                                             "test",
+                                             "test@example.com",
+                                             "noreply@example.com"};
+  // The same for patterns over the normalised value, ignoring ASCII case:
+  // '*' matches any run of bytes, '?' any one byte, everything else itself.
+  // Example: "*@mailinator.com". Default: none.
+  std::vector<std::string> blocked_patterns;
+
+  // Identity types whose links merge customers: when an Identity event
+  // links such an identity that another customer already owns, Record()
+  // first merges the event's customer into the owner (Store::Merge, with
+  // actor "ckm" and a reason naming the identity and the event), then
+  // records the batch. The merge is written on its own, before the batch,
+  // and the rules below apply to it: a refused merge fails the Record with
+  // FailedPrecondition, writing nothing. A customer the store has never seen
+  // cannot be merged: linking an owned identity to one stays refused. For
+  // the other types, linking an owned identity is InvalidArgument.
+  // Example: {IdentityType::kLoyaltyCard}, when a card names one person and
+  // an email may be shared. Default: none.
+  std::vector<IdentityType> auto_merge_types;
+
+  // A merge is refused (FailedPrecondition naming max_identities_per_type)
+  // when the merged customer would hold more identities of one type than
+  // this. 0: no limit. Default: 10.
+  std::size_t max_identities_per_type = 10;
+
+  // A merge is refused (FailedPrecondition naming max_merged_customers) when
+  // more customers than this would be merged into one survivor, directly or
+  // through chains. 0: no limit. Default: 50.
+  std::size_t max_merged_customers = 50;
 };
 
 // Store-wide options, fixed for the lifetime of an open Store.
@@ -105,6 +163,10 @@ struct StoreOptions {
   // ($TMPDIR or /tmp), named ckm-follower-*, removed when the Store closes.
   // Default: empty.
   std::string follower_dir;
+
+  // Identity normalisation and merge protection. Default: see
+  // IdentityOptions.
+  IdentityOptions identity;
 };
 
 // Options for one Record() call.

@@ -24,7 +24,9 @@
 //   AlreadyExists       Open() with StoreOptions::error_if_exists on a store.
 //   DataLoss            stored bytes failed verification.
 //   FailedPrecondition  the directory holds an incompatible store.
-//   FailedPrecondition  also: a write on a read-only or follower Store.
+//   FailedPrecondition  also: a write on a read-only or follower Store, and a
+//                       merge or unmerge the store refuses (the message
+//                       names the rule, see docs/identity.md).
 //   ResourceExhausted   the disk is full; reads keep working; writes go on
 //                       once space is freed (or after reopening, see
 //                       docs/reliability.md).
@@ -44,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ckm/event.h"
+#include "ckm/identity.h"
 #include "ckm/options.h"
 #include "ckm/profile.h"
 #include "ckm/query.h"
@@ -94,7 +97,8 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<RecordResult> Record(
       absl::Span<const Event> events, const RecordOptions& options = {}) = 0;
 
-  // The customer's current profile. NotFound for a customer with no events.
+  // The customer's current profile: for a customer merged into another,
+  // the survivor's. NotFound for a customer with no events.
   [[nodiscard]] virtual absl::StatusOr<Profile> Get(
       std::string_view customer_id) const = 0;
 
@@ -108,7 +112,9 @@ class Store {
   // Sizes and counts of the store.
   [[nodiscard]] virtual absl::StatusOr<StoreStats> Stats() const = 0;
 
-  // The customer id an identity is linked to. NotFound if it is not linked.
+  // The customer id an identity leads to: the customer it is linked to or,
+  // if that customer was merged into another, the survivor. The value is
+  // normalised first (NormalizeIdentity). NotFound if it is not linked.
   [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(
       IdentityType type, std::string_view value) const = 0;
 
@@ -159,6 +165,45 @@ class Store {
   // StoreOptions::breakdowns_buffer_bytes), and refolds from history those
   // an earlier process left unmerged when it crashed.
   [[nodiscard]] virtual absl::Status Flush() = 0;
+
+  // Merges customer `absorbed` into `survivor`, atomically and durably
+  // (synced, whatever the store's durability): from then on `absorbed` and
+  // every identity that led to it lead to `survivor`, whose profile,
+  // breakdowns, History() and Timeline() hold both customers' events, past
+  // and future. Each event's history stays under the customer it named, so
+  // Unmerge() can split them again exactly. Recorded in both customers'
+  // Identities().changes with options' actor and reason. Merging a customer
+  // already merged into `survivor` is OK and changes nothing. NotFound for
+  // an unknown customer; InvalidArgument if both are the same id;
+  // FailedPrecondition if `absorbed` is already merged into another
+  // customer, if `survivor` is merged into `absorbed`, or if a rule of
+  // IdentityOptions refuses it (the message names the rule).
+  [[nodiscard]] virtual absl::Status Merge(
+      std::string_view survivor, std::string_view absorbed,
+      const IdentityChangeOptions& options = {}) = 0;
+
+  // Undoes the merge of `absorbed` (and whatever was merged into it) into
+  // `survivor` (or into a customer merged into `survivor`): both get back
+  // the events that named them or their identities, including those
+  // recorded since the merge, and profiles and breakdowns refolded from
+  // them. Atomic and durable like Merge(). FailedPrecondition if `absorbed`
+  // is not merged into `survivor`.
+  [[nodiscard]] virtual absl::Status Unmerge(
+      std::string_view survivor, std::string_view absorbed,
+      const IdentityChangeOptions& options = {}) = 0;
+
+  // Unlinks an identity: it no longer names any customer, and may be linked
+  // again by a later Identity event, to anyone. Events already recorded stay
+  // with the customer they were recorded for. Durable like Merge(), and
+  // recorded in the customer's changes. NotFound if it is not linked.
+  [[nodiscard]] virtual absl::Status Unlink(
+      IdentityType type, std::string_view value,
+      const IdentityChangeOptions& options = {}) = 0;
+
+  // The customer's identities, aliases and recorded changes. NotFound for an
+  // unknown customer.
+  [[nodiscard]] virtual absl::StatusOr<CustomerIdentities> Identities(
+      std::string_view customer_id) const = 0;
 
   // A follower (StoreOptions::access == Access::kFollower): reads what the
   // writing process has written since the follower opened or last caught

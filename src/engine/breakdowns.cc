@@ -110,25 +110,28 @@ absl::StatusOr<bool> StoreImpl::HasPendingMarker(
   return true;
 }
 
+// The purchases of the root `root` and of everyone merged into it.
 absl::StatusOr<fold::Breakdowns> StoreImpl::FoldPurchases(
-    keys::CustomerNumber number) const {
-  const std::string prefix = keys::CustomerKey(number);
-  rocksdb::ReadOptions read;
-  read.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(read, db_->history(keys::HistoryCf::kPurchases)));
+    keys::CustomerNumber root) const {
   fold::Breakdowns folded;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
-    if (!event.ok()) {
-      return absl::DataLossError(absl::StrCat("history of customer number ",
-                                              number, ": ",
-                                              event.status().message()));
+  for (keys::CustomerNumber number : GroupOf(root)) {
+    const std::string prefix = keys::CustomerKey(number);
+    rocksdb::ReadOptions read;
+    read.prefix_same_as_start = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
+        read, db_->history(keys::HistoryCf::kPurchases)));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
+      if (!event.ok()) {
+        return absl::DataLossError(absl::StrCat("history of customer number ",
+                                                number, ": ",
+                                                event.status().message()));
+      }
+      fold::Join(folded, fold::BreakdownsOf(*event));
     }
-    fold::Join(folded, fold::BreakdownsOf(*event));
+    if (!it->status().ok()) return FromRocks(it->status(), "reading history");
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "reading history");
   return folded;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -43,12 +44,28 @@ class Recorder {
 
   absl::StatusOr<RecordResult> Run(const RecordOptions& options);
 
+  // A merge the batch asks for before it can be recorded: an event links an
+  // identity of a type IdentityOptions::auto_merge_types names, which
+  // another customer owns. Run() then returns kNeedsMerge and writes
+  // nothing.
+  struct AutoMerge {
+    std::string survivor;  // the identity's owner (its root)
+    std::string absorbed;  // the event's customer (its root)
+    std::string reason;
+  };
+  static absl::Status NeedsMerge() {
+    return absl::AbortedError("the batch needs an automatic merge first");
+  }
+  const std::optional<AutoMerge>& auto_merge() const { return auto_merge_; }
+
  private:
   using Link = std::pair<IdentityType, std::string>;
 
+  absl::Status Normalize();
+  std::vector<std::size_t> NamedStripes() const;
+  bool LockRoots(StripeLocks& locks, std::vector<std::size_t>& stripes);
   absl::Status ResolveCustomers();
-  std::vector<std::size_t> Stripes() const;
-  absl::Status CheckLinkOwners() const;
+  absl::Status CheckLinkOwners();
   absl::Status NumberCustomers();
   absl::Status SettleStale() const;
   absl::Status DropRecorded();
@@ -59,9 +76,13 @@ class Recorder {
       std::uint32_t slot, const std::vector<std::string_view>& skus,
       std::vector<rocksdb::PinnableSlice>& operands);
   absl::Status AddMerges();
-  absl::Status SettleUnlogged(Durability durability);
   void UpdateBuffers();
   void UpdateLatest(bool written);
+  // Whether event i goes to the history of its slot's own customer (not of
+  // one merged into it): only such events use the duplicate check's memory.
+  bool OwnHistory(std::size_t i) const {
+    return who_[i].own == slot_number_[slot_[i]];
+  }
   LatestEvents& LatestOf(std::uint32_t slot) const {
     return store_.latest_events_[slot_stripe_[slot]];
   }
@@ -72,16 +93,20 @@ class Recorder {
   const absl::Span<const Event> events_;
 
   // Per event.
-  std::vector<std::string> customers_;  // the external id it is recorded for
+  std::vector<std::string> ref_norm_;   // its identity reference, normalised
+  std::vector<std::string> link_norm_;  // the identity it links, normalised
+  std::vector<Resolved> who_;           // whose history and profile it goes to
+  std::vector<bool> link_known_;  // links an identity its group has already
   std::vector<std::uint32_t> slot_;
   std::vector<std::string> history_keys_;
   std::vector<bool> fresh_;  // not recorded before, nor earlier in the batch
-  // Identity links the batch makes, and the events named through them.
-  std::map<Link, std::string> batch_links_;
+  // Identity links the batch makes (-> the first event making each), and
+  // the events named through them.
+  std::map<Link, std::size_t> batch_links_;
   std::vector<std::size_t> resolved_in_batch_;
 
-  // Per slot.
-  std::vector<std::string_view> slot_customer_;
+  // Per slot: one per root customer.
+  std::vector<std::string_view> slot_customer_;  // the root's id
   std::vector<keys::CustomerNumber> slot_number_;
   std::vector<bool> slot_is_new_;  // numbered by this call
   // Breakdowns go to the buffer (else they are merged in this batch).
@@ -97,12 +122,28 @@ class Recorder {
   std::vector<std::pair<std::string_view, std::vector<std::string>>> loaded_;
   rocksdb::WriteBatch batch_;
   RecordResult result_;
+  std::optional<AutoMerge> auto_merge_;
 };
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
                                                const RecordOptions& options) {
   if (absl::Status s = CheckWritable("Record"); !s.ok()) return s;
-  absl::StatusOr<RecordResult> result = Recorder(*this, events).Run(options);
+  absl::StatusOr<RecordResult> result;
+  // An automatic merge is written on its own, with the batch's locks
+  // released, and the batch is then resolved again. Each one joins two
+  // groups, so there are fewer than there are events.
+  for (std::size_t merges = 0;; ++merges) {
+    Recorder recorder(*this, events);
+    result = recorder.Run(options);
+    if (result.ok() || result.status() != Recorder::NeedsMerge()) break;
+    if (merges == events.size())
+      return absl::InternalError("automatic merges did not converge");
+    const Recorder::AutoMerge& m = *recorder.auto_merge();
+    IdentityChangeOptions why;
+    why.actor = "ckm";
+    why.reason = m.reason;
+    if (absl::Status s = Merge(m.survivor, m.absorbed, why); !s.ok()) return s;
+  }
   // With the locks released. A failed flush loses nothing: the deltas stay
   // in the buffer, and the next flush (or Store::Flush) tries again.
   if (result.ok() && result->recorded > 0 && breakdowns_buffer_.full())
@@ -114,14 +155,24 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   // 1. Validate everything before touching the store.
   if (absl::Status s = ValidateBatch(events_); !s.ok()) return s;
   if (events_.empty()) return result_;
-  // 2. Name every event's customer. 3. Lock them, and the identities linked.
-  if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
-  StripeLocks locks(store_.stripes_, Stripes());
+  // 2. Normalise identities. 3. Lock the customers and identities named and
+  // linked, and name every event's customer under the locks: the customer
+  // named, and the root it is merged into, whose stripe is taken too
+  // (LockRoots; if that cannot be done without waiting, everything is
+  // locked again in order).
+  if (absl::Status s = Normalize(); !s.ok()) return s;
+  std::vector<std::size_t> stripes = NamedStripes();
+  std::optional<StripeLocks> locks;
+  do {
+    locks.reset();
+    locks.emplace(store_.stripes_, stripes);
+    if (absl::Status s = ResolveCustomers(); !s.ok()) return s;
+  } while (!LockRoots(*locks, stripes));
   // 4. Under the locks: owners of links, numbers, what is already recorded.
-  if (absl::Status s = CheckLinkOwners(); !s.ok()) return s;
   if (absl::Status s = NumberCustomers(); !s.ok()) return s;
   if (absl::Status s = SettleStale(); !s.ok()) return s;
   if (absl::Status s = DropRecorded(); !s.ok()) return s;
+  if (absl::Status s = CheckLinkOwners(); !s.ok()) return s;
   if (absl::Status s = CheckBatchLinks(); !s.ok()) return s;
   // 5. Fold the new events into deltas, and 6. write them in one batch.
   if (absl::Status s = Fold(); !s.ok()) return s;
@@ -130,7 +181,9 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
   if (absl::Status s = AddMerges(); !s.ok()) return s;
   const Durability durability =
       options.durability.value_or(store_.options_.durability);
-  if (absl::Status s = SettleUnlogged(durability); !s.ok()) return s;
+  if (durability != Durability::kNone) {
+    if (absl::Status s = store_.SettleUnlogged(); !s.ok()) return s;
+  }
   if (rocksdb::Status s =
           store_.Write(storage::WriteOptionsFor(durability), &batch_);
       !s.ok()) {
@@ -144,118 +197,215 @@ absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
 }
 
 // A logged batch builds on what came before it: its distinct-product counts
-// assume the products of earlier events. Unlogged events before it would
-// die in a crash that the logged batch survives, so they are made durable
-// first (a memtable flush, once per change from unlogged to logged writes).
-// Under the batch's locks, so that every earlier write of its customers is
-// in the flush.
-absl::Status Recorder::SettleUnlogged(Durability durability) {
-  if (durability == Durability::kNone || !store_.wrote_unlogged_) {
-    return absl::OkStatus();
-  }
+// assume the products of earlier events, a merge folds in their profiles.
+// Unlogged events before it would die in a crash that the logged write
+// survives, so they are made durable first (a memtable flush, once per
+// change from unlogged to logged writes). Under the write's locks, so that
+// every earlier write of its customers is in the flush.
+absl::Status StoreImpl::SettleUnlogged() {
+  if (!wrote_unlogged_) return absl::OkStatus();
   // A manual flush while RocksDB is stopped after a full disk could leave
   // it unable to resume (access.cc): ask first.
-  if (rocksdb::Status s = store_.ResumeIfStopped(); !s.ok())
+  if (rocksdb::Status s = ResumeIfStopped(); !s.ok())
     return FromRocks(s, "making earlier unlogged writes durable");
-  store_.wrote_unlogged_ = false;
+  wrote_unlogged_ = false;
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  const rocksdb::Status s = db_.db()->Flush(flush, db_.handles());
-  if (!s.ok()) store_.wrote_unlogged_ = true;
+  const rocksdb::Status s = db_->db()->Flush(flush, db_->handles());
+  if (!s.ok()) wrote_unlogged_ = true;
   return FromRocks(s, "making earlier unlogged writes durable");
 }
 
-// Resolves identities: links made earlier in this batch first, then the
-// store. Identities are never unlinked, so resolving before taking the locks
-// is safe.
-absl::Status Recorder::ResolveCustomers() {
-  customers_.resize(events_.size());
+// Identities in the form their keys use. Blocked values are refused here,
+// before anything is read.
+absl::Status Recorder::Normalize() {
+  ref_norm_.resize(events_.size());
+  link_norm_.resize(events_.size());
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const Event& e = events_[i];
     if (e.customer.identity_type) {
-      const Link key(*e.customer.identity_type, e.customer.identity_value);
-      if (auto it = batch_links_.find(key); it != batch_links_.end()) {
-        customers_[i] = it->second;
-        resolved_in_batch_.push_back(i);
-      } else {
-        absl::StatusOr<std::string> resolved =
-            store_.Resolve(key.first, key.second);
-        if (absl::IsNotFound(resolved.status())) {
-          return FieldError(i, "customer",
-                            absl::StrCat("unknown identity ",
-                                         IdentityName(key.first, key.second)));
-        }
-        if (!resolved.ok()) return resolved.status();
-        customers_[i] = *std::move(resolved);
-      }
-    } else {
-      customers_[i] = e.customer.id;
+      absl::StatusOr<std::string> n = store_.NormalizedIdentity(
+          *e.customer.identity_type, e.customer.identity_value,
+          absl::StrCat("events[", i, "].customer"));
+      if (!n.ok()) return n.status();
+      ref_norm_[i] = *std::move(n);
     }
     if (const auto* link = std::get_if<Identity>(&e.body)) {
-      auto [it, inserted] =
-          batch_links_.try_emplace({link->type, link->value}, customers_[i]);
-      if (!inserted && it->second != customers_[i]) {
-        return FieldError(
-            i, "identity.value",
-            absl::StrCat(
-                IdentityName(link->type, link->value),
-                " is linked to another customer earlier in this batch"));
-      }
+      absl::StatusOr<std::string> n = store_.NormalizedIdentity(
+          link->type, link->value,
+          absl::StrCat("events[", i, "].identity.value"));
+      if (!n.ok()) return n.status();
+      link_norm_[i] = *std::move(n);
     }
   }
   return absl::OkStatus();
 }
 
-std::vector<std::size_t> Recorder::Stripes() const {
+// The stripes of every customer id and identity the events name or link.
+std::vector<std::size_t> Recorder::NamedStripes() const {
   std::vector<std::size_t> stripes;
-  stripes.reserve(customers_.size() + batch_links_.size());
-  for (const std::string& c : customers_)
-    stripes.push_back(StoreImpl::StripeOf(c));
-  for (const auto& [link, customer] : batch_links_) {
-    stripes.push_back(
-        StoreImpl::StripeOf(keys::IdentityKey(link.first, link.second)));
+  stripes.reserve(events_.size());
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const Event& e = events_[i];
+    stripes.push_back(StoreImpl::StripeOf(
+        e.customer.identity_type
+            ? keys::IdentityKey(*e.customer.identity_type, ref_norm_[i])
+            : e.customer.id));
+    if (const auto* link = std::get_if<Identity>(&e.body)) {
+      stripes.push_back(
+          StoreImpl::StripeOf(keys::IdentityKey(link->type, link_norm_[i])));
+    }
   }
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
   return stripes;
 }
 
-// An identity may already belong to someone else.
-absl::Status Recorder::CheckLinkOwners() const {
-  for (std::size_t i = 0; i < events_.size(); ++i) {
-    const auto* link = std::get_if<Identity>(&events_[i].body);
-    if (link == nullptr) continue;
-    absl::StatusOr<std::string> owner = store_.Resolve(link->type, link->value);
-    if (owner.ok() && *owner != customers_[i]) {
-      return FieldError(i, "identity.value",
-                        absl::StrCat(IdentityName(link->type, link->value),
-                                     " is already linked to customer ",
-                                     QuoteForError(*owner)));
+// Takes the stripes of the roots found, which the named customers' stripes
+// do not cover when a customer is merged into another. Without waiting if
+// they are free: a merge that moved a root in between is then seen in the
+// links (memory), and only the roots are found again. If one is busy, or
+// the roots keep moving, false: the caller takes everything again, in
+// order, and resolves again. `stripes` is what to take then.
+bool Recorder::LockRoots(StripeLocks& locks,
+                         std::vector<std::size_t>& stripes) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::vector<std::size_t> more;
+    for (const Resolved& who : who_) {
+      const std::size_t stripe = StoreImpl::StripeOf(who.root_id);
+      if (!locks.Holds(stripe)) more.push_back(stripe);
     }
-    if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
+    if (more.empty()) return true;
+    stripes.insert(stripes.end(), more.begin(), more.end());
+    std::sort(stripes.begin(), stripes.end());
+    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    if (!locks.TryAdd(more)) return false;
+    for (Resolved& who : who_) {
+      if (who.own == 0 || store_.directory_->Root(who.own) == who.root)
+        continue;
+      if (!store_.ResolveRoot(who).ok()) return false;
+    }
+  }
+  return false;
+}
+
+// Names every event's customer: the one it names (by id, by an identity
+// linked earlier in this batch, or by one in the store) and the root that
+// customer is merged into. REQUIRES: the stripes of everything named.
+absl::Status Recorder::ResolveCustomers() {
+  who_.assign(events_.size(), Resolved());
+  batch_links_.clear();
+  resolved_in_batch_.clear();
+  std::vector<std::string_view> ids;
+  for (const Event& e : events_)
+    if (!e.customer.identity_type) ids.push_back(e.customer.id);
+  absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>> numbers =
+      store_.directory_->Find(ids);
+  if (!numbers.ok()) return numbers.status();
+  std::size_t next_id = 0;
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const Event& e = events_[i];
+    Resolved& who = who_[i];
+    if (!e.customer.identity_type) {
+      who.own_id = e.customer.id;
+      if (const std::optional<keys::CustomerNumber> n = (*numbers)[next_id++]) {
+        who.own = *n;
+        if (absl::Status s = store_.ResolveRoot(who); !s.ok()) return s;
+      } else {
+        who.root_id = who.own_id;  // new: numbered by NumberCustomers
+      }
+    } else {
+      // The store first: a link in this batch may be a retry of one
+      // recorded before, and the identity linked elsewhere since.
+      absl::StatusOr<std::optional<Resolved>> found =
+          store_.ResolveIdentity(*e.customer.identity_type, ref_norm_[i]);
+      if (!found.ok()) return found.status();
+      if (*found) {
+        who = **std::move(found);
+      } else if (auto it = batch_links_.find(
+                     {*e.customer.identity_type, ref_norm_[i]});
+                 it != batch_links_.end()) {
+        who = who_[it->second];
+        resolved_in_batch_.push_back(i);
+      } else {
+        return FieldError(i, "customer",
+                          absl::StrCat("unknown identity ",
+                                       IdentityName(*e.customer.identity_type,
+                                                    ref_norm_[i])));
+      }
+    }
+    if (const auto* link = std::get_if<Identity>(&e.body))
+      batch_links_.try_emplace({link->type, link_norm_[i]}, i);
   }
   return absl::OkStatus();
 }
 
-// Gives every customer of the batch a slot, looks up its number, and gives
-// customers the store has never seen a new one.
+// An identity may already belong to someone else. One that already leads
+// to the event's customer (its own, or one merged with it) stays linked
+// where it is. A link recorded before is a retry, and links nothing now:
+// the identity may have been unlinked and linked elsewhere since.
+absl::Status Recorder::CheckLinkOwners() {
+  link_known_.assign(events_.size(), false);
+  std::map<Link, std::size_t> first;  // the first new link of each identity
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const auto* link = std::get_if<Identity>(&events_[i].body);
+    if (link == nullptr || !fresh_[i]) continue;
+    const auto [it, inserted] =
+        first.try_emplace({link->type, link_norm_[i]}, i);
+    if (!inserted && who_[it->second].root != who_[i].root) {
+      return FieldError(
+          i, "identity.value",
+          absl::StrCat(IdentityName(link->type, link_norm_[i]),
+                       " is linked to another customer earlier in this batch"));
+    }
+    absl::StatusOr<std::optional<Resolved>> owner =
+        store_.ResolveIdentity(link->type, link_norm_[i]);
+    if (!owner.ok()) return owner.status();
+    if (!*owner) continue;
+    if ((*owner)->root == who_[i].root) {
+      link_known_[i] = true;
+      continue;
+    }
+    const std::vector<IdentityType>& automatic =
+        store_.options_.identity.auto_merge_types;
+    if (!slot_is_new_[slot_[i]] && std::find(automatic.begin(), automatic.end(),
+                                             link->type) != automatic.end()) {
+      auto_merge_ = AutoMerge{
+          (*owner)->root_id, who_[i].root_id,
+          absl::StrCat("automatic: ", IdentityName(link->type, link_norm_[i]),
+                       " linked by event ", events_[i].id)};
+      return NeedsMerge();
+    }
+    return FieldError(i, "identity.value",
+                      absl::StrCat(IdentityName(link->type, link_norm_[i]),
+                                   " is already linked to customer ",
+                                   QuoteForError((*owner)->root_id)));
+  }
+  return absl::OkStatus();
+}
+
+// Gives every root customer of the batch a slot, and customers the store
+// has never seen a new number.
 absl::Status Recorder::NumberCustomers() {
   absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
   slot_.resize(events_.size());
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const auto [it, inserted] = slot_of.try_emplace(
-        customers_[i], static_cast<std::uint32_t>(slot_customer_.size()));
-    if (inserted) slot_customer_.push_back(customers_[i]);
+        who_[i].root_id, static_cast<std::uint32_t>(slot_customer_.size()));
+    if (inserted) {
+      slot_customer_.push_back(who_[i].root_id);
+      slot_number_.push_back(who_[i].root);
+    }
     slot_[i] = it->second;
   }
-  absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>> numbers =
-      store_.directory_->Find(slot_customer_);
-  if (!numbers.ok()) return numbers.status();
   const std::size_t slots = slot_customer_.size();
-  slot_number_.resize(slots);
   slot_is_new_.resize(slots);
   for (std::size_t s = 0; s < slots; ++s) {
-    slot_is_new_[s] = !(*numbers)[s].has_value();
-    slot_number_[s] =
-        slot_is_new_[s] ? store_.directory_->Allocate() : *(*numbers)[s];
+    slot_is_new_[s] = slot_number_[s] == 0;
+    if (slot_is_new_[s]) slot_number_[s] = store_.directory_->Allocate();
+  }
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    if (who_[i].own == 0) who_[i].own = who_[i].root = slot_number_[slot_[i]];
   }
   deltas_.resize(slots);
   has_delta_.resize(slots);
@@ -291,12 +441,12 @@ absl::Status Recorder::DropRecorded() {
   absl::flat_hash_set<std::string_view> seen;
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const Event& e = events_[i];
-    history_keys_[i] =
-        keys::HistoryKey(slot_number_[slot_[i]], e.ts_ms, e.id, e.kind());
+    history_keys_[i] = keys::HistoryKey(who_[i].own, e.ts_ms, e.id, e.kind());
     if (!seen.insert(history_keys_[i]).second) continue;  // twice in batch
     fresh_[i] = true;
     if (slot_is_new_[slot_[i]]) continue;
-    if (LatestOf(slot_[i]).CertainlyNew(slot_number_[slot_[i]], NameOf(e)))
+    if (OwnHistory(i) &&
+        LatestOf(slot_[i]).CertainlyNew(slot_number_[slot_[i]], NameOf(e)))
       continue;
     cfs.push_back(db_.history(keys::HistoryCfOf(e.kind())));
     lookups.emplace_back(history_keys_[i]);
@@ -325,19 +475,20 @@ absl::Status Recorder::CheckBatchLinks() const {
   std::set<Link> written;
   for (std::size_t j = 0; j < events_.size(); ++j) {
     const auto* link = std::get_if<Identity>(&events_[j].body);
-    if (link != nullptr && fresh_[j]) written.emplace(link->type, link->value);
+    if (link != nullptr && fresh_[j])
+      written.emplace(link->type, link_norm_[j]);
   }
   for (std::size_t i : resolved_in_batch_) {
     const CustomerRef& ref = events_[i].customer;
-    if (written.count({*ref.identity_type, ref.identity_value}) > 0) continue;
-    absl::StatusOr<std::string> owner =
-        store_.Resolve(*ref.identity_type, ref.identity_value);
-    if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
-    if (!owner.ok() || *owner != customers_[i]) {
+    if (written.count({*ref.identity_type, ref_norm_[i]}) > 0) continue;
+    absl::StatusOr<std::optional<keys::CustomerNumber>> owner =
+        store_.directory_->FindIdentity(*ref.identity_type, ref_norm_[i]);
+    if (!owner.ok()) return owner.status();
+    if (!*owner || **owner != who_[i].own) {
       return FieldError(
           i, "customer",
           absl::StrCat("unknown identity ",
-                       IdentityName(*ref.identity_type, ref.identity_value),
+                       IdentityName(*ref.identity_type, ref_norm_[i]),
                        ": the event in this batch that links it was "
                        "already recorded, with another identity"));
     }
@@ -350,6 +501,7 @@ absl::Status Recorder::CheckBatchLinks() const {
 absl::Status Recorder::Fold() {
   rocksdb::Status s;
   std::vector<std::size_t> fresh;
+  std::set<Link> linked;
   for (std::size_t i = 0; i < events_.size() && s.ok(); ++i) {
     if (!fresh_[i]) {
       ++result_.already_recorded;
@@ -359,15 +511,18 @@ absl::Status Recorder::Fold() {
     fresh.push_back(i);
     const Event& e = events_[i];
     const std::uint32_t slot = slot_[i];
-    if (const auto* link = std::get_if<Identity>(&e.body); link) {
-      s = store_.directory_->AddIdentity(batch_, link->type, link->value,
-                                         slot_number_[slot]);
+    if (const auto* link = std::get_if<Identity>(&e.body);
+        link != nullptr && !link_known_[i] &&
+        linked.emplace(link->type, link_norm_[i]).second) {
+      s = store_.directory_->AddIdentity(batch_, link->type, link_norm_[i],
+                                         who_[i].own);
     }
+    // The profile is the root's: its id, whoever the event named.
     if (has_delta_[slot]) {
-      fold::Join(deltas_[slot], fold::DeltaOf(e, customers_[i]));
+      fold::Join(deltas_[slot], fold::DeltaOf(e, slot_customer_[slot]));
       slot_latest_[slot] = std::max(slot_latest_[slot], NameOf(e));
     } else {
-      deltas_[slot] = fold::DeltaOf(e, customers_[i]);
+      deltas_[slot] = fold::DeltaOf(e, slot_customer_[slot]);
       has_delta_[slot] = true;
       slot_latest_[slot] = NameOf(e);
     }
@@ -382,7 +537,7 @@ absl::Status Recorder::Fold() {
   for (std::size_t k = 0; k < fresh.size() && s.ok(); ++k) {
     const std::size_t i = fresh[k];
     s = batch_.Put(db_.history(keys::HistoryCfOf(events_[i].kind())),
-                   history_keys_[i], EncodeEvent(events_[i], customers_[i]));
+                   history_keys_[i], EncodeEvent(events_[i], who_[i].own_id));
   }
   if (!s.ok()) return FromRocks(s, "building the write batch");
   breakdown_deltas_ = breakdowns_.Finish();

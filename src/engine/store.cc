@@ -11,6 +11,7 @@
 #include "codec/event_codec.h"
 #include "engine/history_page.h"
 #include "engine/store_impl.h"
+#include "identity_rules.h"
 #include "quote.h"
 #include "rocksdb/transaction_log.h"
 #include "storage/store_internal.h"
@@ -74,6 +75,26 @@ StripeLocks::StripeLocks(std::array<std::mutex, kLockStripes>& mutexes,
   for (std::size_t s : stripes_) mutexes_[s].lock();
 }
 
+bool StripeLocks::Holds(std::size_t stripe) const {
+  return std::binary_search(stripes_.begin(), stripes_.end(), stripe);
+}
+
+bool StripeLocks::TryAdd(const std::vector<std::size_t>& more) {
+  std::vector<std::size_t> taken;
+  for (std::size_t s : more) {
+    if (Holds(s) || std::find(taken.begin(), taken.end(), s) != taken.end())
+      continue;
+    if (!mutexes_[s].try_lock()) {
+      for (std::size_t t : taken) mutexes_[t].unlock();
+      return false;
+    }
+    taken.push_back(s);
+  }
+  stripes_.insert(stripes_.end(), taken.begin(), taken.end());
+  std::sort(stripes_.begin(), stripes_.end());
+  return true;
+}
+
 StripeLocks::~StripeLocks() {
   for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it)
     mutexes_[*it].unlock();
@@ -92,19 +113,27 @@ std::size_t StoreImpl::StripeOf(std::string_view key) {
   return absl::HashOf(key) % kLockStripes;
 }
 
+// The root's profile. A merge or unmerge between finding the root and
+// reading may have moved the profile: read again if the root changed.
 absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
-  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
-      NumberOf(customer_id);
-  if (!number.ok()) return number.status();
-  if (!*number) return NoCustomer(customer_id);
-  std::string bytes;
-  const rocksdb::Status s =
-      db_->db()->Get(rocksdb::ReadOptions(), db_->profiles(),
-                     keys::CustomerKey(**number), &bytes);
-  if (s.IsNotFound()) return NoCustomer(customer_id);
-  if (!s.ok()) return FromRocks(s, "reading profile");
-  return Profile::FromBytes(std::move(bytes));
+  absl::StatusOr<std::optional<Resolved>> who = ResolveId(customer_id);
+  if (!who.ok()) return who.status();
+  if (!*who) return NoCustomer(customer_id);
+  for (;;) {
+    std::string bytes;
+    const rocksdb::Status s =
+        db_->db()->Get(rocksdb::ReadOptions(), db_->profiles(),
+                       keys::CustomerKey((*who)->root), &bytes);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading profile");
+    const keys::CustomerNumber root = directory_->Root((*who)->own);
+    if (root != (*who)->root) {
+      (*who)->root = root;
+      continue;
+    }
+    if (s.IsNotFound()) return NoCustomer(customer_id);
+    return Profile::FromBytes(std::move(bytes));
+  }
 }
 
 absl::Status StoreImpl::ForEachProfile(
@@ -160,19 +189,17 @@ absl::StatusOr<StoreStats> StoreImpl::Stats() const {
 
 absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
                                                std::string_view value) const {
-  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
-      directory_->FindIdentity(type, value);
-  if (!number.ok()) return number.status();
-  if (!*number) {
+  absl::StatusOr<std::string> normalized =
+      NormalizedIdentity(type, value, "value");
+  if (!normalized.ok()) return normalized.status();
+  absl::StatusOr<std::optional<Resolved>> who =
+      ResolveIdentity(type, *normalized);
+  if (!who.ok()) return who.status();
+  if (!*who) {
     return absl::NotFoundError(
-        absl::StrCat("unknown identity ", IdentityName(type, value)));
+        absl::StrCat("unknown identity ", IdentityName(type, *normalized)));
   }
-  absl::StatusOr<std::string> name = directory_->NameOf(**number);
-  if (absl::IsNotFound(name.status())) {
-    return absl::DataLossError(absl::StrCat(
-        "identity ", IdentityName(type, value), ": ", name.status().message()));
-  }
-  return name;
+  return (*who)->root_id;
 }
 
 absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
@@ -193,11 +220,12 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
     if (!p.ok()) return p.status();
     after = *p;
   }
-  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
-      NumberOf(customer_id);
-  if (!number.ok()) return number.status();
+  absl::StatusOr<std::optional<Resolved>> who = ResolveId(customer_id);
+  if (!who.ok()) return who.status();
   HistoryPage page;
-  if (!*number) return page;
+  if (!*who) return page;
+  // The history of everyone merged with the customer.
+  const std::vector<keys::CustomerNumber> group = GroupOf((*who)->root);
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   if (const std::optional<EventKind> kind = KindOf(query)) {
     cfs.push_back(db_->history(keys::HistoryCfOf(*kind)));
@@ -209,11 +237,13 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
   if (scan.limit != 0) ++scan.limit;
   Events& out = page.events;
   for (rocksdb::ColumnFamilyHandle* cf : cfs) {
-    if (absl::Status s = Scan(cf, customer_id, **number, scan, after, out);
-        !s.ok())
-      return s;
+    for (keys::CustomerNumber number : group) {
+      if (absl::Status s = Scan(cf, customer_id, number, scan, after, out);
+          !s.ok())
+        return s;
+    }
   }
-  if (cfs.size() > 1) {  // merge the per-family runs
+  if (cfs.size() > 1 || group.size() > 1) {  // merge the runs
     std::sort(out.begin(), out.end(), [&](const Event& a, const Event& b) {
       return Before(a, b, query.newest_first);
     });
@@ -243,14 +273,14 @@ absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
     return absl::InvalidArgumentError("dimension: not a known dimension");
   }
   std::vector<BreakdownEntry> out;
-  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
-      NumberOf(customer_id);
-  if (!number.ok()) return number.status();
-  if (!*number) return out;
   absl::StatusOr<fold::Breakdowns> current;
   {
-    std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
-    current = CurrentBreakdowns(**number);
+    std::optional<StripeLocks> locks;
+    absl::StatusOr<std::vector<Resolved>> who =
+        LockResolved({customer_id}, {}, locks);
+    if (absl::IsNotFound(who.status())) return out;
+    if (!who.ok()) return who.status();
+    current = CurrentBreakdowns(who->front().root);
   }
   if (!current.ok()) {
     if (!absl::IsDataLoss(current.status())) return current.status();
@@ -353,6 +383,8 @@ namespace internal {
 absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
                                             const StoreOptions& options,
                                             const storage::OpenParams& params) {
+  if (absl::Status s = CheckIdentityOptions(options.identity); !s.ok())
+    return s;
   absl::StatusOr<std::unique_ptr<storage::Db>> db =
       storage::Db::Open(path, options, params);
   if (!db.ok()) return db.status();
@@ -362,6 +394,7 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   auto store = std::make_unique<engine::StoreImpl>(
       *std::move(db), *std::move(directory), options);
   if (absl::Status s = store->LoadStale(); !s.ok()) return s;
+  if (absl::Status s = store->NormalizeStoredIdentities(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "ckm/identity.h"
 #include "ckm/store.h"
 #include "engine/breakdowns_buffer.h"
 #include "engine/history_page.h"
@@ -41,6 +42,18 @@ inline constexpr std::size_t kLockStripes = 4096;
 absl::Status CheckCustomerId(std::string_view id);
 std::string IdentityName(IdentityType type, std::string_view value);
 
+// Where a customer id or an identity leads (engine/resolve.cc).
+struct Resolved {
+  // The customer named: its events' history goes under its own number.
+  // 0 for an id the store has never seen.
+  keys::CustomerNumber own = 0;
+  std::string own_id;
+  // The end of its chain of merges: the customer whose profile and
+  // breakdowns take its events, and whose stripe guards them.
+  keys::CustomerNumber root = 0;
+  std::string root_id;
+};
+
 // A customer's profile and breakdowns as folded from their history.
 struct Folded {
   fold::ProfileState profile;
@@ -58,6 +71,12 @@ class StripeLocks {
   StripeLocks(const StripeLocks&) = delete;
   StripeLocks& operator=(const StripeLocks&) = delete;
 
+  bool Holds(std::size_t stripe) const;
+  // Takes `more` as well, without waiting: the stripes held may be above
+  // them, so waiting could deadlock. False, holding no more than before,
+  // if one of them is busy.
+  bool TryAdd(const std::vector<std::size_t>& more);
+
  private:
   std::array<std::mutex, kLockStripes>& mutexes_;
   std::vector<std::size_t> stripes_;
@@ -74,6 +93,10 @@ class StoreImpl final : public Store {
   // Reads the pending markers left without their deltas by an earlier
   // process: those customers' stored breakdowns lack events (stale_).
   absl::Status LoadStale();
+
+  // Rewrites identity keys stored before normalisation in normalised form,
+  // once per store (normalize_identities.cc).
+  absl::Status NormalizeStoredIdentities();
 
   absl::StatusOr<RecordResult> Record(const Event& event,
                                       const RecordOptions& options) override {
@@ -102,6 +125,14 @@ class StoreImpl final : public Store {
   absl::StatusOr<StoreReport> RebuildAll() override;
   absl::Status Flush() override;
   absl::Status CatchUp() override;
+  absl::Status Merge(std::string_view survivor, std::string_view absorbed,
+                     const IdentityChangeOptions& options) override;
+  absl::Status Unmerge(std::string_view survivor, std::string_view absorbed,
+                       const IdentityChangeOptions& options) override;
+  absl::Status Unlink(IdentityType type, std::string_view value,
+                      const IdentityChangeOptions& options) override;
+  absl::StatusOr<CustomerIdentities> Identities(
+      std::string_view customer_id) const override;
 
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.
@@ -156,6 +187,40 @@ class StoreImpl final : public Store {
     return directory_->Find(customer_id);
   }
 
+  // resolve.cc
+  // An identity value in the form its key uses (NormalizeIdentity with the
+  // store's options); InvalidArgument naming `field` if it cannot be
+  // normalised or is blocked (IdentityOptions::blocked_values).
+  absl::StatusOr<std::string> NormalizedIdentity(IdentityType type,
+                                                 std::string_view value,
+                                                 std::string_view field) const;
+  // Fills in the root of `r.own` (REQUIRES: r.own != 0 and r.own_id set).
+  absl::Status ResolveRoot(Resolved& r) const;
+  // A known customer id; nullopt if the store has never seen it.
+  absl::StatusOr<std::optional<Resolved>> ResolveId(std::string_view id) const;
+  // A linked identity (normalised); nullopt if it is not linked.
+  absl::StatusOr<std::optional<Resolved>> ResolveIdentity(
+      IdentityType type, std::string_view normalized) const;
+  // Locks the stripes of `ids` and of their roots, resolving them under the
+  // locks until the roots stop changing (a merge may move them in between).
+  // NotFound for an unknown id. `extra` stripes are locked too.
+  absl::StatusOr<std::vector<Resolved>> LockResolved(
+      const std::vector<std::string_view>& ids, std::vector<std::size_t> extra,
+      std::optional<StripeLocks>& locks) const;
+  // Every number whose history belongs to `root`'s profile.
+  std::vector<keys::CustomerNumber> GroupOf(keys::CustomerNumber root) const {
+    return directory_->Group(root);
+  }
+  // The identities that resolve to `root` now, normalised and sorted: those
+  // its profile lists (every identity its group's history linked) that
+  // still lead to it.
+  absl::StatusOr<std::vector<std::pair<IdentityType, std::string>>>
+  CurrentIdentities(keys::CustomerNumber root) const;
+  // A logged write after unlogged ones (kNone) first makes those durable:
+  // what it writes builds on them (see wrote_unlogged_). REQUIRES: the
+  // stripes of every customer the write builds on.
+  absl::Status SettleUnlogged();
+
   // Appends the customer's events of `cf` that match `query` (at most
   // query.limit of them), after `after` if set.
   absl::Status Scan(rocksdb::ColumnFamilyHandle* cf, std::string_view customer,
@@ -170,16 +235,41 @@ class StoreImpl final : public Store {
       keys::CustomerNumber number,
       std::vector<rocksdb::PinnableSlice>& operands) const;
 
+  // identity.cc
+  absl::Status CheckMergeLimits(const Resolved& survivor,
+                                const Resolved& absorbed) const;
+  absl::Status MergeLocked(const Resolved& survivor, const Resolved& absorbed,
+                           const IdentityChangeOptions& options);
+  absl::Status UnmergeLocked(const Resolved& survivor, const Resolved& absorbed,
+                             const IdentityChangeOptions& options);
+  IdentityChange ChangeOf(IdentityChange::Kind kind,
+                          const IdentityChangeOptions& options) const;
+  // Forgets what the caches know of a group whose members change.
+  void ForgetGroup(keys::CustomerNumber root, std::string_view root_id);
+
   // verify.cc
-  absl::Status FoldHistory(std::string_view customer_id,
-                           keys::CustomerNumber number, Folded& folded) const;
+  // Folds the history of every number in `numbers` into one profile, the
+  // profile of `root_id`.
+  absl::Status FoldHistory(std::string_view root_id,
+                           const std::vector<keys::CustomerNumber>& numbers,
+                           Folded& folded) const;
   absl::StatusOr<CustomerReport> VerifyLocked(std::string_view customer_id,
+                                              const Resolved& who,
                                               Folded* folded_out) const;
   absl::StatusOr<StoreReport> ForAllCustomers(
       const std::function<absl::StatusOr<CustomerReport>(const std::string&)>&
           check) const;
-  absl::StatusOr<CustomerReport> RebuildLocked(std::string_view customer_id);
+  absl::StatusOr<CustomerReport> RebuildLocked(std::string_view customer_id,
+                                               const Resolved& who);
   absl::StatusOr<CustomerReport> RebuildIfDamaged(const std::string& customer);
+  // Adds to `batch` the writes that make `root`'s stored profile and
+  // breakdowns `folded` (and clear every other group member's).
+  rocksdb::Status AddRebuilt(rocksdb::WriteBatch& batch,
+                             keys::CustomerNumber root,
+                             const std::vector<keys::CustomerNumber>& group,
+                             const Folded& folded);
+  // After such a write: the buffer, stale set and product cache forget it.
+  void ForgetRebuilt(keys::CustomerNumber root, std::string_view root_id);
   absl::Status CompareBreakdowns(keys::CustomerNumber number,
                                  const fold::Breakdowns& folded,
                                  CustomerReport& report) const;

@@ -66,51 +66,51 @@ absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 
 }  // namespace
 
-absl::Status StoreImpl::FoldHistory(std::string_view customer_id,
-                                    keys::CustomerNumber number,
-                                    Folded& folded) const {
-  const std::string prefix = keys::CustomerKey(number);
-  for (rocksdb::ColumnFamilyHandle* cf : db_->history()) {
-    absl::Status s =
-        ForEachWithPrefix(db_->db(), cf, prefix, [&](std::string_view value) {
-          absl::StatusOr<Event> event = DecodeEvent(value);
-          if (!event.ok()) {
-            ++folded.corrupt_history;
+absl::Status StoreImpl::FoldHistory(
+    std::string_view root_id, const std::vector<keys::CustomerNumber>& numbers,
+    Folded& folded) const {
+  for (keys::CustomerNumber number : numbers) {
+    const std::string prefix = keys::CustomerKey(number);
+    for (rocksdb::ColumnFamilyHandle* cf : db_->history()) {
+      absl::Status s =
+          ForEachWithPrefix(db_->db(), cf, prefix, [&](std::string_view value) {
+            absl::StatusOr<Event> event = DecodeEvent(value);
+            if (!event.ok()) {
+              ++folded.corrupt_history;
+              return absl::OkStatus();
+            }
+            ++folded.events;
+            fold::Join(folded.profile, fold::DeltaOf(*event, root_id));
+            fold::Join(folded.breakdowns, fold::BreakdownsOf(*event));
             return absl::OkStatus();
-          }
-          ++folded.events;
-          fold::Join(folded.profile, fold::DeltaOf(*event, customer_id));
-          fold::Join(folded.breakdowns, fold::BreakdownsOf(*event));
-          return absl::OkStatus();
-        });
-    if (!s.ok()) return s;
+          });
+      if (!s.ok()) return s;
+    }
   }
   folded.profile.purchases.distinct_products =
       fold::OrderedProducts(folded.breakdowns);
   return absl::OkStatus();
 }
 
+// The customer's group: the root's profile and breakdowns against the fold
+// of the history of every customer merged into it.
 absl::StatusOr<CustomerReport> StoreImpl::VerifyLocked(
-    std::string_view customer_id, Folded* folded_out) const {
-  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
-      NumberOf(customer_id);
-  if (!number.ok()) return number.status();
-  if (!*number)
-    return absl::NotFoundError(
-        absl::StrCat("no customer ", QuoteForError(customer_id)));
+    std::string_view customer_id, const Resolved& who,
+    Folded* folded_out) const {
   Folded folded;
-  if (absl::Status s = FoldHistory(customer_id, **number, folded); !s.ok())
+  if (absl::Status s = FoldHistory(who.root_id, GroupOf(who.root), folded);
+      !s.ok())
     return s;
   CustomerReport report;
   report.customer_id = std::string(customer_id);
   report.corrupt_history = folded.corrupt_history;
-  const std::string key = keys::CustomerKey(**number);
+  const std::string key = keys::CustomerKey(who.root);
   const std::string profile =
       folded.events > 0 ? fold::Encode(folded.profile) : std::string();
   absl::Status s = Compare(db_->db(), db_->profiles(), key, profile, "profile",
                            report.profile_matches, report.detail);
   if (!s.ok()) return s;
-  s = CompareBreakdowns(**number, folded.breakdowns, report);
+  s = CompareBreakdowns(who.root, folded.breakdowns, report);
   if (!s.ok()) return s;
   if (!report.profile_matches) {
     // Say why when the stored profile holds counted corrupt operands.
@@ -163,14 +163,19 @@ absl::Status StoreImpl::CompareBreakdowns(keys::CustomerNumber number,
 absl::StatusOr<CustomerReport> StoreImpl::Verify(
     std::string_view customer_id) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
-  return VerifyLocked(customer_id, nullptr);
+  std::optional<StripeLocks> locks;
+  absl::StatusOr<std::vector<Resolved>> who =
+      LockResolved({customer_id}, {}, locks);
+  if (!who.ok()) return who.status();
+  return VerifyLocked(customer_id, who->front(), nullptr);
 }
 
 absl::StatusOr<StoreReport> StoreImpl::VerifyAll() const {
   return ForAllCustomers([this](const std::string& c) {
-    std::lock_guard<std::mutex> lock(stripes_[StripeOf(c)]);
-    return VerifyLocked(c, nullptr);
+    std::optional<StripeLocks> locks;
+    absl::StatusOr<std::vector<Resolved>> who = LockResolved({c}, {}, locks);
+    if (!who.ok()) return absl::StatusOr<CustomerReport>(who.status());
+    return VerifyLocked(c, who->front(), nullptr);
   });
 }
 
@@ -178,40 +183,62 @@ absl::StatusOr<CustomerReport> StoreImpl::Rebuild(
     std::string_view customer_id) {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   if (absl::Status s = CheckWritable("Rebuild"); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer_id)]);
-  return RebuildLocked(customer_id);
+  std::optional<StripeLocks> locks;
+  absl::StatusOr<std::vector<Resolved>> who =
+      LockResolved({customer_id}, {}, locks);
+  if (!who.ok()) return who.status();
+  return RebuildLocked(customer_id, who->front());
 }
 
-// Writes the fold of the customer's history over its profile and breakdowns
-// and clears what the buffer and the journal held for it.
+rocksdb::Status StoreImpl::AddRebuilt(
+    rocksdb::WriteBatch& batch, keys::CustomerNumber root,
+    const std::vector<keys::CustomerNumber>& group, const Folded& folded) {
+  rocksdb::Status s;
+  for (std::size_t k = 0; k < group.size() && s.ok(); ++k) {
+    const std::string key = keys::CustomerKey(group[k]);
+    if (group[k] == root) {
+      s = folded.events > 0
+              ? batch.Put(db_->profiles(), key, fold::Encode(folded.profile))
+              : batch.Delete(db_->profiles(), key);
+      if (s.ok()) {
+        s = folded.breakdowns.empty()
+                ? batch.Delete(db_->breakdowns(), key)
+                : batch.Put(db_->breakdowns(), key,
+                            fold::Encode(folded.breakdowns));
+      }
+    } else {  // a merged customer's events live in its root's profile
+      s = batch.Delete(db_->profiles(), key);
+      if (s.ok()) s = batch.Delete(db_->breakdowns(), key);
+    }
+    if (s.ok()) s = batch.Delete(db_->pending(), key);
+  }
+  return s;
+}
+
+void StoreImpl::ForgetRebuilt(keys::CustomerNumber root,
+                              std::string_view root_id) {
+  known_products_.Forget(root_id);
+  breakdowns_buffer_.Drop(root);
+  std::lock_guard<std::mutex> stale_lock(stale_mu_);
+  stale_.erase(root);
+}
+
+// Writes the fold of the group's history over its root's profile and
+// breakdowns and clears what the buffer and the journal held for it.
 absl::StatusOr<CustomerReport> StoreImpl::RebuildLocked(
-    std::string_view customer_id) {
+    std::string_view customer_id, const Resolved& who) {
   Folded folded;
-  absl::StatusOr<CustomerReport> report = VerifyLocked(customer_id, &folded);
+  absl::StatusOr<CustomerReport> report =
+      VerifyLocked(customer_id, who, &folded);
   if (!report.ok()) return report;
-  absl::StatusOr<std::optional<keys::CustomerNumber>> number =
-      NumberOf(customer_id);
-  if (!number.ok()) return number.status();
-  const std::string key = keys::CustomerKey(**number);
   rocksdb::WriteBatch batch;
-  rocksdb::Status s =
-      folded.events > 0
-          ? batch.Put(db_->profiles(), key, fold::Encode(folded.profile))
-          : batch.Delete(db_->profiles(), key);
-  if (s.ok()) {
-    s = folded.breakdowns.empty() ? batch.Delete(db_->breakdowns(), key)
-                                  : batch.Put(db_->breakdowns(), key,
-                                              fold::Encode(folded.breakdowns));
-  }
-  if (s.ok()) s = batch.Delete(db_->pending(), key);
+  rocksdb::Status s = AddRebuilt(batch, who.root, GroupOf(who.root), folded);
   if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
-  known_products_.Forget(customer_id);
-  if (!s.ok()) return FromRocks(s, "rebuilding profile");
-  breakdowns_buffer_.Drop(**number);
-  {
-    std::lock_guard<std::mutex> stale_lock(stale_mu_);
-    stale_.erase(**number);
+  if (!s.ok()) {
+    known_products_.Forget(who.root_id);
+    return FromRocks(s, "rebuilding profile");
   }
+  ForgetRebuilt(who.root, who.root_id);
   return report;
 }
 
@@ -224,10 +251,14 @@ absl::StatusOr<StoreReport> StoreImpl::RebuildAll() {
 
 absl::StatusOr<CustomerReport> StoreImpl::RebuildIfDamaged(
     const std::string& customer) {
-  std::lock_guard<std::mutex> lock(stripes_[StripeOf(customer)]);
-  absl::StatusOr<CustomerReport> report = VerifyLocked(customer, nullptr);
+  std::optional<StripeLocks> locks;
+  absl::StatusOr<std::vector<Resolved>> who =
+      LockResolved({customer}, {}, locks);
+  if (!who.ok()) return who.status();
+  absl::StatusOr<CustomerReport> report =
+      VerifyLocked(customer, who->front(), nullptr);
   if (!report.ok() || report->ok()) return report;
-  return RebuildLocked(customer);
+  return RebuildLocked(customer, who->front());
 }
 
 // Every customer in the directory, in number order, and then every customer
@@ -252,6 +283,8 @@ absl::StatusOr<StoreReport> StoreImpl::ForAllCustomers(
       });
   if (!s.ok()) return s;
   for (const auto& [number, id] : customers) {
+    // A merged customer is checked with its root, once.
+    if (directory_->Parent(number)) continue;
     absl::StatusOr<CustomerReport> one = check(id);
     if (!one.ok()) return one.status();
     add(*one);

@@ -2,10 +2,12 @@
 
 #include "storage/directory.h"
 
+#include <algorithm>
 #include <functional>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "codec/identity_change.h"
 #include "quote.h"
 #include "string_util.h"
 
@@ -47,7 +49,32 @@ absl::StatusOr<std::unique_ptr<Directory>> Directory::Open(const Db& db) {
   }
   if (!it->status().ok())
     return FromRocks(it->status(), "reading the customer directory");
-  return std::unique_ptr<Directory>(new Directory(db, highest + 1));
+  std::unique_ptr<Directory> directory(new Directory(db, highest + 1));
+  if (absl::Status s = directory->LoadLinks(); !s.ok()) return s;
+  return directory;
+}
+
+absl::Status Directory::LoadLinks() {
+  const std::string prefix = keys::MergedIntoPrefix();
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_.db()->NewIterator(read, db_.customers()));
+  std::lock_guard<std::mutex> lock(links_mu_);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    std::optional<keys::CustomerNumber> absorbed =
+        keys::NumberOf(key.substr(prefix.size()));
+    absl::StatusOr<keys::CustomerNumber> survivor =
+        DecodeNumber(it->value().ToStringView(), "merge link");
+    if (!survivor.ok()) return survivor.status();
+    if (!absorbed || key.size() != prefix.size() + keys::kCustomerKeyBytes)
+      return absl::DataLossError("a merge link names no customer number");
+    parent_[*absorbed] = *survivor;
+    children_[*survivor].insert(*absorbed);
+  }
+  return FromRocks(it->status(), "reading merge links");
 }
 
 absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>>
@@ -156,6 +183,118 @@ rocksdb::Status Directory::AddIdentity(rocksdb::WriteBatch& batch,
                    keys::CustomerKey(number));
 }
 
+rocksdb::Status Directory::RemoveIdentity(rocksdb::WriteBatch& batch,
+                                          IdentityType type,
+                                          std::string_view value) const {
+  return batch.Delete(db_.identities(), keys::IdentityKey(type, value));
+}
+
+std::optional<keys::CustomerNumber> Directory::Parent(
+    keys::CustomerNumber number) const {
+  std::lock_guard<std::mutex> lock(links_mu_);
+  const auto it = parent_.find(number);
+  if (it == parent_.end()) return std::nullopt;
+  return it->second;
+}
+
+keys::CustomerNumber Directory::Root(keys::CustomerNumber number) const {
+  std::lock_guard<std::mutex> lock(links_mu_);
+  // Links never form a cycle (a merge absorbs only a root into another
+  // group); the bound only guards against a damaged store.
+  for (std::size_t hops = 0; hops <= parent_.size(); ++hops) {
+    const auto it = parent_.find(number);
+    if (it == parent_.end()) break;
+    number = it->second;
+  }
+  return number;
+}
+
+std::vector<keys::CustomerNumber> Directory::Group(
+    keys::CustomerNumber root) const {
+  std::vector<keys::CustomerNumber> group = {root};
+  std::lock_guard<std::mutex> lock(links_mu_);
+  for (std::size_t i = 0; i < group.size() && i <= parent_.size(); ++i) {
+    const auto it = children_.find(group[i]);
+    if (it == children_.end()) continue;
+    group.insert(group.end(), it->second.begin(), it->second.end());
+  }
+  std::sort(group.begin(), group.end());
+  return group;
+}
+
+std::size_t Directory::GroupSize(keys::CustomerNumber root) const {
+  return Group(root).size() - 1;
+}
+
+rocksdb::Status Directory::AddMergeLink(rocksdb::WriteBatch& batch,
+                                        keys::CustomerNumber absorbed,
+                                        keys::CustomerNumber survivor) const {
+  rocksdb::Status s = batch.Put(db_.customers(), keys::MergedIntoKey(absorbed),
+                                keys::CustomerKey(survivor));
+  if (s.ok()) {
+    s = batch.Put(db_.customers(), keys::AbsorbedKey(survivor, absorbed),
+                  rocksdb::Slice());
+  }
+  return s;
+}
+
+rocksdb::Status Directory::RemoveMergeLink(
+    rocksdb::WriteBatch& batch, keys::CustomerNumber absorbed,
+    keys::CustomerNumber survivor) const {
+  rocksdb::Status s =
+      batch.Delete(db_.customers(), keys::MergedIntoKey(absorbed));
+  if (s.ok())
+    s = batch.Delete(db_.customers(), keys::AbsorbedKey(survivor, absorbed));
+  return s;
+}
+
+void Directory::Link(keys::CustomerNumber absorbed,
+                     keys::CustomerNumber survivor) {
+  std::lock_guard<std::mutex> lock(links_mu_);
+  parent_[absorbed] = survivor;
+  children_[survivor].insert(absorbed);
+}
+
+void Directory::Unlink(keys::CustomerNumber absorbed) {
+  std::lock_guard<std::mutex> lock(links_mu_);
+  const auto it = parent_.find(absorbed);
+  if (it == parent_.end()) return;
+  const auto siblings = children_.find(it->second);
+  if (siblings != children_.end()) {
+    siblings->second.erase(absorbed);
+    if (siblings->second.empty()) children_.erase(siblings);
+  }
+  parent_.erase(it);
+}
+
+rocksdb::Status Directory::AddChange(rocksdb::WriteBatch& batch,
+                                     keys::CustomerNumber number,
+                                     const IdentityChange& change) const {
+  // RocksDB's sequence numbers only grow, across restarts too, and a
+  // customer's changes are written one batch at a time under its lock.
+  const std::uint64_t seq = db_.db()->GetLatestSequenceNumber() + 1;
+  return batch.Put(db_.customers(), keys::ChangeKey(number, seq),
+                   codec::EncodeIdentityChange(change));
+}
+
+absl::StatusOr<std::vector<IdentityChange>> Directory::Changes(
+    keys::CustomerNumber number) const {
+  const std::string prefix = keys::ChangePrefix(number);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_.db()->NewIterator(rocksdb::ReadOptions(), db_.customers()));
+  std::vector<IdentityChange> out;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    absl::StatusOr<IdentityChange> change =
+        codec::DecodeIdentityChange(it->value().ToStringView());
+    if (!change.ok()) return change.status();
+    out.push_back(*std::move(change));
+  }
+  if (!it->status().ok())
+    return FromRocks(it->status(), "reading identity changes");
+  return out;
+}
+
 absl::Status Directory::ForEach(
     const std::function<absl::Status(keys::CustomerNumber, std::string_view)>&
         visit) const {
@@ -168,6 +307,8 @@ absl::Status Directory::ForEach(
       db_.db()->NewIterator(read, db_.customers()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key = it->key().ToStringView();
+    // Change logs and merge links share the reverse entries' first byte.
+    if (key.size() > 1 + keys::kCustomerKeyBytes) continue;
     std::optional<keys::CustomerNumber> number =
         key.size() == 1 + keys::kCustomerKeyBytes
             ? keys::NumberOf(key.substr(1))

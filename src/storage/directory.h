@@ -12,6 +12,10 @@
 // changes once written, and most batches name customers seen before.
 // Remember() a new customer's number only once its batch is written.
 //
+// It also holds the merge links (who was merged into whom; all of them in
+// memory, loaded at open: one entry per merged customer) and each customer's
+// log of identity changes.
+//
 // Thread safety: safe for concurrent use. Whether a customer already has a
 // number is a question only the caller can make race-free: the engine asks
 // it, and writes the answer, under the customer's lock.
@@ -29,8 +33,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "ckm/event.h"
+#include "ckm/identity.h"
 #include "rocksdb/write_batch.h"
 #include "storage/db.h"
 #include "storage/keys.h"
@@ -75,6 +81,43 @@ class Directory {
                               std::string_view value,
                               keys::CustomerNumber number) const;
 
+  // Adds the removal of an identity link to `batch`.
+  rocksdb::Status RemoveIdentity(rocksdb::WriteBatch& batch, IdentityType type,
+                                 std::string_view value) const;
+
+  // Merge links. A customer merged into another points at it; the chain of
+  // such links from any customer ends at its root, the customer whose
+  // profile and breakdowns hold the events of everyone in its group.
+
+  // The customer `number` was merged into; nullopt if none.
+  std::optional<keys::CustomerNumber> Parent(keys::CustomerNumber number) const;
+  // The end of `number`'s chain of merges (itself if it was never merged).
+  keys::CustomerNumber Root(keys::CustomerNumber number) const;
+  // `root` and every customer merged into it, directly or through chains,
+  // in ascending order.
+  std::vector<keys::CustomerNumber> Group(keys::CustomerNumber root) const;
+  // How many customers are merged into `root`, directly or through chains.
+  std::size_t GroupSize(keys::CustomerNumber root) const;
+  // Adds "`absorbed` merged into `survivor`" (or its removal) to `batch`;
+  // Link()/Unlink() change the memory once the batch is written.
+  rocksdb::Status AddMergeLink(rocksdb::WriteBatch& batch,
+                               keys::CustomerNumber absorbed,
+                               keys::CustomerNumber survivor) const;
+  rocksdb::Status RemoveMergeLink(rocksdb::WriteBatch& batch,
+                                  keys::CustomerNumber absorbed,
+                                  keys::CustomerNumber survivor) const;
+  void Link(keys::CustomerNumber absorbed, keys::CustomerNumber survivor);
+  void Unlink(keys::CustomerNumber absorbed);
+
+  // Adds a change to `number`'s log, after every change written before.
+  // REQUIRES: one change per number per batch.
+  rocksdb::Status AddChange(rocksdb::WriteBatch& batch,
+                            keys::CustomerNumber number,
+                            const IdentityChange& change) const;
+  // `number`'s log, oldest first. DataLoss for an entry that is corrupt.
+  absl::StatusOr<std::vector<IdentityChange>> Changes(
+      keys::CustomerNumber number) const;
+
   // Calls visit(number, external id) for every customer, in number order.
   absl::Status ForEach(
       const std::function<absl::Status(keys::CustomerNumber, std::string_view)>&
@@ -82,12 +125,19 @@ class Directory {
 
  private:
   Directory(const Db& db, keys::CustomerNumber next) : db_(db), next_(next) {}
+  absl::Status LoadLinks();
 
   const Db& db_;
   std::atomic<keys::CustomerNumber> next_;
   mutable std::mutex mu_;  // std::mutex: see engine/breakdowns_buffer.h
   mutable absl::flat_hash_map<std::string, keys::CustomerNumber>
       cached_;  // guarded by mu_
+  mutable std::mutex links_mu_;
+  // absorbed -> survivor, and survivor -> absorbed; guarded by links_mu_.
+  absl::flat_hash_map<keys::CustomerNumber, keys::CustomerNumber> parent_;
+  absl::flat_hash_map<keys::CustomerNumber,
+                      absl::flat_hash_set<keys::CustomerNumber>>
+      children_;
 };
 
 }  // namespace ckm::storage

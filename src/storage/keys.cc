@@ -76,4 +76,45 @@ std::string IdentityKey(IdentityType type, std::string_view value) {
   return key;
 }
 
+namespace {
+constexpr CustomerNumber kLinksNumber = ~CustomerNumber{0};
+}  // namespace
+
+std::string MergedIntoPrefix() {
+  std::string key = ReverseKey(kLinksNumber);
+  key.push_back('m');
+  return key;
+}
+
+std::string MergedIntoKey(CustomerNumber number) {
+  std::string key = MergedIntoPrefix();
+  AppendBigEndian64(&key, number);
+  return key;
+}
+
+std::string AbsorbedPrefix(CustomerNumber survivor) {
+  std::string key = ReverseKey(kLinksNumber);
+  key.push_back('a');
+  AppendBigEndian64(&key, survivor);
+  return key;
+}
+
+std::string AbsorbedKey(CustomerNumber survivor, CustomerNumber absorbed) {
+  std::string key = AbsorbedPrefix(survivor);
+  AppendBigEndian64(&key, absorbed);
+  return key;
+}
+
+std::string ChangePrefix(CustomerNumber number) {
+  std::string key = ReverseKey(number);
+  key.push_back('c');
+  return key;
+}
+
+std::string ChangeKey(CustomerNumber number, std::uint64_t seq) {
+  std::string key = ChangePrefix(number);
+  AppendBigEndian64(&key, seq);
+  return key;
+}
+
 }  // namespace ckm::keys

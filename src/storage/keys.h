@@ -16,6 +16,24 @@
 //                                                engine/breakdowns_buffer.h)
 //   history (4)    BE64(number) BE64(ts_ms + 2^63) BE64(event_id) kind
 //
+// Identity resolution (docs/identity.md) adds, in `customers`:
+//
+//                  0x00 BE64(number) 'c' BE64(seq) -> IdentityChange
+//                                               (the customer's merges,
+//                                               unmerges and unlinks,
+//                                               codec/identity_change.h)
+//                  0x00 FF*8 'm' BE64(number) -> BE64(survivor number)
+//                                               (merged into)
+//                  0x00 FF*8 'a' BE64(survivor) BE64(number) -> ""
+//                                               (its reverse: absorbed)
+//
+// Number 2^64-1 is never given out, so the merge links, under its reverse
+// prefix, never meet a customer's entries, sort after all of them, and are
+// read at open with one short scan. Every entry of a customer is found from
+// its number: its reverse entry and change log under 0x00 BE64(number), its
+// link by MergedIntoKey(number), the customers merged into it under
+// AbsorbedPrefix(number).
+//
 // External ids never contain 0x00, so a directory key starting with 0x00 is
 // always a reverse entry. History keys of one customer sort by
 // (ts_ms, event_id); the kind byte keeps the three kinds that share the
@@ -89,6 +107,21 @@ inline bool IsReverseKey(std::string_view key) {
 }
 
 std::string IdentityKey(IdentityType type, std::string_view value);
+
+// The merge links and the change log (see the top of this file).
+std::string MergedIntoKey(CustomerNumber number);
+// Every MergedIntoKey starts with it.
+std::string MergedIntoPrefix();
+std::string AbsorbedKey(CustomerNumber survivor, CustomerNumber absorbed);
+std::string AbsorbedPrefix(CustomerNumber survivor);
+std::string ChangeKey(CustomerNumber number, std::uint64_t seq);
+std::string ChangePrefix(CustomerNumber number);
+// True for directory keys that are reverse entries, not a change log entry
+// or a merge link.
+inline bool IsReverseEntry(std::string_view key) {
+  return key.size() == 1 + kCustomerKeyBytes && key[0] == '\0' &&
+         key.substr(1) != std::string(kCustomerKeyBytes, '\xff');
+}
 
 }  // namespace ckm::keys
 

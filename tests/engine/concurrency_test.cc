@@ -10,7 +10,10 @@
 #include <atomic>
 #include <map>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "catch2/catch.hpp"
@@ -106,6 +109,97 @@ TEST_CASE("Eight writers with overlapping batches and concurrent readers") {
   absl::StatusOr<StoreReport> report = store.VerifyAll();
   REQUIRE_OK(report);
   CHECK(report->customers == kCustomers);
+  CHECK(report->ok());
+}
+
+// Merges and unmerges of the same customers race with the writers: every
+// event must still count once, and land in the profile of its customer's
+// group as the links stand at the end.
+TEST_CASE("Writers, by id and by email, racing merges and unmerges") {
+  ckm_test::TempDir dir;
+  StoreOptions options;
+  options.durability = Durability::kBuffered;
+  options.breakdowns_buffer_bytes = 1 << 14;
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      Store::Open(dir.path(), options);
+  REQUIRE_OK(opened);
+  Store& store = **opened;
+  constexpr int kPeople = 6;
+  auto email = [](int c) { return "cust-" + std::to_string(c) + "@shop.test"; };
+  std::vector<Event> links;
+  for (int c = 0; c < kPeople; ++c) {
+    links.push_back(Event{100'000 + static_cast<std::uint64_t>(c),
+                          CustomerRef::Id("cust-" + std::to_string(c)), 1, "",
+                          Identity{IdentityType::kEmail, email(c)}});
+  }
+  REQUIRE_OK(store.Record(links));
+  ckm_test::EventGen gen(4242, kPeople);
+  std::vector<Event> events = gen.Events(1500);
+  for (std::size_t i = 0; i < events.size(); i += 3) {  // a third by email
+    const std::string id = events[i].customer.id;
+    events[i].customer =
+        CustomerRef::ByIdentity(IdentityType::kEmail, id + "@shop.test");
+  }
+  std::atomic<int> writers_left{4};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      std::mt19937_64 rng(w + 7);
+      std::vector<Event> mine = events;
+      std::shuffle(mine.begin(), mine.end(), rng);
+      for (std::size_t i = 0; i < mine.size();) {
+        const std::size_t n =
+            std::min<std::size_t>(1 + rng() % 32, mine.size() - i);
+        if (!store.Record(absl::MakeConstSpan(mine.data() + i, n)).ok())
+          ++errors;
+        i += n;
+      }
+      --writers_left;
+    });
+  }
+  std::atomic<int> merges{0};
+  threads.emplace_back([&] {
+    std::mt19937_64 rng(99);
+    while (writers_left.load() > 0) {
+      const std::string a = "cust-" + std::to_string(rng() % kPeople);
+      const std::string b = "cust-" + std::to_string(rng() % kPeople);
+      if (a == b) continue;
+      const absl::Status s =
+          rng() % 3 == 0 ? store.Unmerge(a, b) : store.Merge(a, b);
+      if (s.ok()) {
+        ++merges;
+      } else if (!absl::IsFailedPrecondition(s)) {
+        ++errors;
+      }
+      if (!store.Get(b).ok() || !store.Breakdown(a, Dimension::kProduct).ok())
+        ++errors;
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  CHECK(errors == 0);
+  CHECK(merges > 0);
+
+  // Each event once, in its group's root: the counts over roots add up.
+  std::set<std::tuple<std::string, int, std::int64_t, std::uint64_t>> distinct;
+  for (const Event& e : events) {
+    const std::string own = e.customer.identity_type
+                                ? e.customer.identity_value.substr(
+                                      0, e.customer.identity_value.find('@'))
+                                : e.customer.id;
+    distinct.emplace(own, static_cast<int>(e.kind()), e.ts_ms, e.id);
+  }
+  std::int64_t counted = 0;
+  for (int c = 0; c < kPeople; ++c) {
+    const std::string id = "cust-" + std::to_string(c);
+    absl::StatusOr<CustomerIdentities> who = store.Identities(id);
+    REQUIRE_OK(who);
+    if (who->survivor != id) continue;
+    counted += store.Get(id)->event_count();
+  }
+  CHECK(counted == static_cast<std::int64_t>(distinct.size() + links.size()));
+  absl::StatusOr<StoreReport> report = store.VerifyAll();
+  REQUIRE_OK(report);
   CHECK(report->ok());
 }
 

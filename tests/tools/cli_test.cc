@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "ckm/version.h"
+#include "ckm/store.h"
 #include "test_util.h"
 #include "tools/cli_runner.h"
 
@@ -520,3 +521,73 @@ TEST_CASE("ckm --version names the library and the store format") {
   CHECK(r.out == absl::StrCat("ckm ", ckm::kVersion, " (store format ",
                               ckm::kStoreFormat, ")\n"));
 }
+namespace identity_commands {
+
+ckm::Event Linked(std::uint64_t id, const std::string& customer,
+                  ckm::Event::Body body) {
+  ckm::Event e;
+  e.id = id;
+  e.customer = ckm::CustomerRef::Id(customer);
+  e.ts_ms = 1'700'000'000'000 + static_cast<std::int64_t>(id);
+  e.body = std::move(body);
+  return e;
+}
+
+TEST_CASE("ckm: merge, unmerge, unlink, identities and --identity") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db");
+  {
+    absl::StatusOr<std::unique_ptr<ckm::Store>> store =
+        ckm::Store::Open(dir.sub("db"));
+    REQUIRE_OK(store);
+    ckm::Purchase p;
+    p.currency = "GBP";
+    p.total_micros = 1'000'000;
+    REQUIRE_OK((*store)->Record(
+        {Linked(1, "ann",
+                ckm::Identity{ckm::IdentityType::kEmail, "ann@shop.test"}),
+         Linked(2, "ann", p), Linked(3, "bob", p)}));
+  }
+  Result r = Ckm(dir, "get --identity email=ANN@Shop.test" + db);
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("customer ann\n", 0) == 0);
+
+  r = Ckm(dir, "merge bob ann" + db);
+  CHECK(r.exit_code == 2);  // --reason is required
+  r = Ckm(dir, "merge bob ann --reason 'same person' --actor tester" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("merged ann into bob\n") != std::string::npos);
+  r = Ckm(dir, "get ann" + db);
+  CHECK(r.out.rfind("customer bob\n", 0) == 0);
+  CHECK(r.out.find("orders 2") != std::string::npos);
+  r = Ckm(dir, "identities ann" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("  merged into bob\n") != std::string::npos);
+  CHECK(r.out.find("merged_into bob by tester: same person") !=
+        std::string::npos);
+  r = Ckm(dir, "identities --identity email=ann@shop.test" + db);
+  CHECK(r.out.rfind("customer bob\n  identity email ann@shop.test\n"
+                    "  alias ann\n",
+                    0) == 0);
+  r = Ckm(dir, "merge ann bob --reason x" + db);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("already merged") != std::string::npos);
+
+  r = Ckm(dir, "unmerge bob ann --reason mistake" + db);
+  CHECK(r.exit_code == 0);
+  r = Ckm(dir, "get ann" + db);
+  CHECK(r.out.rfind("customer ann\n", 0) == 0);
+  r = Ckm(dir, "unlink email ann@shop.test" + db);
+  CHECK(r.exit_code == 0);
+  r = Ckm(dir, "get --identity email=ann@shop.test" + db);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("unknown identity") != std::string::npos);
+
+  CHECK(Ckm(dir, "unlink fax 1" + db).exit_code == 2);
+  CHECK(Ckm(dir, "get" + db).exit_code == 2);
+  CHECK(Ckm(dir, "get ann --identity email=a@b" + db).exit_code == 2);
+  CHECK(Ckm(dir, "get --identity email" + db).exit_code == 2);
+}
+
+}  // namespace identity_commands

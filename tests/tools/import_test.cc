@@ -343,6 +343,22 @@ class FailingStore : public Store {
     return real_.RebuildAll();
   }
   absl::Status Flush() override { return real_.Flush(); }
+  absl::Status Merge(std::string_view s, std::string_view a,
+                     const IdentityChangeOptions& o) override {
+    return real_.Merge(s, a, o);
+  }
+  absl::Status Unmerge(std::string_view s, std::string_view a,
+                       const IdentityChangeOptions& o) override {
+    return real_.Unmerge(s, a, o);
+  }
+  absl::Status Unlink(IdentityType t, std::string_view v,
+                      const IdentityChangeOptions& o) override {
+    return real_.Unlink(t, v, o);
+  }
+  absl::StatusOr<CustomerIdentities> Identities(
+      std::string_view id) const override {
+    return real_.Identities(id);
+  }
 
  private:
   Store& real_;
