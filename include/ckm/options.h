@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "ckm/access.h"
+
 namespace ckm {
 
 // How far a successful Record() has gone towards stable storage when it
@@ -105,6 +107,10 @@ struct StoreOptions {
   // ($TMPDIR or /tmp), named ckm-follower-*, removed when the Store closes.
   // Default: empty.
   std::string follower_dir;
+
+  // Who may read which parts of a customer's data (ckm/access.h,
+  // docs/privacy.md). Unset: every read sees everything. Default: unset.
+  std::optional<AccessPolicy> access_policy;
 };
 
 // Options for one Record() call.

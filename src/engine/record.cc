@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckm/validate.h"
 #include "codec/event_codec.h"
+#include "codec/json.h"
 #include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "quote.h"
@@ -50,6 +51,7 @@ class Recorder {
   std::vector<std::size_t> Stripes() const;
   absl::Status CheckLinkOwners() const;
   absl::Status NumberCustomers();
+  absl::Status RefuseErased() const;
   absl::Status SettleStale() const;
   absl::Status DropRecorded();
   absl::Status CheckBatchLinks() const;
@@ -179,7 +181,7 @@ absl::Status Recorder::ResolveCustomers() {
         resolved_in_batch_.push_back(i);
       } else {
         absl::StatusOr<std::string> resolved =
-            store_.Resolve(key.first, key.second);
+            store_.ResolveStored(key.first, key.second);
         if (absl::IsNotFound(resolved.status())) {
           return FieldError(i, "customer",
                             absl::StrCat("unknown identity ",
@@ -223,7 +225,8 @@ absl::Status Recorder::CheckLinkOwners() const {
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const auto* link = std::get_if<Identity>(&events_[i].body);
     if (link == nullptr) continue;
-    absl::StatusOr<std::string> owner = store_.Resolve(link->type, link->value);
+    absl::StatusOr<std::string> owner =
+        store_.ResolveStored(link->type, link->value);
     if (owner.ok() && *owner != customers_[i]) {
       return FieldError(i, "identity.value",
                         absl::StrCat(IdentityName(link->type, link->value),
@@ -246,6 +249,7 @@ absl::Status Recorder::NumberCustomers() {
     if (inserted) slot_customer_.push_back(customers_[i]);
     slot_[i] = it->second;
   }
+  if (absl::Status s = RefuseErased(); !s.ok()) return s;
   absl::StatusOr<std::vector<std::optional<keys::CustomerNumber>>> numbers =
       store_.directory_->Find(slot_customer_);
   if (!numbers.ok()) return numbers.status();
@@ -264,6 +268,24 @@ absl::Status Recorder::NumberCustomers() {
   for (std::size_t s = 0; s < slots; ++s)
     slot_stripe_[s] = StoreImpl::StripeOf(slot_customer_[s]);
   slot_buffered_.resize(slots);
+  return absl::OkStatus();
+}
+
+// An event of an erased customer dated up to its erasure replays erased
+// data (a terminal's outbox, a re-import): the whole batch is refused.
+absl::Status Recorder::RefuseErased() const {
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
+      store_.ErasureCutoffs(slot_customer_);
+  if (!cutoffs.ok()) return cutoffs.status();
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const std::optional<std::int64_t> cutoff = (*cutoffs)[slot_[i]];
+    if (!cutoff || events_[i].ts_ms > *cutoff) continue;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "events[", i, "].customer: customer ", QuoteForError(customers_[i]),
+        " was erased; events dated up to its erasure (",
+        json::FormatTime(*cutoff),
+        ") are refused as replays of erased data; nothing was written"));
+  }
   return absl::OkStatus();
 }
 
@@ -331,7 +353,7 @@ absl::Status Recorder::CheckBatchLinks() const {
     const CustomerRef& ref = events_[i].customer;
     if (written.count({*ref.identity_type, ref.identity_value}) > 0) continue;
     absl::StatusOr<std::string> owner =
-        store_.Resolve(*ref.identity_type, ref.identity_value);
+        store_.ResolveStored(*ref.identity_type, ref.identity_value);
     if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
     if (!owner.ok() || *owner != customers_[i]) {
       return FieldError(

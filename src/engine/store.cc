@@ -90,7 +90,8 @@ std::size_t StoreImpl::StripeOf(std::string_view key) {
   return absl::HashOf(key) % kLockStripes;
 }
 
-absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id) const {
+absl::StatusOr<Profile> StoreImpl::GetStored(
+    std::string_view customer_id) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   absl::StatusOr<std::optional<keys::CustomerNumber>> number =
       NumberOf(customer_id);
@@ -106,7 +107,11 @@ absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id) const {
 }
 
 absl::Status StoreImpl::ForEachProfile(
-    const std::function<bool(const Profile&)>& visit) const {
+    const std::function<bool(const Profile&)>& visit,
+    const ReadOptions& access) const {
+  absl::StatusOr<Parts> by_role =
+      WithheldByRole(options_.access_policy, access);
+  if (!by_role.ok()) return by_role.status();
   rocksdb::ReadOptions read;
   read.fill_cache = false;  // a full scan must not evict the working set
   std::unique_ptr<rocksdb::Iterator> it(
@@ -120,6 +125,15 @@ absl::Status StoreImpl::ForEachProfile(
       return absl::DataLossError(absl::StrCat("profile of customer number ",
                                               number.value_or(0), ": ",
                                               profile.status().message()));
+    }
+    if (options_.access_policy) {
+      Parts withheld = *by_role;
+      if (LacksConsent(options_.access_policy, access, *profile)) {
+        const Parts personal = PersonalParts();
+        withheld.insert(personal.begin(), personal.end());
+      }
+      profile = Redact(*profile, withheld);
+      if (!profile.ok()) return profile.status();
     }
     if (!visit(*profile)) break;
   }
@@ -158,6 +172,16 @@ absl::StatusOr<StoreStats> StoreImpl::Stats() const {
 
 absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
                                                std::string_view value) const {
+  absl::StatusOr<Parts> withheld =
+      WithheldByRole(options_.access_policy, ReadOptions());
+  if (!withheld.ok()) return withheld.status();
+  if (withheld->count(DataPart::kIdentities) > 0)
+    return Denied(DataPart::kIdentities, ReadOptions());
+  return ResolveStored(type, value);
+}
+
+absl::StatusOr<std::string> StoreImpl::ResolveStored(
+    IdentityType type, std::string_view value) const {
   absl::StatusOr<std::optional<keys::CustomerNumber>> number =
       directory_->FindIdentity(type, value);
   if (!number.ok()) return number.status();
@@ -173,8 +197,8 @@ absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
   return name;
 }
 
-absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
-                                          const HistoryQuery& query) const {
+absl::StatusOr<Events> StoreImpl::HistoryStored(
+    std::string_view customer_id, const HistoryQuery& query) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   absl::StatusOr<std::optional<keys::CustomerNumber>> number =
       NumberOf(customer_id);
@@ -203,22 +227,19 @@ absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
   return out;
 }
 
-absl::StatusOr<Events> StoreImpl::Timeline(std::string_view customer_id,
-                                           TimeRange range,
-                                           std::size_t limit) const {
-  HistoryQuery query;
-  query.range = range;
-  query.limit = limit;
-  query.newest_first = true;
-  return History(customer_id, query);
-}
-
 absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
     std::string_view customer_id, Dimension dimension) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   if (dimension != Dimension::kProduct && dimension != Dimension::kStore &&
       dimension != Dimension::kCategory) {
     return absl::InvalidArgumentError("dimension: not a known dimension");
+  }
+  if (dimension != Dimension::kStore) {
+    absl::StatusOr<Parts> withheld =
+        WithheldByRole(options_.access_policy, ReadOptions());
+    if (!withheld.ok()) return withheld.status();
+    if (withheld->count(DataPart::kPurchaseLines) > 0)
+      return Denied(DataPart::kPurchaseLines, ReadOptions());
   }
   std::vector<BreakdownEntry> out;
   absl::StatusOr<std::optional<keys::CustomerNumber>> number =
@@ -329,6 +350,7 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   auto store = std::make_unique<engine::StoreImpl>(
       *std::move(db), *std::move(directory), options);
   if (absl::Status s = store->LoadStale(); !s.ok()) return s;
+  if (absl::Status s = store->LoadErasures(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -334,6 +334,34 @@ class FailingStore : public Store {
     return real_.RebuildAll();
   }
   absl::Status Flush() override { return real_.Flush(); }
+  absl::StatusOr<Profile> Get(std::string_view id,
+                              const ReadOptions& r) const override {
+    return real_.Get(id, r);
+  }
+  absl::Status ForEachProfile(const std::function<bool(const Profile&)>& visit,
+                              const ReadOptions& r) const override {
+    return real_.ForEachProfile(visit, r);
+  }
+  absl::StatusOr<Events> History(std::string_view id, const HistoryQuery& q,
+                                 const ReadOptions& r) const override {
+    return real_.History(id, q, r);
+  }
+  absl::StatusOr<Events> Timeline(std::string_view id, TimeRange range,
+                                  std::size_t limit,
+                                  const ReadOptions& r) const override {
+    return real_.Timeline(id, range, limit, r);
+  }
+  absl::StatusOr<std::string> Export(std::string_view id, std::int64_t now_ms,
+                                     const ReadOptions& r) const override {
+    return real_.Export(id, now_ms, r);
+  }
+  absl::StatusOr<ErasureResult> Erase(std::string_view id,
+                                      std::string_view reason) override {
+    return real_.Erase(id, reason);
+  }
+  absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override {
+    return real_.Erasures();
+  }
 
  private:
   Store& real_;
