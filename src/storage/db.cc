@@ -399,6 +399,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(std::string_view path,
   }
   if (exists) return db;
   db->reset();
+  db_options.error_if_exists = false;  // it does now: this open made it
   return OpenRocks(db_options, dir, descriptors, options);
 }
 
