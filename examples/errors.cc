@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   // [snippet:retry]
   const std::vector<ckm::Event> batch = {
       {1, c, t, "pos-07", good},
-      {2, c, t + 1, "pos-07", ckm::Loyalty{ckm::LoyaltyKind::kEarn, 45}}};
+      {2, c, t + 1, "pos-07", ckm::Loyalty::Earn(45)}};
   result = store.Record(batch);
   if (!result.ok()) return Fail(result.status());
   std::cout << "first try: " << result->recorded << " recorded, "

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   ckm::Interaction survey{ckm::Channel::kPhone, ckm::InteractionKind::kSurvey};
   survey.sentiment = 60;
   survey.rating = 9;
-  const ckm::Loyalty earn{ckm::LoyaltyKind::kEarn, /*points=*/180};
+  const auto earn = ckm::Loyalty::Earn(/*points=*/180);
   const std::vector<ckm::Event> events = {
       {1, c1001, t, "pos-07", order},
       {2, c1001, t + 3'600'000, "crm", survey},

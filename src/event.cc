@@ -11,13 +11,16 @@ bool operator==(const CustomerRef& a, const CustomerRef& b) {
          std::tie(b.id, b.identity_type, b.identity_value);
 }
 bool operator==(const PurchaseLine& a, const PurchaseLine& b) {
-  return std::tie(a.sku, a.category, a.quantity, a.unit_price_micros) ==
-         std::tie(b.sku, b.category, b.quantity, b.unit_price_micros);
+  return std::tie(a.sku, a.category, a.quantity, a.unit_price_micros,
+                  a.line_total_micros, a.discount_micros) ==
+         std::tie(b.sku, b.category, b.quantity, b.unit_price_micros,
+                  b.line_total_micros, b.discount_micros);
 }
 bool operator==(const Purchase& a, const Purchase& b) {
   return std::tie(a.order_id, a.currency, a.channel, a.store, a.lines,
-                  a.total_micros) == std::tie(b.order_id, b.currency, b.channel,
-                                              b.store, b.lines, b.total_micros);
+                  a.discount_micros, a.total_micros) ==
+         std::tie(b.order_id, b.currency, b.channel, b.store, b.lines,
+                  b.discount_micros, b.total_micros);
 }
 bool operator==(const Interaction& a, const Interaction& b) {
   return std::tie(a.channel, a.kind, a.topic, a.agent, a.duration_s,

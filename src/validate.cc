@@ -2,10 +2,12 @@
 
 #include "validate.h"
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <variant>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "ckm/money.h"
 #include "ckm/validate.h"
@@ -146,40 +148,100 @@ class Validator {
           "purchase.lines",
           absl::StrCat("has ", p.lines.size(), " lines; at most ", kMaxLines));
     }
-    // The fold sums positive and negative lines separately (gross and
-    // returned), so each part, not just the net, must fit in int64.
-    std::int64_t total = 0, gross = 0, returned = 0;
+    // The fold sums gross, discounts and returned separately, so each part,
+    // not just the net, must fit in int64.
+    Sums sums;
     for (std::size_t j = 0; j < p.lines.size(); ++j) {
-      const PurchaseLine& line = p.lines[j];
-      const std::string at = absl::StrCat("purchase.lines[", j, "].");
-      if (absl::Status s = Text(at + "sku", line.sku, 0, kMaxIdBytes); !s.ok())
-        return s;
-      if (absl::Status s = Text(at + "category", line.category, 0, kMaxIdBytes);
-          !s.ok()) {
-        return s;
-      }
-      if (line.quantity == 0) return Error(at + "quantity", "must not be 0");
-      if (line.quantity > kMaxQuantity || line.quantity < -kMaxQuantity) {
-        return Error(at + "quantity",
-                     absl::StrCat(line.quantity, " is outside -", kMaxQuantity,
-                                  "..", kMaxQuantity));
-      }
-      if (line.unit_price_micros < 0 ||
-          line.unit_price_micros > kMaxUnitPriceMicros) {
-        return Error(at + "unit_price_micros",
-                     absl::StrCat(line.unit_price_micros, " is outside 0..",
-                                  kMaxUnitPriceMicros));
-      }
-      // |quantity| * price <= 10^24 can overflow int64, and so can the sum.
-      std::int64_t amount = 0;
-      if (__builtin_mul_overflow(line.quantity, line.unit_price_micros,
-                                 &amount) ||
-          __builtin_add_overflow(total, amount, &total) ||
-          (amount > 0 && __builtin_add_overflow(gross, amount, &gross)) ||
-          (amount < 0 && __builtin_sub_overflow(returned, amount, &returned))) {
+      if (absl::Status s = CheckLine(p.lines[j], j, sums); !s.ok()) return s;
+    }
+    return CheckOrderMoney(p, sums);
+  }
+
+  // What an event's lines came to: every part the fold keeps.
+  struct Sums {
+    std::int64_t total = 0;     // signed: positive lines add
+    std::int64_t gross = 0;     // positive lines, before discounts
+    std::int64_t paid = 0;      // positive lines, after their discounts
+    std::int64_t returned = 0;  // negative lines, after their discounts
+  };
+
+  absl::Status CheckLine(const PurchaseLine& line, std::size_t j,
+                         Sums& sums) const {
+    const std::string at = absl::StrCat("purchase.lines[", j, "].");
+    if (absl::Status s = Text(at + "sku", line.sku, 0, kMaxIdBytes); !s.ok())
+      return s;
+    if (absl::Status s = Text(at + "category", line.category, 0, kMaxIdBytes);
+        !s.ok()) {
+      return s;
+    }
+    if (line.quantity == 0) return Error(at + "quantity", "must not be 0");
+    if (line.quantity > kMaxQuantity || line.quantity < -kMaxQuantity) {
+      return Error(at + "quantity",
+                   absl::StrCat(line.quantity, " is outside -", kMaxQuantity,
+                                "..", kMaxQuantity));
+    }
+    if (line.unit_price_micros < 0 ||
+        line.unit_price_micros > kMaxUnitPriceMicros) {
+      return Error(at + "unit_price_micros",
+                   absl::StrCat(line.unit_price_micros, " is outside 0..",
+                                kMaxUnitPriceMicros));
+    }
+    absl::StatusOr<std::int64_t> amount = LineAmount(line, at);
+    if (!amount.ok()) return amount.status();
+    const std::int64_t magnitude = *amount < 0 ? -*amount : *amount;
+    if (line.discount_micros < 0 || line.discount_micros > magnitude) {
+      return Error(
+          at + "discount_micros",
+          absl::StrCat(FormatMicros(line.discount_micros), " is outside 0..",
+                       FormatMicros(magnitude), " (the line's amount)"));
+    }
+    const std::int64_t paid = magnitude - line.discount_micros;
+    const bool positive = line.quantity > 0;
+    if (__builtin_add_overflow(sums.total, positive ? paid : -paid,
+                               &sums.total) ||
+        (positive &&
+         __builtin_add_overflow(sums.gross, magnitude, &sums.gross)) ||
+        (positive && __builtin_add_overflow(sums.paid, paid, &sums.paid)) ||
+        (!positive &&
+         __builtin_add_overflow(sums.returned, paid, &sums.returned))) {
+      return Error(at + "quantity", "the line's amount overflows the order");
+    }
+    return absl::OkStatus();
+  }
+
+  // The line's amount before its discount, signed like its quantity.
+  absl::StatusOr<std::int64_t> LineAmount(const PurchaseLine& line,
+                                          const std::string& at) const {
+    std::int64_t product = 0;
+    const bool overflows =
+        __builtin_mul_overflow(line.quantity, line.unit_price_micros, &product);
+    if (!line.line_total_micros.has_value()) {
+      if (overflows) {
         return Error(at + "quantity",
                      "quantity * unit_price_micros overflows the order total");
       }
+      return product;
+    }
+    const std::int64_t total = *line.line_total_micros;
+    if (total > kMaxLineTotalMicros || total < -kMaxLineTotalMicros) {
+      return Error(at + "line_total_micros",
+                   absl::StrCat(total, " is outside -", kMaxLineTotalMicros,
+                                "..", kMaxLineTotalMicros));
+    }
+    if (total != 0 && (total > 0) != (line.quantity > 0)) {
+      return Error(
+          at + "line_total_micros",
+          absl::StrCat(FormatMicros(total),
+                       " has not the sign of the quantity ", line.quantity));
+    }
+    return total;
+  }
+
+  absl::Status CheckOrderMoney(const Purchase& p, const Sums& sums) const {
+    const std::int64_t discount = p.discount_micros;
+    if (discount < 0) {
+      return Error("purchase.discount_micros",
+                   absl::StrCat(FormatMicros(discount), " is negative"));
     }
     if (p.lines.empty()) {
       if (!p.total_micros.has_value() || *p.total_micros == 0) {
@@ -189,11 +251,29 @@ class Validator {
       if (*p.total_micros == std::numeric_limits<std::int64_t>::min()) {
         return Error("purchase.total_micros", "is out of range");
       }
-    } else if (p.total_micros.has_value() && *p.total_micros != total) {
+      std::int64_t gross = 0;
+      if (discount > 0 &&
+          (*p.total_micros < 0 ||
+           __builtin_add_overflow(*p.total_micros, discount, &gross))) {
+        return Error("purchase.discount_micros",
+                     "needs a positive total_micros (what was paid after it) "
+                     "when there are no lines");
+      }
+      return absl::OkStatus();
+    }
+    if (discount > sums.paid) {
+      return Error("purchase.discount_micros",
+                   absl::StrCat(FormatMicros(discount),
+                                " is more than the positive lines came to (",
+                                FormatMicros(sums.paid), ")"));
+    }
+    const std::int64_t total = sums.total - discount;  // >= -returned
+    if (p.total_micros.has_value() && *p.total_micros != total) {
       return Error(
           "purchase.total_micros",
           absl::StrCat(FormatMicros(*p.total_micros),
-                       " does not equal the lines' sum ", FormatMicros(total)));
+                       " does not equal the lines' sum less discounts ",
+                       FormatMicros(total)));
     }
     return absl::OkStatus();
   }

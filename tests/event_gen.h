@@ -8,6 +8,7 @@
 #define CKM_TESTS_EVENT_GEN_H_
 
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -68,24 +69,51 @@ class EventGen {
     p.channel = static_cast<ckm::Channel>(Pick(ckm::kChannelCount));
     p.store = Pick(3) == 0 ? "" : "store-" + std::to_string(Pick(3));
     const int lines = Pick(4);
+    std::int64_t total = 0, paid = 0;
     for (int i = 0; i < lines; ++i) {
-      ckm::PurchaseLine line;
-      line.sku = Pick(5) == 0 ? "" : "sku-" + std::to_string(Pick(6));
-      line.category = Pick(4) == 0 ? "" : "cat-" + std::to_string(Pick(3));
-      line.quantity = Pick(5) == 0 ? -(1 + Pick(3)) : 1 + Pick(10);
-      line.unit_price_micros = std::int64_t{Pick(100'000)} * 1'000 + Pick(3);
+      ckm::PurchaseLine line = RandomLine();
+      const std::int64_t amount = line.amount_micros();
+      const std::int64_t after =
+          (amount < 0 ? -amount : amount) - line.discount_micros;
+      total += line.quantity > 0 ? after : -after;
+      if (line.quantity > 0) paid += after;
       p.lines.push_back(line);
     }
+    if (paid > 0 && Pick(5) == 0) p.discount_micros = Pick(1 + paid / 2);
+    total -= p.discount_micros;
     if (lines == 0) {
       p.total_micros =
           (Pick(4) == 0 ? -1 : 1) * (1 + std::int64_t{Pick(1'000'000)});
+      if (*p.total_micros > 0 && Pick(5) == 0)
+        p.discount_micros = Pick(100'000);
     } else if (Pick(2) == 0) {
-      std::int64_t total = 0;
-      for (const auto& line : p.lines)
-        total += line.quantity * line.unit_price_micros;
       p.total_micros = total;
     }
     return p;
+  }
+
+  // A line priced per unit, or with a line total of its own ("3 for 10"),
+  // sometimes with a discount.
+  ckm::PurchaseLine RandomLine() {
+    ckm::PurchaseLine line;
+    line.sku = Pick(5) == 0 ? "" : "sku-" + std::to_string(Pick(6));
+    line.category = Pick(4) == 0 ? "" : "cat-" + std::to_string(Pick(3));
+    line.quantity = Pick(5) == 0 ? -(1 + Pick(3)) : 1 + Pick(10);
+    line.unit_price_micros = std::int64_t{Pick(100'000)} * 1'000 + Pick(3);
+    if (Pick(4) == 0) {
+      const std::int64_t total =
+          line.quantity * (std::int64_t{Pick(100'000)} * 1'000 + Pick(7));
+      line.line_total_micros = total;
+      line.unit_price_micros = Pick(2) ? 0 : std::llabs(total / line.quantity);
+    }
+    if (Pick(4) == 0) {
+      const std::int64_t amount = std::llabs(line.amount_micros());
+      line.discount_micros =
+          amount == 0
+              ? 0
+              : std::uniform_int_distribution<std::int64_t>(0, amount)(rng_);
+    }
+    return line;
   }
 
   ckm::Interaction RandomInteraction() {

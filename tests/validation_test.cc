@@ -420,6 +420,62 @@ std::vector<BadEvent> BadEvents() {
       On<P>(
           "no lines and no total", [](P& p) { p.lines.clear(); },
           "purchase.total_micros"),
+      // --- Line totals and discounts ---
+      On<P>(
+          "line total of the other sign",
+          [](P& p) { p.lines[0].line_total_micros = -10'000'000; },
+          "purchase.lines[0].line_total_micros"),
+      On<P>(
+          "line total past 10^18",
+          [](P& p) {
+            p.lines[0].unit_price_micros = 0;
+            p.lines[0].line_total_micros = 1'000'000'000'000'000'001;
+          },
+          "purchase.lines[0].line_total_micros"),
+      On<P>(
+          "line discount negative",
+          [](P& p) { p.lines[1].discount_micros = -1; },
+          "purchase.lines[1].discount_micros"),
+      On<P>(
+          "line discount over the line's amount",
+          [](P& p) { p.lines[1].discount_micros = 5'000'001; },
+          "purchase.lines[1].discount_micros"),
+      On<P>(
+          "discount on a returned line over its amount",
+          [](P& p) { p.lines[2].discount_micros = 1'001; },
+          "purchase.lines[2].discount_micros"),
+      On<P>(
+          "order discount negative", [](P& p) { p.discount_micros = -1; },
+          "purchase.discount_micros"),
+      On<P>(
+          "order discount over what the positive lines came to",
+          [](P& p) {  // 2 * 12.34 + 5 - 1.00 (a line discount) = 28.68
+            p.lines[0].discount_micros = 1'000'000;
+            p.discount_micros = 28'680'001;
+          },
+          "purchase.discount_micros"),
+      On<P>(
+          "order discount on a refund without lines",
+          [](P& p) {
+            p.lines.clear();
+            p.total_micros = -5'000'000;
+            p.discount_micros = 1;
+          },
+          "purchase.discount_micros"),
+      On<P>(
+          "total that leaves out the order discount",
+          [](P& p) {
+            p.discount_micros = 1'000'000;
+            p.total_micros = 29'679'000;
+          },
+          "purchase.total_micros"),
+      On<P>(
+          "total that leaves out a line discount",
+          [](P& p) {
+            p.lines[2].discount_micros = 1'000;  // refunds nothing
+            p.total_micros = 29'679'000;
+          },
+          "purchase.total_micros"),
       On<P>(
           "no lines and total 0",
           [](P& p) {
@@ -892,7 +948,28 @@ TEST_CASE("Values at the limits are accepted", "[validation]") {
   purchase.lines = ManyLines(10'000);
   purchase.total_micros = 10'000'000;
   add(purchase);
+  // "3 for 10.00" at a listed 3.50; a line given only its total;
+  // a line discounted to nothing; a return refunded in part; an order
+  // discount of everything left.
+  PurchaseLine deal("", "", 3, 3'500'000);
+  deal.line_total_micros = 10'000'000;
+  PurchaseLine free("", "", 2, 1'000'000);
+  free.discount_micros = 2'000'000;
+  PurchaseLine part_refund("", "", -1, 4'000'000);
+  part_refund.discount_micros = 1'500'000;
+  purchase.lines = {deal, PurchaseLine::WithTotal("", "", 3, 10'000'000),
+                    free, part_refund,
+                    PurchaseLine::WithTotal("", "", -1,
+                                            -1'000'000'000'000'000'000)};
+  purchase.discount_micros = 20'000'000;
+  purchase.total_micros = -1'000'000'000'000'000'000 - 2'500'000;
+  add(purchase);
+  purchase.discount_micros = 0;
   purchase.lines.clear();
+  purchase.total_micros = 7'000'000;  // paid after a discount without lines
+  purchase.discount_micros = 3'000'000;
+  add(purchase);
+  purchase.discount_micros = 0;
   purchase.total_micros = -12'340'000;  // a refund without lines
   add(purchase);
   purchase.total_micros = 1'000'000'000'000'000'000;

@@ -144,10 +144,14 @@ void PrintProfile(const Profile& p, std::int64_t now_ms) {
   for (const CurrencyTotals& c : s.by_currency) {
     const auto aov = c.average_order_value_micros();
     std::cout << "  " << c.currency << ": net " << FormatMicros(c.net_micros())
-              << " = gross " << FormatMicros(c.gross_micros) << " - returned "
-              << FormatMicros(c.returned_micros) << "; " << c.orders
-              << " orders, average " << (aov ? FormatCentsHalfEven(*aov) : "-")
-              << ", largest " << FormatMicros(c.largest_order_micros) << "\n";
+              << " = gross " << FormatMicros(c.gross_micros)
+              << (c.discount_micros != 0
+                      ? " - discount " + FormatMicros(c.discount_micros)
+                      : std::string())
+              << " - returned " << FormatMicros(c.returned_micros) << "; "
+              << c.orders << " orders, average "
+              << (aov ? FormatCentsHalfEven(*aov) : "-") << ", largest "
+              << FormatMicros(c.largest_order_micros) << "\n";
   }
   const InteractionSummary i = p.interactions();
   if (i.count > 0) {
@@ -322,7 +326,8 @@ int Main(int argc, char** argv) {
   import_purchases->add_option(
       "--map", map_text,
       "FIELD=COLUMN,... (fields: customer, order, sku, description, "
-      "category, quantity, unit_price, line_total, ts, currency, "
+      "category, quantity, unit_price, line_total, line_discount, "
+      "order_discount, ts, currency, "
       "channel, store)");
   import_purchases->add_option("--delimiter", delimiter,
                                "field delimiter (default ,)");

@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -43,6 +44,8 @@ enum Field : int {
   kCurrency,
   kChannel,
   kStore,
+  kLineDiscount,
+  kOrderDiscount,
   kFieldCount
 };
 
@@ -91,6 +94,22 @@ std::optional<Channel> ParseChannel(std::string_view text) {
 }
 
 // One order being assembled from its rows.
+// Whether `total` is quantity * price, the price rounded (either way) to
+// the decimals it is written with in `price_text`: |q * p - t| < |q| * one
+// unit of its last decimal.
+bool WithinRounding(std::int64_t quantity, std::int64_t price,
+                    std::string_view price_text, std::int64_t total) {
+  const std::size_t dot = price_text.find('.');
+  const std::size_t decimals =
+      dot == std::string_view::npos ? 0 : price_text.size() - dot - 1;
+  std::int64_t step = 1;  // micros in one unit of the last decimal
+  for (std::size_t d = decimals; d < 6; ++d) step *= 10;
+  const absl::int128 gap = absl::int128(quantity) * price - absl::int128(total);
+  const absl::int128 units =
+      quantity < 0 ? -absl::int128(quantity) : absl::int128(quantity);
+  return (gap < 0 ? -gap : gap) < units * step;
+}
+
 struct Order {
   std::string customer;
   std::string order_id;
@@ -100,6 +119,7 @@ struct Order {
   Channel channel = Channel::kUnspecified;
   std::string store;
   std::vector<PurchaseLine> lines;
+  std::optional<std::int64_t> discount_micros;  // order_discount, if given
   std::string where;  // "file:line" of its first row, for errors
 };
 
@@ -192,20 +212,14 @@ class Importer {
     if (column_of_[kUnitPrice] < 0 && column_of_[kLineTotal] < 0) {
       return MissingField(path, "unit_price or line_total");
     }
-    // Both found by name: refuse rather than silently ignore one. A field
-    // that --map names wins over a column found by name.
+    // A unit_price and a line_total column are both used, and checked
+    // against each other, when both are mapped or both found by name;
+    // mapping only one of them with --map uses only that one.
     if (column_of_[kUnitPrice] >= 0 && column_of_[kLineTotal] >= 0) {
-      if (options_.columns.count("unit_price") > 0) {
-        column_of_[kLineTotal] = -1;
-      } else if (options_.columns.count("line_total") > 0) {
-        column_of_[kUnitPrice] = -1;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path,
-            ": the header has both a unit_price and a line_total column; a "
-            "line's amount comes from one of them: choose it with --map "
-            "unit_price=COLUMN or --map line_total=COLUMN"));
-      }
+      const bool price = options_.columns.count("unit_price") > 0;
+      const bool total = options_.columns.count("line_total") > 0;
+      if (price && !total) column_of_[kLineTotal] = -1;
+      if (total && !price) column_of_[kUnitPrice] = -1;
     }
     if (column_of_[kCurrency] < 0 && options_.currency.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -241,6 +255,75 @@ class Importer {
         "): ", Av(reason), ": ", QuoteForError(value)));
   }
 
+  // An amount >= 0 in column `f`, or nullopt when the column is not mapped
+  // or the cell is empty.
+  absl::Status ParseAmount(const std::vector<std::string>& row,
+                           const std::string& where, Field f,
+                           std::optional<std::int64_t>& out) {
+    const std::string_view text = Trim(Get(row, f));
+    if (text.empty()) return absl::OkStatus();
+    absl::StatusOr<std::int64_t> micros = ParseMicros(text);
+    if (!micros.ok()) return Bad(where, f, "not a decimal amount", text);
+    if (*micros < 0) return Bad(where, f, "negative", text);
+    out = *micros;
+    return absl::OkStatus();
+  }
+
+  // Quantity, unit price, line total and line discount. With both a unit
+  // price and a line total, the total must be quantity * unit price up to
+  // the rounding of the unit price as written (3 x 3.33 for 10.00 is; 3 x
+  // 3.50 for 10.00 is not, and says so).
+  absl::Status ParseLineMoney(const std::vector<std::string>& row,
+                              const std::string& where, PurchaseLine& line) {
+    std::int64_t quantity = 1;
+    if (column_of_[kQuantity] >= 0) {
+      const std::string_view text = Trim(Get(row, kQuantity));
+      if (!absl::SimpleAtoi(Av(text), &quantity)) {
+        return Bad(where, kQuantity, "not a whole number", text);
+      }
+      if (quantity == 0) return Bad(where, kQuantity, "must not be 0", text);
+    }
+    std::optional<std::int64_t> price;
+    if (column_of_[kUnitPrice] >= 0) {
+      const std::string_view text = Trim(Get(row, kUnitPrice));
+      absl::StatusOr<std::int64_t> parsed = ParseMicros(text);
+      if (!parsed.ok())
+        return Bad(where, kUnitPrice, "not a decimal amount", text);
+      if (*parsed < 0)
+        return Bad(where, kUnitPrice, "negative unit price", text);
+      price = *parsed;
+      line.unit_price_micros = *parsed;
+    }
+    if (column_of_[kLineTotal] >= 0) {
+      const std::string_view text = Trim(Get(row, kLineTotal));
+      absl::StatusOr<std::int64_t> total = ParseMicros(text);
+      if (!total.ok())
+        return Bad(where, kLineTotal, "not a decimal amount", text);
+      if (column_of_[kQuantity] < 0 && *total < 0) quantity = -1;
+      if ((*total < 0) != (quantity < 0) && *total != 0) {
+        return Bad(where, kLineTotal, "sign differs from the quantity's", text);
+      }
+      if (price && !WithinRounding(quantity, *price, Trim(Get(row, kUnitPrice)),
+                                   *total)) {
+        return Bad(where, kLineTotal,
+                   absl::StrCat("is not quantity x unit_price (", quantity,
+                                " x ", Av(Trim(Get(row, kUnitPrice))),
+                                ") up to the unit price's rounding; if the "
+                                "file has multibuy deals, map only line_total"),
+                   text);
+      }
+      line.line_total_micros = *total;
+    }
+    line.quantity = quantity;
+    std::optional<std::int64_t> discount;
+    if (absl::Status s = ParseAmount(row, where, kLineDiscount, discount);
+        !s.ok()) {
+      return s;
+    }
+    line.discount_micros = discount.value_or(0);
+    return absl::OkStatus();
+  }
+
   absl::Status AddRow(const std::vector<std::string>& row,
                       const std::string& where) {
     if (row.size() != header_.size()) {
@@ -257,40 +340,12 @@ class Importer {
     PurchaseLine line;
     line.sku = std::string(Trim(Get(row, kSku)));
     line.category = std::string(Trim(Get(row, kCategory)));
-    std::int64_t quantity = 1;
-    if (column_of_[kQuantity] >= 0) {
-      const std::string_view text = Trim(Get(row, kQuantity));
-      if (!absl::SimpleAtoi(Av(text), &quantity)) {
-        return Bad(where, kQuantity, "not a whole number", text);
-      }
-      if (quantity == 0) return Bad(where, kQuantity, "must not be 0", text);
-    }
-    if (column_of_[kUnitPrice] >= 0) {
-      const std::string_view text = Trim(Get(row, kUnitPrice));
-      absl::StatusOr<std::int64_t> price = ParseMicros(text);
-      if (!price.ok())
-        return Bad(where, kUnitPrice, "not a decimal amount", text);
-      if (*price < 0)
-        return Bad(where, kUnitPrice, "negative unit price", text);
-      line.quantity = quantity;
-      line.unit_price_micros = *price;
-    } else {
-      const std::string_view text = Trim(Get(row, kLineTotal));
-      absl::StatusOr<std::int64_t> total = ParseMicros(text);
-      if (!total.ok())
-        return Bad(where, kLineTotal, "not a decimal amount", text);
-      if (column_of_[kQuantity] < 0 && *total < 0) quantity = -1;
-      if ((*total < 0) != (quantity < 0) && *total != 0) {
-        return Bad(where, kLineTotal, "sign differs from the quantity's", text);
-      }
-      const std::int64_t magnitude = *total < 0 ? -*total : *total;
-      const std::int64_t units = quantity < 0 ? -quantity : quantity;
-      if (magnitude % units != 0) {
-        return Bad(where, kLineTotal,
-                   "not an exact multiple of the quantity at 6 decimals", text);
-      }
-      line.quantity = quantity;
-      line.unit_price_micros = magnitude / units;
+    if (absl::Status s = ParseLineMoney(row, where, line); !s.ok()) return s;
+    std::optional<std::int64_t> order_discount;
+    if (absl::Status s =
+            ParseAmount(row, where, kOrderDiscount, order_discount);
+        !s.ok()) {
+      return s;
     }
 
     const std::string_view ts_text = Trim(Get(row, kTs));
@@ -358,6 +413,14 @@ class Importer {
       return Bad(where, kCurrency, "differs from the order's first row",
                  currency);
     }
+    if (order_discount) {
+      if (order.discount_micros && *order.discount_micros != *order_discount) {
+        return Bad(where, kOrderDiscount,
+                   "differs from the order's earlier rows",
+                   Trim(Get(row, kOrderDiscount)));
+      }
+      order.discount_micros = order_discount;
+    }
     order.ts_ms = std::min(order.ts_ms, *ts);
     order.lines.push_back(std::move(line));
     return absl::OkStatus();
@@ -381,6 +444,7 @@ class Importer {
       p.channel = order.channel;
       p.store = std::move(order.store);
       p.lines = std::move(order.lines);
+      p.discount_micros = order.discount_micros.value_or(0);
       e.body = std::move(p);
       events.push_back(std::move(e));
       where_.push_back(std::move(order.where));
@@ -516,17 +580,10 @@ absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
       return absl::InvalidArgumentError(
           absl::StrCat("--map: unknown field ", QuoteForError(field),
                        " (customer, order, sku, description, category, "
-                       "quantity, unit_price, line_total, "
-                       "ts, currency, channel, store)"));
+                       "quantity, unit_price, line_total, line_discount, "
+                       "order_discount, ts, currency, channel, store)"));
     }
     columns[field] = std::string(pair.substr(eq + 1));
-  }
-  if (columns.count("unit_price") > 0 && columns.count("line_total") > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--map: unit_price and line_total are both mapped (",
-        QuoteForError(columns["unit_price"]), " and ",
-        QuoteForError(columns["line_total"]),
-        "); a line's amount comes from one of them: map only one"));
   }
   return columns;
 }

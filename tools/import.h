@@ -30,8 +30,11 @@ namespace ckm::tools {
 
 // The fields an import understands, by the names --map uses.
 inline constexpr const char* kImportFields[] = {
-    "customer",   "order",      "sku", "description", "category", "quantity",
-    "unit_price", "line_total", "ts",  "currency",    "channel",  "store"};
+    "customer",      "order",         "sku",
+    "description",   "category",      "quantity",
+    "unit_price",    "line_total",    "ts",
+    "currency",      "channel",       "store",
+    "line_discount", "order_discount"};
 
 struct ImportOptions {
   // field -> column name in the header. A field not named here is read from a

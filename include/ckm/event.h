@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -64,28 +65,87 @@ struct CustomerRef {
 };
 
 // One line of an order.
+//
+// The constructors (here and on the other event bodies) take the leading
+// fields in member order, so that `{"tea", "drinks", 2, 4'500'000}` names
+// every field it means to and the rest keep their defaults, without the
+// -Wmissing-field-initializers warnings a partial aggregate gives.
 struct PurchaseLine {
+  PurchaseLine() = default;
+  PurchaseLine(std::string sku, std::string category, std::int64_t quantity,
+               std::int64_t unit_price_micros)
+      : sku(std::move(sku)),
+        category(std::move(category)),
+        quantity(quantity),
+        unit_price_micros(unit_price_micros) {}
+  // A line with a total of its own ("3 for 10.00"), no unit price given.
+  static PurchaseLine WithTotal(std::string sku, std::string category,
+                                std::int64_t quantity,
+                                std::int64_t line_total_micros) {
+    PurchaseLine line(std::move(sku), std::move(category), quantity, 0);
+    line.line_total_micros = line_total_micros;
+    return line;
+  }
+
   std::string sku;       // optional; 0..128 bytes of UTF-8
   std::string category;  // optional; 0..128 bytes of UTF-8
   // Units bought; negative for a return or cancellation; never 0.
   // |quantity| <= 10^9.
   std::int64_t quantity = 1;
   // Price of one unit in micros of the order's currency; >= 0, <= 10^15.
+  // With line_total_micros set it is kept as given (the listed price, or 0)
+  // and the line's amount is the line total.
   std::int64_t unit_price_micros = 0;
+  // What the line came to before its discount, in micros, when that is not
+  // quantity * unit price ("3 for 10.00"): the same sign as the quantity (or
+  // 0), |line_total_micros| <= 10^18. Unset: quantity * unit_price_micros.
+  std::optional<std::int64_t> line_total_micros;
+  // A discount on this line in micros, 0 .. |line amount|: what the customer
+  // paid for it (or got back, on a negative line) is the amount minus this.
+  std::int64_t discount_micros = 0;
+
+  // The line's amount before its discount: line_total_micros if set, else
+  // quantity * unit_price_micros. Signed like the quantity.
+  std::int64_t amount_micros() const {
+    return line_total_micros ? *line_total_micros
+                             : quantity * unit_price_micros;
+  }
 };
 
 // An order, a return, or a cancellation. An order with any positive line
 // counts as an order; every negative line counts as a returned line, and an
 // event with any negative line counts as a return.
+//
+// Money of an event, per currency (docs/recording.md, "Money"):
+//   gross    = sum of the amounts of positive lines
+//   discount = their line discounts + the order-level discount
+//   returned = sum over negative lines of |amount| - line discount
+//   net      = gross - discount - returned
 struct Purchase {
+  Purchase() = default;
+  Purchase(std::string order_id, std::string currency,
+           Channel channel = Channel::kUnspecified, std::string store = {},
+           std::vector<PurchaseLine> lines = {})
+      : order_id(std::move(order_id)),
+        currency(std::move(currency)),
+        channel(channel),
+        store(std::move(store)),
+        lines(std::move(lines)) {}
+
   std::string order_id;  // optional; 0..128 bytes of UTF-8
   std::string currency;  // required; an active ISO 4217 code such as "GBP"
   Channel channel = Channel::kUnspecified;
   std::string store;                // optional; 0..128 bytes of UTF-8
   std::vector<PurchaseLine> lines;  // 0..10'000 lines
-  // The order's net total in micros. When lines are given it is optional and,
-  // if set, must equal the sum of quantity * unit price over the lines. When
-  // there are no lines it is required and non-zero (negative: a refund).
+  // An order-level discount in micros ("10% off the basket"), >= 0. With
+  // lines: at most what the positive lines came to after their own
+  // discounts. Without lines: only on a positive total, which is then what
+  // was paid after it. Not shared out among products or categories.
+  std::int64_t discount_micros = 0;
+  // The event's net total in micros. When lines are given it is optional
+  // and, if set, must equal the lines' amounts less every discount (positive
+  // lines add, negative lines subtract). When there are no lines it is
+  // required and non-zero (negative: a refund).
   std::optional<std::int64_t> total_micros;
 };
 
@@ -102,6 +162,14 @@ inline constexpr int kInteractionKindCount = 7;  // including unused 0
 
 // A contact with the customer: a call, a chat, a visit, a survey answer.
 struct Interaction {
+  Interaction() = default;
+  Interaction(Channel channel, InteractionKind kind, std::string topic = {},
+              std::string agent = {})
+      : channel(channel),
+        kind(kind),
+        topic(std::move(topic)),
+        agent(std::move(agent)) {}
+
   Channel channel = Channel::kUnspecified;
   InteractionKind kind = InteractionKind::kInquiry;
   std::string topic;                // optional; 0..128 bytes of UTF-8
@@ -129,6 +197,32 @@ enum class LoyaltyKind : std::uint8_t {
 //   kTierChange: points 0, tier required.
 // |points| <= 10^12.
 struct Loyalty {
+  Loyalty() = default;
+  Loyalty(LoyaltyKind kind, std::int64_t points, std::string tier = {},
+          std::string program = {})
+      : kind(kind),
+        points(points),
+        tier(std::move(tier)),
+        program(std::move(program)) {}
+  static Loyalty Enroll(std::string tier = {}) {
+    return Loyalty(LoyaltyKind::kEnroll, 0, std::move(tier));
+  }
+  static Loyalty Earn(std::int64_t points) {
+    return Loyalty(LoyaltyKind::kEarn, points);
+  }
+  static Loyalty Redeem(std::int64_t points) {
+    return Loyalty(LoyaltyKind::kRedeem, points);
+  }
+  static Loyalty Expire(std::int64_t points) {
+    return Loyalty(LoyaltyKind::kExpire, points);
+  }
+  static Loyalty Adjust(std::int64_t points) {
+    return Loyalty(LoyaltyKind::kAdjust, points);
+  }
+  static Loyalty TierChange(std::string tier) {
+    return Loyalty(LoyaltyKind::kTierChange, 0, std::move(tier));
+  }
+
   LoyaltyKind kind = LoyaltyKind::kEarn;
   std::int64_t points = 0;
   std::string tier;     // 0..64 bytes of UTF-8
@@ -148,6 +242,22 @@ using AttributeValue = std::variant<std::string, std::int64_t, bool>;
 // Sets one attribute of the customer. The latest write wins, ordered by
 // (ts_ms, event id), whatever order the events arrive in.
 struct Attribute {
+  Attribute() = default;
+  Attribute(std::string key, AttributeValue value,
+            Provenance provenance = Provenance::kExpressed,
+            int confidence = 100)
+      : key(std::move(key)),
+        value(std::move(value)),
+        provenance(provenance),
+        confidence(confidence) {}
+  // Text given as a literal is text: without this, a C++17 variant would
+  // take "Ada" for the bool alternative.
+  Attribute(std::string key, const char* text,
+            Provenance provenance = Provenance::kExpressed,
+            int confidence = 100)
+      : Attribute(std::move(key), AttributeValue(std::string(text)), provenance,
+                  confidence) {}
+
   // Namespaced key: "personal.", "demographic.", "psychographic." or
   // "custom." followed by 1+ segments of [a-z0-9_] separated by '.'; at most
   // 128 bytes. Example: "custom.invoice.project_number".

@@ -63,10 +63,12 @@ struct ConsentState {
 struct CurrencyTotals {
   std::string currency;
   std::int64_t orders = 0;                // events with a positive line
-  std::int64_t gross_micros = 0;          // sum over positive lines
-  std::int64_t returned_micros = 0;       // sum of |amount| over negative lines
+  std::int64_t gross_micros = 0;          // amounts of positive lines
+  std::int64_t discount_micros = 0;       // their line and order discounts
+  std::int64_t returned_micros = 0;       // refunded on negative lines
   std::int64_t largest_order_micros = 0;  // largest gross of one order
-  // gross - returned: what the customer spent net of returns.
+  // gross - discount - returned: what the customer spent net of discounts
+  // and returns.
   std::int64_t net_micros() const;
   // net / orders, truncated towards zero; nullopt without orders.
   std::optional<std::int64_t> average_order_value_micros() const;
@@ -78,7 +80,9 @@ struct ChannelTotals {
   std::string currency;
   std::int64_t orders = 0;
   std::int64_t gross_micros = 0;
+  std::int64_t discount_micros = 0;
   std::int64_t returned_micros = 0;
+  std::int64_t net_micros() const;  // gross - discount - returned
 };
 
 struct PurchaseSummary {

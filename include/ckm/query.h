@@ -49,8 +49,10 @@ enum class Dimension : std::uint8_t {
 struct BreakdownMoney {
   std::string currency;
   std::int64_t gross_micros = 0;
+  std::int64_t discount_micros = 0;  // line discounts (order-level ones count
+                                     // only for the store)
   std::int64_t returned_micros = 0;
-  std::int64_t net_micros() const;  // gross - returned
+  std::int64_t net_micros() const;  // gross - discount - returned
 };
 
 // What a customer did with one product, store or category.

@@ -29,12 +29,19 @@ void BodyFields(IO& io, Purchase& p) {
   io.Str(p.currency);
   EnumField(io, p.channel);
   io.Str(p.store);
+  const bool discounts = io.version() >= 2;  // and line totals
   io.Items(p.lines, [&](PurchaseLine& line) {
     io.Str(line.sku);
     io.Str(line.category);
     io.I64(line.quantity);
     io.I64(line.unit_price_micros);
+    if (discounts) {
+      OptionalField(io, line.line_total_micros,
+                    [](IO& io, auto& v) { io.I64(v); });
+      io.I64(line.discount_micros);
+    }
   });
+  if (discounts) io.I64(p.discount_micros);
   OptionalField(io, p.total_micros, [](IO& io, auto& v) { io.I64(v); });
 }
 
@@ -132,7 +139,7 @@ void EventFields(IO& io, Event& e, Id& customer_id) {
 std::string EncodeEvent(const Event& event, std::string_view customer_id) {
   std::string out = codec::CompactHeader(kEventEncodingVersion, kEventKind);
   out.reserve(160);
-  FieldWriter writer(out);
+  FieldWriter writer(out, kEventEncodingVersion);
   EventFields(writer, const_cast<Event&>(event), customer_id);
   return out;
 }
@@ -140,10 +147,11 @@ std::string EncodeEvent(const Event& event, std::string_view customer_id) {
 absl::StatusOr<Event> DecodeEvent(std::string_view bytes) {
   Event out;
   if (codec::HasCompactMagic(bytes)) {
-    absl::StatusOr<std::string_view> fields =
-        codec::CompactFields(bytes, kEventEncodingVersion, kEventKind, "event");
-    if (!fields.ok()) return fields.status();
-    FieldReader reader(*fields);
+    absl::StatusOr<codec::CompactBody> body =
+        codec::CompactFields(bytes, kOldestEventEncodingVersion,
+                             kEventEncodingVersion, kEventKind, "event");
+    if (!body.ok()) return body.status();
+    FieldReader reader(body->fields, body->version);
     std::string customer_id;
     EventFields(reader, out, customer_id);
     if (!reader.ok()) return absl::DataLossError("corrupt event: malformed");

@@ -16,7 +16,10 @@
 
 namespace ckm {
 
-inline constexpr char kEventEncodingVersion = 1;
+// Version 2 added line totals and line and order discounts; version 1
+// events are still read.
+inline constexpr int kEventEncodingVersion = 2;
+inline constexpr int kOldestEventEncodingVersion = 1;
 
 // The history value of a validated event recorded under `customer_id`.
 std::string EncodeEvent(const Event& event, std::string_view customer_id);

@@ -10,10 +10,15 @@
 // magic, read as a FlatBuffers root offset, is 2^31 - 1: past the end of any
 // buffer FlatBuffers can build, so compact bytes are never taken for the
 // FlatBuffers encodings they replace, nor those for compact bytes.
+//
+// Versions: each kind has its own. A writer writes the newest; a reader
+// reads every version from the oldest still stored, and Fields() asks
+// io.version() for the fields a version added (`if (io.version() >= 2)`).
 
 #ifndef CKM_SRC_CODEC_FIELDS_H_
 #define CKM_SRC_CODEC_FIELDS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,30 +49,42 @@ inline std::string CompactHeader(char version, char kind) {
   return out;
 }
 
-// The fields of compact bytes of `kind` and `version`; DataLoss, saying it
-// of `what` ("merge operand", "event"), for any other bytes.
-inline absl::StatusOr<std::string_view> CompactFields(std::string_view bytes,
-                                                      char version, char kind,
-                                                      std::string_view what) {
+// Versions are 1 .. kMaxCompactVersion.
+inline constexpr int kMaxCompactVersion = 8;
+
+// The fields of compact bytes and the version they were written in.
+struct CompactBody {
+  std::string_view fields;
+  int version = 0;
+};
+
+// The fields of compact bytes of `kind`, of a version in oldest..newest;
+// DataLoss, saying it of `what` ("merge operand", "event"), for any other
+// bytes.
+inline absl::StatusOr<CompactBody> CompactFields(std::string_view bytes,
+                                                 int oldest, int newest,
+                                                 char kind,
+                                                 std::string_view what) {
   const auto corrupt = [&](std::string_view why) {
     return absl::DataLossError(
         absl::StrCat("corrupt ", Av(what), ": ", Av(why)));
   };
   if (!HasCompactMagic(bytes) || bytes.size() < kCompactHeaderBytes)
     return corrupt("not of the compact encoding");
-  const char got = bytes[kCompactMagic.size()];
-  if (got != version) {
-    return corrupt(absl::StrCat("unknown version ", static_cast<int>(got)));
-  }
+  const int got = static_cast<unsigned char>(bytes[kCompactMagic.size()]);
+  if (got < oldest || got > newest)
+    return corrupt(absl::StrCat("unknown version ", got));
   if (bytes[kCompactMagic.size() + 1] != kind)
     return corrupt("of another kind");
-  return bytes.substr(kCompactHeaderBytes);
+  return CompactBody{bytes.substr(kCompactHeaderBytes), got};
 }
 
 class FieldWriter {
  public:
   static constexpr bool kReading = false;
-  explicit FieldWriter(std::string& out) : out_(out) {}
+  FieldWriter(std::string& out, int version) : out_(out), version_(version) {}
+
+  int version() const { return version_; }
 
   void I64(const std::int64_t& v) { PutSigned(out_, v); }
   void U64(const std::uint64_t& v) { PutVarint(out_, v); }
@@ -99,34 +116,43 @@ class FieldWriter {
     const std::size_t start = out_.size();
     out_.push_back(1);
     fields(*this, const_cast<T&>(part));
-    if (std::string_view(out_).substr(start + 1) == DefaultOf<T>(fields)) {
+    if (std::string_view(out_).substr(start + 1) ==
+        DefaultOf<T>(fields, version_)) {
       out_.resize(start);
       out_.push_back(0);
     }
   }
 
-  // The fields of a default-constructed T, encoded once. Never destroyed:
-  // RocksDB's background threads may still merge while a process exits.
+  // The fields of a default-constructed T in `version`, encoded once per
+  // version. Never destroyed: RocksDB's background threads may still merge
+  // while a process exits. Two threads may both encode it; one copy wins.
   template <typename T, typename Fields>
-  static const std::string& DefaultOf(Fields& fields) {
-    static const std::string* const bytes = [&] {
-      auto* out = new std::string;
-      FieldWriter w(*out);
-      T empty;
-      fields(w, empty);
-      return out;
-    }();
+  static const std::string& DefaultOf(Fields& fields, int version) {
+    static std::atomic<const std::string*> cache[kMaxCompactVersion + 1];
+    std::atomic<const std::string*>& slot = cache[version];
+    const std::string* bytes = slot.load(std::memory_order_acquire);
+    if (bytes != nullptr) return *bytes;
+    auto* out = new std::string;
+    FieldWriter w(*out, version);
+    T empty;
+    fields(w, empty);
+    if (slot.compare_exchange_strong(bytes, out, std::memory_order_acq_rel))
+      return *out;
+    delete out;
     return *bytes;
   }
 
  private:
   std::string& out_;
+  int version_;
 };
 
 class FieldReader {
  public:
   static constexpr bool kReading = true;
-  explicit FieldReader(std::string_view in) : in_(in) {}
+  FieldReader(std::string_view in, int version) : in_(in), version_(version) {}
+
+  int version() const { return version_; }
 
   void I64(std::int64_t& v) { v = in_.Signed(); }
   void U64(std::uint64_t& v) { v = in_.Varint(); }
@@ -169,7 +195,7 @@ class FieldReader {
     fields(*this, part);
     const std::string_view read =
         in_.input().substr(start, in_.position() - start);
-    if (in_.ok() && read == FieldWriter::DefaultOf<T>(fields))
+    if (in_.ok() && read == FieldWriter::DefaultOf<T>(fields, version_))
       canonical_ = false;
   }
 
@@ -180,6 +206,7 @@ class FieldReader {
 
  private:
   VarintReader in_;
+  int version_;
   bool canonical_ = true;
 };
 

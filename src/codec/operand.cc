@@ -57,6 +57,15 @@ void PurchaseSpan(IO& io, std::int64_t orders, std::int64_t& first,
   }
 }
 
+// Gross, discount (from version 2 on) and returned.
+template <typename IO>
+void MoneyFields(IO& io, std::int64_t& gross, std::int64_t& discount,
+                 std::int64_t& returned) {
+  io.I64(gross);
+  if (io.version() >= 2) io.I64(discount);
+  io.I64(returned);
+}
+
 template <typename IO>
 void PurchaseFields(IO& io, fold::PurchaseAgg& p) {
   for (std::int64_t* v : {&p.orders, &p.returns, &p.lines, &p.returned_lines,
@@ -65,16 +74,16 @@ void PurchaseFields(IO& io, fold::PurchaseAgg& p) {
   PurchaseSpan(io, p.orders, p.first_purchase_ms, p.last_purchase_ms);
   io.Entries(p.by_currency, [&](std::string& code, fold::CurrencyAgg& c) {
     io.Str(code);
-    for (std::int64_t* v : {&c.orders, &c.gross_micros, &c.returned_micros,
-                            &c.largest_order_micros})
-      io.I64(*v);
+    io.I64(c.orders);
+    MoneyFields(io, c.gross_micros, c.discount_micros, c.returned_micros);
+    io.I64(c.largest_order_micros);
   });
   io.Entries(p.by_channel, [&](std::pair<std::uint8_t, std::string>& key,
                                fold::ChannelAgg& c) {
     io.U8(key.first);
     io.Str(key.second);
-    for (std::int64_t* v : {&c.orders, &c.gross_micros, &c.returned_micros})
-      io.I64(*v);
+    io.I64(c.orders);
+    MoneyFields(io, c.gross_micros, c.discount_micros, c.returned_micros);
   });
 }
 
@@ -169,8 +178,7 @@ void RowFields(IO& io, fold::BreakdownState& r) {
   PurchaseSpan(io, r.orders, r.first_purchase_ms, r.last_purchase_ms);
   io.Entries(r.money, [&](std::string& currency, fold::BreakdownMoneyAgg& m) {
     io.Str(currency);
-    io.I64(m.gross_micros);
-    io.I64(m.returned_micros);
+    MoneyFields(io, m.gross_micros, m.discount_micros, m.returned_micros);
   });
 }
 
@@ -202,13 +210,14 @@ absl::Status Check(const fold::PurchaseAgg& p) {
                     p.returned_units, p.distinct_products}))
     return Corrupt("negative purchase count");
   for (const auto& [code, c] : p.by_currency) {
-    if (!NonNegative({c.orders, c.gross_micros, c.returned_micros,
-                      c.largest_order_micros}))
+    if (!NonNegative({c.orders, c.gross_micros, c.discount_micros,
+                      c.returned_micros, c.largest_order_micros}))
       return Corrupt("negative currency total");
   }
   for (const auto& [key, c] : p.by_channel) {
     if (key.first >= kChannelCount) return Corrupt("unknown channel");
-    if (!NonNegative({c.orders, c.gross_micros, c.returned_micros}))
+    if (!NonNegative(
+            {c.orders, c.gross_micros, c.discount_micros, c.returned_micros}))
       return Corrupt("negative channel total");
   }
   return absl::OkStatus();
@@ -242,7 +251,8 @@ absl::Status Check(const fold::Breakdowns& s) {
       if (!NonNegative({r.orders, r.returns, r.units, r.returned_units}))
         return Corrupt("negative breakdown count");
       for (const auto& [currency, m] : r.money) {
-        if (!NonNegative({m.gross_micros, m.returned_micros}))
+        if (!NonNegative(
+                {m.gross_micros, m.discount_micros, m.returned_micros}))
           return Corrupt("negative breakdown amount");
       }
     }
@@ -262,7 +272,7 @@ std::string Encode(char kind, const State& state,
                    void (*fields)(FieldWriter&, State&)) {
   std::string out = CompactHeader(kOperandVersion, kind);
   out.reserve(SizeHint(state));
-  FieldWriter writer(out);
+  FieldWriter writer(out, kOperandVersion);
   fields(writer, const_cast<State&>(state));
   return out;
 }
@@ -270,11 +280,11 @@ std::string Encode(char kind, const State& state,
 template <typename State>
 absl::StatusOr<State> Decode(char kind, std::string_view bytes,
                              void (*fields)(FieldReader&, State&)) {
-  absl::StatusOr<std::string_view> body =
-      CompactFields(bytes, kOperandVersion, kind, "merge operand");
+  absl::StatusOr<CompactBody> body = CompactFields(
+      bytes, kOldestOperandVersion, kOperandVersion, kind, "merge operand");
   if (!body.ok()) return body.status();
   State state;
-  FieldReader reader(*body);
+  FieldReader reader(body->fields, body->version);
   fields(reader, state);
   if (!reader.ok()) return Corrupt("malformed");
   if (absl::Status st = Check(state); !st.ok()) return st;
@@ -283,8 +293,9 @@ absl::StatusOr<State> Decode(char kind, std::string_view bytes,
 
 // ---- Merging breakdowns operands row by row ------------------------------
 
-// Reads the fields of one row after its key, checking what decoding checks
-// (RowFields and Check), without building the row. False if they fail.
+// Reads the fields of one row after its key (of the newest version),
+// checking what decoding checks (RowFields and Check), without building the
+// row. False if they fail.
 bool SkipRowFields(VarintReader& in) {
   std::int64_t counts[4];
   for (std::int64_t& c : counts) c = in.Signed();
@@ -299,13 +310,16 @@ bool SkipRowFields(VarintReader& in) {
     const std::string_view currency = in.Bytes();
     if (i > 0 && !(previous < currency)) return false;
     previous = currency;
-    if (!NonNegative({in.Signed(), in.Signed()})) return false;
+    if (!NonNegative({in.Signed(), in.Signed(), in.Signed()})) return false;
   }
   return in.ok();
 }
 
 // One operand's rows of one dimension, read in order.
 struct RowCursor {
+  RowCursor() = default;
+  explicit RowCursor(VarintReader* in) : in(in) {}
+
   VarintReader* in = nullptr;
   std::uint64_t left = 0;  // rows not yet read
   bool has_row = false;
@@ -356,11 +370,11 @@ bool MergeDimension(std::vector<RowCursor>& rows, std::string& out) {
       fold::BreakdownState joined;
       for (RowCursor* r : same) {
         fold::BreakdownState row;
-        FieldReader reader(r->fields);
+        FieldReader reader(r->fields, kOperandVersion);
         RowFields(reader, row);
         fold::Join(joined, row);
       }
-      FieldWriter writer(merged);
+      FieldWriter writer(merged, kOperandVersion);
       RowFields(writer, joined);
     }
     for (RowCursor* r : same) {
@@ -401,10 +415,12 @@ std::optional<std::string> MergeBreakdownsOperands(
   std::int64_t corrupt = 0;
   std::size_t size = 0;
   for (std::string_view bytes : operands) {
-    absl::StatusOr<std::string_view> fields =
-        CompactFields(bytes, kOperandVersion, kBreakdownsKind, "merge operand");
-    if (!fields.ok()) return std::nullopt;
-    VarintReader& in = inputs.emplace_back(*fields);
+    // Rows are copied as they lie: only operands of the newest version.
+    absl::StatusOr<CompactBody> body =
+        CompactFields(bytes, kOperandVersion, kOperandVersion, kBreakdownsKind,
+                      "merge operand");
+    if (!body.ok()) return std::nullopt;
+    VarintReader& in = inputs.emplace_back(body->fields);
     const std::int64_t count = in.Signed();
     if (count < 0 || !in.ok()) return std::nullopt;
     corrupt = fold::SaturatingAdd(corrupt, count);
@@ -416,7 +432,7 @@ std::optional<std::string> MergeBreakdownsOperands(
   std::vector<RowCursor> rows(inputs.size());
   for (int dimension = 0; dimension < 3; ++dimension) {
     for (std::size_t k = 0; k < inputs.size(); ++k)
-      rows[k] = RowCursor{&inputs[k]};
+      rows[k] = RowCursor(&inputs[k]);
     if (!MergeDimension(rows, out)) return std::nullopt;
   }
   for (const VarintReader& in : inputs) {

@@ -28,7 +28,9 @@
 
 namespace ckm::codec {
 
-inline constexpr char kOperandVersion = 1;
+// Version 2 added discounts to money; version 1 operands are still read.
+inline constexpr int kOperandVersion = 2;
+inline constexpr int kOldestOperandVersion = 1;
 
 // Whether `bytes` claim to be an operand (start with its magic). They may
 // still fail to decode.
@@ -40,8 +42,9 @@ std::string EncodeOperand(const fold::Breakdowns& state);
 // The operand joining `operands` (breakdowns operands all), merged row by
 // row: a row only one of them holds is copied as it lies, only rows several
 // hold are decoded and joined. The bytes equal EncodeOperand of the join of
-// their decodings. nullopt if any of them does not decode: the caller then
-// decodes them one by one and counts the failures.
+// their decodings. nullopt if any of them does not decode, or is of an
+// older version: the caller then decodes them one by one (counting the
+// failures) and encodes the join in the newest version.
 std::optional<std::string> MergeBreakdownsOperands(
     const std::vector<std::string_view>& operands);
 

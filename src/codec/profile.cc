@@ -66,11 +66,15 @@ ConsentState ToConsent(const fb::ConsentEntry* c) {
 }  // namespace
 
 std::int64_t CurrencyTotals::net_micros() const {
-  return fold::SaturatingSub(gross_micros, returned_micros);
+  return fold::NetMicros(gross_micros, discount_micros, returned_micros);
+}
+
+std::int64_t ChannelTotals::net_micros() const {
+  return fold::NetMicros(gross_micros, discount_micros, returned_micros);
 }
 
 std::int64_t BreakdownMoney::net_micros() const {
-  return fold::SaturatingSub(gross_micros, returned_micros);
+  return fold::NetMicros(gross_micros, discount_micros, returned_micros);
 }
 
 std::optional<std::int64_t> CurrencyTotals::average_order_value_micros() const {
@@ -188,16 +192,24 @@ PurchaseSummary Profile::purchases() const {
   }
   if (const auto* v = p->by_currency()) {
     for (const fb::CurrencyTotals* c : *v) {
-      out.by_currency.push_back({Str(c->currency()), c->orders(),
-                                 c->gross_micros(), c->returned_micros(),
-                                 c->largest_order_micros()});
+      CurrencyTotals& t = out.by_currency.emplace_back();
+      t.currency = Str(c->currency());
+      t.orders = c->orders();
+      t.gross_micros = c->gross_micros();
+      t.discount_micros = c->discount_micros();
+      t.returned_micros = c->returned_micros();
+      t.largest_order_micros = c->largest_order_micros();
     }
   }
   if (const auto* v = p->by_channel()) {
     for (const fb::ChannelTotals* c : *v) {
-      out.by_channel.push_back({static_cast<Channel>(c->channel()),
-                                Str(c->currency()), c->orders(),
-                                c->gross_micros(), c->returned_micros()});
+      ChannelTotals& t = out.by_channel.emplace_back();
+      t.channel = static_cast<Channel>(c->channel());
+      t.currency = Str(c->currency());
+      t.orders = c->orders();
+      t.gross_micros = c->gross_micros();
+      t.discount_micros = c->discount_micros();
+      t.returned_micros = c->returned_micros();
     }
   }
   return out;
@@ -265,7 +277,8 @@ bool Profile::saturated() const {
     if (ps->units() == kMax || ps->returned_units() == kMax) return true;
     if (const auto* v = ps->by_currency()) {
       for (const fb::CurrencyTotals* c : *v) {
-        if (c->gross_micros() == kMax || c->returned_micros() == kMax)
+        if (c->gross_micros() == kMax || c->discount_micros() == kMax ||
+            c->returned_micros() == kMax)
           return true;
       }
     }
@@ -316,8 +329,8 @@ Rfm Profile::rfm(std::int64_t now_ms) const {
   }
   if (main != nullptr) {
     out.currency = Str(main->currency());
-    out.monetary_micros =
-        fold::SaturatingSub(main->gross_micros(), main->returned_micros());
+    out.monetary_micros = fold::NetMicros(
+        main->gross_micros(), main->discount_micros(), main->returned_micros());
   }
   return out;
 }

@@ -76,6 +76,7 @@ std::string Profile::ToJson(std::int64_t now_ms) const {
     w.Key(c.currency).BeginObject();
     w.Key("orders").Int(c.orders);
     w.Key("gross").String(FormatMicros(c.gross_micros));
+    w.Key("discount").String(FormatMicros(c.discount_micros));
     w.Key("returned").String(FormatMicros(c.returned_micros));
     w.Key("net").String(FormatMicros(c.net_micros()));
     w.Key("largest_order").String(FormatMicros(c.largest_order_micros));
@@ -96,7 +97,9 @@ std::string Profile::ToJson(std::int64_t now_ms) const {
     w.Key("currency").String(c.currency);
     w.Key("orders").Int(c.orders);
     w.Key("gross").String(FormatMicros(c.gross_micros));
+    w.Key("discount").String(FormatMicros(c.discount_micros));
     w.Key("returned").String(FormatMicros(c.returned_micros));
+    w.Key("net").String(FormatMicros(c.net_micros()));
     w.EndObject();
   }
   w.EndArray();

@@ -39,7 +39,8 @@ BreakdownEntry ToEntry(std::string key, const fold::BreakdownState& s) {
     e.last_purchase_ms = s.last_purchase_ms;
   }
   for (const auto& [currency, m] : s.money) {
-    e.money.push_back({currency, m.gross_micros, m.returned_micros});
+    e.money.push_back(
+        {currency, m.gross_micros, m.discount_micros, m.returned_micros});
   }
   return e;
 }

@@ -37,9 +37,25 @@ constexpr std::uint8_t RowVectorOf(Dimension dimension) {
   return d;
 }
 
-// Calls share(row vector index, key, quantity, amount, counts_units) for
-// each share of purchase `p` in a product, store or category: every line for
-// its SKU, its category and the store, leaving out empty keys, and a bare
+// The money of one line, or of a whole event: each part >= 0 (validated
+// not to overflow within one event).
+struct Money {
+  std::int64_t gross = 0;     // positive lines' amounts, before discounts
+  std::int64_t discount = 0;  // their discounts
+  std::int64_t returned = 0;  // negative lines' |amounts| after discounts
+};
+
+// A line's share of its event's money.
+Money MoneyOf(const PurchaseLine& line) {
+  const std::int64_t amount = line.amount_micros();  // validated
+  if (line.quantity > 0) return {amount, line.discount_micros, 0};
+  return {0, 0, -amount - line.discount_micros};
+}
+
+// Calls share(row vector index, key, quantity, money, counts_units) for each
+// share of purchase `p` in a product, store or category: every line for its
+// SKU, its category and the store, leaving out empty keys; an order-level
+// discount once for the store (not shared out among products); and a bare
 // total (no lines) once for the store, as one order or return without units.
 // The one statement of what an order contributes, for BreakdownsOf() and
 // BreakdownsBatch alike.
@@ -49,16 +65,22 @@ void ForEachShare(const Purchase& p, Share&& share) {
   constexpr std::uint8_t kStore = RowVectorOf(Dimension::kStore);
   constexpr std::uint8_t kCategory = RowVectorOf(Dimension::kCategory);
   for (const PurchaseLine& line : p.lines) {
-    const std::int64_t amount = line.quantity * line.unit_price_micros;
+    const Money money = MoneyOf(line);
     if (!line.sku.empty())
-      share(kProduct, line.sku, line.quantity, amount, true);
+      share(kProduct, line.sku, line.quantity, money, true);
     if (!line.category.empty())
-      share(kCategory, line.category, line.quantity, amount, true);
-    if (!p.store.empty()) share(kStore, p.store, line.quantity, amount, true);
+      share(kCategory, line.category, line.quantity, money, true);
+    if (!p.store.empty()) share(kStore, p.store, line.quantity, money, true);
   }
-  if (p.lines.empty() && !p.store.empty()) {
+  if (p.store.empty()) return;
+  if (p.lines.empty()) {
     const std::int64_t total = *p.total_micros;  // validated non-zero
-    share(kStore, p.store, total > 0 ? 1 : -1, total, false);
+    share(kStore, p.store, total > 0 ? 1 : -1,
+          total > 0 ? Money{total + p.discount_micros, p.discount_micros, 0}
+                    : Money{0, 0, -total},
+          false);
+  } else if (p.discount_micros > 0) {  // validated: the order has a positive
+    share(kStore, p.store, 1, Money{0, p.discount_micros, 0}, false);  // line
   }
 }
 
@@ -84,6 +106,7 @@ void JoinMap(std::map<K, V>& a, const std::map<K, V>& b, F&& join_value) {
 void Join(CurrencyAgg& a, const CurrencyAgg& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.discount_micros, b.discount_micros);
   AddTo(a.returned_micros, b.returned_micros);
   MaxTo(a.largest_order_micros, b.largest_order_micros);
 }
@@ -91,11 +114,13 @@ void Join(CurrencyAgg& a, const CurrencyAgg& b) {
 void Join(ChannelAgg& a, const ChannelAgg& b) {
   AddTo(a.orders, b.orders);
   AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.discount_micros, b.discount_micros);
   AddTo(a.returned_micros, b.returned_micros);
 }
 
 void Join(BreakdownMoneyAgg& a, const BreakdownMoneyAgg& b) {
   AddTo(a.gross_micros, b.gross_micros);
+  AddTo(a.discount_micros, b.discount_micros);
   AddTo(a.returned_micros, b.returned_micros);
 }
 
@@ -152,28 +177,33 @@ void Join(LoyaltyAgg& a, const LoyaltyAgg& b) {
 // ------------------------------------------------------------------
 
 void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
-  std::int64_t gross = 0, returned = 0;
+  Money money;  // validated: no part overflows
   bool any_positive = false, any_negative = false;
   for (const PurchaseLine& line : p.lines) {
-    const std::int64_t amount =
-        line.quantity * line.unit_price_micros;  // validated
+    const Money m = MoneyOf(line);
+    money.gross += m.gross;
+    money.discount += m.discount;
+    money.returned += m.returned;
     ++agg.lines;
     if (line.quantity > 0) {
       any_positive = true;
       agg.units += line.quantity;
-      gross += amount;
     } else {
       any_negative = true;
       ++agg.returned_lines;
       agg.returned_units -= line.quantity;
-      returned -= amount;
     }
   }
+  money.discount += p.discount_micros;
   if (p.lines.empty()) {  // a total without lines: validated non-zero
-    any_positive = *p.total_micros > 0;
+    const std::int64_t total = *p.total_micros;
+    any_positive = total > 0;
     any_negative = !any_positive;
-    (any_positive ? gross : returned) =
-        any_positive ? *p.total_micros : -*p.total_micros;
+    if (any_positive) {
+      money.gross = total + p.discount_micros;  // what was paid, plus
+    } else {                                    // what was taken off
+      money.returned = -total;
+    }
   }
   agg.orders = any_positive;
   agg.returns = any_negative;
@@ -183,14 +213,16 @@ void AddPurchase(const Event& e, const Purchase& p, PurchaseAgg& agg) {
   }
   CurrencyAgg& currency = agg.by_currency[p.currency];
   currency.orders = any_positive;
-  currency.gross_micros = gross;
-  currency.returned_micros = returned;
-  currency.largest_order_micros = gross;
+  currency.gross_micros = money.gross;
+  currency.discount_micros = money.discount;
+  currency.returned_micros = money.returned;
+  currency.largest_order_micros = money.gross;
   ChannelAgg& channel =
       agg.by_channel[{static_cast<std::uint8_t>(p.channel), p.currency}];
   channel.orders = any_positive;
-  channel.gross_micros = gross;
-  channel.returned_micros = returned;
+  channel.gross_micros = money.gross;
+  channel.discount_micros = money.discount;
+  channel.returned_micros = money.returned;
 }
 
 void AddInteraction(const Event& e, const Interaction& i, InteractionAgg& agg) {
@@ -270,13 +302,13 @@ flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b,
   for (const auto& [code, c] : p.by_currency) {
     currencies.push_back(fb::CreateCurrencyTotals(
         b, b.CreateString(code), c.orders, c.gross_micros, c.returned_micros,
-        c.largest_order_micros));
+        c.largest_order_micros, c.discount_micros));
   }
   std::vector<flatbuffers::Offset<fb::ChannelTotals>> channels;
   for (const auto& [key, c] : p.by_channel) {
     channels.push_back(fb::CreateChannelTotals(
         b, static_cast<fb::Channel>(key.first), b.CreateString(key.second),
-        c.orders, c.gross_micros, c.returned_micros));
+        c.orders, c.gross_micros, c.returned_micros, c.discount_micros));
   }
   const bool dated = p.orders > 0;
   return fb::CreatePurchaseStats(
@@ -366,10 +398,14 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
   if (const auto* v = p->by_currency()) {
     for (const fb::CurrencyTotals* c : *v) {
       if (c->currency() == nullptr) return Corrupt("currency without a code");
-      CurrencyAgg agg{c->orders(), c->gross_micros(), c->returned_micros(),
-                      c->largest_order_micros()};
-      if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros,
-                        agg.largest_order_micros})) {
+      CurrencyAgg agg;
+      agg.orders = c->orders();
+      agg.gross_micros = c->gross_micros();
+      agg.discount_micros = c->discount_micros();
+      agg.returned_micros = c->returned_micros();
+      agg.largest_order_micros = c->largest_order_micros();
+      if (!NonNegative({agg.orders, agg.gross_micros, agg.discount_micros,
+                        agg.returned_micros, agg.largest_order_micros})) {
         return Corrupt("negative currency total");
       }
       if (!out.by_currency.emplace(c->currency()->str(), agg).second) {
@@ -381,8 +417,13 @@ absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
     for (const fb::ChannelTotals* c : *v) {
       const auto channel = static_cast<std::uint8_t>(c->channel());
       if (channel >= kChannelCount) return Corrupt("unknown channel");
-      ChannelAgg agg{c->orders(), c->gross_micros(), c->returned_micros()};
-      if (!NonNegative({agg.orders, agg.gross_micros, agg.returned_micros})) {
+      ChannelAgg agg;
+      agg.orders = c->orders();
+      agg.gross_micros = c->gross_micros();
+      agg.discount_micros = c->discount_micros();
+      agg.returned_micros = c->returned_micros();
+      if (!NonNegative({agg.orders, agg.gross_micros, agg.discount_micros,
+                        agg.returned_micros})) {
         return Corrupt("negative channel total");
       }
       if (!out.by_channel
@@ -572,19 +613,20 @@ Breakdowns BreakdownsOf(const Event& e) {
   std::map<std::pair<std::uint8_t, std::string_view>, Signs> signs;
   ForEachShare(
       *p, [&](std::uint8_t d, std::string_view key, std::int64_t quantity,
-              std::int64_t amount, bool counts_units) {
+              const Money& m, bool counts_units) {
         BreakdownState& s = deltas.of(kDimensions[d])[std::string(key)];
         BreakdownMoneyAgg& money = s.money[p->currency];
         Signs& sign = signs[{d, key}];
         if (quantity > 0) {
           sign.positive = true;
           if (counts_units) s.units += quantity;
-          money.gross_micros += amount;
         } else {
           sign.negative = true;
           if (counts_units) s.returned_units -= quantity;
-          money.returned_micros -= amount;
         }
+        money.gross_micros += m.gross;
+        money.discount_micros += m.discount;
+        money.returned_micros += m.returned;
       });
   for (const auto& [key, sign] : signs) {
     BreakdownState& s =
@@ -652,7 +694,8 @@ class RowWriter {
  public:
   explicit RowWriter(Builder& b) : b_(b) {}
 
-  // `each_money(add)` calls add(currency, gross, returned) in currency order.
+  // `each_money(add)` calls add(currency, gross, discount, returned) in
+  // currency order.
   template <typename EachMoney>
   RowOffset Add(std::string_view key, std::int64_t orders, std::int64_t returns,
                 std::int64_t units, std::int64_t returned_units,
@@ -660,10 +703,10 @@ class RowWriter {
                 EachMoney&& each_money) {
     money_.clear();
     each_money([&](std::string_view currency, std::int64_t gross,
-                   std::int64_t returned) {
+                   std::int64_t discount, std::int64_t returned) {
       money_.push_back(fb::CreateBreakdownMoney(
           b_, b_.CreateString(currency.data(), currency.size()), gross,
-          returned));
+          returned, discount));
     });
     const auto key_s = b_.CreateString(key.data(), key.size());
     const auto money_v = money_.empty() ? 0 : b_.CreateVector(money_);
@@ -677,7 +720,8 @@ class RowWriter {
     return Add(key, s.orders, s.returns, s.units, s.returned_units,
                s.first_purchase_ms, s.last_purchase_ms, [&](auto&& add) {
                  for (const auto& [currency, m] : s.money)
-                   add(currency, m.gross_micros, m.returned_micros);
+                   add(currency, m.gross_micros, m.discount_micros,
+                       m.returned_micros);
                });
   }
 
@@ -717,12 +761,12 @@ void BreakdownsBatch::Add(std::uint32_t customer, const Event& e) {
   const auto* p = std::get_if<Purchase>(&e.body);
   if (p == nullptr) return;
   ForEachShare(*p, [&](std::uint8_t dimension, std::string_view key,
-                       std::int64_t quantity, std::int64_t amount,
+                       std::int64_t quantity, const Money& m,
                        bool counts_units) {
     const bool positive = quantity > 0;
     lines_.push_back({customer, dimension, key, p->currency, event, positive,
                       counts_units ? (positive ? quantity : -quantity) : 0,
-                      positive ? amount : -amount, e.ts_ms});
+                      positive ? m.gross : m.returned, m.discount, e.ts_ms});
   });
 }
 
@@ -803,6 +847,7 @@ std::vector<BreakdownsBatch::CustomerDelta> BreakdownsBatch::Finish() {
                 positive = true;
                 AddTo(row.units, line.units);
                 AddTo(m.gross_micros, line.amount);
+                AddTo(m.discount_micros, line.discount);
                 MinTo(row.first_purchase_ms, line.ts_ms);
                 MaxTo(row.last_purchase_ms, line.ts_ms);
               } else {
@@ -916,7 +961,8 @@ BreakdownState StateOf(const fb::BreakdownRow* row) {
     for (const fb::BreakdownMoney* m : *money) {
       s.money.emplace_hint(
           s.money.end(), View(m->currency()),
-          BreakdownMoneyAgg{m->gross_micros(), m->returned_micros()});
+          BreakdownMoneyAgg{m->gross_micros(), m->discount_micros(),
+                            m->returned_micros()});
     }
   }
   return s;
@@ -930,7 +976,8 @@ absl::Status DecodeRows(const Rows* rows, BreakdownMap& out) {
       return Corrupt("negative breakdown count");
     }
     for (const auto& [currency, m] : s.money) {
-      if (!NonNegative({m.gross_micros, m.returned_micros})) {
+      if (!NonNegative(
+              {m.gross_micros, m.discount_micros, m.returned_micros})) {
         return Corrupt("negative breakdown amount");
       }
     }
@@ -998,7 +1045,8 @@ Shape ShapeOf(const fb::Breakdowns* p) {
       if (money == nullptr) continue;
       const fb::BreakdownMoney* last = nullptr;
       for (const fb::BreakdownMoney* m : *money) {
-        if (!NonNegative({m->gross_micros(), m->returned_micros()})) {
+        if (!NonNegative({m->gross_micros(), m->discount_micros(),
+                          m->returned_micros()})) {
           return Shape::kCorrupt;
         }
         if (last != nullptr && m->currency() != nullptr &&
@@ -1020,14 +1068,15 @@ Shape ShapeOf(const fb::Breakdowns* p) {
 // Writes a stored row again as it is.
 RowOffset CopyRow(RowWriter& writer, std::string_view key,
                   const fb::BreakdownRow* row) {
-  return writer.Add(
-      key, row->orders(), row->returns(), row->units(), row->returned_units(),
-      row->first_purchase_ms(), row->last_purchase_ms(), [&](auto&& add) {
-        if (const auto* money = row->money()) {
-          for (const fb::BreakdownMoney* m : *money)
-            add(View(m->currency()), m->gross_micros(), m->returned_micros());
-        }
-      });
+  return writer.Add(key, row->orders(), row->returns(), row->units(),
+                    row->returned_units(), row->first_purchase_ms(),
+                    row->last_purchase_ms(), [&](auto&& add) {
+                      if (const auto* money = row->money()) {
+                        for (const fb::BreakdownMoney* m : *money)
+                          add(View(m->currency()), m->gross_micros(),
+                              m->discount_micros(), m->returned_micros());
+                      }
+                    });
 }
 
 // Merges sorted row vectors and the rows of `extra` (decoded operands) key by

@@ -81,6 +81,7 @@ struct StringRegister {
 struct CurrencyAgg {
   std::int64_t orders = 0;
   std::int64_t gross_micros = 0;
+  std::int64_t discount_micros = 0;
   std::int64_t returned_micros = 0;
   std::int64_t largest_order_micros = 0;
 };
@@ -88,6 +89,7 @@ struct CurrencyAgg {
 struct ChannelAgg {
   std::int64_t orders = 0;
   std::int64_t gross_micros = 0;
+  std::int64_t discount_micros = 0;
   std::int64_t returned_micros = 0;
 };
 
@@ -151,6 +153,7 @@ struct ProfileState {
 
 struct BreakdownMoneyAgg {
   std::int64_t gross_micros = 0;
+  std::int64_t discount_micros = 0;
   std::int64_t returned_micros = 0;
 };
 
@@ -188,6 +191,11 @@ struct Breakdowns {
 // a + b and a - b, saturating at the int64 limits instead of wrapping.
 std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b);
 std::int64_t SaturatingSub(std::int64_t a, std::int64_t b);
+// gross - discount - returned, saturating: what a customer spent net.
+inline std::int64_t NetMicros(std::int64_t gross, std::int64_t discount,
+                              std::int64_t returned) {
+  return SaturatingSub(SaturatingSub(gross, discount), returned);
+}
 
 // Folds `b` into `a`. Commutative and associative.
 void Join(ProfileState& a, const ProfileState& b);
@@ -231,10 +239,11 @@ class BreakdownsBatch {
     std::uint8_t dimension;  // index into the value's row vectors
     std::string_view key;
     std::string_view currency;
-    std::uint32_t event;  // which Add() it came from
-    bool positive;        // an order line, not a return
-    std::int64_t units;   // >= 0
-    std::int64_t amount;  // micros, >= 0
+    std::uint32_t event;    // which Add() it came from
+    bool positive;          // an order line, not a return
+    std::int64_t units;     // >= 0
+    std::int64_t amount;    // micros, >= 0: gross, or returned if !positive
+    std::int64_t discount;  // micros, >= 0, of a positive line
     std::int64_t ts_ms;
   };
   std::vector<Line> lines_;

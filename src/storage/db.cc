@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -115,6 +116,13 @@ absl::StatusOr<std::string> StoredFormat(
 
 absl::Status OldFormatError(const std::string& dir,
                             const std::string& version) {
+  if (std::strtod(version.c_str(), nullptr) >
+      std::strtod(kFormatVersion, nullptr)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("\"", dir, "\" is a ckm store of format ", version,
+                     ", written by a newer ckm; this build reads formats ",
+                     kFormatVersionBeforeDiscounts, " and ", kFormatVersion));
+  }
   return absl::FailedPreconditionError(absl::StrCat(
       "\"", dir, "\" is a ckm store of format ", version,
       "; this build reads format ", kFormatVersion,
@@ -159,7 +167,7 @@ absl::Status CheckExisting(
   // was interrupted (RocksDB creates column families one by one).
   absl::StatusOr<std::string> version = StoredFormat(db_options, dir, existing);
   if (!version.ok()) return version.status();
-  if (!version->empty() && *version != kFormatVersion)
+  if (!version->empty() && !IsReadableFormat(*version))
     return OldFormatError(dir, *version);
   if (!version->empty() && options.access != Access::kReadWrite) {
     // The metadata is written after every column family was created: a
@@ -193,6 +201,17 @@ bool HoldsNoData(rocksdb::DB* db,
   return true;
 }
 
+// A format 3 store opened read-write becomes 3.1 (see kFormatVersion): one
+// key, written durably before anything of 3.1 can be. Read-only and follower
+// opens read it as it is.
+absl::Status MarkFormat(rocksdb::DB* db, const StoreOptions& options) {
+  if (options.access != Access::kReadWrite) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  batch.Put(kMetaFormatVersion, kFormatVersion).PermitUncheckedError();
+  return FromRocks(db->Write(WriteOptionsFor(Durability::kSync), &batch),
+                   "marking the store as format 3.1");
+}
+
 absl::Status CheckOrWriteMeta(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
     bool fresh, const std::string& dir, const StoreOptions& options,
@@ -222,6 +241,10 @@ absl::Status CheckOrWriteMeta(
           absl::StrCat("not a ckm store (no ", key, " recorded)"));
     }
     if (!s.ok()) return FromRocks(s, "reading store metadata");
+    if (key == kMetaFormatVersion && have == kFormatVersionBeforeDiscounts) {
+      if (absl::Status s = MarkFormat(db, options); !s.ok()) return s;
+      continue;
+    }
     if (key == kMetaFormatVersion && have != want)
       return OldFormatError(dir, have);
     if (have != want) {

@@ -26,8 +26,15 @@ namespace ckm::storage {
 
 // The on-disk format this build reads and writes. Format 3 keys everything by
 // customer number (storage/keys.h); formats 1 and 2 keyed by external id and
-// are rebuilt with MigrateStore() (`ckm migrate`).
-inline constexpr char kFormatVersion[] = "3";
+// are rebuilt with MigrateStore() (`ckm migrate`). Format 3.1 is format 3
+// plus encodings that hold line totals and discounts: a format 3 store is
+// read as it is, and its first read-write open marks it 3.1, so that builds
+// that cannot read those encodings refuse it rather than find them corrupt.
+inline constexpr char kFormatVersion[] = "3.1";
+inline constexpr char kFormatVersionBeforeDiscounts[] = "3";
+inline bool IsReadableFormat(std::string_view version) {
+  return version == kFormatVersion || version == kFormatVersionBeforeDiscounts;
+}
 inline constexpr char kMetaFormatVersion[] = "ckm.format_version";
 // Present while MigrateStore() fills a new store: such a store is refused.
 inline constexpr char kMetaMigrating[] = "ckm.migrating";

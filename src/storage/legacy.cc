@@ -34,9 +34,9 @@ absl::StatusOr<std::unique_ptr<LegacyStore>> LegacyStore::Open(
   std::unique_ptr<LegacyStore> store(new LegacyStore(
       std::unique_ptr<rocksdb::DB>(raw), std::move(handles), version, dir));
   if (!v.ok() && !v.IsNotFound()) return FromRocks(v, "reading its format");
-  if (version == kFormatVersion) {
+  if (IsReadableFormat(version)) {
     return absl::FailedPreconditionError(
-        absl::StrCat("\"", dir, "\" is already of format ", kFormatVersion));
+        absl::StrCat("\"", dir, "\" is already of format ", version));
   }
   if (version != "1" && version != "2") {
     return absl::FailedPreconditionError(

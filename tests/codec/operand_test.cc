@@ -12,6 +12,7 @@
 #include <deque>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "event_gen.h"
 #include "merge_driver.h"
@@ -91,10 +92,12 @@ void CheckDamage(const std::string& op, Decode decode) {
   }
   REQUIRE(absl::IsDataLoss(decode(op + '\0').status()));
   std::string version = op;
-  version[4] = 2;
+  version[4] = codec::kOperandVersion + 1;
   const absl::Status unknown = decode(version).status();
   REQUIRE(absl::IsDataLoss(unknown));
-  REQUIRE(unknown.message().find("version 2") != absl::string_view::npos);
+  REQUIRE(unknown.message().find(
+              absl::StrCat("version ", codec::kOperandVersion + 1)) !=
+          absl::string_view::npos);
   for (std::size_t i = 0; i < op.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       std::string flipped = op;

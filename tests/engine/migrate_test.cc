@@ -173,5 +173,79 @@ TEST_CASE("A store whose migration did not finish is refused") {
         absl::string_view::npos);
 }
 
+// The stored format marker, read with RocksDB alone.
+std::string FormatMarker(const std::string& dir) {
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string version;
+  REQUIRE(db->Get(rocksdb::ReadOptions(), storage::kMetaFormatVersion, &version)
+              .ok());
+  return version;
+}
+
+// tests/data/format3-store: tests/data/format3-store.csv imported by ckm
+// d8f9b4e (format 3, before line totals and discounts), with
+// `ckm import purchases format3-store.csv --db DIR --currency GBP`.
+TEST_CASE(
+    "A format-3 store is read as it is, and marked 3.1 by its first "
+    "read-write open") {
+  TempDir dir;
+  const std::string old = dir.sub("f3");
+  fs::copy(fs::path(CKM_SOURCE_DIR) / "tests/data/format3-store", old);
+  const auto before = Files(old);
+  {
+    StoreOptions read_only;
+    read_only.access = Access::kReadOnly;
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(old, read_only);
+    REQUIRE_OK(store);
+    absl::StatusOr<Profile> c1 = (*store)->Get("c1");
+    REQUIRE_OK(c1);
+    // As ckm d8f9b4e printed it.
+    CHECK(c1->purchases().orders == 8);
+    CHECK(c1->purchases().by_currency.at(0).net_micros() == 211'690'000);
+    CHECK(c1->purchases().by_currency.at(0).discount_micros == 0);
+    absl::StatusOr<StoreReport> report = (*store)->VerifyAll();
+    REQUIRE_OK(report);
+    CHECK(report->customers == 8);
+    CHECK(report->ok());
+  }
+  CHECK(Files(old) == before);  // a read never writes
+  CHECK(FormatMarker(old) == "3");
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(old);
+  REQUIRE_OK(store);
+  // Old history and operands fold to what this build folds them to.
+  absl::StatusOr<StoreReport> report = (*store)->VerifyAll();
+  REQUIRE_OK(report);
+  CHECK(report->ok());
+  Event discounted;
+  discounted.id = 99;
+  discounted.customer = CustomerRef::Id("c1");
+  discounted.ts_ms = 1'767'225'600'000;
+  Purchase p;
+  p.currency = "GBP";
+  PurchaseLine line{"sku-1", "", 3, 3'500'000};
+  line.line_total_micros = 10'000'000;
+  p.lines = {line};
+  p.discount_micros = 1'000'000;
+  discounted.body = p;
+  REQUIRE_OK((*store)->Record(discounted));
+  REQUIRE_OK((*store)->Flush());
+  store->reset();
+  CHECK(FormatMarker(old) == storage::kFormatVersion);
+
+  store = Store::Open(old);
+  REQUIRE_OK(store);
+  absl::StatusOr<Profile> c1 = (*store)->Get("c1");
+  REQUIRE_OK(c1);
+  CHECK(c1->purchases().orders == 9);
+  CHECK(c1->purchases().by_currency.at(0).discount_micros == 1'000'000);
+  CHECK(c1->purchases().by_currency.at(0).net_micros() == 220'690'000);
+  report = (*store)->VerifyAll();
+  REQUIRE_OK(report);
+  CHECK(report->ok());
+}
+
 }  // namespace
 }  // namespace ckm

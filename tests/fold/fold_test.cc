@@ -13,12 +13,14 @@
 #include <random>
 
 #include "catch2/catch.hpp"
+#include "ckm/profile.h"
 #include "event_gen.h"
 #include "merge_driver.h"
 #include "profile_generated.h"
 #include "rocksdb/merge_operator.h"
 #include "storage/merge_operator.h"
 #include "test_util.h"
+#include "validate.h"
 
 namespace ckm {
 namespace {
@@ -435,6 +437,96 @@ TEST_CASE("Money sums saturate instead of wrapping, in any order") {
   CHECK(fold::SaturatingAdd(kMax, 1) == kMax);
   CHECK(fold::SaturatingAdd(std::numeric_limits<std::int64_t>::min(), -1) ==
         std::numeric_limits<std::int64_t>::min());
+}
+
+// A till's receipt: "3 for 10.00" (a line total), a line discounted by
+// 1.50, an order-level discount of 2.00, and a return refunded less a 0.25
+// restocking discount.
+Event Receipt() {
+  Event e;
+  e.id = 7;
+  e.customer = CustomerRef::Id("c");
+  e.ts_ms = 1'700'000'000'000;
+  Purchase p;
+  p.currency = "GBP";
+  p.channel = Channel::kInStore;
+  p.store = "leeds";
+  PurchaseLine three_for_ten{"mug", "kitchen", 3, 3'333'333};
+  three_for_ten.line_total_micros = 10'000'000;
+  PurchaseLine discounted{"tea", "food", 2, 4'000'000};
+  discounted.discount_micros = 1'500'000;
+  PurchaseLine returned{"mug", "kitchen", -1, 4'000'000};
+  returned.discount_micros = 250'000;
+  p.lines = {three_for_ten, discounted, returned};
+  p.discount_micros = 2'000'000;
+  p.total_micros = 10'000'000 + 6'500'000 - 2'000'000 - 3'750'000;
+  e.body = p;
+  return e;
+}
+
+TEST_CASE("Line totals and discounts: gross, discount, returned and net") {
+  const Event e = Receipt();
+  REQUIRE_OK(ValidateEvent(e, 0));
+  const ProfileState state = fold::DeltaOf(e, "c");
+  const fold::CurrencyAgg& gbp = state.purchases.by_currency.at("GBP");
+  CHECK(gbp.gross_micros == 18'000'000);    // 10.00 + 2 * 4.00
+  CHECK(gbp.discount_micros == 3'500'000);  // 1.50 + 2.00
+  CHECK(gbp.returned_micros == 3'750'000);  // 4.00 - 0.25
+  CHECK(gbp.largest_order_micros == 18'000'000);
+  const fold::ChannelAgg& in_store = state.purchases.by_channel.at(
+      {static_cast<std::uint8_t>(Channel::kInStore), "GBP"});
+  CHECK(in_store.discount_micros == 3'500'000);
+
+  // Read back through the stored encoding, as a Profile.
+  absl::StatusOr<Profile> profile = Profile::FromBytes(Bytes(state));
+  REQUIRE_OK(profile);
+  const CurrencyTotals& totals = profile->purchases().by_currency.at(0);
+  CHECK(totals.discount_micros == 3'500'000);
+  CHECK(totals.net_micros() == 10'750'000);  // what the receipt's total says
+  CHECK(profile->purchases().by_channel.at(0).net_micros() == 10'750'000);
+  CHECK(profile->rfm(0).monetary_micros == 10'750'000);
+
+  // Line discounts go to the line's product and category; the order's only
+  // to the store, whose row then nets to the receipt's total.
+  const fold::Breakdowns rows = fold::BreakdownsOf(e);
+  const auto money = [&](Dimension d, const std::string& key) {
+    return rows.of(d).at(key).money.at("GBP");
+  };
+  CHECK(money(Dimension::kProduct, "mug").gross_micros == 10'000'000);
+  CHECK(money(Dimension::kProduct, "mug").returned_micros == 3'750'000);
+  CHECK(money(Dimension::kProduct, "tea").discount_micros == 1'500'000);
+  CHECK(money(Dimension::kCategory, "food").discount_micros == 1'500'000);
+  const fold::BreakdownMoneyAgg store = money(Dimension::kStore, "leeds");
+  CHECK(store.gross_micros == 18'000'000);
+  CHECK(store.discount_micros == 3'500'000);
+  CHECK(fold::NetMicros(store.gross_micros, store.discount_micros,
+                        store.returned_micros) == 10'750'000);
+  CHECK(rows.of(Dimension::kStore).at("leeds").orders == 1);
+  CHECK(rows.of(Dimension::kStore).at("leeds").units == 5);
+
+  // The batch path gives the same rows.
+  fold::BreakdownsBatch batch;
+  batch.Add(0, e);
+  const auto deltas = batch.Finish();
+  REQUIRE(deltas.size() == 1);
+  CHECK(fold::Encode(deltas[0].state) == fold::Encode(rows));
+}
+
+TEST_CASE("A total without lines may carry the discount it was paid after") {
+  Event e = Receipt();
+  Purchase& p = std::get<Purchase>(e.body);
+  p.lines.clear();
+  p.total_micros = 7'000'000;
+  p.discount_micros = 3'000'000;
+  REQUIRE_OK(ValidateEvent(e, 0));
+  const fold::CurrencyAgg gbp =
+      fold::DeltaOf(e, "c").purchases.by_currency.at("GBP");
+  CHECK(gbp.gross_micros == 10'000'000);
+  CHECK(gbp.discount_micros == 3'000'000);
+  const fold::BreakdownMoneyAgg store =
+      fold::BreakdownsOf(e).stores.at("leeds").money.at("GBP");
+  CHECK(store.gross_micros == 10'000'000);
+  CHECK(store.discount_micros == 3'000'000);
 }
 
 TEST_CASE("Decoding rejects bytes that are not a profile") {

@@ -1,8 +1,11 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// Uses an installed ckm: opens a store in argv[1], records one event and reads
-// the profile back.
+// Uses an installed ckm: opens a store in argv[1], records events of several
+// kinds and reads the profile back.
 #include <iostream>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "ckm/store.h"
 
@@ -16,15 +19,21 @@ int main(int argc, char** argv) {
     std::cerr << store.status() << "\n";
     return 1;
   }
-  ckm::Event event;
-  event.id = 1;
-  event.customer = ckm::CustomerRef::Id("c-1");
-  event.ts_ms = 1'768'471'200'000;
-  ckm::Loyalty earn;
-  earn.kind = ckm::LoyaltyKind::kEarn;
-  earn.points = 10;
-  event.body = earn;
-  auto recorded = (*store)->Record(event);
+  // The brace forms users write, built here with -Wall -Wextra -Werror and
+  // no suppression: each names the fields it means and no more.
+  const auto c1 = ckm::CustomerRef::Id("c-1");
+  const std::int64_t t = 1'768'471'200'000;
+  ckm::Purchase order{"o-1", "GBP", ckm::Channel::kInStore, "leeds-01"};
+  order.lines = {{"tea", "drinks", 2, 4'500'000},
+                 ckm::PurchaseLine::WithTotal("mug", "home", 3, 10'000'000)};
+  const std::vector<ckm::Event> events = {
+      {1, c1, t, "pos-1", ckm::Loyalty::Earn(10)},
+      {2, c1, t, "pos-1", order},
+      {3, c1, t, "crm",
+       ckm::Interaction{ckm::Channel::kPhone, ckm::InteractionKind::kSurvey}},
+      {4, c1, t, "crm", ckm::Attribute{"personal.first_name", "Ada"}},
+      {5, c1, t, "crm", ckm::Consent{"marketing.email", true}}};
+  auto recorded = (*store)->Record(events);
   if (!recorded.ok()) {
     std::cerr << recorded.status() << "\n";
     return 1;
@@ -34,7 +43,12 @@ int main(int argc, char** argv) {
     std::cerr << profile.status() << "\n";
     return 1;
   }
+  const auto name = profile->attribute("personal.first_name");
   std::cout << "installed ckm works: c-1 has " << profile->loyalty().balance()
-            << " points\n";
-  return profile->loyalty().balance() == 10 ? 0 : 1;
+            << " points and " << profile->purchases().orders << " order\n";
+  return profile->loyalty().balance() == 10 &&
+                 profile->purchases().orders == 1 && name &&
+                 std::get<std::string>(name->value) == "Ada"
+             ? 0
+             : 1;
 }

@@ -198,38 +198,44 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("ckm import: unit_price and line_total are never both used") {
+TEST_CASE(
+    "ckm import: unit_price and line_total both given are checked against "
+    "each other, never one silently ignored") {
   TempDir dir;
-  const std::string csv = Write(dir, "both.csv",
-                                "customer,order,qty,price,total,ts\n"
-                                "c1,o1,3,3.33,10.00,2024-01-01\n");
   const std::string db = " --db " + dir.sub("db") + " --currency GBP";
+  // 3 x 3.33 is 10.00 up to the rounding of a price written to the penny:
+  // the line total is the amount.
+  const std::string rounded = Write(dir, "rounded.csv",
+                                    "customer,order,qty,price,total,ts\n"
+                                    "c1,o1,3,3.33,10.00,2024-01-01\n");
   Result r =
-      Ckm(dir, "import purchases " + csv + db +
+      Ckm(dir, "import purchases " + rounded + db +
                    " --map quantity=qty,unit_price=price,line_total=total");
   INFO(r.out);
-  CHECK(r.exit_code == 2);
-  CHECK(OneLine(r));
-  CHECK(r.out.find("unit_price and line_total are both mapped") !=
-        std::string::npos);
-  CHECK(!std::filesystem::exists(dir.sub("db")));
-
-  // Both found by name in the header: refused, saying how to choose.
-  const std::string named = Write(dir, "named.csv",
-                                  "customer,order,quantity,unit_price,"
-                                  "line_total,ts\n"
-                                  "c1,o1,3,3.33,10.00,2024-01-01\n");
-  r = Ckm(dir, "import purchases " + named + db);
-  CHECK(r.exit_code == 1);
-  CHECK(OneLine(r));
-  CHECK(r.out.find("--map unit_price=COLUMN or --map line_total=COLUMN") !=
-        std::string::npos);
-  // Naming one with --map chooses it.
-  r = Ckm(dir,
-          "import purchases " + named + db + " --map unit_price=unit_price");
   CHECK(r.exit_code == 0);
   r = Ckm(dir, "get c1 --db " + dir.sub("db"));
-  CHECK(r.out.find("net 9.99") != std::string::npos);  // 3 x 3.33
+  CHECK(r.out.find("net 10.00") != std::string::npos);
+
+  // A multibuy at its listed price (3 x 3.50 for 10.00) is not: refused at
+  // its row, naming the way out, and nothing is written.
+  const std::string deal = Write(dir, "deal.csv",
+                                 "customer,order,quantity,unit_price,"
+                                 "line_total,ts\n"
+                                 "c2,o2,3,3.50,10.00,2024-01-01\n");
+  r = Ckm(dir, "import purchases " + deal + db);
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(r.out.find(":2: column 'line_total' (5): is not quantity x "
+                   "unit_price (3 x 3.50)") != std::string::npos);
+  CHECK(r.out.find("map only line_total") != std::string::npos);
+  r = Ckm(dir, "get c2 --db " + dir.sub("db"));
+  CHECK(r.exit_code == 1);
+  // Mapping only the line total takes the deal as it was paid.
+  r = Ckm(dir,
+          "import purchases " + deal + db + " --map line_total=line_total");
+  CHECK(r.exit_code == 0);
+  r = Ckm(dir, "get c2 --db " + dir.sub("db"));
+  CHECK(r.out.find("net 10.00") != std::string::npos);
 }
 
 TEST_CASE(
