@@ -192,9 +192,17 @@ void WritePurchase(const Purchase& p, json::Writer& w) {
     w.Key("category").String(line.category);
     w.Key("quantity").Int(line.quantity);
     w.Key("unit_price").String(Amount(line.unit_price_micros));
+    // Left out when unset or 0, so that JSON written before they existed
+    // reads the same.
+    if (line.line_total_micros)
+      w.Key("line_total").String(Amount(*line.line_total_micros));
+    if (line.discount_micros != 0)
+      w.Key("discount").String(Amount(line.discount_micros));
     w.EndObject();
   }
   w.EndArray();
+  if (p.discount_micros != 0)
+    w.Key("discount").String(Amount(p.discount_micros));
   if (p.total_micros) w.Key("total").String(Amount(*p.total_micros));
   w.EndObject();
 }
@@ -206,6 +214,8 @@ absl::Status ReadLine(const json::Value& v, std::string path,
   r.String("category", line.category);
   r.Int("quantity", line.quantity);
   r.Amount("unit_price", line.unit_price_micros);
+  r.OptionalAmount("line_total", line.line_total_micros);
+  r.Amount("discount", line.discount_micros);
   return r.Finish();
 }
 
@@ -226,6 +236,7 @@ absl::Status ReadPurchase(const json::Value& v, Purchase& p) {
       p.lines.push_back(std::move(line));
     }
   }
+  r.Amount("discount", p.discount_micros);
   r.OptionalAmount("total", p.total_micros);
   return r.Finish();
 }

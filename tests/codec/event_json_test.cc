@@ -37,12 +37,9 @@ Event RandomEvent(ckm_test::EventGen& gen) {
     if (gen.Pick(3) == 0) {
       p->lines[0].unit_price_micros = 1'000'000'000'000'000;
       p->lines[0].quantity = 1;
-      if (p->total_micros) {
-        std::int64_t total = 0;
-        for (const PurchaseLine& l : p->lines)
-          total += l.quantity * l.unit_price_micros;
-        p->total_micros = total;
-      }
+      p->lines[0].line_total_micros.reset();
+      p->lines[0].discount_micros = 0;
+      p->total_micros.reset();
     }
     if (gen.Pick(3) == 0) p->lines[0].sku = std::string("\x01\x1f/\x7f", 4);
   }
@@ -89,6 +86,27 @@ TEST_CASE("The JSON form is the documented one") {
         R"({"order_id":"A-1","currency":"GBP","channel":"in_store",)"
         R"("store":"","lines":[{"sku":"tea","category":"","quantity":2,)"
         R"("unit_price":"1.25"}],"total":"2.50"}})");
+}
+
+TEST_CASE("Line totals and discounts are written only when set") {
+  Event e;
+  e.id = 1;
+  e.customer = CustomerRef::Id("c");
+  Purchase p("A", "GBP");
+  p.lines.push_back(PurchaseLine::WithTotal("tea", "", 3, 10'000'000));
+  p.lines.back().discount_micros = 500'000;
+  p.discount_micros = 1'000'000;
+  e.body = p;
+  const std::string text = EventToJson(e);
+  CHECK_THAT(text, Catch::Contains(
+                       R"("quantity":3,"unit_price":"0.00","line_total":)"
+                       R"("10.00","discount":"0.50"}],"discount":"1.00"})"));
+  REQUIRE(*EventFromJson(text) == e);
+  std::get<Purchase>(e.body).lines.back().discount_micros = 0;
+  std::get<Purchase>(e.body).lines.back().line_total_micros.reset();
+  std::get<Purchase>(e.body).discount_micros = 0;
+  CHECK(EventToJson(e).find("discount") == std::string::npos);
+  CHECK(EventToJson(e).find("line_total") == std::string::npos);
 }
 
 TEST_CASE("Members left out take their defaults; ids may be numbers") {
