@@ -18,9 +18,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -56,40 +56,25 @@ std::int64_t NowMs() {
       .count();
 }
 
-// Rewrites every table file of `cf` holding keys in [begin, end] (user keys,
-// both inclusive; nullptr: unbounded) into the column family's deepest
-// level, where a deletion drops what it deletes, and itself. CompactRange()
-// is not enough: it decides which levels overlap the range by the keys a
-// read would see, so a file of nothing but the erasure's deletions (a
-// flushed memtable) counts as not overlapping and is left, and the deleted
-// values below it with it.
+// Rewrites the table files of `cf` holding keys in [begin, end] (user keys,
+// both inclusive; nullptr: unbounded) down to the column family's bottom
+// level, where a deletion drops what it deletes, and then itself.
+// CompactRange rather than CompactFiles: it runs as a background job, so a
+// failure (a full disk) goes through RocksDB's error handling, which keeps
+// the files a half-written MANIFEST may still name; a failed CompactFiles in
+// RocksDB 7.8 deleted them, and the store could not be opened again
+// (full_disk_test).
 rocksdb::Status CompactOverlapping(rocksdb::DB& db,
                                    rocksdb::ColumnFamilyHandle* cf,
                                    const std::string* begin,
                                    const std::string* end) {
-  for (int attempt = 0;; ++attempt) {
-    rocksdb::ColumnFamilyMetaData meta;
-    db.GetColumnFamilyMetaData(cf, &meta);
-    std::vector<std::string> inputs;
-    int deepest = 1;
-    for (const rocksdb::LevelMetaData& level : meta.levels) {
-      if (!level.files.empty()) deepest = std::max(deepest, level.level);
-      for (const rocksdb::SstFileMetaData& f : level.files) {
-        if ((begin == nullptr || f.largestkey >= *begin) &&
-            (end == nullptr || f.smallestkey <= *end)) {
-          inputs.push_back(f.name);
-        }
-      }
-    }
-    if (inputs.empty()) return rocksdb::Status::OK();
-    rocksdb::CompactionOptions options;
-    options.compression = rocksdb::kNoCompression;
-    const rocksdb::Status s = db.CompactFiles(options, cf, inputs, deepest);
-    // A background compaction holding one of the files: wait and look again.
-    if (s.ok() || attempt == 200 || !(s.IsAborted() || s.IsInvalidArgument()))
-      return s;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Slice b, e;  // never a temporary's bytes
+  if (begin != nullptr) b = *begin;
+  if (end != nullptr) e = *end;
+  return db.CompactRange(options, cf, begin ? &b : nullptr, end ? &e : nullptr);
 }
 
 }  // namespace
@@ -228,6 +213,7 @@ absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
   }
   const std::string id(customer_id);
   if (absl::Status s = Scrub(*sequence, &id, &identity_keys); !s.ok()) {
+    scrub_pending_ = true;  // the next Erase, or open, finishes it
     return absl::Status(
         s.code(), absl::StrCat("the customer is erased, but removing its bytes "
                                "from the store's files failed (the next open "
@@ -306,25 +292,39 @@ absl::Status StoreImpl::Scrub(std::uint64_t sequence,
     return absl::DataLossError("an erasure's scrub marker is damaged");
   const keys::CustomerNumber number =
       absl::big_endian::Load64(number_bytes.data());
+  // After a full disk RocksDB refuses flushes until it resumes (access.cc).
+  s = ResumeIfStopped();
+  if (!s.ok())
+    return FromRocks(s, "removing erased bytes from the store's files");
   rocksdb::FlushOptions flush;
   flush.wait = true;
   s = db_->db()->Flush(flush, db_->handles());
-  const auto compact_range = [&](rocksdb::ColumnFamilyHandle* cf,
-                                 const std::string* begin,
-                                 const std::string* end) {
-    if (s.ok()) s = CompactOverlapping(*db_->db(), cf, begin, end);
+  // One compaction per column family, over the span of its erased keys.
+  struct Span {
+    std::string first, last;
+    bool whole = false;
+  };
+  std::map<rocksdb::ColumnFamilyHandle*, Span> spans;
+  const auto cover = [&](rocksdb::ColumnFamilyHandle* cf,
+                         const std::string& from, const std::string& to) {
+    auto [it, added] = spans.try_emplace(cf, Span{from, to});
+    it->second.first = std::min(it->second.first, from);
+    it->second.last = std::max(it->second.last, to);
   };
   const ErasurePlan plan = PlanErasure(
       *db_, customer_id ? *customer_id : "", number,
       identity_keys ? *identity_keys : std::vector<std::string>(), {});
-  for (const ErasurePlan::Range& r : plan.ranges)
-    compact_range(r.cf, &r.begin, &r.end);
-  for (const ErasurePlan::Point& p : plan.points) {
-    const bool whole = customer_id == nullptr && p.cf == db_->customers();
-    compact_range(p.cf, whole ? nullptr : &p.key, whole ? nullptr : &p.key);
+  for (const ErasurePlan::Range& r : plan.ranges) cover(r.cf, r.begin, r.end);
+  for (const ErasurePlan::Point& p : plan.points) cover(p.cf, p.key, p.key);
+  if (customer_id == nullptr) {  // the id and identities are not known
+    spans[db_->customers()].whole = true;
+    spans[db_->identities()].whole = true;
   }
-  if (identity_keys == nullptr)
-    compact_range(db_->identities(), nullptr, nullptr);
+  for (const auto& [cf, span] : spans) {
+    if (!s.ok()) break;
+    s = CompactOverlapping(*db_->db(), cf, span.whole ? nullptr : &span.first,
+                           span.whole ? nullptr : &span.last);
+  }
   if (s.ok()) {
     rocksdb::WriteBatch batch;
     s = batch.Delete(marker);
