@@ -178,6 +178,10 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<Events> Timeline(
       std::string_view customer_id, TimeRange range, std::size_t limit,
       const ReadOptions& read) const = 0;
+  // PermissionDenied unless the role may see identities.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(
+      IdentityType type, std::string_view value,
+      const ReadOptions& read) const = 0;
 
   // Everything held on the customer as one JSON document, versioned and
   // documented in docs/privacy.md: the profile (derived figures as of

@@ -172,12 +172,12 @@ absl::StatusOr<StoreStats> StoreImpl::Stats() const {
 }
 
 absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
-                                               std::string_view value) const {
-  absl::StatusOr<Parts> withheld =
-      WithheldByRole(options_.access_policy, ReadOptions());
+                                               std::string_view value,
+                                               const ReadOptions& read) const {
+  absl::StatusOr<Parts> withheld = WithheldByRole(options_.access_policy, read);
   if (!withheld.ok()) return withheld.status();
   if (withheld->count(DataPart::kIdentities) > 0)
-    return Denied(DataPart::kIdentities, ReadOptions());
+    return Denied(DataPart::kIdentities, read);
   return ResolveStored(type, value);
 }
 

@@ -90,7 +90,11 @@ class StoreImpl final : public Store {
   }
   absl::StatusOr<StoreStats> Stats() const override;
   absl::StatusOr<std::string> Resolve(IdentityType type,
-                                      std::string_view value) const override;
+                                      std::string_view value) const override {
+    return Resolve(type, value, ReadOptions());
+  }
+  absl::StatusOr<std::string> Resolve(IdentityType type, std::string_view value,
+                                      const ReadOptions& read) const override;
   absl::StatusOr<Events> History(std::string_view customer_id,
                                  const HistoryQuery& query) const override {
     return History(customer_id, query, ReadOptions());

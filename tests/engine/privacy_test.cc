@@ -440,6 +440,8 @@ TEST_CASE("A policy redacts what a role may not see, visibly") {
       f.store->History("c1", identities, {"", "analyst"}).status()));
   CHECK(absl::IsPermissionDenied(
       f.store->Resolve(IdentityType::kEmail, "c1@x.org").status()));
+  CHECK(*f.store->Resolve(IdentityType::kEmail, "c1@x.org", {"", "agent"}) ==
+        "c1");
   CHECK(absl::IsPermissionDenied(
       f.store->Export("c1", 0, {"", "analyst"}).status()));
   CHECK(

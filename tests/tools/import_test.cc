@@ -356,6 +356,10 @@ class FailingStore : public Store {
                                   const ReadOptions& r) const override {
     return real_.Timeline(id, range, limit, r);
   }
+  absl::StatusOr<std::string> Resolve(IdentityType t, std::string_view v,
+                                      const ReadOptions& r) const override {
+    return real_.Resolve(t, v, r);
+  }
   absl::StatusOr<std::string> Export(std::string_view id, std::int64_t now_ms,
                                      const ReadOptions& r) const override {
     return real_.Export(id, now_ms, r);
