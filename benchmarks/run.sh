@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every ckm_bench variant and sweep in one go and prints one JSON object
-# per line on stdout (progress on stderr).
+# Runs every ckm_bench variant and sweep, then segment_bench, in one go and
+# prints one JSON object per line on stdout (progress on stderr).
 #
 #   benchmarks/run.sh [--quick] [--bench PATH] [--out FILE] [--dir DIR]
 #
@@ -50,4 +50,16 @@ step --variant all
 step --sweep depth
 step --sweep threads
 step --sweep memory --variant all
+
+# Segments over 1,000,000 customers (200,000 with --quick); see README.md.
+segment_bench="$(dirname "$bench")/segment_bench"
+if [[ -x "$segment_bench" ]]; then
+  customers=1000000
+  (( ${#quick[@]} )) && customers=200000
+  echo "run.sh: segment_bench --customers $customers" >&2
+  "$segment_bench" --customers "$customers" | tee -a "$out" || status=1
+else
+  echo "run.sh: no $segment_bench (cmake --build build --target segment_bench)" >&2
+  status=1
+fi
 exit $status

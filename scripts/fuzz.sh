@@ -22,7 +22,7 @@ seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
 if (( ${#targets[@]} == 0 )); then
-  targets=(fuzz_record fuzz_profile_bytes fuzz_csv)
+  targets=(fuzz_record fuzz_profile_bytes fuzz_csv fuzz_predicate)
 fi
 
 bash scripts/setup.sh clang libclang-rt-14-dev  # clang, libFuzzer, ASan, UBSan

@@ -33,8 +33,8 @@ bool operator==(const Loyalty& a, const Loyalty& b) {
          std::tie(b.kind, b.points, b.tier, b.program);
 }
 bool operator==(const Attribute& a, const Attribute& b) {
-  return std::tie(a.key, a.value, a.provenance, a.confidence) ==
-         std::tie(b.key, b.value, b.provenance, b.confidence);
+  return std::tie(a.key, a.value, a.provenance, a.confidence, a.remove) ==
+         std::tie(b.key, b.value, b.provenance, b.confidence, b.remove);
 }
 bool operator==(const Consent& a, const Consent& b) {
   return std::tie(a.purpose, a.granted) == std::tie(b.purpose, b.granted);

@@ -40,6 +40,8 @@ bool IsKeyChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+}  // namespace
+
 // "personal.", "demographic.", "psychographic." or "custom." then segments of
 // [a-z0-9_]+ joined by single dots.
 bool IsAttributeKey(std::string_view key) {
@@ -74,6 +76,8 @@ bool IsPurpose(std::string_view purpose) {
   }
   return true;
 }
+
+namespace {
 
 bool IsChannel(Channel c) { return static_cast<int>(c) < kChannelCount; }
 
@@ -365,6 +369,10 @@ class Validator {
     if (a.confidence < 0 || a.confidence > 100) {
       return Error("attribute.confidence",
                    absl::StrCat(a.confidence, " is outside 0..100"));
+    }
+    if (a.remove && a.value != AttributeValue(std::string())) {
+      return Error("attribute.value",
+                   "must be empty (\"\") when the attribute is removed");
     }
     return absl::OkStatus();
   }

@@ -34,6 +34,12 @@ absl::Status FieldError(std::size_t index, std::string_view field,
 
 bool IsValidUtf8(std::string_view text);
 
+// An attribute key: "personal.", "demographic.", "psychographic." or
+// "custom." then segments of [a-z0-9_]+ joined by single dots; <= 128 bytes.
+bool IsAttributeKey(std::string_view key);
+// A consent purpose: 1..128 bytes of [a-z0-9_.-].
+bool IsPurpose(std::string_view purpose);
+
 }  // namespace ckm
 
 #endif  // CKM_SRC_VALIDATE_H_

@@ -180,6 +180,10 @@ class EventGen {
     }
     a.provenance = static_cast<ckm::Provenance>(1 + Pick(3));
     a.confidence = Pick(101);
+    if (Pick(6) == 0) {  // a removal
+      a.value = std::string();
+      a.remove = true;
+    }
     return a;
   }
 

@@ -618,6 +618,20 @@ std::vector<BadEvent> BadEvents() {
 
       // --- Attribute ---
       On<A>(
+          "removal with a value",
+          [](A& a) {
+            a.remove = true;
+            a.value = std::int64_t{0};
+          },
+          "attribute.value"),
+      On<A>(
+          "removal with text",
+          [](A& a) {
+            a.remove = true;
+            a.value = std::string("x");
+          },
+          "attribute.value"),
+      On<A>(
           "key empty", [](A& a) { a.key = ""; }, "attribute.key"),
       On<A>(
           "key namespace only", [](A& a) { a.key = "custom."; },
@@ -957,10 +971,9 @@ TEST_CASE("Values at the limits are accepted", "[validation]") {
   free.discount_micros = 2'000'000;
   PurchaseLine part_refund("", "", -1, 4'000'000);
   part_refund.discount_micros = 1'500'000;
-  purchase.lines = {deal, PurchaseLine::WithTotal("", "", 3, 10'000'000),
-                    free, part_refund,
-                    PurchaseLine::WithTotal("", "", -1,
-                                            -1'000'000'000'000'000'000)};
+  purchase.lines = {
+      deal, PurchaseLine::WithTotal("", "", 3, 10'000'000), free, part_refund,
+      PurchaseLine::WithTotal("", "", -1, -1'000'000'000'000'000'000)};
   purchase.discount_micros = 20'000'000;
   purchase.total_micros = -1'000'000'000'000'000'000 - 2'500'000;
   add(purchase);

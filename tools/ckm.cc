@@ -20,22 +20,28 @@
 #include <queue>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "ckm/event_json.h"
 #include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/repair.h"
+#include "ckm/segment.h"
 #include "ckm/store.h"
+#include "ckm/version.h"
 #include "import.h"
 #include "policy.h"
 #include "quote.h"
 #include "record.h"
 #include "report.h"
+#include "segment.h"
 #include "timestamp.h"
 
 namespace ckm::tools {
@@ -74,6 +80,41 @@ absl::StatusOr<std::size_t> Limit(long long value) {
         "--limit: must be 0 (all) or a positive number, got ", value));
   }
   return static_cast<std::size_t>(value);
+}
+
+// `--identity TYPE=VALUE`.
+absl::StatusOr<std::pair<IdentityType, std::string>> ParseIdentityFlag(
+    const std::string& text) {
+  const std::size_t eq = text.find('=');
+  if (eq != std::string::npos) {
+    for (IdentityType type :
+         {IdentityType::kEmail, IdentityType::kPhone,
+          IdentityType::kLoyaltyCard, IdentityType::kExternalId}) {
+      if (text.compare(0, eq, ToString(type)) == 0 && eq + 1 < text.size())
+        return std::make_pair(type, text.substr(eq + 1));
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--identity: expected TYPE=VALUE with TYPE email, phone, loyalty_card "
+      "or external_id, got ",
+      QuoteForError(text)));
+}
+
+// An InvalidArgument of ListHistory about --key, --purpose or --cursor (a
+// usage error), with the query's field names replaced by those flags;
+// nullopt for any other status.
+std::optional<std::string> HistoryFlagError(const absl::Status& status) {
+  if (!absl::IsInvalidArgument(status)) return std::nullopt;
+  std::string message(status.message());
+  for (const auto& [field, flag] :
+       {std::pair<std::string, std::string>{"attribute_key", "--key"},
+        {"consent_purpose", "--purpose"},
+        {"cursor", "--cursor"}}) {
+    const std::size_t at = message.find(field);  // before the colon only
+    if (at < message.find(':')) message.replace(at, field.size(), flag);
+  }
+  if (message.rfind("--", 0) != 0) return std::nullopt;
+  return message;
 }
 
 // Commands that only read open the store as a follower: they never write to
@@ -198,20 +239,28 @@ std::int64_t NowMs() {
 }
 
 // Progress on stderr, only when it is a terminal.
+// Progress of a long import on a terminal: rows, rows/s, the share of bytes
+// read and the time left, from the first two seconds on. Silent when stderr
+// is not a terminal, or with --quiet.
 class Progress {
  public:
-  Progress()
-      : enabled_(isatty(STDERR_FILENO) == 1),
+  explicit Progress(bool quiet)
+      : enabled_(!quiet && isatty(STDERR_FILENO) == 1),
         start_(std::chrono::steady_clock::now()) {}
   void Update(std::int64_t rows, std::int64_t bytes, std::int64_t total) {
-    if (!enabled_) return;
     const double s = Seconds();
-    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%%   ",
-                 static_cast<long long>(rows), s > 0 ? rows / s : 0.0,
-                 total > 0 ? 100.0 * bytes / total : 0.0);
+    if (!enabled_ || s < 2) return;
+    shown_ = true;
+    const double share = total > 0 ? static_cast<double>(bytes) / total : 0;
+    std::fprintf(stderr, "\r%lld rows, %.0f rows/s, %.0f%% read",
+                 static_cast<long long>(rows), rows / s, 100 * share);
+    if (share > 0 && share < 1) {
+      std::fprintf(stderr, ", %.0f s left", s * (1 - share) / share);
+    }
+    std::fprintf(stderr, "   ");
   }
   void Done() {
-    if (enabled_) std::fprintf(stderr, "\n");
+    if (shown_) std::fprintf(stderr, "\n");
   }
   double Seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -221,6 +270,7 @@ class Progress {
 
  private:
   bool enabled_;
+  bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -308,32 +358,24 @@ int Repair(const std::string& dir) {
 int Main(int argc, char** argv) {
   CLI::App app{"ckm: customer profiles in a local store"};
   app.require_subcommand(1);
+  app.set_version_flag(
+      "--version",
+      absl::StrCat("ckm ", kVersion, " (store format ", kStoreFormat, ")"));
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "no progress display")->configurable(false);
   std::string db;
   auto add_db = [&](CLI::App* sub) {
     sub->add_option("--db", db, "store directory")->required();
   };
 
-  // import purchases
+  // import purchases|interactions|loyalty|attributes|consents|identities
   CLI::App* import = app.add_subcommand("import", "import events from files");
   import->require_subcommand(1);
-  CLI::App* import_purchases = import->add_subcommand(
-      "purchases", "import purchase lines from CSV (plain or .gz)");
   std::vector<std::string> files;
   std::string map_text, delimiter = ",", durability = "none";
   ImportOptions import_options;
-  import_purchases->add_option("FILE", files, "CSV files")->required();
-  add_db(import_purchases);
-  import_purchases->add_option(
-      "--map", map_text,
-      "FIELD=COLUMN,... (fields: customer, order, sku, description, "
-      "category, quantity, unit_price, line_total, line_discount, "
-      "order_discount, ts, currency, "
-      "channel, store)");
-  import_purchases->add_option("--delimiter", delimiter,
-                               "field delimiter (default ,)");
-  import_purchases->add_option("--time-format", import_options.time_format,
-                               "strftime-style format of the ts column");
   std::string date_order;
+  std::vector<std::pair<CLI::App*, EventKind>> import_kinds;
   auto add_date_order = [&](CLI::App* sub) {
     sub->add_option("--date-order", date_order,
                     "dmy or mdy: how to read dates written A/B/YYYY whose day "
@@ -341,16 +383,6 @@ int Main(int argc, char** argv) {
                     "them)")
         ->check(CLI::IsMember({"dmy", "mdy"}));
   };
-  add_date_order(import_purchases);
-  import_purchases->add_option("--currency", import_options.currency,
-                               "ISO 4217 currency of rows without one");
-  import_purchases->add_flag(
-      "--skip-bad-rows", import_options.skip_bad_rows,
-      "skip and count malformed rows instead of stopping");
-  import_purchases
-      ->add_option("--durability", durability,
-                   "none (default), buffered or sync")
-      ->check(CLI::IsMember({"none", "buffered", "sync"}));
 
   CLI::App* record = app.add_subcommand(
       "record", "record events given as JSON Lines (docs/json.md)");
@@ -367,26 +399,70 @@ int Main(int argc, char** argv) {
   ReadOptions read;
   std::string policy_file;
   auto add_access = [&](CLI::App* sub) {
-    sub->add_option("--purpose", read.purpose, "why the data is read");
+    sub->add_option("--for", read.purpose,
+                    "the purpose of the read, checked against consent");
     sub->add_option("--role", read.role, "who reads it");
     sub->add_option("--policy", policy_file,
                     "access policy file (default: none, everything visible)");
   };
 
-  std::string customer;
+  for (const auto& [name, kind, what] :
+       {std::tuple{"purchases", EventKind::kPurchase,
+                   "purchase lines (rows of one order make one event)"},
+        std::tuple{"interactions", EventKind::kInteraction, "interactions"},
+        std::tuple{"loyalty", EventKind::kLoyalty, "loyalty events"},
+        std::tuple{"attributes", EventKind::kAttribute, "attribute changes"},
+        std::tuple{"consents", EventKind::kConsent, "consent changes"},
+        std::tuple{"identities", EventKind::kIdentity, "identity links"}}) {
+    CLI::App* sub = import->add_subcommand(
+        name, absl::StrCat("import ", what, " from CSV (plain or .gz)"));
+    import_kinds.emplace_back(sub, kind);
+    sub->add_option("FILE", files, "CSV files")->required();
+    add_db(sub);
+    sub->add_option(
+        "--map", map_text,
+        absl::StrCat("FIELD=COLUMN,... (fields: ",
+                     absl::StrJoin(ImportFieldsOf(kind), ", "), ")"));
+    sub->add_option("--delimiter", delimiter, "field delimiter (default ,)");
+    sub->add_option("--time-format", import_options.time_format,
+                    "strftime-style format of the ts column");
+    add_date_order(sub);
+    if (kind == EventKind::kPurchase) {
+      sub->add_option("--currency", import_options.currency,
+                      "ISO 4217 currency of rows without one");
+    }
+    sub->add_flag("--quiet,-q", quiet, "no progress display");
+    sub->add_flag("--skip-bad-rows", import_options.skip_bad_rows,
+                  "skip and count malformed rows instead of stopping");
+    sub->add_option("--durability", durability,
+                    "none (default), buffered or sync")
+        ->check(CLI::IsMember({"none", "buffered", "sync"}));
+  }
+
+  // A customer is named by id (CUSTOMER) or by a linked identity.
+  std::string customer, identity;
+  auto add_customer = [&](CLI::App* sub, const std::string& what) {
+    sub->add_option("CUSTOMER", customer, what);
+    sub->add_option("--identity", identity,
+                    "TYPE=VALUE: the customer linked to this identity "
+                    "(email, phone, loyalty_card, external_id), instead of "
+                    "CUSTOMER");
+  };
+  const std::string one_customer = "the customer id (or --identity)";
   CLI::App* get =
       app.add_subcommand("get", "show a customer's 360-degree profile");
   bool json = false;
-  get->add_option("CUSTOMER", customer)->required();
+  add_customer(get, one_customer);
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
   add_access(get);
 
   CLI::App* history =
       app.add_subcommand("history", "list a customer's events, newest first");
-  std::string kind, since;
+  std::string kind, since, history_cursor;
+  HistoryQuery history_query;
   long long limit = 20;
-  history->add_option("CUSTOMER", customer)->required();
+  add_customer(history, one_customer);
   add_db(history);
   history->add_option(
       "--kind", kind,
@@ -395,6 +471,12 @@ int Main(int argc, char** argv) {
   add_date_order(history);
   history->add_option("--limit", limit,
                       "at most this many (0: all; default 20)");
+  history->add_option("--key", history_query.attribute_key,
+                      "only the attribute events that set this key");
+  history->add_option("--purpose", history_query.consent_purpose,
+                      "only the consent events for this purpose");
+  history->add_option("--cursor", history_cursor,
+                      "the next page: the cursor the previous page printed");
   std::string history_format = "text";
   history->add_option("--format", history_format, "text (default) or jsonl")
       ->check(CLI::IsMember({"text", "jsonl"}));
@@ -402,7 +484,7 @@ int Main(int argc, char** argv) {
 
   CLI::App* products =
       app.add_subcommand("products", "a customer's per-product breakdown");
-  products->add_option("CUSTOMER", customer)->required();
+  add_customer(products, one_customer);
   add_db(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
@@ -443,6 +525,36 @@ int Main(int argc, char** argv) {
   top->add_option("--currency", currency,
                   "ISO 4217 currency of net_spend, any case (default: the "
                   "most common)");
+  std::string where, now_text;
+  auto add_where_now = [&](CLI::App* sub) {
+    sub->add_option("--where", where,
+                    "only customers satisfying this predicate, e.g. "
+                    "'net_spend(GBP) > 1000 and recency_days > 90' "
+                    "(docs/segments.md)");
+    sub->add_option("--now", now_text,
+                    "the time recency is measured to (default: the clock)");
+  };
+  add_where_now(top);
+
+  CLI::App* segment = app.add_subcommand(
+      "segment",
+      "customers satisfying a predicate, sorted, one page at a time");
+  SegmentFlags segment_flags;
+  long long segment_limit = 100;
+  add_db(segment);
+  add_where_now(segment);
+  segment->add_option("--sort", segment_flags.sort,
+                      "FIGURE [asc|desc], e.g. 'net_spend(GBP)' (default: by "
+                      "customer id; desc unless asc)");
+  segment->add_option("--limit", segment_limit,
+                      "at most this many rows (0: all; default 100)");
+  segment->add_option("--cursor", segment_flags.cursor,
+                      "the next page: the cursor the previous page printed");
+  segment->add_option("--columns", segment_flags.columns,
+                      "figures to print, comma-separated (default: those of "
+                      "--sort and --where)");
+  segment->add_option("--format", format, "csv (default) or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
 
   CLI::App* stats =
       app.add_subcommand("stats", "sizes and counts of the store");
@@ -450,12 +562,11 @@ int Main(int argc, char** argv) {
   CLI::App* verify =
       app.add_subcommand("verify", "check profiles against their history");
   add_db(verify);
-  verify->add_option("CUSTOMER", customer, "one customer (default: all)");
+  add_customer(verify, "one customer (default: all)");
   CLI::App* rebuild =
       app.add_subcommand("rebuild", "recompute damaged profiles from history");
   add_db(rebuild);
-  rebuild->add_option("CUSTOMER", customer,
-                      "one customer (default: all damaged)");
+  add_customer(rebuild, "one customer (default: all damaged)");
 
   CLI::App* migrate = app.add_subcommand(
       "migrate", "rebuild a store of an older format into a new directory");
@@ -484,14 +595,18 @@ int Main(int argc, char** argv) {
   const DateOrder order = date_order == "dmy"   ? DateOrder::kDayFirst
                           : date_order == "mdy" ? DateOrder::kMonthFirst
                                                 : DateOrder::kUnambiguous;
-  if (import_purchases->parsed()) {
+  std::optional<EventKind> import_kind;
+  for (const auto& [sub, kind] : import_kinds) {
+    if (sub->parsed()) import_kind = kind;
+  }
+  if (import_kind) {
     import_options.date_order = order;
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
     if (delimiter.size() != 1) return Usage("--delimiter: one character");
     import_options.delimiter = delimiter[0];
     if (!map_text.empty()) {
       absl::StatusOr<std::map<std::string, std::string>> columns =
-          ParseColumnMap(map_text);
+          ParseColumnMap(map_text, ImportFieldsOf(*import_kind));
       if (!columns.ok()) return Usage(columns.status().message());
       import_options.columns = *std::move(columns);
     }
@@ -525,13 +640,13 @@ int Main(int argc, char** argv) {
     };
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db);
     if (!store.ok()) return fail_import(store.status(), nullptr);
-    Progress progress;
+    Progress progress(quiet);
     import_options.progress = [&](std::int64_t rows, std::int64_t bytes,
                                   std::int64_t total) {
       progress.Update(rows, bytes, total);
     };
     absl::StatusOr<ImportSummary> summary =
-        ImportPurchases(**store, files, import_options);
+        ImportEvents(**store, *import_kind, files, import_options);
     progress.Done();
     if (!summary.ok()) return fail_import(summary.status(), *std::move(store));
     PrintImportSummary(*summary, progress.Seconds(), std::cout);
@@ -548,6 +663,23 @@ int Main(int argc, char** argv) {
   if (!history_limit.ok()) return Usage(history_limit.status().message());
   const absl::StatusOr<std::size_t> top_n = Limit(top_limit);
   if (!top_n.ok()) return Usage(top_n.status().message());
+  std::int64_t now_ms = NowMs();
+  if (!now_text.empty()) {
+    absl::StatusOr<std::int64_t> t = ParseTimestamp(now_text, {}, order);
+    if (!t.ok()) return Usage("--now: " + std::string(t.status().message()));
+    now_ms = *t;
+  }
+  absl::StatusOr<Predicate> predicate = Predicate::Parse(where);
+  if (!predicate.ok())
+    return Usage("--" + std::string(predicate.status().message()));
+  const absl::StatusOr<std::size_t> segment_n = Limit(segment_limit);
+  if (!segment_n.ok()) return Usage(segment_n.status().message());
+  segment_flags.where = where;
+  segment_flags.limit = *segment_n;
+  segment_flags.now_ms = now_ms;
+  absl::StatusOr<SegmentQuery> segment_query = SegmentQueryOf(segment_flags);
+  if (segment->parsed() && !segment_query.ok())
+    return Usage(segment_query.status().message());
   if (!currency.empty()) {
     currency = absl::AsciiStrToUpper(currency);
     if (!IsIsoCurrency(currency)) {
@@ -555,12 +687,31 @@ int Main(int argc, char** argv) {
                    QuoteForError(currency));
     }
   }
+  const bool needs_customer =
+      get->parsed() || history->parsed() || products->parsed();
+  std::optional<std::pair<IdentityType, std::string>> by_identity;
+  if (!identity.empty()) {
+    if (!customer.empty())
+      return Usage("give CUSTOMER or --identity, not both");
+    absl::StatusOr<std::pair<IdentityType, std::string>> parsed =
+        ParseIdentityFlag(identity);
+    if (!parsed.ok()) return Usage(parsed.status().message());
+    by_identity = *std::move(parsed);
+  } else if (needs_customer && customer.empty()) {
+    return Usage("CUSTOMER or --identity is required");
+  }
   absl::StatusOr<std::optional<AccessPolicy>> policy = LoadPolicy(policy_file);
   if (!policy.ok()) return Fail(policy.status());
   absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(
       db, rebuild->parsed() || erase->parsed(), *std::move(policy));
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
+  if (by_identity) {
+    absl::StatusOr<std::string> id =
+        store.Resolve(by_identity->first, by_identity->second, read);
+    if (!id.ok()) return Fail(id.status());
+    customer = *std::move(id);
+  }
 
   if (get->parsed()) {
     absl::StatusOr<Profile> profile = store.Get(customer, read);
@@ -573,7 +724,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (history->parsed()) {
-    HistoryQuery query;
+    HistoryQuery query = history_query;
+    query.cursor = history_cursor;
     query.limit = *history_limit;
     if (!kind.empty()) {
       std::optional<EventKind> k;
@@ -590,15 +742,20 @@ int Main(int argc, char** argv) {
         return Usage("--since: " + std::string(t.status().message()));
       query.range.since_ms = *t;
     }
-    absl::StatusOr<Events> events = store.History(customer, query, read);
-    if (!events.ok()) return Fail(events.status());
-    for (const Event& e : *events) {
+    absl::StatusOr<HistoryPage> page = store.ListHistory(customer, query, read);
+    if (std::optional<std::string> flag = HistoryFlagError(page.status()))
+      return Usage(*flag);
+    if (!page.ok()) return Fail(page.status());
+    for (const Event& e : page->events) {
       if (history_format == "jsonl") {
         std::cout << EventToJson(e) << "\n";
       } else {
         PrintEventLine(e, std::cout);
       }
     }
+    // A page cut by --limit says so, with the flag that continues it.
+    if (!page->next_cursor.empty())
+      std::cerr << "next page: --cursor " << page->next_cursor << "\n";
     return 0;
   }
   if (products->parsed()) {
@@ -636,8 +793,21 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (top->parsed()) {
-    absl::Status s = PrintTop(store, by, *top_n, currency, NowMs(), std::cout);
+    absl::Status s =
+        PrintTop(store, by, *top_n, currency, now_ms, *predicate, std::cout);
     return s.ok() ? 0 : Fail(s);
+  }
+  if (segment->parsed()) {
+    absl::StatusOr<SegmentPage> page = SelectSegment(store, *segment_query);
+    // InvalidArgument: a --cursor of another query, or not a cursor.
+    if (absl::IsInvalidArgument(page.status()))
+      return Usage(absl::StrCat("--", page.status().message()));
+    if (!page.ok()) return Fail(page.status());
+    PrintSegment(*segment_query, *page, format == "jsonl", std::cout);
+    // The next page's flag on stderr, so that stdout stays one table.
+    if (!page->next_cursor.empty())
+      std::cerr << "next page: --cursor " << page->next_cursor << "\n";
+    return 0;
   }
   if (stats->parsed()) {
     absl::StatusOr<StoreStats> st = store.Stats();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "ckm/options.h"
 #include "ckm/store.h"
 #include "timestamp.h"
@@ -63,7 +64,8 @@ struct ImportOptions {
 struct ImportSummary {
   std::int64_t files = 0;
   std::int64_t rows = 0;              // data rows read (header excluded)
-  std::int64_t orders = 0;            // purchase events built
+  std::int64_t events = 0;            // events built (and valid)
+  std::int64_t orders = 0;            // of them, purchase events (orders)
   std::int64_t recorded = 0;          // events new to the store
   std::int64_t already_recorded = 0;  // events the store had already
   std::int64_t customers = 0;         // distinct customers in the rows
@@ -84,9 +86,31 @@ struct ImportSummary {
     Store& store, const std::vector<std::string>& files,
     const ImportOptions& options);
 
-// Parses "field=column,field=column" (as --map takes it) into `columns`.
+// The fields each kind's import reads, by the names --map takes.
+absl::Span<const char* const> ImportFieldsOf(EventKind kind);
+
+// Imports one event of `kind` per row (purchases: ImportPurchases, which
+// groups rows into orders), with the same rules: every row checked before
+// anything is written, event ids derived from the `id` column if mapped,
+// else from the row's content (the n-th identical row gets its own), so that
+// importing the same files again records nothing twice. Fields, per kind
+// (docs/import.md): customer, ts, id, source, then
+//   interaction: channel, kind, topic, agent, duration_s, sentiment,
+//                rating, text
+//   loyalty:     kind, points, tier, program
+//   attribute:   key, value, value_type, provenance (default imported),
+//                confidence, remove
+//   consent:     purpose, granted
+//   identity:    type, value
+[[nodiscard]] absl::StatusOr<ImportSummary> ImportEvents(
+    Store& store, EventKind kind, const std::vector<std::string>& files,
+    const ImportOptions& options);
+
+// Parses "field=column,field=column" (as --map takes it) into `columns`,
+// each field one of `fields` (by default the purchase import's).
 [[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> ParseColumnMap(
-    std::string_view text);
+    std::string_view text,
+    absl::Span<const char* const> fields = kImportFields);
 
 // A customer id as exports write it, normalised: surrounding spaces trimmed,
 // and a float-formatted integer ("17850.0") written as the integer ("17850").

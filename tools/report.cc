@@ -40,6 +40,8 @@ const CurrencyTotals* InCurrency(const PurchaseSummary& p,
 
 }  // namespace
 
+std::string CsvField(std::string_view field) { return Quoted(field); }
+
 const std::vector<std::string> kExportColumns = {
     "customer_id",         "purchase_count",
     "line_count",          "total_spend",
@@ -60,7 +62,12 @@ void PrintImportSummary(const ImportSummary& s, double seconds,
       << absl::StrFormat("%.1f", seconds) << " s: " << s.rows << " rows";
   if (seconds > 0)
     out << " (" << static_cast<std::int64_t>(s.rows / seconds) << " rows/s)";
-  out << ", " << s.orders << " orders of " << s.customers << " customers\n"
+  if (s.orders == s.events) {
+    out << ", " << s.orders << " orders";
+  } else {
+    out << ", " << s.events << " events";
+  }
+  out << " of " << s.customers << " customers\n"
       << "  events recorded " << s.recorded << ", already recorded "
       << s.already_recorded << "\n"
       << "  rows skipped: " << s.rows_without_customer << " without a customer";
@@ -112,7 +119,7 @@ void PrintProducts(const std::vector<BreakdownEntry>& entries,
                    std::ostream& out) {
   out << "product,orders,units,returned_units,net,currency,first_purchase_ts,"
          "last_purchase_ts,"
-         "mean_interval_days\n";
+         "mean_interval_days,next_purchase_ts\n";
   for (const BreakdownEntry& e : entries) {
     for (const BreakdownMoney& m : e.money) {
       const auto interval = e.mean_interval_ms();
@@ -122,7 +129,11 @@ void PrintProducts(const std::vector<BreakdownEntry>& entries,
           << (e.first_purchase_ms ? FormatIsoSeconds(*e.first_purchase_ms) : "")
           << ","
           << (e.last_purchase_ms ? FormatIsoSeconds(*e.last_purchase_ms) : "")
-          << "," << (interval ? json::FormatDays(*interval) : "") << "\n";
+          << "," << (interval ? json::FormatDays(*interval) : "") << ","
+          << (e.expected_next_purchase_ms()
+                  ? FormatIsoSeconds(*e.expected_next_purchase_ms())
+                  : "")
+          << "\n";
     }
   }
 }
@@ -251,10 +262,12 @@ std::string LastPurchaseAge(std::optional<std::int64_t> last_purchase_ms,
 
 absl::Status PrintTop(const Store& store, const std::string& by,
                       std::size_t limit, std::string currency,
-                      std::int64_t now_ms, std::ostream& out) {
+                      std::int64_t now_ms, const Predicate& where,
+                      std::ostream& out) {
   if (by == "net_spend" && currency.empty()) {  // the most common currency
     std::map<std::string, std::int64_t> customers_per_currency;
     absl::Status s = store.ForEachProfile([&](const Profile& p) {
+      if (!where.Matches(p, now_ms)) return true;
       for (const CurrencyTotals& c : p.purchases().by_currency)
         ++customers_per_currency[c.currency];
       return true;
@@ -280,6 +293,7 @@ absl::Status PrintTop(const Store& store, const std::string& by,
   };
   std::vector<Row> heap;
   absl::Status s = store.ForEachProfile([&](const Profile& p) {
+    if (!where.Matches(p, now_ms)) return true;
     const PurchaseSummary ps = p.purchases();
     Row row;
     row.customer = std::string(p.customer_id());
@@ -318,8 +332,17 @@ absl::Status PrintTop(const Store& store, const std::string& by,
   std::sort_heap(heap.begin(), heap.end(), worse);
   std::size_t rank = 0;
   for (const Row& row : heap) out << ++rank << ". " << row.line << "\n";
-  if (heap.empty() && by == "net_spend" && !currency.empty())
-    out << "no customer has purchases in " << currency << "\n";
+  // Say why nothing was printed.
+  const bool filtered = !where.ToString().empty();
+  const std::string who =
+      filtered ? "no customer satisfying --where " : "no customer ";
+  if (heap.empty() && by == "net_spend" && !currency.empty()) {
+    out << who << "has purchases in " << currency << "\n";
+  } else if (heap.empty() && filtered) {
+    out << (by == "orders" ? "no customer satisfies --where"
+                           : who + "has purchases")
+        << "\n";
+  }
   return absl::OkStatus();
 }
 

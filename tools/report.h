@@ -9,13 +9,18 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ckm/segment.h"
 #include "ckm/store.h"
 #include "import.h"
 
 namespace ckm::tools {
+
+// A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline.
+std::string CsvField(std::string_view field);
 
 void PrintImportSummary(const ImportSummary& summary, double seconds,
                         std::ostream& out);
@@ -38,14 +43,16 @@ extern const std::vector<std::string> kExportColumns;
 absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
                             const ReadOptions& read = {});
 
-// The top `limit` customers (0: all) by net_spend (in `currency`, default the
-// most common one), orders, or recency (most recent purchase first; a purchase
-// dated after now_ms counts as made at now_ms, so recency is never negative,
-// and is flagged "dated in the future", ranking after a purchase made exactly
-// at now_ms).
+// The top `limit` customers (0: all) among those satisfying `where` (as of
+// now_ms) by net_spend (in `currency`, default the most common one among
+// them), orders, or recency (most recent purchase first; a purchase dated
+// after now_ms counts as made at now_ms, so recency is never negative, and is
+// flagged "dated in the future", ranking after a purchase made exactly at
+// now_ms).
 absl::Status PrintTop(const Store& store, const std::string& by,
                       std::size_t limit, std::string currency,
-                      std::int64_t now_ms, std::ostream& out);
+                      std::int64_t now_ms, const Predicate& where,
+                      std::ostream& out);
 
 }  // namespace ckm::tools
 

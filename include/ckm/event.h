@@ -239,8 +239,16 @@ enum class Provenance : std::uint8_t {
 // A value of a customer attribute.
 using AttributeValue = std::variant<std::string, std::int64_t, bool>;
 
-// Sets one attribute of the customer. The latest write wins, ordered by
-// (ts_ms, event id), whatever order the events arrive in.
+// Sets, or removes, one attribute of the customer.
+//
+// Values of each provenance are kept apart: the latest expressed, the latest
+// imported and the latest implied value, each by (ts_ms, event id), whatever
+// order the events arrive in. Which one is in effect is decided when the
+// profile is read (Profile::attribute): expressed over imported over
+// implied, and implied values only at a confidence of at least
+// kMinImpliedConfidence (or the threshold the reader gives). A removal
+// hides the values of its own provenance and of every lower one that are
+// older than it; a later value shows again. docs/recording.md has examples.
 struct Attribute {
   Attribute() = default;
   Attribute(std::string key, AttributeValue value,
@@ -265,7 +273,21 @@ struct Attribute {
   AttributeValue value = std::string();  // a string is 0..4'096 bytes UTF-8
   Provenance provenance = Provenance::kExpressed;
   int confidence = 100;  // 0..100
+  // Removes the attribute (as said above) instead of setting it; the value
+  // must then be left empty (an empty string).
+  bool remove = false;
+
+  // A removal of `key` by a write of `provenance`.
+  static Attribute Remove(std::string key,
+                          Provenance provenance = Provenance::kExpressed) {
+    Attribute a(std::move(key), AttributeValue(std::string()), provenance);
+    a.remove = true;
+    return a;
+  }
 };
+
+// Implied values below this confidence are not in effect (by default).
+inline constexpr int kMinImpliedConfidence = 50;
 
 // Grants or withdraws consent for one purpose ("marketing.email", ...).
 // The latest write wins, ordered by (ts_ms, event id).

@@ -29,6 +29,9 @@ struct MigrateReport {
   // Profiles compared byte for byte with the old store's, and how many
   // differed (then the old store's profile did not equal the fold of its
   // own history: the new one does). Up to 100 of those customers' ids.
+  // Attributes are compared by the old rule, under which the latest write
+  // of any provenance won: the new profile keeps the latest of each
+  // provenance (Attribute in ckm/event.h), which the old one never held.
   std::int64_t profiles_compared = 0;
   std::int64_t profiles_differing = 0;
   std::vector<std::string> differing;

@@ -50,6 +50,30 @@ struct AttributeState {
   int confidence = 0;
 };
 
+// A removal of an attribute and the write that made it.
+struct AttributeRemoval {
+  std::int64_t ts_ms = 0;
+  std::uint64_t event_id = 0;
+  Provenance provenance = Provenance::kExpressed;
+};
+
+// Everything held on one attribute: the latest value of each provenance,
+// expressed, imported, then implied (the order of precedence), and the
+// latest removal of each provenance.
+struct AttributeLayers {
+  std::string key;
+  std::vector<AttributeState> values;
+  std::vector<AttributeRemoval> removals;
+};
+
+// The value of `layers` in effect: the first of expressed, imported and
+// implied (an implied one only at confidence >= min_implied_confidence)
+// that no removal of the same or a higher provenance is newer than, by
+// (ts_ms, event id). nullopt if none is.
+std::optional<AttributeState> EffectiveValue(
+    const AttributeLayers& layers,
+    int min_implied_confidence = kMinImpliedConfidence);
+
 // The current consent for one purpose and the write that set it.
 struct ConsentState {
   std::string purpose;
@@ -160,9 +184,18 @@ class Profile {
   std::int64_t event_count() const;              // events recorded, each once
   std::vector<IdentityLink> identities() const;  // sorted by (type, value)
 
-  // --- Attributes and consents (latest write wins) ---
-  std::vector<AttributeState> attributes() const;  // sorted by key
-  std::optional<AttributeState> attribute(std::string_view key) const;
+  // --- Attributes (see Attribute in ckm/event.h) ---
+  // The values in effect (EffectiveValue), sorted by key. Attributes with
+  // none are left out.
+  std::vector<AttributeState> attributes(
+      int min_implied_confidence = kMinImpliedConfidence) const;
+  std::optional<AttributeState> attribute(
+      std::string_view key,
+      int min_implied_confidence = kMinImpliedConfidence) const;
+  // Every value and removal held, of every attribute, sorted by key.
+  std::vector<AttributeLayers> attribute_layers() const;
+
+  // --- Consents (latest write wins) ---
   std::vector<ConsentState> consents() const;  // sorted by purpose
   std::optional<ConsentState> consent(std::string_view purpose) const;
 

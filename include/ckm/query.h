@@ -29,8 +29,26 @@ struct HistoryQuery {
   TimeRange range;
   // At most this many events; 0 means no limit. Default: 100.
   std::size_t limit = 100;
-  // Newest first (default) or oldest first. Ties in time are ordered by id.
+  // Newest first (default) or oldest first. Ties in time are ordered by id,
+  // then by kind.
   bool newest_first = true;
+  // Only the attribute events that set this key (the key's audit trail);
+  // empty: no such filter. Implies kind kAttribute.
+  std::string attribute_key;
+  // Only the consent events for this purpose; empty: no such filter. Implies
+  // kind kConsent. At most one of attribute_key and consent_purpose.
+  std::string consent_purpose;
+  // Empty: from the start. Else a HistoryPage::next_cursor: the events that
+  // come after that page's last one, in this query's direction.
+  std::string cursor;
+};
+
+// One page of a customer's history (Store::ListHistory()).
+struct HistoryPage {
+  std::vector<Event> events;
+  // Set when the limit cut the result: pass it as HistoryQuery::cursor for
+  // the next page. Empty when this page ends the history.
+  std::string next_cursor;
 };
 
 // Results of History() and Timeline(): the events as recorded, with the
@@ -68,6 +86,9 @@ struct BreakdownEntry {
   std::vector<BreakdownMoney> money;  // sorted by currency
   // (last - first) / (orders - 1); nullopt with fewer than two orders.
   std::optional<std::int64_t> mean_interval_ms() const;
+  // When the customer is expected to buy it again: last purchase + mean
+  // interval (saturating); nullopt with fewer than two orders.
+  std::optional<std::int64_t> expected_next_purchase_ms() const;
 };
 
 // What Verify() found for one customer.

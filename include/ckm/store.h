@@ -136,6 +136,18 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<Events> History(
       std::string_view customer_id, const HistoryQuery& query = {}) const = 0;
 
+  // The same events as History(), one page at a time: the page says when the
+  // limit cut it, and its next_cursor (HistoryQuery::cursor) continues after
+  // its last event. A cursor is a position in time, so events recorded
+  // meanwhile appear on later pages if they sort after it. InvalidArgument
+  // for a malformed cursor, one made by a query of the other direction, or
+  // attribute_key / consent_purpose that no event could have (or both, or
+  // with another kind).
+  // With an access context as History(customer, query, read) below.
+  [[nodiscard]] virtual absl::StatusOr<HistoryPage> ListHistory(
+      std::string_view customer_id, const HistoryQuery& query = {},
+      const ReadOptions& read = {}) const = 0;
+
   // Every kind of event of the customer, newest first, within `range`, at
   // most `limit` of them (0: no limit).
   [[nodiscard]] virtual absl::StatusOr<Events> Timeline(

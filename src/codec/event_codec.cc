@@ -93,6 +93,7 @@ void BodyFields(IO& io, Attribute& a) {
   ValueFields(io, a.value);
   EnumField(io, a.provenance);
   NarrowField(io, a.confidence);
+  if (io.version() >= 2) io.Bool(a.remove);
 }
 
 template <typename IO>

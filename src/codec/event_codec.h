@@ -16,7 +16,8 @@
 
 namespace ckm {
 
-// Version 2 added line totals and line and order discounts; version 1
+// Version 2 added line totals, line and order discounts and attribute
+// removals; version 1
 // events are still read.
 inline constexpr int kEventEncodingVersion = 2;
 inline constexpr int kOldestEventEncodingVersion = 1;

@@ -307,13 +307,17 @@ void WriteAttribute(const Attribute& a, json::Writer& w) {
   if (const auto* b = std::get_if<bool>(&a.value)) w.Bool(*b);
   w.Key("provenance").String(ToString(a.provenance));
   w.Key("confidence").Int(a.confidence);
+  if (a.remove) w.Key("remove").Bool(true);  // left out when false
   w.EndObject();
 }
 
 absl::Status ReadAttribute(const json::Value& v, Attribute& a) {
   ObjectReader r(v, "attribute");
   r.String("key", a.key, /*required=*/true);
-  if (const json::Value* value = r.Take("value"); r.Required("value", value)) {
+  r.Bool("remove", a.remove);
+  // A removal needs no value; anything else does.
+  if (const json::Value* value = r.Take("value");
+      a.remove ? value != nullptr : r.Required("value", value)) {
     switch (value->type()) {
       case json::Value::Type::kString:
         a.value = value->string();

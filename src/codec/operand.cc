@@ -125,7 +125,7 @@ void LoyaltyFields(IO& io, fold::LoyaltyAgg& l) {
 }
 
 template <typename IO>
-void AttributeFields(IO& io, fold::AttributeRegister& a) {
+void ValueFields(IO& io, fold::AttributeRegister& a) {
   StampFields(io, a.stamp);
   io.Str(a.source);
   io.U8(a.value.type);
@@ -133,6 +133,48 @@ void AttributeFields(IO& io, fold::AttributeRegister& a) {
   io.I64(a.value.number);
   io.U8(a.provenance);
   io.U8(a.confidence);
+}
+
+// From version 2 on: a presence flag and the fields of each provenance's
+// value, then of each provenance's removal. Version 1 held one value, put
+// here by its provenance.
+template <typename IO>
+void AttributeFields(IO& io, fold::AttributeRegisters& a) {
+  if (io.version() < 2) {
+    fold::AttributeRegister one;  // to write: the latest, as version 1 kept
+    for (const fold::AttributeRegister& r : a.values) {
+      if (one.Tie() < r.Tie()) one = r;
+    }
+    ValueFields(io, one);
+    if constexpr (IO::kReading) {
+      if (one.provenance < 1 || one.provenance > fold::kProvenanceCount ||
+          one.stamp.empty()) {
+        io.Invalid();
+        return;
+      }
+      a.values[one.provenance - 1] = std::move(one);
+    }
+    return;
+  }
+  for (int i = 0; i < fold::kProvenanceCount; ++i) {
+    fold::AttributeRegister& value = a.values[i];
+    bool present = !value.stamp.empty();
+    io.Bool(present);
+    if (!present) continue;
+    ValueFields(io, value);
+    if constexpr (IO::kReading) {
+      if (value.stamp.empty() || value.provenance != i + 1) io.Invalid();
+    }
+  }
+  for (fold::Stamp& removal : a.removals) {
+    bool present = !removal.empty();
+    io.Bool(present);
+    if (!present) continue;
+    StampFields(io, removal);
+    if constexpr (IO::kReading) {
+      if (removal.empty()) io.Invalid();
+    }
+  }
 }
 
 // A generic lambda per section, so that FieldWriter::Section can run it on a
@@ -227,8 +269,10 @@ absl::Status Check(const fold::ProfileState& s) {
   if (!NonNegative({s.event_count, s.corrupt_operands}))
     return Corrupt("negative event count");
   for (const auto& [key, a] : s.attributes) {
-    if (!FromStored(a.value.type, {}, 0))
-      return Corrupt("unknown attribute value type");
+    for (const fold::AttributeRegister& value : a.values) {
+      if (!FromStored(value.value.type, {}, 0))
+        return Corrupt("unknown attribute value type");
+    }
   }
   if (absl::Status st = Check(s.purchases); !st.ok()) return st;
   const fold::InteractionAgg& i = s.interactions;
@@ -269,10 +313,11 @@ std::size_t SizeHint(const fold::Breakdowns& s) {
 
 template <typename State>
 std::string Encode(char kind, const State& state,
-                   void (*fields)(FieldWriter&, State&)) {
-  std::string out = CompactHeader(kOperandVersion, kind);
+                   void (*fields)(FieldWriter&, State&),
+                   int version = kOperandVersion) {
+  std::string out = CompactHeader(version, kind);
   out.reserve(SizeHint(state));
-  FieldWriter writer(out, kOperandVersion);
+  FieldWriter writer(out, version);
   fields(writer, const_cast<State&>(state));
   return out;
 }
@@ -396,6 +441,16 @@ std::string EncodeOperand(const fold::ProfileState& state) {
 
 std::string EncodeOperand(const fold::Breakdowns& state) {
   return Encode(kBreakdownsKind, state, &BreakdownsFields<FieldWriter>);
+}
+
+std::string EncodeOperandInVersion(const fold::ProfileState& state,
+                                   int version) {
+  return Encode(kProfileKind, state, &ProfileFields<FieldWriter>, version);
+}
+
+std::string EncodeOperandInVersion(const fold::Breakdowns& state, int version) {
+  return Encode(kBreakdownsKind, state, &BreakdownsFields<FieldWriter>,
+                version);
 }
 
 absl::StatusOr<fold::ProfileState> DecodeProfileOperand(

@@ -28,7 +28,8 @@
 
 namespace ckm::codec {
 
-// Version 2 added discounts to money; version 1 operands are still read.
+// Version 2 added discounts to money, and keeps each provenance's attribute
+// value and removal apart; version 1 operands are still read.
 inline constexpr int kOperandVersion = 2;
 inline constexpr int kOldestOperandVersion = 1;
 
@@ -38,6 +39,13 @@ bool IsOperand(std::string_view bytes);
 
 std::string EncodeOperand(const fold::ProfileState& state);
 std::string EncodeOperand(const fold::Breakdowns& state);
+
+// The operand an older build wrote for `state` (for tests of reading older
+// versions). Only states that version could hold come back intact: version
+// 1 has no discounts and one attribute value per attribute.
+std::string EncodeOperandInVersion(const fold::ProfileState& state,
+                                   int version);
+std::string EncodeOperandInVersion(const fold::Breakdowns& state, int version);
 
 // The operand joining `operands` (breakdowns operands all), merged row by
 // row: a row only one of them holds is copied as it lies, only rows several

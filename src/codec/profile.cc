@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 
 #include "absl/status/status.h"
 #include "ckm/query.h"
@@ -34,9 +35,12 @@ std::optional<std::int64_t> MeanInterval(std::int64_t orders,
   return fold::SaturatingSub(last, first) / (orders - 1);
 }
 
-AttributeState ToAttribute(const fb::AttributeEntry* a) {
+// One value of an attribute: an AttributeEntry's own fields or one of its
+// AttributeWrites.
+template <typename Write>
+AttributeState ToAttribute(std::string_view key, const Write* a) {
   AttributeState out;
-  out.key = Str(a->key());
+  out.key = std::string(key);
   // An unknown type cannot pass the fold's decoder; show its text if any.
   out.value =
       FromStored(a->value_type(), View(a->string_value()), a->int_value())
@@ -48,6 +52,41 @@ AttributeState ToAttribute(const fb::AttributeEntry* a) {
   out.source = Str(a->source());
   out.provenance = static_cast<Provenance>(a->provenance());
   out.confidence = a->confidence();
+  return out;
+}
+
+// Order of precedence: expressed, imported, implied.
+int Rank(Provenance p) {
+  switch (p) {
+    case Provenance::kExpressed:
+      return 0;
+    case Provenance::kImported:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+AttributeLayers ToLayers(const fb::AttributeEntry* a) {
+  AttributeLayers out;
+  out.key = Str(a->key());
+  if (a->stamp() != nullptr) out.values.push_back(ToAttribute(out.key, a));
+  if (const auto* others = a->others()) {
+    for (const fb::AttributeWrite* w : *others)
+      out.values.push_back(ToAttribute(out.key, w));
+  }
+  std::sort(out.values.begin(), out.values.end(),
+            [](const AttributeState& x, const AttributeState& y) {
+              return Rank(x.provenance) < Rank(y.provenance);
+            });
+  if (const auto* removals = a->removals()) {
+    for (flatbuffers::uoffset_t i = 0; i < removals->size(); ++i) {
+      const fb::Stamp* r = removals->Get(i);
+      if (r->ts_ms() == 0 && r->event_id() == 0) continue;
+      out.removals.push_back(
+          {r->ts_ms(), r->event_id(), static_cast<Provenance>(i + 1)});
+    }
+  }
   return out;
 }
 
@@ -95,6 +134,12 @@ std::optional<std::int64_t> BreakdownEntry::mean_interval_ms() const {
   return MeanInterval(orders, *first_purchase_ms, *last_purchase_ms);
 }
 
+std::optional<std::int64_t> BreakdownEntry::expected_next_purchase_ms() const {
+  const std::optional<std::int64_t> interval = mean_interval_ms();
+  if (!interval) return std::nullopt;
+  return fold::SaturatingAdd(*last_purchase_ms, *interval);
+}
+
 absl::StatusOr<Profile> Profile::FromBytes(std::string bytes) {
   // A std::string's bytes start 8-byte aligned (heap or in-object buffer).
   if (VerifiedProfile(reinterpret_cast<const std::uint8_t*>(bytes.data()),
@@ -135,15 +180,46 @@ std::vector<IdentityLink> Profile::identities() const {
   return out;
 }
 
-std::vector<AttributeState> Profile::attributes() const {
+std::optional<AttributeState> EffectiveValue(const AttributeLayers& layers,
+                                             int min_implied_confidence) {
+  for (const AttributeState& v : layers.values) {  // by precedence
+    if (v.provenance == Provenance::kImplied &&
+        v.confidence < min_implied_confidence) {
+      continue;
+    }
+    const bool removed = std::any_of(
+        layers.removals.begin(), layers.removals.end(),
+        [&](const AttributeRemoval& r) {
+          return Rank(r.provenance) <= Rank(v.provenance) &&
+                 std::tie(r.ts_ms, r.event_id) > std::tie(v.ts_ms, v.event_id);
+        });
+    if (!removed) return v;
+  }
+  return std::nullopt;
+}
+
+std::vector<AttributeState> Profile::attributes(
+    int min_implied_confidence) const {
   std::vector<AttributeState> out;
   if (const auto* v = CKM_ROOT->attributes()) {
-    for (const fb::AttributeEntry* a : *v) out.push_back(ToAttribute(a));
+    for (const fb::AttributeEntry* a : *v) {
+      if (auto value = EffectiveValue(ToLayers(a), min_implied_confidence))
+        out.push_back(*std::move(value));
+    }
   }
   return out;
 }
 
-std::optional<AttributeState> Profile::attribute(std::string_view key) const {
+std::vector<AttributeLayers> Profile::attribute_layers() const {
+  std::vector<AttributeLayers> out;
+  if (const auto* v = CKM_ROOT->attributes()) {
+    for (const fb::AttributeEntry* a : *v) out.push_back(ToLayers(a));
+  }
+  return out;
+}
+
+std::optional<AttributeState> Profile::attribute(
+    std::string_view key, int min_implied_confidence) const {
   const auto* v = CKM_ROOT->attributes();
   if (v == nullptr) return std::nullopt;
   // Sorted by key (canonical encoding): binary search.
@@ -153,7 +229,7 @@ std::optional<AttributeState> Profile::attribute(std::string_view key) const {
                          return View(a->key()) < k;
                        });
   if (it == v->end() || View(it->key()) != key) return std::nullopt;
-  return ToAttribute(*it);
+  return EffectiveValue(ToLayers(*it), min_implied_confidence);
 }
 
 std::vector<ConsentState> Profile::consents() const {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckm/store.h"
 #include "codec/event_codec.h"
+#include "fold/fold.h"
 #include "quote.h"
 #include "rocksdb/db.h"
 #include "storage/legacy.h"
@@ -62,6 +63,25 @@ absl::Status Replay(const storage::LegacyStore& old, Store& store,
   return s;
 }
 
+// Profile bytes under the attribute rule of formats 1 to 3, where the
+// latest write of any provenance won. Since 3.1 each provenance keeps its
+// own value, so a customer whose attributes were written with several
+// provenances holds more in the new store, and the old store's own values
+// hold more too where this build merges operands the old one had not yet.
+std::string WithLatestWriteAttributes(std::string_view bytes) {
+  absl::StatusOr<fold::ProfileState> state = fold::DecodeProfile(bytes);
+  if (!state.ok()) return std::string(bytes);  // compared as they are
+  for (auto& [key, regs] : state->attributes) {
+    fold::AttributeRegister latest;
+    for (const fold::AttributeRegister& r : regs.values) {
+      if (latest.Tie() < r.Tie()) latest = r;
+    }
+    regs.values = {};
+    if (!latest.stamp.empty()) regs.values[latest.provenance - 1] = latest;
+  }
+  return fold::Encode(*state);
+}
+
 // Compares every profile of the new store with the old store's.
 absl::Status Compare(const storage::LegacyStore& old, const Store& store,
                      MigrateReport& report) {
@@ -75,7 +95,8 @@ absl::Status Compare(const storage::LegacyStore& old, const Store& store,
       return false;
     }
     ++report.profiles_compared;
-    if (!*before || **before != profile.bytes()) {
+    if (!*before || WithLatestWriteAttributes(**before) !=
+                        WithLatestWriteAttributes(profile.bytes())) {
       ++report.profiles_differing;
       if (report.differing.size() < kMaxListed)
         report.differing.emplace_back(profile.customer_id());

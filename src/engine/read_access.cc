@@ -32,16 +32,16 @@ absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id,
   return Redact(*profile, *withheld);
 }
 
-absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
-                                          const HistoryQuery& query,
-                                          const ReadOptions& read) const {
-  if (!options_.access_policy) return HistoryStored(customer_id, query);
+absl::StatusOr<HistoryPage> StoreImpl::CheckedHistory(
+    std::string_view customer_id, const HistoryQuery& query,
+    const ReadOptions& read) const {
+  if (!options_.access_policy) return ListHistoryStored(customer_id, query);
   absl::StatusOr<Parts> withheld = Withheld(read, nullptr);
   if (!withheld.ok()) return withheld.status();
   if (options_.access_policy->consent_purposes.count(read.purpose) > 0) {
     // The consent is in the profile; no profile, no events either.
     absl::StatusOr<Profile> profile = GetStored(customer_id);
-    if (absl::IsNotFound(profile.status())) return Events();
+    if (absl::IsNotFound(profile.status())) return HistoryPage();
     if (!profile.ok()) return profile.status();
     withheld = Withheld(read, &*profile);
     if (!withheld.ok()) return withheld.status();
@@ -50,10 +50,24 @@ absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
       withheld->count(DataPart::kIdentities) > 0) {
     return Denied(DataPart::kIdentities, read);
   }
-  absl::StatusOr<Events> events = HistoryStored(customer_id, query);
-  if (!events.ok()) return events;
-  for (Event& e : *events) Redact(e, *withheld);
-  return events;
+  absl::StatusOr<HistoryPage> page = ListHistoryStored(customer_id, query);
+  if (!page.ok()) return page;
+  for (Event& e : page->events) Redact(e, *withheld);
+  return page;
+}
+
+absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
+                                          const HistoryQuery& query,
+                                          const ReadOptions& read) const {
+  absl::StatusOr<HistoryPage> page = CheckedHistory(customer_id, query, read);
+  if (!page.ok()) return page.status();
+  return std::move(page->events);
+}
+
+absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
+    std::string_view customer_id, const HistoryQuery& query,
+    const ReadOptions& read) const {
+  return CheckedHistory(customer_id, query, read);
 }
 
 absl::StatusOr<Events> StoreImpl::Timeline(std::string_view customer_id,

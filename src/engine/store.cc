@@ -9,6 +9,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
+#include "engine/history_page.h"
 #include "engine/store_impl.h"
 #include "quote.h"
 #include "rocksdb/transaction_log.h"
@@ -198,34 +199,47 @@ absl::StatusOr<std::string> StoreImpl::ResolveStored(
   return name;
 }
 
-absl::StatusOr<Events> StoreImpl::HistoryStored(
+absl::StatusOr<HistoryPage> StoreImpl::ListHistoryStored(
     std::string_view customer_id, const HistoryQuery& query) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
+  if (absl::Status s = CheckHistoryQuery(query); !s.ok()) return s;
+  std::optional<HistoryPosition> after;
+  if (!query.cursor.empty()) {
+    absl::StatusOr<HistoryPosition> p =
+        DecodeHistoryCursor(query.cursor, query.newest_first);
+    if (!p.ok()) return p.status();
+    after = *p;
+  }
   absl::StatusOr<std::optional<keys::CustomerNumber>> number =
       NumberOf(customer_id);
   if (!number.ok()) return number.status();
-  Events out;
-  if (!*number) return out;
+  HistoryPage page;
+  if (!*number) return page;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
-  if (query.kind) {
-    cfs.push_back(db_->history(keys::HistoryCfOf(*query.kind)));
+  if (const std::optional<EventKind> kind = KindOf(query)) {
+    cfs.push_back(db_->history(keys::HistoryCfOf(*kind)));
   } else {
     cfs.assign(db_->history().begin(), db_->history().end());
   }
+  // One event past the limit tells whether the limit cut the history.
+  HistoryQuery scan = query;
+  if (scan.limit != 0) ++scan.limit;
+  Events& out = page.events;
   for (rocksdb::ColumnFamilyHandle* cf : cfs) {
-    if (absl::Status s = Scan(cf, customer_id, **number, query, out); !s.ok())
+    if (absl::Status s = Scan(cf, customer_id, **number, scan, after, out);
+        !s.ok())
       return s;
   }
   if (cfs.size() > 1) {  // merge the per-family runs
-    std::stable_sort(
-        out.begin(), out.end(), [&](const Event& a, const Event& b) {
-          return query.newest_first
-                     ? std::tie(b.ts_ms, b.id) < std::tie(a.ts_ms, a.id)
-                     : std::tie(a.ts_ms, a.id) < std::tie(b.ts_ms, b.id);
-        });
-    if (query.limit != 0 && out.size() > query.limit) out.resize(query.limit);
+    std::sort(out.begin(), out.end(), [&](const Event& a, const Event& b) {
+      return Before(a, b, query.newest_first);
+    });
   }
-  return out;
+  if (query.limit != 0 && out.size() > query.limit) {
+    out.resize(query.limit);
+    page.next_cursor = EncodeHistoryCursor(out.back(), query.newest_first);
+  }
+  return page;
 }
 
 absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
@@ -278,12 +292,23 @@ absl::Status StoreImpl::Flush() {
 absl::Status StoreImpl::Scan(rocksdb::ColumnFamilyHandle* cf,
                              std::string_view customer,
                              keys::CustomerNumber number,
-                             const HistoryQuery& query, Events& out) const {
+                             const HistoryQuery& query,
+                             const std::optional<HistoryPosition>& after,
+                             Events& out) const {
   if (query.range.since_ms >= query.range.until_ms) return absl::OkStatus();
-  const std::string lower =
-      keys::HistoryTimeBound(number, query.range.since_ms);
-  const std::string upper =
-      keys::HistoryTimeBound(number, query.range.until_ms);
+  std::string lower = keys::HistoryTimeBound(number, query.range.since_ms);
+  std::string upper = keys::HistoryTimeBound(number, query.range.until_ms);
+  if (after) {  // strictly past the cursor's event, in the query's direction
+    std::string at =
+        keys::HistoryKey(number, after->ts_ms, after->id, after->kind);
+    if (query.newest_first) {
+      upper = std::min(upper, at);
+    } else {
+      at.push_back('\0');  // the least key after `at`: keys are fixed-length
+      lower = std::max(lower, at);
+    }
+    if (lower >= upper) return absl::OkStatus();
+  }
   rocksdb::Slice lower_slice(lower), upper_slice(upper);
   rocksdb::ReadOptions read;
   read.iterate_lower_bound = &lower_slice;
@@ -299,7 +324,7 @@ absl::Status StoreImpl::Scan(rocksdb::ColumnFamilyHandle* cf,
                                               QuoteForError(customer), ": ",
                                               event.status().message()));
     }
-    if (query.kind && event->kind() != *query.kind) continue;
+    if (!Passes(*event, query)) continue;
     out.push_back(*std::move(event));
     if (query.limit != 0 && ++taken >= query.limit) break;
   }

@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "ckm/store.h"
 #include "engine/breakdowns_buffer.h"
+#include "engine/history_page.h"
 #include "engine/known_products.h"
 #include "engine/latest_events.h"
 #include "engine/read_policy.h"
@@ -99,6 +100,10 @@ class StoreImpl final : public Store {
                                  const HistoryQuery& query) const override {
     return History(customer_id, query, ReadOptions());
   }
+  // read_access.cc
+  absl::StatusOr<HistoryPage> ListHistory(
+      std::string_view customer_id, const HistoryQuery& query,
+      const ReadOptions& read) const override;
   absl::StatusOr<Events> Timeline(std::string_view customer_id, TimeRange range,
                                   std::size_t limit) const override {
     return Timeline(customer_id, range, limit, ReadOptions());
@@ -185,8 +190,18 @@ class StoreImpl final : public Store {
 
   // store.cc: the reads without the access policy.
   absl::StatusOr<Profile> GetStored(std::string_view customer_id) const;
+  absl::StatusOr<HistoryPage> ListHistoryStored(
+      std::string_view customer_id, const HistoryQuery& query) const;
   absl::StatusOr<Events> HistoryStored(std::string_view customer_id,
-                                       const HistoryQuery& query) const;
+                                       const HistoryQuery& query) const {
+    absl::StatusOr<HistoryPage> page = ListHistoryStored(customer_id, query);
+    if (!page.ok()) return page.status();
+    return std::move(page->events);
+  }
+  // read_access.cc: a page of history less what `read` may not see.
+  absl::StatusOr<HistoryPage> CheckedHistory(std::string_view customer_id,
+                                             const HistoryQuery& query,
+                                             const ReadOptions& read) const;
   absl::StatusOr<std::string> ResolveStored(IdentityType type,
                                             std::string_view value) const;
   // read_access.cc: what `read` may not see of the customer whose profile
@@ -218,9 +233,11 @@ class StoreImpl final : public Store {
     return directory_->Find(customer_id);
   }
 
-  // Appends the customer's events of `cf` that match `query`.
+  // Appends the customer's events of `cf` that match `query` (at most
+  // query.limit of them), after `after` if set.
   absl::Status Scan(rocksdb::ColumnFamilyHandle* cf, std::string_view customer,
                     keys::CustomerNumber number, const HistoryQuery& query,
+                    const std::optional<HistoryPosition>& after,
                     Events& out) const;
 
   // The customer's stored breakdowns as RocksDB holds them: a base value and

@@ -278,7 +278,13 @@ void AddLoyalty(const Event& e, const Loyalty& l, LoyaltyAgg& agg) {
 }
 
 void AddAttribute(const Event& e, const Attribute& a, ProfileState& state) {
-  AttributeRegister& reg = state.attributes[a.key];
+  AttributeRegisters& regs = state.attributes[a.key];
+  const int layer = static_cast<int>(a.provenance) - 1;  // validated
+  if (a.remove) {
+    regs.removals[layer] = {e.ts_ms, e.id};
+    return;
+  }
+  AttributeRegister& reg = regs.values[layer];
   reg.stamp = {e.ts_ms, e.id};
   reg.source = e.source;
   reg.value = ToStored(a.value);
@@ -294,6 +300,43 @@ using Builder = flatbuffers::FlatBufferBuilder;
 std::string Release(const Builder& b) {
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()),
                      b.GetSize());
+}
+
+// An attribute's first value (by provenance) in the entry's own fields, as
+// format 3 stored its one value, so that such an entry keeps its bytes; the
+// other values and the removals only when there are any.
+flatbuffers::Offset<fb::AttributeEntry> EncodeAttribute(
+    Builder& b, const std::string& key, const AttributeRegisters& a) {
+  std::vector<const AttributeRegister*> values;
+  for (const AttributeRegister& r : a.values) {
+    if (!r.stamp.empty()) values.push_back(&r);
+  }
+  std::vector<flatbuffers::Offset<fb::AttributeWrite>> others;
+  for (std::size_t i = 1; i < values.size(); ++i) {
+    const AttributeRegister& r = *values[i];
+    const fb::Stamp stamp(r.stamp.ts_ms, r.stamp.event_id);
+    others.push_back(
+        fb::CreateAttributeWrite(b, &stamp, b.CreateString(r.source),
+                                 r.value.type, b.CreateString(r.value.text),
+                                 r.value.number, r.provenance, r.confidence));
+  }
+  const bool removed = std::any_of(a.removals.begin(), a.removals.end(),
+                                   [](const Stamp& s) { return !s.empty(); });
+  std::vector<fb::Stamp> removals;
+  if (removed) {
+    for (const Stamp& s : a.removals)
+      removals.emplace_back(s.ts_ms, s.event_id);
+  }
+  const auto others_v = others.empty() ? 0 : b.CreateVector(others);
+  const auto removals_v = removed ? b.CreateVectorOfStructs(removals) : 0;
+  const AttributeRegister empty;
+  const AttributeRegister& first = values.empty() ? empty : *values[0];
+  const fb::Stamp stamp(first.stamp.ts_ms, first.stamp.event_id);
+  return fb::CreateAttributeEntry(
+      b, b.CreateString(key), values.empty() ? nullptr : &stamp,
+      b.CreateString(first.source), first.value.type,
+      b.CreateString(first.value.text), first.value.number, first.provenance,
+      first.confidence, others_v, removals_v);
 }
 
 flatbuffers::Offset<fb::PurchaseStats> EncodePurchases(Builder& b,
@@ -376,6 +419,52 @@ Stamp StampOf(const fb::Stamp* s) {
 bool NonNegative(std::initializer_list<std::int64_t> values) {
   return std::all_of(values.begin(), values.end(),
                      [](std::int64_t v) { return v >= 0; });
+}
+
+// One value of an attribute (an AttributeEntry's own fields, or one of its
+// AttributeWrites) into its provenance's register, which must still be
+// empty and come after `previous` (values are stored by provenance).
+template <typename Write>
+absl::Status AddAttributeValue(const Write* w, int& previous,
+                               AttributeRegisters& out) {
+  const int provenance = w->provenance();
+  if (provenance < 1 || provenance > kProvenanceCount || provenance <= previous)
+    return Corrupt("attribute value of an unknown or repeated provenance");
+  previous = provenance;
+  AttributeRegister& reg = out.values[provenance - 1];
+  reg.stamp = StampOf(w->stamp());
+  if (reg.stamp.empty()) return Corrupt("attribute value without a stamp");
+  reg.source = Str(w->source());
+  reg.value = {w->value_type(), Str(w->string_value()), w->int_value()};
+  reg.provenance = w->provenance();
+  reg.confidence = w->confidence();
+  if (!FromStored(reg.value.type, {}, 0))
+    return Corrupt("unknown attribute value type");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AttributeRegisters> DecodeAttribute(
+    const fb::AttributeEntry* a) {
+  AttributeRegisters out;
+  int previous = 0;
+  if (a->stamp() != nullptr) {
+    if (absl::Status s = AddAttributeValue(a, previous, out); !s.ok()) return s;
+  } else if (a->others() != nullptr) {
+    return Corrupt("attribute values without a first one");
+  }
+  if (const auto* others = a->others()) {
+    for (const fb::AttributeWrite* w : *others) {
+      if (absl::Status s = AddAttributeValue(w, previous, out); !s.ok())
+        return s;
+    }
+  }
+  if (const auto* removals = a->removals()) {
+    if (removals->size() != kProvenanceCount)
+      return Corrupt("attribute removals of the wrong size");
+    for (int i = 0; i < kProvenanceCount; ++i)
+      out.removals[i] = StampOf(removals->Get(i));
+  }
+  return out;
 }
 
 absl::Status DecodePurchases(const fb::PurchaseStats* p, PurchaseAgg& out) {
@@ -512,7 +601,12 @@ void Join(ProfileState& a, const ProfileState& b) {
   JoinMap(a.identities, b.identities,
           [](std::int64_t& x, std::int64_t y) { MinTo(x, y); });
   JoinMap(a.attributes, b.attributes,
-          [](auto& x, const auto& y) { JoinRegister(x, y); });
+          [](AttributeRegisters& x, const AttributeRegisters& y) {
+            for (int i = 0; i < kProvenanceCount; ++i) {
+              JoinRegister(x.values[i], y.values[i]);
+              x.removals[i] = std::max(x.removals[i], y.removals[i]);
+            }
+          });
   JoinMap(a.consents, b.consents,
           [](auto& x, const auto& y) { JoinRegister(x, y); });
   Join(a.purchases, b.purchases);
@@ -650,13 +744,8 @@ std::string Encode(const ProfileState& s) {
                                b.CreateString(key.second), linked_ms));
   }
   std::vector<flatbuffers::Offset<fb::AttributeEntry>> attributes;
-  for (const auto& [key, a] : s.attributes) {
-    const fb::Stamp stamp(a.stamp.ts_ms, a.stamp.event_id);
-    attributes.push_back(fb::CreateAttributeEntry(
-        b, b.CreateString(key), &stamp, b.CreateString(a.source), a.value.type,
-        b.CreateString(a.value.text), a.value.number, a.provenance,
-        a.confidence));
-  }
+  for (const auto& [key, a] : s.attributes)
+    attributes.push_back(EncodeAttribute(b, key, a));
   std::vector<flatbuffers::Offset<fb::ConsentEntry>> consents;
   for (const auto& [purpose, c] : s.consents) {
     const fb::Stamp stamp(c.stamp.ts_ms, c.stamp.event_id);
@@ -890,16 +979,9 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   }
   if (const auto* v = p->attributes()) {
     for (const fb::AttributeEntry* a : *v) {
-      AttributeRegister reg;
-      reg.stamp = StampOf(a->stamp());
-      reg.source = Str(a->source());
-      reg.value = {a->value_type(), Str(a->string_value()), a->int_value()};
-      reg.provenance = a->provenance();
-      reg.confidence = a->confidence();
-      if (!FromStored(reg.value.type, {}, 0)) {
-        return Corrupt("unknown attribute value type");
-      }
-      s.attributes[Str(a->key())] = std::move(reg);
+      absl::StatusOr<AttributeRegisters> regs = DecodeAttribute(a);
+      if (!regs.ok()) return regs.status();
+      s.attributes[Str(a->key())] = *std::move(regs);
     }
   }
   if (const auto* v = p->consents()) {

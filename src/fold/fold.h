@@ -63,6 +63,19 @@ struct AttributeRegister {
   }
 };
 
+// Attribute values and removals of each provenance, indexed by
+// Provenance's value - 1 (expressed, implied, imported).
+inline constexpr int kProvenanceCount = 3;
+
+// One attribute's writes: the latest value and the latest removal of each
+// provenance. Each only moves forward, so their join is order-free; which
+// value is in effect is decided when the profile is read
+// (codec/profile.cc).
+struct AttributeRegisters {
+  std::array<AttributeRegister, kProvenanceCount> values;  // empty: none
+  std::array<Stamp, kProvenanceCount> removals;            // empty: none
+};
+
 struct ConsentRegister {
   Stamp stamp;
   std::string source;
@@ -142,7 +155,7 @@ struct ProfileState {
   std::int64_t event_count = 0;
   // (type, value) -> earliest link.
   std::map<std::pair<std::uint8_t, std::string>, std::int64_t> identities;
-  std::map<std::string, AttributeRegister> attributes;
+  std::map<std::string, AttributeRegisters> attributes;
   std::map<std::string, ConsentRegister> consents;
   PurchaseAgg purchases;
   InteractionAgg interactions;

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "ckm/options.h"
+#include "ckm/version.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "storage/keys.h"
@@ -30,7 +31,7 @@ namespace ckm::storage {
 // plus encodings that hold line totals and discounts: a format 3 store is
 // read as it is, and its first read-write open marks it 3.1, so that builds
 // that cannot read those encodings refuse it rather than find them corrupt.
-inline constexpr char kFormatVersion[] = "3.1";
+inline constexpr const char* kFormatVersion = kStoreFormat;
 inline constexpr char kFormatVersionBeforeDiscounts[] = "3";
 inline bool IsReadableFormat(std::string_view version) {
   return version == kFormatVersion || version == kFormatVersionBeforeDiscounts;

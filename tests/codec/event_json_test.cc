@@ -43,7 +43,8 @@ Event RandomEvent(ckm_test::EventGen& gen) {
     }
     if (gen.Pick(3) == 0) p->lines[0].sku = std::string("\x01\x1f/\x7f", 4);
   }
-  if (auto* a = std::get_if<Attribute>(&e.body); a && gen.Pick(3) == 0) {
+  if (auto* a = std::get_if<Attribute>(&e.body);
+      a && !a->remove && gen.Pick(3) == 0) {
     a->value = gen.Pick(2) ? std::numeric_limits<std::int64_t>::min()
                            : std::numeric_limits<std::int64_t>::max();
   }

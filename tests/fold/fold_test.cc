@@ -529,6 +529,101 @@ TEST_CASE("A total without lines may carry the discount it was paid after") {
   CHECK(store.discount_micros == 3'000'000);
 }
 
+// An attribute write of `key` at time `ts` (also its id).
+Event AttributeWrite(std::int64_t ts, Provenance provenance, int confidence,
+                     std::string value, bool remove = false) {
+  Event e;
+  e.id = static_cast<std::uint64_t>(ts);
+  e.customer = CustomerRef::Id("c");
+  e.ts_ms = ts;
+  Attribute a("personal.city", std::move(value), provenance, confidence);
+  a.remove = remove;
+  if (remove) a.value = std::string();
+  e.body = a;
+  return e;
+}
+
+// The value in effect after `events`, folded in every order (each must give
+// the same bytes); "" when none is.
+std::string Effective(std::vector<Event> events,
+                      int threshold = kMinImpliedConfidence) {
+  std::sort(events.begin(), events.end(),
+            [](const Event& a, const Event& b) { return a.id < b.id; });
+  std::string first;
+  do {
+    const std::string bytes = Bytes(FoldAll(events));
+    if (first.empty()) first = bytes;
+    REQUIRE(bytes == first);
+  } while (std::next_permutation(
+      events.begin(), events.end(),
+      [](const Event& a, const Event& b) { return a.id < b.id; }));
+  absl::StatusOr<Profile> p = Profile::FromBytes(first);
+  REQUIRE_OK(p);
+  const auto value = p->attribute("personal.city", threshold);
+  return value ? std::get<std::string>(value->value) : std::string();
+}
+
+TEST_CASE(
+    "Attribute precedence: expressed over imported over implied, a confidence "
+    "threshold, and removals, in any order") {
+  constexpr auto kExpressed = Provenance::kExpressed;
+  constexpr auto kImported = Provenance::kImported;
+  constexpr auto kImplied = Provenance::kImplied;
+  // The customer's own answer is not overwritten by a later guess.
+  CHECK(Effective({AttributeWrite(1, kExpressed, 100, "Leeds"),
+                   AttributeWrite(3, kImplied, 20, "York")}) == "Leeds");
+  CHECK(Effective({AttributeWrite(1, kExpressed, 100, "Leeds"),
+                   AttributeWrite(3, kImplied, 95, "York")}) == "Leeds");
+  CHECK(Effective({AttributeWrite(2, kImported, 100, "Hull"),
+                   AttributeWrite(3, kImplied, 95, "York")}) == "Hull");
+  // Newest within a provenance.
+  CHECK(Effective({AttributeWrite(2, kImported, 100, "Hull"),
+                   AttributeWrite(5, kImported, 100, "Bath")}) == "Bath");
+  // Implied values only from the threshold up, which the reader may lower.
+  CHECK(Effective({AttributeWrite(3, kImplied, 40, "York")}).empty());
+  CHECK(Effective({AttributeWrite(3, kImplied, 40, "York")}, 30) == "York");
+  CHECK(Effective({AttributeWrite(3, kImplied, 50, "York")}) == "York");
+  // A removal hides older values of its own and lower provenances...
+  const std::vector<Event> three = {AttributeWrite(1, kExpressed, 100, "Leeds"),
+                                    AttributeWrite(2, kImported, 100, "Hull"),
+                                    AttributeWrite(3, kImplied, 90, "York")};
+  auto with = [&](std::vector<Event> more) {
+    std::vector<Event> all = three;
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  };
+  CHECK(Effective(with({AttributeWrite(4, kExpressed, 0, "", true)})).empty());
+  CHECK(Effective(with({AttributeWrite(4, kImported, 0, "", true)})) ==
+        "Leeds");
+  CHECK(Effective({AttributeWrite(2, kImported, 100, "Hull"),
+                   AttributeWrite(3, kImplied, 90, "York"),
+                   AttributeWrite(4, kImported, 0, "", true)})
+            .empty());
+  // ...never a higher one...
+  CHECK(Effective({AttributeWrite(2, kImported, 100, "Hull"),
+                   AttributeWrite(4, kImplied, 0, "", true)}) == "Hull");
+  // ...and never a newer value, whichever arrives first.
+  CHECK(Effective(with({AttributeWrite(4, kExpressed, 0, "", true),
+                        AttributeWrite(5, kImplied, 90, "Bath")})) == "Bath");
+  CHECK(Effective({AttributeWrite(5, kExpressed, 100, "Leeds"),
+                   AttributeWrite(4, kExpressed, 0, "", true)}) == "Leeds");
+
+  // Every value and removal stays readable.
+  absl::StatusOr<Profile> p = Profile::FromBytes(
+      Bytes(FoldAll(with({AttributeWrite(4, kImported, 0, "", true)}))));
+  REQUIRE_OK(p);
+  const std::vector<AttributeLayers> layers = p->attribute_layers();
+  REQUIRE(layers.size() == 1);
+  REQUIRE(layers[0].values.size() == 3);
+  CHECK(layers[0].values[0].provenance == kExpressed);
+  CHECK(layers[0].values[1].provenance == kImported);
+  CHECK(layers[0].values[2].provenance == kImplied);
+  REQUIRE(layers[0].removals.size() == 1);
+  CHECK(layers[0].removals[0].provenance == kImported);
+  CHECK(layers[0].removals[0].ts_ms == 4);
+  CHECK(p->attributes().size() == 1);
+}
+
 TEST_CASE("Decoding rejects bytes that are not a profile") {
   CHECK(absl::IsDataLoss(fold::DecodeProfile("").status()));
   CHECK(absl::IsDataLoss(fold::DecodeProfile("short").status()));

@@ -12,7 +12,9 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "ckm/version.h"
 #include "test_util.h"
 #include "tools/cli_runner.h"
 
@@ -328,7 +330,9 @@ TEST_CASE(
   CHECK(r.exit_code == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);  // all
   r = Ckm(dir, "history c1 --limit 1" + db);
-  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  // One event, and (on stderr) that the limit cut the history.
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+  CHECK(r.out.find("next page: --cursor ") != std::string::npos);
   r = Ckm(dir, "top --limit -1" + db);
   CHECK(r.exit_code == 2);
   CHECK(r.out.find("--limit") != std::string::npos);
@@ -476,4 +480,43 @@ TEST_CASE(
   r = Ckm(dir, "migrate " + old + " " + dir.sub("new"));  // exists now
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("ckm: ", 0) == 0);
+}
+
+TEST_CASE("ckm import: every kind of event, with the same contract") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db");
+  const std::string calls = Write(dir, "calls.csv",
+                                  "who,when,kind,rating\n"
+                                  "c1,2025-03-01,survey,9\n");
+  Result r = Ckm(
+      dir, "import interactions " + calls + db + " --map customer=who,ts=when");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("1 events of 1 customers") != std::string::npos);
+  r = Ckm(dir, "get c1" + db);
+  CHECK(r.out.find("NPS 100") != std::string::npos);
+  // A field of another kind is a usage error.
+  r = Ckm(dir, "import consents " + calls + db + " --map sku=who");
+  CHECK(r.exit_code == 2);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("unknown field \"sku\" (customer, ts, id, source, "
+                   "purpose, granted)") != std::string::npos);
+  // A bad row: one line naming it, exit 1, nothing written.
+  const std::string bad = Write(dir, "bad.csv",
+                                "customer,ts,kind,points\n"
+                                "c2,2025-03-01,earn,lots\n");
+  r = Ckm(dir, "import loyalty " + bad + db);
+  CHECK(r.exit_code == 1);
+  CHECK(OneLine(r));
+  CHECK(r.out.find("bad.csv:2: column 'points' (4)") != std::string::npos);
+  r = Ckm(dir, "get c2" + db);
+  CHECK(r.exit_code == 1);
+}
+
+TEST_CASE("ckm --version names the library and the store format") {
+  TempDir dir;
+  Result r = Ckm(dir, "--version");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == absl::StrCat("ckm ", ckm::kVersion, " (store format ",
+                              ckm::kStoreFormat, ")\n"));
 }

@@ -317,6 +317,11 @@ class FailingStore : public Store {
                                  const HistoryQuery& q) const override {
     return real_.History(id, q);
   }
+  absl::StatusOr<HistoryPage> ListHistory(std::string_view id,
+                                          const HistoryQuery& q,
+                                          const ReadOptions& r) const override {
+    return real_.ListHistory(id, q, r);
+  }
   absl::StatusOr<Events> Timeline(std::string_view id, TimeRange r,
                                   std::size_t limit) const override {
     return real_.Timeline(id, r, limit);
@@ -521,6 +526,157 @@ TEST_CASE(
   absl::StatusOr<StoreReport> report = store->VerifyAll();
   REQUIRE_OK(report);
   CHECK(report->ok());
+}
+
+// Exports of other systems, one event per row: a call-centre log, a
+// loyalty ledger, a CRM's attributes, a consent register and an identity
+// list.
+TEST_CASE(
+    "Interactions, loyalty, attributes, consents and identities import from "
+    "CSV, each row once") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  const std::string calls = WriteFile(
+      dir, "calls.csv",
+      "Client,When,Ticket,Channel,Type,Topic,Agent,Secs,Mood,Score,Notes\n"
+      "c1,2025-03-01 10:00,T-1,phone,complaint,delivery,ann,300,-40,3,"
+      "\"Parcel late, \"\"again\"\"\"\n"
+      "c1,2025-03-02 11:00,T-2,chat,survey,,bob,,,10,\n"
+      "c2,2025-03-02 12:00,T-3,email,inquiry,billing,ann,60,,,\n");
+  ImportOptions options;
+  absl::StatusOr<std::map<std::string, std::string>> map = ParseColumnMap(
+      "customer=Client,ts=When,id=Ticket,channel=Channel,kind=Type,"
+      "topic=Topic,agent=Agent,duration_s=Secs,sentiment=Mood,rating=Score,"
+      "text=Notes",
+      ImportFieldsOf(EventKind::kInteraction));
+  REQUIRE_OK(map);
+  options.columns = *map;
+  absl::StatusOr<ImportSummary> s =
+      ImportEvents(*store, EventKind::kInteraction, {calls}, options);
+  REQUIRE_OK(s);
+  CHECK(s->events == 3);
+  CHECK(s->recorded == 3);
+  CHECK(s->customers == 2);
+
+  // Fields found by name need no --map.
+  const std::string ledger = WriteFile(dir, "ledger.csv",
+                                       "customer,ts,kind,points,tier\n"
+                                       "c1,2025-01-01,enroll,,silver\n"
+                                       "c1,2025-02-01,earn,500,\n"
+                                       "c1,2025-02-01,earn,500,\n"
+                                       "c1,2025-03-01,redeem,200,\n"
+                                       "c1,2025-04-01,tier_change,,gold\n");
+  const std::string crm = WriteFile(
+      dir, "crm.csv",
+      "customer,ts,key,value,value_type,provenance,confidence,remove\n"
+      "c1,2025-01-01,personal.city,Leeds,,expressed,,\n"
+      "c1,2025-02-01,personal.city,York,,implied,20,\n"
+      "c1,2025-02-01,custom.invoice.project_number,4711,int,,,\n"
+      "c1,2025-03-01,demographic.student,yes,bool,,,\n"
+      "c1,2025-04-01,demographic.student,,,,,true\n");
+  const std::string consents =
+      WriteFile(dir, "consents.csv",
+                "customer,ts,purpose,granted\n"
+                "c1,2025-01-01,marketing.email,yes\n"
+                "c1,2025-05-01,marketing.email,no\n"
+                "c1,2025-01-01,marketing.sms,granted\n");
+  const std::string ids = WriteFile(dir, "ids.csv",
+                                    "customer,ts,type,value\n"
+                                    "c1,2025-01-01,email,ann@example.com\n"
+                                    "c2,2025-01-01,loyalty_card,LC-99\n");
+  for (const auto& [kind, file] : {std::pair{EventKind::kLoyalty, ledger},
+                                   std::pair{EventKind::kAttribute, crm},
+                                   std::pair{EventKind::kConsent, consents},
+                                   std::pair{EventKind::kIdentity, ids}}) {
+    INFO(file);
+    REQUIRE_OK(ImportEvents(*store, kind, {file}, ImportOptions()));
+  }
+
+  absl::StatusOr<Profile> c1 = store->Get("c1");
+  REQUIRE_OK(c1);
+  const InteractionSummary i = c1->interactions();
+  CHECK(i.count == 2);
+  CHECK(i.rating_count == 2);
+  CHECK(i.sentiment_count == 1);
+  CHECK(i.total_duration_s == 300);
+  const LoyaltySummary l = c1->loyalty();
+  CHECK(l.earned == 1000);  // two identical rows: two earns
+  CHECK(l.redeemed == 200);
+  CHECK(l.tier == "gold");
+  CHECK(std::get<std::string>(c1->attribute("personal.city")->value) ==
+        "Leeds");  // expressed, over a later implied guess
+  CHECK(c1->attribute("personal.city")->provenance == Provenance::kExpressed);
+  CHECK(std::get<std::int64_t>(
+            c1->attribute("custom.invoice.project_number")->value) == 4711);
+  CHECK(c1->attribute("custom.invoice.project_number")->provenance ==
+        Provenance::kImported);
+  CHECK(!c1->attribute("demographic.student").has_value());  // removed
+  CHECK(!c1->consent("marketing.email")->granted);
+  CHECK(c1->consent("marketing.sms")->granted);
+  absl::StatusOr<std::string> owner =
+      store->Resolve(IdentityType::kLoyaltyCard, "LC-99");
+  REQUIRE_OK(owner);
+  CHECK(*owner == "c2");
+  absl::StatusOr<Events> history = store->History("c1", {});
+  REQUIRE_OK(history);
+  const std::string bytes = std::string(c1->bytes());
+
+  // Importing everything again records nothing.
+  s = ImportEvents(*store, EventKind::kInteraction, {calls}, options);
+  REQUIRE_OK(s);
+  CHECK(s->already_recorded == 3);
+  s = ImportEvents(*store, EventKind::kLoyalty, {ledger}, ImportOptions());
+  REQUIRE_OK(s);
+  CHECK(s->recorded == 0);
+  CHECK(s->already_recorded == 5);
+  CHECK(store->Get("c1")->bytes() == bytes);
+}
+
+TEST_CASE(
+    "A bad row of any kind stops its import at file:line and column, or the "
+    "store's own check, writing nothing") {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  struct Case {
+    EventKind kind;
+    std::string csv;
+    std::string message;
+  };
+  const Case cases[] = {
+      {EventKind::kInteraction,
+       "customer,ts,kind\nc1,2025-01-01,inquiry\nc1,2025-01-01,shouting\n",
+       ":3: column 'kind' (3): not a known name: \"shouting\""},
+      {EventKind::kInteraction,
+       "customer,ts,kind,rating\nc1,2025-01-01,survey,11\n",
+       ":2: interaction of \"c1\": interaction.rating: 11 is outside 0..10"},
+      {EventKind::kLoyalty, "customer,ts,kind,points\nc1,2025-01-01,earn,ten\n",
+       ":2: column 'points' (4): not a whole number: \"ten\""},
+      {EventKind::kAttribute, "customer,ts,key,value\nc1,2025-01-01,city,X\n",
+       ":2: attribute of \"c1\": attribute.key: \"city\" is not personal.*"},
+      {EventKind::kConsent,
+       "customer,ts,purpose,granted\nc1,2025-01-01,m,maybe\n",
+       ":2: column 'granted' (4): not true or false: \"maybe\""},
+      {EventKind::kIdentity, "customer,ts,type,value\nc1,2025-01-01,fax,1\n",
+       ":2: column 'type' (3): not a known name: \"fax\""},
+      {EventKind::kIdentity, "customer,ts,value\nc1,2025-01-01,1\n",
+       ": no column for type; name it with --map type=COLUMN"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    const std::string file =
+        WriteFile(dir, std::to_string(++n) + ".csv", c.csv);
+    INFO(c.csv);
+    absl::StatusOr<ImportSummary> s =
+        ImportEvents(*store, c.kind, {file}, ImportOptions());
+    REQUIRE(absl::IsInvalidArgument(s.status()));
+    CHECK(std::string(s.status().message()).find(c.message) !=
+          std::string::npos);
+    CHECK(absl::IsNotFound(store->Get("c1").status()));
+  }
+  // --map names only the kind's fields.
+  CHECK(absl::IsInvalidArgument(
+      ParseColumnMap("sku=Code", ImportFieldsOf(EventKind::kConsent))
+          .status()));
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ TEST_CASE("ckm reads with --policy, --role and --purpose") {
   CHECK(r.out.find("redacted by the access policy: demographic psychographic "
                    "custom interaction_text purchase_lines") !=
         std::string::npos);
-  r = Ckm(dir, "get ann --role agent --purpose marketing.email" + with);
+  r = Ckm(dir, "get ann --role agent --for marketing.email" + with);
   CHECK(r.out.find("personal.first_name") == std::string::npos);
   CHECK(r.out.find("ann@example.org") == std::string::npos);
   r = Ckm(dir, "history ann --format jsonl --role agent" + with);
@@ -117,7 +117,7 @@ TEST_CASE("ckm reads with --policy, --role and --purpose") {
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("may read nothing") != std::string::npos);
   // No policy: as before, whatever the context.
-  r = Ckm(dir, "get ann --role intruder --purpose x" + db);
+  r = Ckm(dir, "get ann --role intruder --for x" + db);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("redacted") == std::string::npos);
 }

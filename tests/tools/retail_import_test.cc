@@ -4,7 +4,8 @@
 // command-line tool, must match the independent per-customer reference
 // (data/uci-online-retail/reference_aggregates.csv) for all 4,372 customers;
 // importing it again must record nothing and leave every profile
-// byte-identical.
+// byte-identical. Segments over the imported store must match an independent
+// Python computation over its export (retail_segments.h).
 
 #include <cstdlib>
 #include <map>
@@ -16,6 +17,7 @@
 #include "ckm/money.h"
 #include "ckm/store.h"
 #include "csv.h"
+#include "retail_segments.h"
 #include "test_util.h"
 #include "timestamp.h"
 
@@ -127,6 +129,9 @@ TEST_CASE(
   }
   CHECK(compared == 4372);
   CHECK(straddling_seen == kStraddling);
+
+  // Segments over the same store, against Python over the same export.
+  ckm_test::CheckRetailSegments(dir, db, dir.sub("export.csv"));
 
   // Importing the same file again records nothing and changes no byte.
   const std::map<std::string, std::string> before = AllProfileBytes(db);
