@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <queue>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ckm/event_json.h"
 #include "ckm/migrate.h"
 #include "ckm/money.h"
 #include "ckm/repair.h"
@@ -37,7 +39,9 @@
 #include "ckm/version.h"
 #include "identities.h"
 #include "import.h"
+#include "policy.h"
 #include "quote.h"
+#include "record.h"
 #include "report.h"
 #include "segment.h"
 #include "timestamp.h"
@@ -100,12 +104,29 @@ std::optional<std::string> HistoryFlagError(const absl::Status& status) {
 // Commands that only read open the store as a follower: they never write to
 // its directory (a damaged store stays as it is), and they work while
 // another process imports into it.
-absl::StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& db,
-                                                    bool writes) {
+absl::StatusOr<std::unique_ptr<Store>> OpenExisting(
+    const std::string& db, bool writes, std::optional<AccessPolicy> policy) {
   StoreOptions options;
   options.create_if_missing = false;
   if (!writes) options.access = Access::kFollower;
+  options.access_policy = std::move(policy);
   return Store::Open(db, options);
+}
+
+// `--policy FILE`: the access policy, or none without the flag.
+absl::StatusOr<std::optional<AccessPolicy>> LoadPolicy(
+    const std::string& file) {
+  if (file.empty()) return std::optional<AccessPolicy>();
+  std::ifstream in(file);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", QuoteForError(file),
+                                            ": ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<AccessPolicy> policy = ParsePolicy(text.str(), file);
+  if (!policy.ok()) return policy.status();
+  return std::optional<AccessPolicy>(*std::move(policy));
 }
 
 std::string Days(std::optional<std::int64_t> ms) {
@@ -184,6 +205,11 @@ void PrintProfile(const Profile& p, std::int64_t now_ms) {
               << (c.granted ? "granted" : "withdrawn") << " "
               << FormatIsoSeconds(c.ts_ms) << "\n";
   }
+  if (!p.redacted().empty()) {
+    std::cout << "redacted by the access policy:";
+    for (DataPart part : p.redacted()) std::cout << " " << ToString(part);
+    std::cout << "\n";
+  }
   if (p.corrupt_operands() > 0) {
     std::cout << "WARNING: " << p.corrupt_operands()
               << " corrupt update(s) left out; run `ckm rebuild`\n";
@@ -231,6 +257,55 @@ class Progress {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
+
+Durability DurabilityNamed(const std::string& name) {
+  return name == "sync"       ? Durability::kSync
+         : name == "buffered" ? Durability::kBuffered
+                              : Durability::kNone;
+}
+
+// `ckm record [FILE...]`: JSON Lines from the files, or from standard input
+// when there are none (or a file is "-"). Like `ckm import`, it creates the
+// store if needed and removes a store it created when it fails.
+int RecordCommand(const std::string& db, const std::vector<std::string>& files,
+                  const std::string& durability) {
+  std::vector<std::unique_ptr<std::ifstream>> streams;
+  std::vector<JsonInput> inputs;
+  for (const std::string& file : files) {
+    if (file == "-") {
+      inputs.push_back({"-", &std::cin});
+      continue;
+    }
+    auto in = std::make_unique<std::ifstream>(file);
+    if (std::filesystem::is_directory(file) || !*in) {
+      return Fail(absl::NotFoundError(absl::StrCat(
+          "cannot read ", QuoteForError(file), ": ",
+          std::filesystem::is_directory(file) ? "is a directory"
+                                              : std::strerror(errno))));
+    }
+    inputs.push_back({file, in.get()});
+    streams.push_back(std::move(in));
+  }
+  if (files.empty()) inputs.push_back({"-", &std::cin});
+  std::error_code ec;
+  const bool creates_dir = !std::filesystem::exists(db, ec) && !ec;
+  auto fail = [&](const absl::Status& status, std::unique_ptr<Store> store) {
+    store.reset();  // closed before its files are removed
+    if (creates_dir) std::filesystem::remove_all(db, ec);
+    return Fail(status);
+  };
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db);
+  if (!store.ok()) return fail(store.status(), nullptr);
+  RecordJsonOptions options;
+  options.durability = DurabilityNamed(durability);
+  absl::StatusOr<RecordJsonSummary> summary =
+      RecordJsonLines(**store, inputs, options);
+  if (!summary.ok()) return fail(summary.status(), *std::move(store));
+  std::cout << "read " << summary->lines << " lines, " << summary->events
+            << " events: " << summary->recorded << " recorded, "
+            << summary->already_recorded << " already recorded\n";
+  return 0;
+}
 
 // `ckm migrate OLD NEW`.
 int Migrate(const std::string& from, const std::string& to) {
@@ -306,6 +381,28 @@ int Main(int argc, char** argv) {
         ->check(CLI::IsMember({"dmy", "mdy"}));
   };
 
+  CLI::App* record = app.add_subcommand(
+      "record", "record events given as JSON Lines (docs/json.md)");
+  std::vector<std::string> record_files;
+  record->add_option("FILE", record_files,
+                     "JSON Lines files, or - for standard input (default)");
+  add_db(record);
+  record
+      ->add_option("--durability", durability,
+                   "none (default), buffered or sync")
+      ->check(CLI::IsMember({"none", "buffered", "sync"}));
+
+  // The access context of a read (docs/privacy.md).
+  ReadOptions read;
+  std::string policy_file;
+  auto add_access = [&](CLI::App* sub) {
+    sub->add_option("--for", read.purpose,
+                    "the purpose of the read, checked against consent");
+    sub->add_option("--role", read.role, "who reads it");
+    sub->add_option("--policy", policy_file,
+                    "access policy file (default: none, everything visible)");
+  };
+
   for (const auto& [name, kind, what] :
        {std::tuple{"purchases", EventKind::kPurchase,
                    "purchase lines (rows of one order make one event)"},
@@ -353,6 +450,7 @@ int Main(int argc, char** argv) {
   add_customer(get, "customer id");
   add_db(get);
   get->add_flag("--json", json, "print the profile as JSON");
+  add_access(get);
 
   CLI::App* history =
       app.add_subcommand("history", "list a customer's events, newest first");
@@ -374,6 +472,10 @@ int Main(int argc, char** argv) {
                       "only the consent events for this purpose");
   history->add_option("--cursor", history_cursor,
                       "the next page: the cursor the previous page printed");
+  std::string history_format = "text";
+  history->add_option("--format", history_format, "text (default) or jsonl")
+      ->check(CLI::IsMember({"text", "jsonl"}));
+  add_access(history);
 
   CLI::App* products =
       app.add_subcommand("products", "a customer's per-product breakdown");
@@ -388,6 +490,25 @@ int Main(int argc, char** argv) {
   add_db(export_profiles);
   export_profiles->add_option("--format", format, "csv or jsonl")
       ->check(CLI::IsMember({"csv", "jsonl"}));
+  add_access(export_profiles);
+  CLI::App* export_customer = export_cmd->add_subcommand(
+      "customer", "everything held on one customer, as one JSON document");
+  export_customer->add_option("CUSTOMER", customer)->required();
+  add_db(export_customer);
+  add_access(export_customer);
+
+  CLI::App* erase = app.add_subcommand(
+      "erase", "erase a customer everywhere (docs/privacy.md)");
+  std::string reason;
+  erase->add_option("CUSTOMER", customer)->required();
+  add_db(erase);
+  erase
+      ->add_option("--reason", reason,
+                   "why, for the erasure log; no personal data")
+      ->required();
+  CLI::App* erasures =
+      app.add_subcommand("erasures", "the erasure audit log, oldest first");
+  add_db(erasures);
 
   CLI::App* top = app.add_subcommand("top", "the most valuable customers");
   std::string by = "net_spend", currency;
@@ -447,7 +568,7 @@ int Main(int argc, char** argv) {
   add_customer(identities, "customer id");
   add_db(identities);
 
-  std::string survivor, absorbed, reason, actor = Actor();
+  std::string survivor, absorbed, actor = Actor();  // and `reason`, above
   auto add_change = [&](CLI::App* sub, bool reason_required) {
     add_db(sub);
     CLI::Option* r = sub->add_option("--reason", reason, "why, for the record");
@@ -532,10 +653,7 @@ int Main(int argc, char** argv) {
                                                 : std::strerror(errno))));
       }
     }
-    import_options.durability = durability == "sync" ? Durability::kSync
-                                : durability == "buffered"
-                                    ? Durability::kBuffered
-                                    : Durability::kNone;
+    import_options.durability = DurabilityNamed(durability);
     // A store this command creates is removed again if the import fails, so
     // that a failed command leaves nothing behind. An existing directory is
     // never removed.
@@ -562,6 +680,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
+  if (record->parsed()) return RecordCommand(db, record_files, durability);
   if (migrate->parsed()) return Migrate(migrate_from, migrate_to);
   if (repair->parsed()) return Repair(repair_dir);
 
@@ -615,13 +734,16 @@ int Main(int argc, char** argv) {
     unlink_as = *t;
   }
   const bool writes = rebuild->parsed() || merge->parsed() ||
-                      unmerge->parsed() || unlink->parsed();
-  absl::StatusOr<std::unique_ptr<Store>> opened = OpenExisting(db, writes);
+                      unmerge->parsed() || unlink->parsed() || erase->parsed();
+  absl::StatusOr<std::optional<AccessPolicy>> policy = LoadPolicy(policy_file);
+  if (!policy.ok()) return Fail(policy.status());
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      OpenExisting(db, writes, *std::move(policy));
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
   if (by_identity) {
     absl::StatusOr<std::string> id =
-        store.Resolve(by_identity->first, by_identity->second);
+        store.Resolve(by_identity->first, by_identity->second, read);
     if (!id.ok()) return Fail(id.status());
     customer = *std::move(id);
   }
@@ -648,7 +770,7 @@ int Main(int argc, char** argv) {
   }
 
   if (get->parsed()) {
-    absl::StatusOr<Profile> profile = store.Get(customer);
+    absl::StatusOr<Profile> profile = store.Get(customer, read);
     if (!profile.ok()) return Fail(profile.status());
     if (json) {
       std::cout << profile->ToJson(NowMs()) << "\n";
@@ -676,11 +798,17 @@ int Main(int argc, char** argv) {
         return Usage("--since: " + std::string(t.status().message()));
       query.range.since_ms = *t;
     }
-    absl::StatusOr<HistoryPage> page = store.ListHistory(customer, query);
+    absl::StatusOr<HistoryPage> page = store.ListHistory(customer, query, read);
     if (std::optional<std::string> flag = HistoryFlagError(page.status()))
       return Usage(*flag);
     if (!page.ok()) return Fail(page.status());
-    for (const Event& e : page->events) PrintEventLine(e, std::cout);
+    for (const Event& e : page->events) {
+      if (history_format == "jsonl") {
+        std::cout << EventToJson(e) << "\n";
+      } else {
+        PrintEventLine(e, std::cout);
+      }
+    }
     // A page cut by --limit says so, with the flag that continues it.
     if (!page->next_cursor.empty())
       std::cerr << "next page: --cursor " << page->next_cursor << "\n";
@@ -694,8 +822,31 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (export_profiles->parsed()) {
-    absl::Status s = ExportProfiles(store, format == "jsonl", std::cout);
+    absl::Status s = ExportProfiles(store, format == "jsonl", std::cout, read);
     return s.ok() ? 0 : Fail(s);
+  }
+  if (export_customer->parsed()) {
+    absl::StatusOr<std::string> doc = store.Export(customer, NowMs(), read);
+    if (!doc.ok()) return Fail(doc.status());
+    std::cout << *doc << "\n";
+    return 0;
+  }
+  if (erase->parsed()) {
+    absl::StatusOr<ErasureResult> r = store.Erase(customer, reason);
+    if (!r.ok()) return Fail(r.status());
+    std::cout << "erased " << r->events << " events and " << r->identities
+              << " identities; the store's files no longer hold them\n";
+    return 0;
+  }
+  if (erasures->parsed()) {
+    absl::StatusOr<std::vector<ErasureEntry>> log = store.Erasures();
+    if (!log.ok()) return Fail(log.status());
+    for (const ErasureEntry& e : *log) {
+      std::cout << e.sequence << "  " << FormatIsoSeconds(e.erased_ms) << "  "
+                << e.id_hash << "  " << e.events << " events, " << e.identities
+                << " identities  " << e.reason << "\n";
+    }
+    return 0;
   }
   if (top->parsed()) {
     absl::Status s =

@@ -169,7 +169,8 @@ void PrintStoreReport(const StoreReport& r, bool rebuilt, std::ostream& out) {
       << (rebuilt ? " rebuilt" : " damaged") << "\n";
 }
 
-absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
+absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
+                            const ReadOptions& read) {
   if (!jsonl) {
     for (std::size_t i = 0; i < kExportColumns.size(); ++i) {
       out << (i ? "," : "") << kExportColumns[i];
@@ -180,7 +181,7 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
   enum class Kind { kText, kNumber, kAmount };
   std::vector<std::pair<std::string, Kind>> cells;
   cells.reserve(kExportColumns.size());
-  return store.ForEachProfile([&](const Profile& p) {
+  const auto row = [&](const Profile& p) {
     const PurchaseSummary s = p.purchases();
     const CurrencyTotals* c = InCurrency(s, p.rfm(0).currency);  // main one
     const InteractionSummary i = p.interactions();
@@ -241,7 +242,8 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out) {
       out << "\n";
     }
     return static_cast<bool>(out);
-  });
+  };
+  return store.ForEachProfile(row, read);
 }
 
 namespace {

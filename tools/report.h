@@ -40,7 +40,8 @@ extern const std::vector<std::string> kExportColumns;
 // decimals of the customer's main currency (the one with most orders; ties
 // by code), named in the `currency` column; times ISO 8601 without zone;
 // empty (CSV) or null (JSON) where undefined.
-absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out);
+absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
+                            const ReadOptions& read = {});
 
 // The top `limit` customers (0: all) among those satisfying `where` (as of
 // now_ms) by net_spend (in `currency`, default the most common one among

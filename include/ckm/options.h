@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ckm/access.h"
 #include "ckm/event.h"
 
 namespace ckm {
@@ -167,6 +168,10 @@ struct StoreOptions {
   // Identity normalisation and merge protection. Default: see
   // IdentityOptions.
   IdentityOptions identity;
+
+  // Who may read which parts of a customer's data (ckm/access.h,
+  // docs/privacy.md). Unset: every read sees everything. Default: unset.
+  std::optional<AccessPolicy> access_policy;
 };
 
 // Options for one Record() call.

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ckm/access.h"
 #include "ckm/event.h"
 
 namespace ckm {
@@ -238,10 +239,20 @@ class Profile {
   // The verified FlatBuffer bytes (schemas/profile.fbs).
   std::string_view bytes() const { return bytes_; }
 
+  // The parts an access policy withheld from this profile (ckm/access.h):
+  // they are missing from it. Empty without a policy. Sorted.
+  const std::vector<DataPart>& redacted() const { return redacted_; }
+
+  // A profile whose parts `redacted` were left out of `bytes` by an access
+  // policy. For the store; DataLoss as FromBytes.
+  [[nodiscard]] static absl::StatusOr<Profile> FromRedactedBytes(
+      std::string bytes, std::vector<DataPart> redacted);
+
  private:
   explicit Profile(std::string bytes) : bytes_(std::move(bytes)) {}
   const void* root() const;
   std::string bytes_;
+  std::vector<DataPart> redacted_;
 };
 
 }  // namespace ckm

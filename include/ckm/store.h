@@ -45,6 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "ckm/access.h"
 #include "ckm/event.h"
 #include "ckm/identity.h"
 #include "ckm/options.h"
@@ -72,6 +73,23 @@ struct StoreStats {
   std::int64_t identities = 0;
   std::int64_t disk_bytes = 0;  // SST files plus write-ahead log
   std::int64_t memtable_bytes = 0;
+};
+
+// What Store::Erase() removed (counts only: an erasure keeps no personal
+// data, not even in its own result).
+struct ErasureResult {
+  std::int64_t events = 0;      // history events of every kind
+  std::int64_t identities = 0;  // identities that named the customer
+};
+
+// One entry of the erasure audit log (Store::Erasures()).
+struct ErasureEntry {
+  std::uint64_t sequence = 0;  // 1, 2, ... in the order of erasure
+  std::int64_t erased_ms = 0;  // the system clock when it was erased
+  std::string id_hash;         // hex SHA-256 of the id (docs/privacy.md)
+  std::string reason;          // as given to Erase()
+  std::int64_t events = 0;     // as in ErasureResult
+  std::int64_t identities = 0;
 };
 
 class Store {
@@ -131,8 +149,10 @@ class Store {
   // for a malformed cursor, one made by a query of the other direction, or
   // attribute_key / consent_purpose that no event could have (or both, or
   // with another kind).
+  // With an access context as History(customer, query, read) below.
   [[nodiscard]] virtual absl::StatusOr<HistoryPage> ListHistory(
-      std::string_view customer_id, const HistoryQuery& query = {}) const = 0;
+      std::string_view customer_id, const HistoryQuery& query = {},
+      const ReadOptions& read = {}) const = 0;
 
   // Every kind of event of the customer, newest first, within `range`, at
   // most `limit` of them (0: no limit).
@@ -159,6 +179,51 @@ class Store {
       std::string_view customer_id) = 0;
   // The same for every customer; rebuilds only damaged ones.
   [[nodiscard]] virtual absl::StatusOr<StoreReport> RebuildAll() = 0;
+
+  // --- Privacy (docs/privacy.md) ---
+  // Reads with an access context, checked against StoreOptions::
+  // access_policy (ckm/access.h). The overloads above read as ReadOptions{}.
+  // PermissionDenied for a role the policy does not name, or when a call asks
+  // for a withheld part by name.
+  [[nodiscard]] virtual absl::StatusOr<Profile> Get(
+      std::string_view customer_id, const ReadOptions& read) const = 0;
+  [[nodiscard]] virtual absl::Status ForEachProfile(
+      const std::function<bool(const Profile&)>& visit,
+      const ReadOptions& read) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<Events> History(
+      std::string_view customer_id, const HistoryQuery& query,
+      const ReadOptions& read) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<Events> Timeline(
+      std::string_view customer_id, TimeRange range, std::size_t limit,
+      const ReadOptions& read) const = 0;
+  // PermissionDenied unless the role may see identities.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(
+      IdentityType type, std::string_view value,
+      const ReadOptions& read) const = 0;
+
+  // Everything held on the customer as one JSON document, versioned and
+  // documented in docs/privacy.md: the profile (derived figures as of
+  // now_ms), every event with every field (oldest first, in the form of
+  // ckm/event_json.h, so `ckm record` takes it back), the identities, and
+  // each consent with its history. NotFound for an unknown customer;
+  // PermissionDenied when the access context withholds any part.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Export(
+      std::string_view customer_id, std::int64_t now_ms,
+      const ReadOptions& read = {}) const = 0;
+
+  // Removes everything held on the customer, in one atomic write: profile,
+  // breakdowns, every history event, directory entries, every identity
+  // linked to it, and every cache entry; then compacts the ranges and
+  // rotates the write-ahead log so that no file of the store keeps the
+  // bytes. Leaves a tombstone holding only a hash of the id, which refuses
+  // later events dated up to the erasure (a replay) with FailedPrecondition,
+  // and an entry in the erasure log. `reason` is kept in the log as given:
+  // it must hold no personal data. NotFound for an unknown customer.
+  [[nodiscard]] virtual absl::StatusOr<ErasureResult> Erase(
+      std::string_view customer_id, std::string_view reason) = 0;
+  // The erasure audit log, oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<ErasureEntry>> Erasures()
+      const = 0;
 
   // Flushes memtables to disk: makes everything recorded with kNone durable.
   // Also merges the breakdowns held in memory into the store (see

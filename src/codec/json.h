@@ -36,6 +36,9 @@ class Writer {
   // REQUIRES: `text` is a JSON number ("12", "-0.5", "60.839699").
   Writer& Number(std::string_view text);
   Writer& Null();
+  // A whole JSON value written elsewhere (Profile::ToJson()), as it is.
+  // REQUIRES: `json` is one complete JSON value.
+  Writer& Raw(std::string_view json) { return Number(json); }
   Writer& Time(std::int64_t ts_ms) { return String(FormatTime(ts_ms)); }
   Writer& OptionalTime(std::optional<std::int64_t> ts_ms);
   Writer& OptionalDouble(std::optional<double> value);

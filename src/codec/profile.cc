@@ -149,6 +149,13 @@ absl::StatusOr<Profile> Profile::FromBytes(std::string bytes) {
   return Profile(std::move(bytes));
 }
 
+absl::StatusOr<Profile> Profile::FromRedactedBytes(
+    std::string bytes, std::vector<DataPart> redacted) {
+  absl::StatusOr<Profile> profile = FromBytes(std::move(bytes));
+  if (profile.ok()) profile->redacted_ = std::move(redacted);
+  return profile;
+}
+
 const void* Profile::root() const { return fb::GetProfile(bytes_.data()); }
 
 #define CKM_ROOT static_cast<const fb::Profile*>(root())

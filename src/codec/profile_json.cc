@@ -158,6 +158,12 @@ std::string Profile::ToJson(std::int64_t now_ms) const {
   w.Key("tier_since").OptionalTime(l.tier_since_ms);
   w.EndObject();
 
+  if (!redacted().empty()) {  // only then, so that other output is unchanged
+    w.Key("redacted").BeginArray();
+    for (DataPart part : redacted()) w.String(ToString(part));
+    w.EndArray();
+  }
+
   w.Key("health").BeginObject();
   w.Key("corrupt_operands").Int(corrupt_operands());
   w.Key("saturated").Bool(saturated());

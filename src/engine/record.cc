@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckm/validate.h"
 #include "codec/event_codec.h"
+#include "codec/json.h"
 #include "codec/operand.h"
 #include "engine/store_impl.h"
 #include "quote.h"
@@ -67,6 +68,7 @@ class Recorder {
   absl::Status ResolveCustomers();
   absl::Status CheckLinkOwners();
   absl::Status NumberCustomers();
+  absl::Status RefuseErased() const;
   absl::Status SettleStale() const;
   absl::Status DropRecorded();
   absl::Status CheckBatchLinks() const;
@@ -398,6 +400,7 @@ absl::Status Recorder::NumberCustomers() {
     }
     slot_[i] = it->second;
   }
+  if (absl::Status s = RefuseErased(); !s.ok()) return s;
   const std::size_t slots = slot_customer_.size();
   slot_is_new_.resize(slots);
   for (std::size_t s = 0; s < slots; ++s) {
@@ -414,6 +417,24 @@ absl::Status Recorder::NumberCustomers() {
   for (std::size_t s = 0; s < slots; ++s)
     slot_stripe_[s] = StoreImpl::StripeOf(slot_customer_[s]);
   slot_buffered_.resize(slots);
+  return absl::OkStatus();
+}
+
+// An event of an erased customer dated up to its erasure replays erased
+// data (a terminal's outbox, a re-import): the whole batch is refused.
+absl::Status Recorder::RefuseErased() const {
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
+      store_.ErasureCutoffs(slot_customer_);
+  if (!cutoffs.ok()) return cutoffs.status();
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    const std::optional<std::int64_t> cutoff = (*cutoffs)[slot_[i]];
+    if (!cutoff || events_[i].ts_ms > *cutoff) continue;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "events[", i, "].customer: customer ", QuoteForError(slot_customer_[slot_[i]]),
+        " was erased; events dated up to its erasure (",
+        json::FormatTime(*cutoff),
+        ") are refused as replays of erased data; nothing was written"));
+  }
   return absl::OkStatus();
 }
 

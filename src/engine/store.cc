@@ -115,7 +115,8 @@ std::size_t StoreImpl::StripeOf(std::string_view key) {
 
 // The root's profile. A merge or unmerge between finding the root and
 // reading may have moved the profile: read again if the root changed.
-absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id) const {
+absl::StatusOr<Profile> StoreImpl::GetStored(
+    std::string_view customer_id) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   absl::StatusOr<std::optional<Resolved>> who = ResolveId(customer_id);
   if (!who.ok()) return who.status();
@@ -137,7 +138,11 @@ absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id) const {
 }
 
 absl::Status StoreImpl::ForEachProfile(
-    const std::function<bool(const Profile&)>& visit) const {
+    const std::function<bool(const Profile&)>& visit,
+    const ReadOptions& access) const {
+  absl::StatusOr<Parts> by_role =
+      WithheldByRole(options_.access_policy, access);
+  if (!by_role.ok()) return by_role.status();
   rocksdb::ReadOptions read;
   read.fill_cache = false;  // a full scan must not evict the working set
   std::unique_ptr<rocksdb::Iterator> it(
@@ -151,6 +156,15 @@ absl::Status StoreImpl::ForEachProfile(
       return absl::DataLossError(absl::StrCat("profile of customer number ",
                                               number.value_or(0), ": ",
                                               profile.status().message()));
+    }
+    if (options_.access_policy) {
+      Parts withheld = *by_role;
+      if (LacksConsent(options_.access_policy, access, *profile)) {
+        const Parts personal = PersonalParts();
+        withheld.insert(personal.begin(), personal.end());
+      }
+      profile = Redact(*profile, withheld);
+      if (!profile.ok()) return profile.status();
     }
     if (!visit(*profile)) break;
   }
@@ -188,7 +202,17 @@ absl::StatusOr<StoreStats> StoreImpl::Stats() const {
 }
 
 absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
-                                               std::string_view value) const {
+                                               std::string_view value,
+                                               const ReadOptions& read) const {
+  absl::StatusOr<Parts> withheld = WithheldByRole(options_.access_policy, read);
+  if (!withheld.ok()) return withheld.status();
+  if (withheld->count(DataPart::kIdentities) > 0)
+    return Denied(DataPart::kIdentities, read);
+  return ResolveStored(type, value);
+}
+
+absl::StatusOr<std::string> StoreImpl::ResolveStored(
+    IdentityType type, std::string_view value) const {
   absl::StatusOr<std::string> normalized =
       NormalizedIdentity(type, value, "value");
   if (!normalized.ok()) return normalized.status();
@@ -202,14 +226,7 @@ absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
   return (*who)->root_id;
 }
 
-absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
-                                          const HistoryQuery& query) const {
-  absl::StatusOr<HistoryPage> page = ListHistory(customer_id, query);
-  if (!page.ok()) return page.status();
-  return std::move(page->events);
-}
-
-absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
+absl::StatusOr<HistoryPage> StoreImpl::ListHistoryStored(
     std::string_view customer_id, const HistoryQuery& query) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   if (absl::Status s = CheckHistoryQuery(query); !s.ok()) return s;
@@ -255,22 +272,19 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
   return page;
 }
 
-absl::StatusOr<Events> StoreImpl::Timeline(std::string_view customer_id,
-                                           TimeRange range,
-                                           std::size_t limit) const {
-  HistoryQuery query;
-  query.range = range;
-  query.limit = limit;
-  query.newest_first = true;
-  return History(customer_id, query);
-}
-
 absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
     std::string_view customer_id, Dimension dimension) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   if (dimension != Dimension::kProduct && dimension != Dimension::kStore &&
       dimension != Dimension::kCategory) {
     return absl::InvalidArgumentError("dimension: not a known dimension");
+  }
+  if (dimension != Dimension::kStore) {
+    absl::StatusOr<Parts> withheld =
+        WithheldByRole(options_.access_policy, ReadOptions());
+    if (!withheld.ok()) return withheld.status();
+    if (withheld->count(DataPart::kPurchaseLines) > 0)
+      return Denied(DataPart::kPurchaseLines, ReadOptions());
   }
   std::vector<BreakdownEntry> out;
   absl::StatusOr<fold::Breakdowns> current;
@@ -395,6 +409,7 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
       *std::move(db), *std::move(directory), options);
   if (absl::Status s = store->LoadStale(); !s.ok()) return s;
   if (absl::Status s = store->NormalizeStoredIdentities(); !s.ok()) return s;
+  if (absl::Status s = store->LoadErasures(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -28,6 +28,7 @@
 #include "engine/history_page.h"
 #include "engine/known_products.h"
 #include "engine/latest_events.h"
+#include "engine/read_policy.h"
 #include "fold/fold.h"
 #include "rocksdb/db.h"
 #include "storage/db.h"
@@ -104,18 +105,32 @@ class StoreImpl final : public Store {
   }
   absl::StatusOr<RecordResult> Record(absl::Span<const Event> events,
                                       const RecordOptions& options) override;
-  absl::StatusOr<Profile> Get(std::string_view customer_id) const override;
+  absl::StatusOr<Profile> Get(std::string_view customer_id) const override {
+    return Get(customer_id, ReadOptions());
+  }
   absl::Status ForEachProfile(
-      const std::function<bool(const Profile&)>& visit) const override;
+      const std::function<bool(const Profile&)>& visit) const override {
+    return ForEachProfile(visit, ReadOptions());
+  }
   absl::StatusOr<StoreStats> Stats() const override;
   absl::StatusOr<std::string> Resolve(IdentityType type,
-                                      std::string_view value) const override;
+                                      std::string_view value) const override {
+    return Resolve(type, value, ReadOptions());
+  }
+  absl::StatusOr<std::string> Resolve(IdentityType type, std::string_view value,
+                                      const ReadOptions& read) const override;
   absl::StatusOr<Events> History(std::string_view customer_id,
-                                 const HistoryQuery& query) const override;
+                                 const HistoryQuery& query) const override {
+    return History(customer_id, query, ReadOptions());
+  }
+  // read_access.cc
   absl::StatusOr<HistoryPage> ListHistory(
-      std::string_view customer_id, const HistoryQuery& query) const override;
+      std::string_view customer_id, const HistoryQuery& query,
+      const ReadOptions& read) const override;
   absl::StatusOr<Events> Timeline(std::string_view customer_id, TimeRange range,
-                                  std::size_t limit) const override;
+                                  std::size_t limit) const override {
+    return Timeline(customer_id, range, limit, ReadOptions());
+  }
   absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
       std::string_view customer_id, Dimension dimension) const override;
   absl::StatusOr<CustomerReport> Verify(
@@ -133,6 +148,29 @@ class StoreImpl final : public Store {
                       const IdentityChangeOptions& options) override;
   absl::StatusOr<CustomerIdentities> Identities(
       std::string_view customer_id) const override;
+
+  // read_access.cc: reads checked against the access policy.
+  absl::StatusOr<Profile> Get(std::string_view customer_id,
+                              const ReadOptions& read) const override;
+  absl::Status ForEachProfile(const std::function<bool(const Profile&)>& visit,
+                              const ReadOptions& read) const override;
+  absl::StatusOr<Events> History(std::string_view customer_id,
+                                 const HistoryQuery& query,
+                                 const ReadOptions& read) const override;
+  absl::StatusOr<Events> Timeline(std::string_view customer_id, TimeRange range,
+                                  std::size_t limit,
+                                  const ReadOptions& read) const override;
+  // export.cc
+  absl::StatusOr<std::string> Export(std::string_view customer_id,
+                                     std::int64_t now_ms,
+                                     const ReadOptions& read) const override;
+  // erase.cc
+  absl::StatusOr<ErasureResult> Erase(std::string_view customer_id,
+                                      std::string_view reason) override;
+  absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override;
+  // At open: whether there are tombstones, the erasure log's next
+  // sequence, and a read-write store finishes scrubs cut short (erase.cc).
+  absl::Status LoadErasures();
 
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.
@@ -180,6 +218,45 @@ class StoreImpl final : public Store {
   absl::Status Settle(keys::CustomerNumber number);
   // Settles every stale customer (Flush, RebuildAll).
   absl::Status SettleAllStale();
+
+  // store.cc: the reads without the access policy.
+  absl::StatusOr<Profile> GetStored(std::string_view customer_id) const;
+  absl::StatusOr<HistoryPage> ListHistoryStored(
+      std::string_view customer_id, const HistoryQuery& query) const;
+  absl::StatusOr<Events> HistoryStored(std::string_view customer_id,
+                                       const HistoryQuery& query) const {
+    absl::StatusOr<HistoryPage> page = ListHistoryStored(customer_id, query);
+    if (!page.ok()) return page.status();
+    return std::move(page->events);
+  }
+  // read_access.cc: a page of history less what `read` may not see.
+  absl::StatusOr<HistoryPage> CheckedHistory(std::string_view customer_id,
+                                             const HistoryQuery& query,
+                                             const ReadOptions& read) const;
+  absl::StatusOr<std::string> ResolveStored(IdentityType type,
+                                            std::string_view value) const;
+  // read_access.cc: what `read` may not see of the customer whose profile
+  // is `profile` (nullptr: the customer is unknown).
+  absl::StatusOr<Parts> Withheld(const ReadOptions& read,
+                                 const Profile* profile) const;
+
+  // erase.cc
+  struct Surveyed;
+  absl::StatusOr<Surveyed> Survey(keys::CustomerNumber number) const;
+  absl::StatusOr<std::uint64_t> WriteErasure(std::string_view customer_id,
+                                             keys::CustomerNumber number,
+                                             const Surveyed& surveyed,
+                                             std::string_view reason,
+                                             const ErasureResult& result);
+  void ForgetCustomer(std::string_view customer_id,
+                      keys::CustomerNumber number);
+  absl::Status Scrub(std::uint64_t sequence, const std::string* customer_id,
+                     const std::vector<std::string>* identity_keys);
+  absl::Status ScrubPending();
+  // For each id, the cutoff of its erasure (events dated up to it are
+  // refused), or nullopt if it was never erased. Cheap when none was.
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> ErasureCutoffs(
+      const std::vector<std::string_view>& ids) const;
 
   // The customer's number; nullopt for a customer the store has never seen.
   absl::StatusOr<std::optional<keys::CustomerNumber>> NumberOf(
@@ -306,6 +383,11 @@ class StoreImpl final : public Store {
   // every such acquisition (2% of an import's CPU). The stripes are always
   // taken in ascending order, so there is no cycle for it to find.
   mutable std::array<std::mutex, kLockStripes> stripes_;
+  // Erasures run one at a time; a sequence numbers each.
+  std::mutex erase_mu_;
+  std::uint64_t next_erasure_ = 1;  // guarded by erase_mu_
+  bool scrub_pending_ = false;      // guarded by erase_mu_
+  std::atomic<bool> has_tombstones_{false};
   // Set by a write that failed; cleared by a successful DB::Resume().
   std::atomic<bool> write_failed_{false};
   // RocksDB's count of background errors at the last resume.

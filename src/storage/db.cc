@@ -30,6 +30,8 @@ namespace {
 
 constexpr char kMetaProfileOperator[] = "ckm.profile_merge_operator";
 constexpr char kMetaBreakdownOperator[] = "ckm.breakdown_merge_operator";
+// RocksDB's default MANIFEST limit, used only while a store is created.
+constexpr std::uint64_t kCreateManifestBytes = std::uint64_t{1} << 30;
 
 rocksdb::TableFactory* TableFactory(std::shared_ptr<rocksdb::Cache> cache) {
   rocksdb::BlockBasedTableOptions t;
@@ -275,6 +277,14 @@ rocksdb::Options DbOptions(const StoreOptions& options,
   // after flushing some of them but not others would lose half of an
   // unlogged (kNone) batch. With it, every flush persists all of them.
   db_options.atomic_flush = true;
+  // Every change of the set of table files starts a new MANIFEST holding
+  // just the current set (and the old one is deleted). The MANIFEST names
+  // each table file's smallest and largest key, which in the directory and
+  // identity column families are customer ids and identities: appended to
+  // one MANIFEST for good, an erased customer's id would outlive its
+  // erasure there (docs/privacy.md). The snapshot is small (a few hundred
+  // bytes per table file) and written only on flushes and compactions.
+  db_options.max_manifest_file_size = 1;
   // Our own info log (storage/info_log.h): RocksDB's aborts on a full disk,
   // and a read-only or follower open must write nothing at all.
   db_options.info_log = NewDiscardingInfoLog();
@@ -397,15 +407,23 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(std::string_view path,
   }
   if (options.access == Access::kReadWrite)
     db_options.info_log = NewFileInfoLog(dir + "/LOG");
+  // A new store is created with one MANIFEST for all its column families
+  // (one per column family would be eight times the writes), then opened
+  // again as every later open opens it.
+  rocksdb::Options create_options = db_options;
+  if (!exists) create_options.max_manifest_file_size = kCreateManifestBytes;
   absl::StatusOr<std::unique_ptr<Db>> db =
-      OpenRocks(db_options, dir, descriptors, options);
+      OpenRocks(create_options, dir, descriptors, options);
   if (!db.ok()) return db;
   if (absl::Status meta = CheckOrWriteMeta((*db)->db(), (*db)->handles(),
                                            !exists, dir, options, params);
       !meta.ok()) {
     return meta;
   }
-  return db;
+  if (exists) return db;
+  db->reset();
+  db_options.error_if_exists = false;  // it does now: this open made it
+  return OpenRocks(db_options, dir, descriptors, options);
 }
 
 // The column families of the store in `dir`; empty when there is none and

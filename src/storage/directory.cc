@@ -126,6 +126,11 @@ void Directory::Remember(
   }
 }
 
+void Directory::Forget(std::string_view id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  cached_.erase(std::string(id));
+}
+
 absl::StatusOr<std::optional<keys::CustomerNumber>> Directory::Find(
     std::string_view id) const {
   rocksdb::PinnableSlice value;

@@ -73,6 +73,9 @@ class Directory {
       const std::vector<std::pair<std::string_view, keys::CustomerNumber>>&
           entries) const;
 
+  // Forgets the cached number of `id` (an erased customer).
+  void Forget(std::string_view id) const;
+
   // Adds a new customer's two directory entries to `batch`.
   rocksdb::Status AddCustomer(rocksdb::WriteBatch& batch, std::string_view id,
                               keys::CustomerNumber number) const;

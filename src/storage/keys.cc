@@ -3,6 +3,7 @@
 #include "storage/keys.h"
 
 #include "absl/base/internal/endian.h"
+#include "sha256.h"
 
 namespace ckm::keys {
 namespace {
@@ -114,6 +115,23 @@ std::string ChangePrefix(CustomerNumber number) {
 std::string ChangeKey(CustomerNumber number, std::uint64_t seq) {
   std::string key = ChangePrefix(number);
   AppendBigEndian64(&key, seq);
+  return key;
+}
+
+std::string ErasedIdHash(std::string_view customer_id) {
+  std::string input = "ckm.erased";
+  input.push_back('\0');
+  input.append(customer_id);
+  return Sha256Hex(input);
+}
+
+std::string TombstoneKey(std::string_view customer_id) {
+  return kTombstonePrefix + ErasedIdHash(customer_id);
+}
+
+std::string SequenceKey(std::string_view prefix, std::uint64_t sequence) {
+  std::string key(prefix);
+  AppendBigEndian64(&key, sequence);
   return key;
 }
 

@@ -15,6 +15,12 @@
 //                                                memory,
 //                                                engine/breakdowns_buffer.h)
 //   history (4)    BE64(number) BE64(ts_ms + 2^63) BE64(event_id) kind
+//   default        ckm.erased/<hex SHA-256>   -> BE64(cutoff + 2^63) (an
+//                                                erasure's tombstone)
+//                  ckm.erasure_log/BE64(seq)  -> JSON (the audit log)
+//                  ckm.erasure_scrub/BE64(seq) -> BE64(number): an erasure
+//                                                whose bytes may still be on
+//                                                disk (engine/erase.cc)
 //
 // Identity resolution (docs/identity.md) adds, in `customers`:
 //
@@ -122,6 +128,15 @@ inline bool IsReverseEntry(std::string_view key) {
   return key.size() == 1 + kCustomerKeyBytes && key[0] == '\0' &&
          key.substr(1) != std::string(kCustomerKeyBytes, '\xff');
 }
+// Erasures (default column family). The tombstone's key holds a hash of the
+// id, never the id: SHA-256 of "ckm.erased" 0x00 id, in hex.
+inline constexpr char kTombstonePrefix[] = "ckm.erased/";
+inline constexpr char kErasureLogPrefix[] = "ckm.erasure_log/";
+inline constexpr char kErasureScrubPrefix[] = "ckm.erasure_scrub/";
+std::string ErasedIdHash(std::string_view customer_id);
+std::string TombstoneKey(std::string_view customer_id);
+// prefix BE64(sequence): sorts in sequence order.
+std::string SequenceKey(std::string_view prefix, std::uint64_t sequence);
 
 }  // namespace ckm::keys
 

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,95 @@ TEST_CASE("A real full tmpfs: ResourceExhausted, reads, then carry on") {
   REQUIRE_OK((*opened)->Record(batch));
   acked.insert(acked.end(), batch.begin(), batch.end());
   CheckAcked(**opened, acked);
+}
+
+// Erase on a full disk (docs/privacy.md): the disk fills after the n-th
+// write call of the erasure, for every n up to one that lets it finish.
+// Each time the customer is wholly there (and a later Erase succeeds) or
+// wholly gone; once space is back, a later Erase or open finishes removing
+// its bytes; and nobody else changes.
+TEST_CASE(
+    "A full disk during Erase: wholly there or wholly gone, then "
+    "scrubbed") {
+  const auto id = [](int c) { return "erase-full-" + std::to_string(c); };
+  const auto email = [](int c) {
+    return "full-" + std::to_string(c) + "@disk.example";
+  };
+  bool finished = false;
+  for (int n = 0; n < 5000 && !finished; n += 1 + n / 4) {
+    INFO("disk full after " << n << " write calls");
+    TempDir dir;
+    ckm_test::FaultyEnv faulty;
+    faulty.fs->SetNoSpace(true);
+    std::map<std::string, std::string> before;
+    {
+      absl::StatusOr<std::unique_ptr<Store>> opened =
+          internal::Open(dir.path(), StoreOptions{}, faulty.env.get());
+      REQUIRE_OK(opened);
+      Store& store = **opened;
+      EventGen gen(n, 3);
+      std::vector<Event> events = gen.Events(60);
+      for (int c = 0; c < 3; ++c) {
+        Event link;
+        link.id = 500 + c;
+        link.customer = CustomerRef::Id("cust-" + std::to_string(c));
+        link.ts_ms = 1'500'000'000'000;
+        link.body = Identity{IdentityType::kEmail, email(c)};
+        events.push_back(link);
+      }
+      for (Event& e : events)  // distinctive ids, to search the files for
+        e.customer.id = id(e.customer.id.back() - '0');
+      REQUIRE_OK(store.Record(events));
+      REQUIRE_OK(store.ForEachProfile([&](const Profile& p) {
+        before[std::string(p.customer_id())] = std::string(p.bytes());
+        return true;
+      }));
+      faulty.fs->FailAfter(ckm_test::kAppend | ckm_test::kSync |
+                               ckm_test::kFlush | ckm_test::kCreate,
+                           "", n);
+      absl::StatusOr<ErasureResult> erased = store.Erase(id(0), "full disk");
+      finished = erased.ok() && faulty.fs->injected() == 0;
+      INFO(erased.status().ToString());
+      CHECK((erased.ok() || absl::IsResourceExhausted(erased.status())));
+      faulty.fs->Clear();  // space is freed
+      absl::StatusOr<Profile> p = store.Get(id(0));
+      if (p.ok()) {  // wholly there: the erasure's batch never landed
+        CHECK(std::string(p->bytes()) == before[id(0)]);
+        CHECK(*store.Resolve(IdentityType::kEmail, email(0)) == id(0));
+        CHECK(store.Erasures()->empty());
+        absl::StatusOr<ErasureResult> again = store.Erase(id(0), "retry");
+        for (int i = 0; i < 600 && absl::IsResourceExhausted(again.status());
+             ++i) {
+          usleep(100'000);  // RocksDB resumes in its own time
+          again = store.Erase(id(0), "retry");
+        }
+        REQUIRE_OK(again);
+      } else {  // wholly gone
+        CHECK(absl::IsNotFound(p.status()));
+        CHECK(absl::IsNotFound(
+            store.Resolve(IdentityType::kEmail, email(0)).status()));
+        CHECK(store.History(id(0))->empty());
+      }
+      CHECK(store.Erasures()->size() == 1);
+      CHECK(store.Get(id(1))->bytes() == before[id(1)]);
+      CHECK(store.VerifyAll()->ok());
+    }
+    // Reopened with room: any scrub left over is finished, and no file
+    // holds the erased customer.
+    absl::StatusOr<std::unique_ptr<Store>> reopened =
+        internal::Open(dir.path(), StoreOptions{}, faulty.env.get());
+    REQUIRE_OK(reopened);
+    reopened->reset();
+    for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
+      std::ifstream in(f.path(), std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      INFO(f.path().string());
+      CHECK(bytes.str().find(id(0)) == std::string::npos);
+      CHECK(bytes.str().find(email(0)) == std::string::npos);
+    }
+  }
+  CHECK(finished);
 }
 
 }  // namespace

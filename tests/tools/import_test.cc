@@ -317,9 +317,10 @@ class FailingStore : public Store {
                                  const HistoryQuery& q) const override {
     return real_.History(id, q);
   }
-  absl::StatusOr<HistoryPage> ListHistory(
-      std::string_view id, const HistoryQuery& q) const override {
-    return real_.ListHistory(id, q);
+  absl::StatusOr<HistoryPage> ListHistory(std::string_view id,
+                                          const HistoryQuery& q,
+                                          const ReadOptions& r) const override {
+    return real_.ListHistory(id, q, r);
   }
   absl::StatusOr<Events> Timeline(std::string_view id, TimeRange r,
                                   std::size_t limit) const override {
@@ -358,6 +359,38 @@ class FailingStore : public Store {
   absl::StatusOr<CustomerIdentities> Identities(
       std::string_view id) const override {
     return real_.Identities(id);
+  }
+  absl::StatusOr<Profile> Get(std::string_view id,
+                              const ReadOptions& r) const override {
+    return real_.Get(id, r);
+  }
+  absl::Status ForEachProfile(const std::function<bool(const Profile&)>& visit,
+                              const ReadOptions& r) const override {
+    return real_.ForEachProfile(visit, r);
+  }
+  absl::StatusOr<Events> History(std::string_view id, const HistoryQuery& q,
+                                 const ReadOptions& r) const override {
+    return real_.History(id, q, r);
+  }
+  absl::StatusOr<Events> Timeline(std::string_view id, TimeRange range,
+                                  std::size_t limit,
+                                  const ReadOptions& r) const override {
+    return real_.Timeline(id, range, limit, r);
+  }
+  absl::StatusOr<std::string> Resolve(IdentityType t, std::string_view v,
+                                      const ReadOptions& r) const override {
+    return real_.Resolve(t, v, r);
+  }
+  absl::StatusOr<std::string> Export(std::string_view id, std::int64_t now_ms,
+                                     const ReadOptions& r) const override {
+    return real_.Export(id, now_ms, r);
+  }
+  absl::StatusOr<ErasureResult> Erase(std::string_view id,
+                                      std::string_view reason) override {
+    return real_.Erase(id, reason);
+  }
+  absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override {
+    return real_.Erasures();
   }
 
  private:

@@ -1,0 +1,83 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Reads with an access context: the stored data, less what the access
+// policy withholds from the read (engine/read_policy.h, docs/privacy.md).
+
+#include "engine/store_impl.h"
+
+namespace ckm::engine {
+
+absl::StatusOr<Parts> StoreImpl::Withheld(const ReadOptions& read,
+                                          const Profile* profile) const {
+  absl::StatusOr<Parts> withheld = WithheldByRole(options_.access_policy, read);
+  if (!withheld.ok() || profile == nullptr) return withheld;
+  if (LacksConsent(options_.access_policy, read, *profile)) {
+    const Parts personal = PersonalParts();
+    withheld->insert(personal.begin(), personal.end());
+  }
+  return withheld;
+}
+
+absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id,
+                                       const ReadOptions& read) const {
+  if (!options_.access_policy) return GetStored(customer_id);
+  // The role first: a role that may read nothing learns nothing, not even
+  // whether the customer exists.
+  if (absl::StatusOr<Parts> by_role = Withheld(read, nullptr); !by_role.ok())
+    return by_role.status();
+  absl::StatusOr<Profile> profile = GetStored(customer_id);
+  if (!profile.ok()) return profile;
+  absl::StatusOr<Parts> withheld = Withheld(read, &*profile);
+  if (!withheld.ok()) return withheld.status();
+  return Redact(*profile, *withheld);
+}
+
+absl::StatusOr<HistoryPage> StoreImpl::CheckedHistory(
+    std::string_view customer_id, const HistoryQuery& query,
+    const ReadOptions& read) const {
+  if (!options_.access_policy) return ListHistoryStored(customer_id, query);
+  absl::StatusOr<Parts> withheld = Withheld(read, nullptr);
+  if (!withheld.ok()) return withheld.status();
+  if (options_.access_policy->consent_purposes.count(read.purpose) > 0) {
+    // The consent is in the profile; no profile, no events either.
+    absl::StatusOr<Profile> profile = GetStored(customer_id);
+    if (absl::IsNotFound(profile.status())) return HistoryPage();
+    if (!profile.ok()) return profile.status();
+    withheld = Withheld(read, &*profile);
+    if (!withheld.ok()) return withheld.status();
+  }
+  if (query.kind == EventKind::kIdentity &&
+      withheld->count(DataPart::kIdentities) > 0) {
+    return Denied(DataPart::kIdentities, read);
+  }
+  absl::StatusOr<HistoryPage> page = ListHistoryStored(customer_id, query);
+  if (!page.ok()) return page;
+  for (Event& e : page->events) Redact(e, *withheld);
+  return page;
+}
+
+absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
+                                          const HistoryQuery& query,
+                                          const ReadOptions& read) const {
+  absl::StatusOr<HistoryPage> page = CheckedHistory(customer_id, query, read);
+  if (!page.ok()) return page.status();
+  return std::move(page->events);
+}
+
+absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
+    std::string_view customer_id, const HistoryQuery& query,
+    const ReadOptions& read) const {
+  return CheckedHistory(customer_id, query, read);
+}
+
+absl::StatusOr<Events> StoreImpl::Timeline(std::string_view customer_id,
+                                           TimeRange range, std::size_t limit,
+                                           const ReadOptions& read) const {
+  HistoryQuery query;
+  query.range = range;
+  query.limit = limit;
+  query.newest_first = true;
+  return History(customer_id, query, read);
+}
+
+}  // namespace ckm::engine
