@@ -199,6 +199,15 @@ absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
       return absl::NotFoundError(
           absl::StrCat("no customer ", QuoteForError(customer_id)));
     }
+    // A merged customer's data is folded into its group's profile: erasing
+    // one member alone would leave it there. Not yet supported.
+    const keys::CustomerNumber root = directory_->Root(**number);
+    if (root != **number || directory_->Group(root).size() > 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "customer ", QuoteForError(customer_id),
+          " is merged with other customers; unmerge them first (erasing a "
+          "merged group is not supported yet); nothing was erased"));
+    }
     absl::StatusOr<Surveyed> surveyed = Survey(**number);
     if (!surveyed.ok()) return surveyed.status();
     result.events = surveyed->events;

@@ -17,6 +17,7 @@
 
 #include "catch2/catch.hpp"
 #include "ckm/event_json.h"
+#include "ckm/identity.h"
 #include "ckm/store.h"
 #include "codec/json_reader.h"
 #include "event_gen.h"
@@ -254,6 +255,23 @@ TEST_CASE("Erase refuses bad input and writes nothing") {
   CHECK(absl::IsInvalidArgument((*store)->Erase(Id(0), "\xff").status()));
   CHECK(Profiles(**store) == before);
   CHECK((*store)->Erasures()->empty());
+  // A merged customer, survivor or absorbed, until it is unmerged.
+  IdentityChangeOptions change;
+  change.reason = "test";
+  REQUIRE_OK((*store)->Merge(Id(0), Id(1), change));
+  const auto merged = Profiles(**store);
+  for (int c : {0, 1}) {
+    const absl::Status s = (*store)->Erase(Id(c), "r").status();
+    CHECK(absl::IsFailedPrecondition(s));
+    CHECK(std::string(s.message()).find("unmerge them first") !=
+          std::string::npos);
+  }
+  CHECK(Profiles(**store) == merged);
+  CHECK((*store)->Erasures()->empty());
+  REQUIRE_OK((*store)->Unmerge(Id(0), Id(1), change));
+  REQUIRE_OK((*store)->Erase(Id(1), "r"));
+  CHECK(absl::IsNotFound((*store)->Get(Id(1)).status()));
+  REQUIRE_OK((*store)->Get(Id(0)));
   store->reset();
   StoreOptions read_only;
   read_only.access = Access::kReadOnly;
