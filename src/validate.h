@@ -21,8 +21,7 @@ inline constexpr std::size_t kMaxIdentityBytes = 256;
 inline constexpr std::size_t kMaxLines = 10'000;
 inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;
 inline constexpr std::int64_t kMaxUnitPriceMicros = 1'000'000'000'000'000;
-inline constexpr std::int64_t kMaxLineTotalMicros =
-    1'000'000'000'000'000'000;
+inline constexpr std::int64_t kMaxLineTotalMicros = 1'000'000'000'000'000'000;
 inline constexpr std::int64_t kMaxPoints = 1'000'000'000'000;
 
 // InvalidArgument naming "events[index].<field>" if `event` is malformed.

@@ -430,7 +430,8 @@ absl::Status Recorder::RefuseErased() const {
     const std::optional<std::int64_t> cutoff = (*cutoffs)[slot_[i]];
     if (!cutoff || events_[i].ts_ms > *cutoff) continue;
     return absl::FailedPreconditionError(absl::StrCat(
-        "events[", i, "].customer: customer ", QuoteForError(slot_customer_[slot_[i]]),
+        "events[", i, "].customer: customer ",
+        QuoteForError(slot_customer_[slot_[i]]),
         " was erased; events dated up to its erasure (",
         json::FormatTime(*cutoff),
         ") are refused as replays of erased data; nothing was written"));

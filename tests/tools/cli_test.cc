@@ -14,8 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
-#include "ckm/version.h"
 #include "ckm/store.h"
+#include "ckm/version.h"
 #include "test_util.h"
 #include "tools/cli_runner.h"
 
