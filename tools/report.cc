@@ -54,7 +54,7 @@ const std::vector<std::string> kExportColumns = {
     "last_seen_ts",        "largest_order",
     "interactions",        "nps",
     "loyalty_balance",     "loyalty_tier",
-    "corrupt_operands"};
+    "corrupt_operands",    "discount_spend"};
 
 void PrintImportSummary(const ImportSummary& s, double seconds,
                         std::ostream& out) {
@@ -220,6 +220,7 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
     number(std::to_string(p.loyalty().balance()));
     text(p.loyalty().tier);
     number(std::to_string(p.corrupt_operands()));
+    amount([](const CurrencyTotals& t) { return t.discount_micros; });
     if (jsonl) {
       json::Writer w;
       w.BeginObject();
