@@ -491,6 +491,7 @@ int Main(int argc, char** argv) {
   export_profiles->add_option("--format", format, "csv or jsonl")
       ->check(CLI::IsMember({"csv", "jsonl"}));
   add_access(export_profiles);
+  export_profiles->add_flag("--quiet,-q", quiet, "no progress display");
   CLI::App* export_customer = export_cmd->add_subcommand(
       "customer", "everything held on one customer, as one JSON document");
   export_customer->add_option("CUSTOMER", customer)->required();
@@ -822,7 +823,15 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (export_profiles->parsed()) {
-    absl::Status s = ExportProfiles(store, format == "jsonl", std::cout, read);
+    // Progress by customers, against the store's estimate of how many.
+    absl::StatusOr<StoreStats> stats = store.Stats();
+    const std::int64_t total = stats.ok() ? stats->customers : 0;
+    Progress progress(quiet);
+    absl::Status s = ExportProfiles(
+        store, format == "jsonl", std::cout, read, [&](std::int64_t rows) {
+          progress.Update(rows, std::min(rows, total), total);
+        });
+    progress.Done();
     return s.ok() ? 0 : Fail(s);
   }
   if (export_customer->parsed()) {

@@ -170,7 +170,9 @@ void PrintStoreReport(const StoreReport& r, bool rebuilt, std::ostream& out) {
 }
 
 absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
-                            const ReadOptions& read) {
+                            const ReadOptions& read,
+                            const std::function<void(std::int64_t)>& progress) {
+  std::int64_t rows = 0;
   if (!jsonl) {
     for (std::size_t i = 0; i < kExportColumns.size(); ++i) {
       out << (i ? "," : "") << kExportColumns[i];
@@ -242,6 +244,7 @@ absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
         out << (j ? "," : "") << Quoted(cells[j].first);
       out << "\n";
     }
+    if (progress && (++rows & 0xfff) == 0) progress(rows);
     return static_cast<bool>(out);
   };
   return store.ForEachProfile(row, read);

@@ -7,6 +7,7 @@
 #define CKM_TOOLS_REPORT_H_
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -40,8 +41,11 @@ extern const std::vector<std::string> kExportColumns;
 // decimals of the customer's main currency (the one with most orders; ties
 // by code), named in the `currency` column; times ISO 8601 without zone;
 // empty (CSV) or null (JSON) where undefined.
-absl::Status ExportProfiles(const Store& store, bool jsonl, std::ostream& out,
-                            const ReadOptions& read = {});
+// `progress`, if set, is called now and then with the rows written so far.
+absl::Status ExportProfiles(
+    const Store& store, bool jsonl, std::ostream& out,
+    const ReadOptions& read = {},
+    const std::function<void(std::int64_t)>& progress = {});
 
 // The top `limit` customers (0: all) among those satisfying `where` (as of
 // now_ms) by net_spend (in `currency`, default the most common one among

@@ -155,7 +155,9 @@ class Store {
       const ReadOptions& read = {}) const = 0;
 
   // Every kind of event of the customer, newest first, within `range`, at
-  // most `limit` of them (0: no limit).
+  // most `limit` of them (0: no limit). It does not say whether the limit
+  // cut the result: ListHistory() does (HistoryPage::next_cursor), and
+  // pages on from there.
   [[nodiscard]] virtual absl::StatusOr<Events> Timeline(
       std::string_view customer_id, TimeRange range = {},
       std::size_t limit = 100) const = 0;
