@@ -480,7 +480,8 @@ TEST_CASE("Line totals and discounts: gross, discount, returned and net") {
   // Read back through the stored encoding, as a Profile.
   absl::StatusOr<Profile> profile = Profile::FromBytes(Bytes(state));
   REQUIRE_OK(profile);
-  const CurrencyTotals& totals = profile->purchases().by_currency.at(0);
+  const PurchaseSummary purchases = profile->purchases();  // a copy: keep it
+  const CurrencyTotals& totals = purchases.by_currency.at(0);
   CHECK(totals.discount_micros == 3'500'000);
   CHECK(totals.net_micros() == 10'750'000);  // what the receipt's total says
   CHECK(profile->purchases().by_channel.at(0).net_micros() == 10'750'000);
