@@ -37,6 +37,7 @@
 #include "ckm/segment.h"
 #include "ckm/store.h"
 #include "ckm/version.h"
+#include "enum_names.h"
 #include "identities.h"
 #include "import.h"
 #include "policy.h"
@@ -785,11 +786,7 @@ int Main(int argc, char** argv) {
     query.cursor = history_cursor;
     query.limit = *history_limit;
     if (!kind.empty()) {
-      std::optional<EventKind> k;
-      for (int i = 0; i < kEventKindCount; ++i) {
-        if (kind == ToString(static_cast<EventKind>(i)))
-          k = static_cast<EventKind>(i);
-      }
+      const std::optional<EventKind> k = EnumNamed<EventKind>(kind);
       if (!k) return Usage("--kind: unknown kind " + QuoteForError(kind));
       query.kind = k;
     }

@@ -3,6 +3,7 @@
 #include "identities.h"
 
 #include "absl/strings/str_cat.h"
+#include "enum_names.h"
 #include "quote.h"
 #include "timestamp.h"
 
@@ -10,11 +11,7 @@ namespace ckm::tools {
 
 absl::StatusOr<IdentityType> ParseIdentityType(std::string_view name,
                                                std::string_view flag) {
-  for (IdentityType t :
-       {IdentityType::kEmail, IdentityType::kPhone, IdentityType::kLoyaltyCard,
-        IdentityType::kExternalId}) {
-    if (name == ToString(t)) return t;
-  }
+  if (std::optional<IdentityType> t = EnumNamed<IdentityType>(name)) return *t;
   return absl::InvalidArgumentError(absl::StrCat(
       std::string(flag), ": unknown identity type ", QuoteForError(name),
       " (email, phone, loyalty_card or external_id)"));

@@ -23,6 +23,7 @@
 #include "ckm/validate.h"
 #include "csv.h"
 #include "csv_import.h"
+#include "enum_names.h"
 #include "quote.h"
 #include "timestamp.h"
 
@@ -54,10 +55,7 @@ enum Field : int {
 std::optional<Channel> ParseChannel(std::string_view text) {
   const std::string lower = absl::AsciiStrToLower(Av(Trim(text)));
   if (lower.empty()) return Channel::kUnspecified;
-  for (int c = 0; c < kChannelCount; ++c) {
-    if (lower == ToString(static_cast<Channel>(c)))
-      return static_cast<Channel>(c);
-  }
+  if (std::optional<Channel> c = EnumNamed<Channel>(lower)) return c;
   if (lower == "store" || lower == "instore" || lower == "in-store")
     return Channel::kInStore;
   if (lower == "online") return Channel::kWeb;

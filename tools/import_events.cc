@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "csv_import.h"
+#include "enum_names.h"
 #include "import.h"
 
 namespace ckm::tools {
@@ -39,11 +40,7 @@ constexpr const char* kIdentityFields[] = {"customer", "ts",   "id",
 // A value of an enum by its name (ToString), in any case; nullopt if none.
 template <typename Enum>
 std::optional<Enum> ByName(std::string_view text, int first, int count) {
-  const std::string lower = absl::AsciiStrToLower(Av(Trim(text)));
-  for (int v = first; v < count; ++v) {
-    if (lower == ToString(static_cast<Enum>(v))) return static_cast<Enum>(v);
-  }
-  return std::nullopt;
+  return EnumNamed<Enum>(absl::AsciiStrToLower(Av(Trim(text))), first, count);
 }
 
 std::optional<bool> ParseBool(std::string_view text) {

@@ -22,6 +22,7 @@
 #include "codec/event_json.h"
 #include "codec/json.h"
 #include "codec/json_reader.h"
+#include "enum_names.h"
 #include "quote.h"
 #include "string_util.h"
 
@@ -29,15 +30,6 @@ namespace ckm {
 namespace {
 
 std::string Amount(std::int64_t micros) { return FormatMicros(micros, 2); }
-
-// The value of enum E whose ToString() is `name`, among values [first, end).
-template <typename E>
-std::optional<E> EnumNamed(std::string_view name, int first, int end) {
-  for (int i = first; i < end; ++i) {
-    if (ToString(static_cast<E>(i)) == name) return static_cast<E>(i);
-  }
-  return std::nullopt;
-}
 
 // Reads the members of one JSON object into fields, remembering the first
 // error; Finish() also refuses members nobody asked for, so that a misspelt

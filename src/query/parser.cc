@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ckm/money.h"
+#include "enum_names.h"
 #include "query/figures.h"
 #include "query/lexer.h"
 #include "quote.h"
@@ -98,10 +99,8 @@ std::string_view ArgWhat(ArgKind kind) {
 
 template <typename Enum>
 int CodeOf(std::string_view name, int first, int count) {
-  for (int i = first; i < count; ++i) {
-    if (ToString(static_cast<Enum>(i)) == name) return i;
-  }
-  return -1;
+  const std::optional<Enum> e = EnumNamed<Enum>(name, first, count);
+  return e ? static_cast<int>(*e) : -1;
 }
 
 std::string_view TypeName(ValueType type) {
