@@ -216,11 +216,10 @@ class Validator {
   // The line's amount before its discount, signed like its quantity.
   absl::StatusOr<std::int64_t> LineAmount(const PurchaseLine& line,
                                           const std::string& at) const {
-    std::int64_t product = 0;
-    const bool overflows =
-        __builtin_mul_overflow(line.quantity, line.unit_price_micros, &product);
     if (!line.line_total_micros.has_value()) {
-      if (overflows) {
+      std::int64_t product = 0;
+      if (__builtin_mul_overflow(line.quantity, line.unit_price_micros,
+                                 &product)) {
         return Error(at + "quantity",
                      "quantity * unit_price_micros overflows the order total");
       }
