@@ -22,18 +22,42 @@ struct CliResult {
   std::string out;     // stdout and stderr together
 };
 
-// Runs `ckm ARGS` through the shell; its output goes to a file in `dir`.
-inline CliResult Ckm(const TempDir& dir, const std::string& args) {
-  const std::string log = dir.sub("out.txt");
-  const std::string command =
-      std::string(CKM_CLI) + " " + args + " > " + log + " 2>&1";
-  const int status = std::system(command.c_str());
-  CliResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(log);
+struct SplitResult {
+  int exit_code = -1;  // -1: killed by a signal (an abort)
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+inline std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  r.out = text.str();
+  return text.str();
+}
+
+// Runs `ckm ARGS` through the shell with `redirect` appended; the exit code.
+inline int RunCkm(const std::string& args, const std::string& redirect) {
+  const int status =
+      std::system((std::string(CKM_CLI) + " " + args + redirect).c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Runs `ckm ARGS`; its output goes to a file in `dir`.
+inline CliResult Ckm(const TempDir& dir, const std::string& args) {
+  const std::string log = dir.sub("out.txt");
+  CliResult r;
+  r.exit_code = RunCkm(args, " > " + log + " 2>&1");
+  r.out = Slurp(log);
+  return r;
+}
+
+// The same with stdout and stderr kept apart.
+inline SplitResult CkmSplit(const TempDir& dir, const std::string& args) {
+  const std::string out = dir.sub("stdout.txt"), err = dir.sub("stderr.txt");
+  SplitResult r;
+  r.exit_code = RunCkm(args, " > " + out + " 2> " + err);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
   return r;
 }
 

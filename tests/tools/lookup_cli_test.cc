@@ -15,6 +15,7 @@
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
 #include "test_util.h"
+#include "tools/cli_runner.h"
 
 namespace ckm {
 namespace {
@@ -24,22 +25,11 @@ using ckm_test::TempDir;
 constexpr std::int64_t kT = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 constexpr std::int64_t kDay = 86'400'000;
 
-struct Split {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Split = ckm_test::SplitResult;
 
+// Runs ckm with stdout and stderr kept apart.
 Split Run(const TempDir& dir, const std::string& args) {
-  const std::string out = dir.sub("stdout.txt"), err = dir.sub("stderr.txt");
-  const int status = std::system(
-      (std::string(CKM_CLI) + " " + args + " > " + out + " 2> " + err).c_str());
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  return ckm_test::CkmSplit(dir, args);
 }
 
 // c1, linked to ada@example.com and phone +44 1, bought tea on days 0, 10
