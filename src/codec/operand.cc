@@ -274,6 +274,7 @@ absl::Status Check(const fold::ProfileState& s) {
         return Corrupt("unknown attribute value type");
     }
   }
+  if (absl::Status st = fold::CheckStamps(s); !st.ok()) return st;
   if (absl::Status st = Check(s.purchases); !st.ok()) return st;
   const fold::InteractionAgg& i = s.interactions;
   if (!NonNegative({i.count, i.total_duration_s, i.sentiment_count,

@@ -1000,7 +1000,22 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes) {
   s.corrupt_operands = p->corrupt_operands();
   s.last_corrupt_event_id = p->last_corrupt_event_id();
   if (s.corrupt_operands < 0) return Corrupt("negative corrupt-operand count");
+  if (absl::Status st = CheckStamps(s); !st.ok()) return st;
   return s;
+}
+
+absl::Status CheckStamps(const ProfileState& s) {
+  std::vector<const Stamp*> stamps = {
+      &s.interactions.last, &s.loyalty.program.stamp, &s.loyalty.tier.stamp};
+  for (const auto& [key, regs] : s.attributes) {
+    for (const AttributeRegister& r : regs.values) stamps.push_back(&r.stamp);
+    for (const Stamp& r : regs.removals) stamps.push_back(&r);
+  }
+  for (const auto& [purpose, c] : s.consents) stamps.push_back(&c.stamp);
+  for (const Stamp* stamp : stamps) {
+    if (stamp->ts_ms < 0) return Corrupt("a stamp before 1970");
+  }
+  return absl::OkStatus();
 }
 
 namespace {

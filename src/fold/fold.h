@@ -272,6 +272,12 @@ std::string Encode(const Breakdowns& state);
 
 // Verifies and decodes; DataLoss if the bytes are not a well-formed value.
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
+
+// DataLoss when a register's stamp is before 1970. Validation never lets
+// such an event in, and the fold needs the empty stamp (0, 0) to be below
+// every stamp: otherwise a join with an empty register would drop the value
+// and the fold would depend on order. Every decoder of stored bytes checks.
+absl::Status CheckStamps(const ProfileState& s);
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
 // The rows of one dimension, with the same checks: a customer's product rows
 // are not decoded to list its stores.

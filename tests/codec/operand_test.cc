@@ -137,6 +137,22 @@ TEST_CASE("Damaged operands are DataLoss, never read past their end") {
   CHECK(absl::IsDataLoss(
       codec::DecodeBreakdownsOperand(codec::EncodeOperand(negative_rows))
           .status()));
+  // A stamp before 1970 would sort below the empty register and make the
+  // join depend on order (found by fuzz_profile_bytes): refused in both
+  // encodings, in every register.
+  for (int which = 0; which < 4; ++which) {
+    INFO("register " << which);
+    ProfileState early;
+    const fold::Stamp stamp{-5, 7};
+    if (which == 0) early.attributes["k"].values[0].stamp = stamp;
+    if (which == 1) early.attributes["k"].removals[2] = stamp;
+    if (which == 2) early.consents["email"].stamp = stamp;
+    if (which == 3) early.loyalty.tier.stamp = stamp;
+    if (which == 0) early.attributes["k"].values[0].provenance = 1;
+    CHECK(absl::IsDataLoss(
+        codec::DecodeProfileOperand(codec::EncodeOperand(early)).status()));
+    CHECK(absl::IsDataLoss(fold::DecodeProfile(fold::Encode(early)).status()));
+  }
 }
 
 using ckm_test::FullMerge;
