@@ -5,6 +5,10 @@
 #   bash scripts/fuzz.sh            # 60 s per target
 #   bash scripts/fuzz.sh 600        # or FUZZ_SECONDS=600 bash scripts/fuzz.sh
 #   bash scripts/fuzz.sh 60 fuzz_csv   # only the targets named
+#   FUZZ_SEED=1 FUZZ_RUNS=20000 bash scripts/fuzz.sh
+#                                   # a fixed seed and number of inputs per
+#                                   # target instead of a time: what CI runs,
+#                                   # so that a CI run can be repeated here
 #
 # Each target first replays its saved crashes (fuzz/regressions/<target>/, if
 # any) and then fuzzes a copy of its seed corpus (fuzz/corpus/<target>/) in a
@@ -54,8 +58,11 @@ for target in "${targets[@]}"; do
   cp fuzz/corpus/"$target"/* "$dir/corpus/"
   start=$SECONDS
   # The store and temporary files of the targets live under TMPDIR.
+  limit=(-max_total_time="$seconds")
+  if [[ -n ${FUZZ_RUNS:-} ]]; then limit=(-runs="$FUZZ_RUNS"); fi
+  if [[ -n ${FUZZ_SEED:-} ]]; then limit+=(-seed="$FUZZ_SEED"); fi
   if ! TMPDIR=$dir/tmp "$binary" "$dir/corpus" \
-      -max_total_time="$seconds" -print_final_stats=1 \
+      "${limit[@]}" -print_final_stats=1 \
       -artifact_prefix="$dir/artifacts/" >"$dir/fuzz.log" 2>&1; then
     tail -n 80 "$dir/fuzz.log"
     mkdir -p build-fuzz/crashes/"$target"

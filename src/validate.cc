@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "absl/status/statusor.h"
@@ -169,33 +170,40 @@ class Validator {
     std::int64_t returned = 0;  // negative lines, after their discounts
   };
 
+  // A line's field is named only when it is wrong: building
+  // "purchase.lines[j].sku" for every line that is right cost more than
+  // checking it.
+  absl::Status LineError(std::size_t j, std::string_view field,
+                         std::string_view why) const {
+    return Error(absl::StrCat("purchase.lines[", j, "].", Av(field)), why);
+  }
+
   absl::Status CheckLine(const PurchaseLine& line, std::size_t j,
                          Sums& sums) const {
-    const std::string at = absl::StrCat("purchase.lines[", j, "].");
-    if (absl::Status s = Text(at + "sku", line.sku, 0, kMaxIdBytes); !s.ok())
-      return s;
-    if (absl::Status s = Text(at + "category", line.category, 0, kMaxIdBytes);
-        !s.ok()) {
-      return s;
+    for (const auto& [field, text] :
+         {std::pair<std::string_view, std::string_view>{"sku", line.sku},
+          {"category", line.category}}) {
+      if (auto problem = TextProblem(text, 0, kMaxIdBytes))
+        return LineError(j, field, *problem);
     }
-    if (line.quantity == 0) return Error(at + "quantity", "must not be 0");
+    if (line.quantity == 0) return LineError(j, "quantity", "must not be 0");
     if (line.quantity > kMaxQuantity || line.quantity < -kMaxQuantity) {
-      return Error(at + "quantity",
-                   absl::StrCat(line.quantity, " is outside -", kMaxQuantity,
-                                "..", kMaxQuantity));
+      return LineError(j, "quantity",
+                       absl::StrCat(line.quantity, " is outside -",
+                                    kMaxQuantity, "..", kMaxQuantity));
     }
     if (line.unit_price_micros < 0 ||
         line.unit_price_micros > kMaxUnitPriceMicros) {
-      return Error(at + "unit_price_micros",
-                   absl::StrCat(line.unit_price_micros, " is outside 0..",
-                                kMaxUnitPriceMicros));
+      return LineError(j, "unit_price_micros",
+                       absl::StrCat(line.unit_price_micros, " is outside 0..",
+                                    kMaxUnitPriceMicros));
     }
-    absl::StatusOr<std::int64_t> amount = LineAmount(line, at);
+    absl::StatusOr<std::int64_t> amount = LineAmount(line, j);
     if (!amount.ok()) return amount.status();
     const std::int64_t magnitude = *amount < 0 ? -*amount : *amount;
     if (line.discount_micros < 0 || line.discount_micros > magnitude) {
-      return Error(
-          at + "discount_micros",
+      return LineError(
+          j, "discount_micros",
           absl::StrCat(FormatMicros(line.discount_micros), " is outside 0..",
                        FormatMicros(magnitude), " (the line's amount)"));
     }
@@ -208,32 +216,33 @@ class Validator {
         (positive && __builtin_add_overflow(sums.paid, paid, &sums.paid)) ||
         (!positive &&
          __builtin_add_overflow(sums.returned, paid, &sums.returned))) {
-      return Error(at + "quantity", "the line's amount overflows the order");
+      return LineError(j, "quantity", "the line's amount overflows the order");
     }
     return absl::OkStatus();
   }
 
   // The line's amount before its discount, signed like its quantity.
   absl::StatusOr<std::int64_t> LineAmount(const PurchaseLine& line,
-                                          const std::string& at) const {
+                                          std::size_t j) const {
     if (!line.line_total_micros.has_value()) {
       std::int64_t product = 0;
       if (__builtin_mul_overflow(line.quantity, line.unit_price_micros,
                                  &product)) {
-        return Error(at + "quantity",
-                     "quantity * unit_price_micros overflows the order total");
+        return LineError(
+            j, "quantity",
+            "quantity * unit_price_micros overflows the order total");
       }
       return product;
     }
     const std::int64_t total = *line.line_total_micros;
     if (total > kMaxLineTotalMicros || total < -kMaxLineTotalMicros) {
-      return Error(at + "line_total_micros",
-                   absl::StrCat(total, " is outside -", kMaxLineTotalMicros,
-                                "..", kMaxLineTotalMicros));
+      return LineError(j, "line_total_micros",
+                       absl::StrCat(total, " is outside -", kMaxLineTotalMicros,
+                                    "..", kMaxLineTotalMicros));
     }
     if (total != 0 && (total > 0) != (line.quantity > 0)) {
-      return Error(
-          at + "line_total_micros",
+      return LineError(
+          j, "line_total_micros",
           absl::StrCat(FormatMicros(total),
                        " has not the sign of the quantity ", line.quantity));
     }

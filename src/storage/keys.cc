@@ -34,9 +34,9 @@ HistoryCf HistoryCfOf(EventKind kind) {
   return HistoryCf::kChanges;
 }
 
+// Eight bytes fit in std::string's own buffer: no allocation.
 std::string CustomerKey(CustomerNumber number) {
   std::string key;
-  key.reserve(kHistoryKeyBytes);
   AppendBigEndian64(&key, number);
   return key;
 }
@@ -49,7 +49,9 @@ std::optional<CustomerNumber> NumberOf(std::string_view key) {
 }
 
 std::string HistoryTimeBound(CustomerNumber number, std::int64_t ts_ms) {
-  std::string key = CustomerKey(number);
+  std::string key;
+  key.reserve(kHistoryKeyBytes);  // once, for HistoryKey's id and kind too
+  AppendBigEndian64(&key, number);
   // Flipping the sign bit makes signed order equal unsigned big-endian order.
   AppendBigEndian64(&key, static_cast<std::uint64_t>(ts_ms) ^ kSignBit);
   return key;
