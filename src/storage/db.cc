@@ -21,6 +21,7 @@
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/write_batch.h"
 #include "storage/info_log.h"
+#include "storage/manifest_log.h"
 #include "storage/merge_operator.h"
 #include "storage/store_files.h"
 #include "string_util.h"
@@ -358,6 +359,27 @@ absl::StatusOr<std::string> FollowerDir(const std::string& dir,
   return own.string();
 }
 
+// Before a read-write open: a MANIFEST whose records do not end whole is
+// refused while the store holds data. RocksDB would read it up to the
+// damage, take the rest for a write cut short by a crash, and delete the
+// table files and logs the lost records named (storage/manifest_log.h).
+// ckm writes each MANIFEST whole and syncs it before CURRENT names it
+// (max_manifest_file_size), so such a tail is damage, not a crash; the one
+// exception is a store's creation, which appends its column families to the
+// first MANIFEST, and a creation cut short holds no data to lose.
+absl::Status CheckManifestTail(const std::string& dir,
+                               const std::string& manifest,
+                               const StoreFiles& files) {
+  absl::StatusOr<LogRecordsCheck> check = CheckLogFile(manifest);
+  if (!check.ok()) return check.status();
+  if (check->intact || !files.HoldsData()) return absl::OkStatus();
+  return DamagedStoreFile(
+      dir, manifest,
+      absl::StrCat(check->problem, " at byte ", check->damaged_at,
+                   ": a read-write open would drop the change it held and "
+                   "delete the files that change named"));
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
@@ -453,6 +475,10 @@ absl::StatusOr<std::vector<std::string>> Db::Preflight(
     // RocksDB writes CURRENT last when it creates a store.
     if (std::optional<long> pid = LockHolder(dir)) return StoreBusy(dir, *pid);
     return manifest.status();
+  }
+  if (options.access == Access::kReadWrite) {
+    if (absl::Status s = CheckManifestTail(dir, *manifest, files); !s.ok())
+      return s;
   }
   std::vector<std::string> existing;
   const rocksdb::Status s =
