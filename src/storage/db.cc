@@ -23,6 +23,7 @@
 #include "storage/info_log.h"
 #include "storage/manifest_log.h"
 #include "storage/merge_operator.h"
+#include "storage/recovery_listener.h"
 #include "storage/store_files.h"
 #include "string_util.h"
 
@@ -289,6 +290,10 @@ rocksdb::Options DbOptions(const StoreOptions& options,
   // Our own info log (storage/info_log.h): RocksDB's aborts on a full disk,
   // and a read-only or follower open must write nothing at all.
   db_options.info_log = NewDiscardingInfoLog();
+  // The store resumes after a background error at its next write, not
+  // RocksDB by itself (storage/recovery_listener.h).
+  db_options.listeners.push_back(NewNoAutoRecoveryListener());
+  db_options.max_bgerror_resume_count = 0;
   // A follower must keep every table file open: the writer may delete one
   // that a follower's view still holds (RocksDB requires it).
   if (options.access == Access::kFollower) db_options.max_open_files = -1;
