@@ -50,10 +50,11 @@ rocksdb::Status StoreImpl::ResumeIfStopped() {
   probe.disableWAL = true;
   rocksdb::WriteBatch empty;
   rocksdb::Status s = db_->db()->Write(probe, &empty);
-  // A full disk: RocksDB may recover by itself once the disk reports room.
-  // A DB::Resume() while there is none would fail part-way and can leave a
-  // write-ahead log RocksDB never resumes from; so resume only once the
-  // disk has room for a memtable.
+  // A full disk: a DB::Resume() while there is no room would fail part-way
+  // and can leave a write-ahead log RocksDB never resumes from; so resume
+  // only once the disk has room for a memtable. RocksDB never resumes by
+  // itself (storage/recovery_listener.h): each write tries once, so a
+  // caller's retries are the only loop.
   if (s.IsNoSpace()) {
     std::uint64_t free_bytes = 0;
     if (!db_->db()
@@ -65,8 +66,7 @@ rocksdb::Status StoreImpl::ResumeIfStopped() {
     }
   }
   if (!s.ok()) {
-    // Another I/O error: resume now (RocksDB flushes the memtables and
-    // starts a new WAL). Busy: RocksDB is recovering in its own thread.
+    // Resume now: RocksDB flushes the memtables and starts a new WAL.
     const rocksdb::Status resumed = db_->db()->Resume();
     if (!resumed.ok()) return resumed.IsBusy() ? s : resumed;
   }

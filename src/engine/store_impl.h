@@ -31,6 +31,7 @@
 #include "engine/read_policy.h"
 #include "fold/fold.h"
 #include "rocksdb/db.h"
+#include "storage/damaged_tables.h"
 #include "storage/db.h"
 #include "storage/directory.h"
 #include "storage/keys.h"
@@ -61,6 +62,9 @@ struct Folded {
   fold::Breakdowns breakdowns;
   std::int64_t corrupt_history = 0;
   std::int64_t events = 0;
+  // The stored value could not be read: its block fails its checksum.
+  bool unreadable_profile = false;
+  bool unreadable_breakdowns = false;
 };
 
 // Holds a set of lock stripes, taken in ascending order, until destroyed.
@@ -336,8 +340,11 @@ class StoreImpl final : public Store {
   absl::StatusOr<StoreReport> ForAllCustomers(
       const std::function<absl::StatusOr<CustomerReport>(const std::string&)>&
           check) const;
+  // Writes the fold. With `note_damage`, a stored value it could not read
+  // is noted for RetireDamagedTables().
   absl::StatusOr<CustomerReport> RebuildLocked(std::string_view customer_id,
-                                               const Resolved& who);
+                                               const Resolved& who,
+                                               bool note_damage = true);
   absl::StatusOr<CustomerReport> RebuildIfDamaged(const std::string& customer);
   // Adds to `batch` the writes that make `root`'s stored profile and
   // breakdowns `folded` (and clear every other group member's).
@@ -349,7 +356,21 @@ class StoreImpl final : public Store {
   void ForgetRebuilt(keys::CustomerNumber root, std::string_view root_id);
   absl::Status CompareBreakdowns(keys::CustomerNumber number,
                                  const fold::Breakdowns& folded,
-                                 CustomerReport& report) const;
+                                 CustomerReport& report,
+                                 bool& unreadable) const;
+
+  // damaged_tables.cc
+  // A rebuild replaced the value under `key` of `cf`, which it could not
+  // read (its block fails its checksum).
+  void NoteDamagedBlock(rocksdb::ColumnFamilyHandle* cf, std::string key);
+  // Takes the table files holding the noted blocks out of the tree, so that
+  // no compaction meets them (storage/damaged_tables.h): first rebuilds
+  // every customer whose key lies in such a file's range, then removes the
+  // file. A file RocksDB cannot remove alone stays; the next compaction of
+  // it fails (docs/reliability.md). REQUIRES: no stripe held.
+  absl::Status RetireDamagedTables();
+  absl::Status RetireTable(rocksdb::ColumnFamilyHandle* cf,
+                           const storage::DamagedTable& table);
 
   std::unique_ptr<storage::Db> db_;
   std::unique_ptr<storage::Directory> directory_;
@@ -393,6 +414,10 @@ class StoreImpl final : public Store {
   // RocksDB's count of background errors at the last resume.
   std::atomic<std::uint64_t> resumed_background_errors_{0};
   std::mutex resume_mu_;
+  // Blocks a rebuild could not read, awaiting RetireDamagedTables().
+  std::mutex damaged_mu_;
+  std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>>
+      damaged_blocks_;  // guarded by damaged_mu_
 };
 
 }  // namespace ckm::engine

@@ -36,11 +36,12 @@ absl::Status ForEachWithPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 }
 
 // Compares the stored bytes under `key` of `cf` with `expected` (empty: the
-// value should be absent). Sets `matches` and, on a mismatch, `detail`.
+// value should be absent). Sets `matches` and, on a mismatch, `detail`;
+// `unreadable` when the value's block fails its checksum.
 absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                      const std::string& key, const std::string& expected,
-                     std::string_view what, bool& matches,
-                     std::string& detail) {
+                     std::string_view what, bool& matches, std::string& detail,
+                     bool& unreadable) {
   std::string stored;
   const rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, key, &stored);
   if (s.IsNotFound()) {
@@ -51,6 +52,7 @@ absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   }
   if (s.IsCorruption()) {  // a damaged block: Rebuild replaces it
     matches = false;
+    unreadable = true;
     if (detail.empty())
       detail =
           absl::StrCat("stored ", Av(what), " is unreadable: ", s.ToString());
@@ -107,10 +109,12 @@ absl::StatusOr<CustomerReport> StoreImpl::VerifyLocked(
   const std::string key = keys::CustomerKey(who.root);
   const std::string profile =
       folded.events > 0 ? fold::Encode(folded.profile) : std::string();
-  absl::Status s = Compare(db_->db(), db_->profiles(), key, profile, "profile",
-                           report.profile_matches, report.detail);
+  absl::Status s =
+      Compare(db_->db(), db_->profiles(), key, profile, "profile",
+              report.profile_matches, report.detail, folded.unreadable_profile);
   if (!s.ok()) return s;
-  s = CompareBreakdowns(who.root, folded.breakdowns, report);
+  s = CompareBreakdowns(who.root, folded.breakdowns, report,
+                        folded.unreadable_breakdowns);
   if (!s.ok()) return s;
   if (!report.profile_matches) {
     // Say why when the stored profile holds counted corrupt operands.
@@ -137,7 +141,8 @@ absl::StatusOr<CustomerReport> StoreImpl::VerifyLocked(
 // what it reads as is the fold itself, so there is nothing to compare.
 absl::Status StoreImpl::CompareBreakdowns(keys::CustomerNumber number,
                                           const fold::Breakdowns& folded,
-                                          CustomerReport& report) const {
+                                          CustomerReport& report,
+                                          bool& unreadable) const {
   const std::string expected =
       folded.empty() ? std::string() : fold::Encode(folded);
   if (!breakdowns_buffer_.Holds(number)) {
@@ -146,7 +151,7 @@ absl::Status StoreImpl::CompareBreakdowns(keys::CustomerNumber number,
     if (*pending) return absl::OkStatus();
     return Compare(db_->db(), db_->breakdowns(), keys::CustomerKey(number),
                    expected, "breakdowns", report.breakdowns_match,
-                   report.detail);
+                   report.detail, unreadable);
   }
   absl::StatusOr<fold::Breakdowns> current = CurrentBreakdowns(number);
   if (!current.ok() && !absl::IsDataLoss(current.status()))
@@ -187,7 +192,12 @@ absl::StatusOr<CustomerReport> StoreImpl::Rebuild(
   absl::StatusOr<std::vector<Resolved>> who =
       LockResolved({customer_id}, {}, locks);
   if (!who.ok()) return who.status();
-  return RebuildLocked(customer_id, who->front());
+  absl::StatusOr<CustomerReport> report =
+      RebuildLocked(customer_id, who->front());
+  locks.reset();  // retiring a damaged table rebuilds its other customers
+  if (!report.ok()) return report;
+  if (absl::Status s = RetireDamagedTables(); !s.ok()) return s;
+  return report;
 }
 
 rocksdb::Status StoreImpl::AddRebuilt(
@@ -226,7 +236,7 @@ void StoreImpl::ForgetRebuilt(keys::CustomerNumber root,
 // Writes the fold of the group's history over its root's profile and
 // breakdowns and clears what the buffer and the journal held for it.
 absl::StatusOr<CustomerReport> StoreImpl::RebuildLocked(
-    std::string_view customer_id, const Resolved& who) {
+    std::string_view customer_id, const Resolved& who, bool note_damage) {
   Folded folded;
   absl::StatusOr<CustomerReport> report =
       VerifyLocked(customer_id, who, &folded);
@@ -239,14 +249,21 @@ absl::StatusOr<CustomerReport> StoreImpl::RebuildLocked(
     return FromRocks(s, "rebuilding profile");
   }
   ForgetRebuilt(who.root, who.root_id);
+  if (note_damage && folded.unreadable_profile)
+    NoteDamagedBlock(db_->profiles(), keys::CustomerKey(who.root));
+  if (note_damage && folded.unreadable_breakdowns)
+    NoteDamagedBlock(db_->breakdowns(), keys::CustomerKey(who.root));
   return report;
 }
 
 absl::StatusOr<StoreReport> StoreImpl::RebuildAll() {
   if (absl::Status s = CheckWritable("RebuildAll"); !s.ok()) return s;
   if (absl::Status s = SettleAllStale(); !s.ok()) return s;
-  return ForAllCustomers(
+  absl::StatusOr<StoreReport> report = ForAllCustomers(
       [this](const std::string& c) { return RebuildIfDamaged(c); });
+  if (!report.ok()) return report;
+  if (absl::Status s = RetireDamagedTables(); !s.ok()) return s;
+  return report;
 }
 
 absl::StatusOr<CustomerReport> StoreImpl::RebuildIfDamaged(

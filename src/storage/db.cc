@@ -21,7 +21,9 @@
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/write_batch.h"
 #include "storage/info_log.h"
+#include "storage/manifest_log.h"
 #include "storage/merge_operator.h"
+#include "storage/recovery_listener.h"
 #include "storage/store_files.h"
 #include "string_util.h"
 
@@ -288,6 +290,10 @@ rocksdb::Options DbOptions(const StoreOptions& options,
   // Our own info log (storage/info_log.h): RocksDB's aborts on a full disk,
   // and a read-only or follower open must write nothing at all.
   db_options.info_log = NewDiscardingInfoLog();
+  // The store resumes after a background error at its next write, not
+  // RocksDB by itself (storage/recovery_listener.h).
+  db_options.listeners.push_back(NewNoAutoRecoveryListener());
+  db_options.max_bgerror_resume_count = 0;
   // A follower must keep every table file open: the writer may delete one
   // that a follower's view still holds (RocksDB requires it).
   if (options.access == Access::kFollower) db_options.max_open_files = -1;
@@ -356,6 +362,27 @@ absl::StatusOr<std::string> FollowerDir(const std::string& dir,
         "creating \"", options.follower_dir, "\": ", ec.message()));
   }
   return own.string();
+}
+
+// Before a read-write open: a MANIFEST whose records do not end whole is
+// refused while the store holds data. RocksDB would read it up to the
+// damage, take the rest for a write cut short by a crash, and delete the
+// table files and logs the lost records named (storage/manifest_log.h).
+// ckm writes each MANIFEST whole and syncs it before CURRENT names it
+// (max_manifest_file_size), so such a tail is damage, not a crash; the one
+// exception is a store's creation, which appends its column families to the
+// first MANIFEST, and a creation cut short holds no data to lose.
+absl::Status CheckManifestTail(const std::string& dir,
+                               const std::string& manifest,
+                               const StoreFiles& files) {
+  absl::StatusOr<LogRecordsCheck> check = CheckLogFile(manifest);
+  if (!check.ok()) return check.status();
+  if (check->intact || !files.HoldsData()) return absl::OkStatus();
+  return DamagedStoreFile(
+      dir, manifest,
+      absl::StrCat(check->problem, " at byte ", check->damaged_at,
+                   ": a read-write open would drop the change it held and "
+                   "delete the files that change named"));
 }
 
 }  // namespace
@@ -453,6 +480,10 @@ absl::StatusOr<std::vector<std::string>> Db::Preflight(
     // RocksDB writes CURRENT last when it creates a store.
     if (std::optional<long> pid = LockHolder(dir)) return StoreBusy(dir, *pid);
     return manifest.status();
+  }
+  if (options.access == Access::kReadWrite) {
+    if (absl::Status s = CheckManifestTail(dir, *manifest, files); !s.ok())
+      return s;
   }
   std::vector<std::string> existing;
   const rocksdb::Status s =

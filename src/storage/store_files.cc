@@ -46,6 +46,9 @@ StoreFiles ListStoreFiles(const std::string& dir) {
       ++files.tables;
     } else if (EndsWith(name, ".log")) {
       ++files.logs;
+      std::error_code size_ec;
+      const std::uintmax_t bytes = e.file_size(size_ec);
+      files.log_bytes += size_ec ? 1 : bytes;  // unknown: it may hold data
     } else if (files.foreign.empty() && name != "LOCK" && name != "LOG" &&
                !absl::StartsWith(name, "LOG.old.") && name != "IDENTITY" &&
                !EndsWith(name, ".dbtmp")) {

@@ -10,6 +10,7 @@
 #ifndef CKM_SRC_STORAGE_STORE_FILES_H_
 #define CKM_SRC_STORAGE_STORE_FILES_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct StoreFiles {
   std::vector<std::string> manifests;  // MANIFEST-*
   int tables = 0;                      // *.sst
   int logs = 0;                        // *.log (write-ahead logs)
+  std::uintmax_t log_bytes = 0;        // their sizes added up
   int options_files = 0;               // OPTIONS-*
   // The first entry (in directory order) that RocksDB does not write, such
   // as a user's own file; empty if there is none.
@@ -38,6 +40,8 @@ struct StoreFiles {
   bool HoldsStoreFiles() const {
     return has_current || tables > 0 || logs > 0 || options_files > 0;
   }
+  // True if a table file or a non-empty write-ahead log may hold data.
+  bool HoldsData() const { return tables > 0 || log_bytes > 0; }
   // "2 MANIFEST, 14 .sst, 1 .log, 2 OPTIONS": for messages.
   std::string Summary() const;
 };

@@ -98,8 +98,8 @@ TEST_CASE("Rebuild replaces a profile or breakdowns it cannot read") {
   }
   CheckRepaired(**store);
   // Nor after a flush and reopening; and the store still takes writes.
-  // (The damaged block itself stays in its SST file until RocksDB compacts
-  // it, and that compaction fails: see docs/reliability.md.)
+  // (The rebuild also took the damaged file out of the tree, so that no
+  // compaction meets it: damaged_tables_test.)
   REQUIRE_OK((*store)->Flush());
   store->reset();
   store = Store::Open(dir);
