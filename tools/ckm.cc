@@ -841,7 +841,10 @@ int Main(int argc, char** argv) {
     absl::StatusOr<ErasureResult> r = store.Erase(customer, reason);
     if (!r.ok()) return Fail(r.status());
     std::cout << "erased " << r->events << " events and " << r->identities
-              << " identities; the store's files no longer hold them\n";
+              << " identities";
+    if (r->customers > 1)
+      std::cout << " of " << r->customers << " merged customers";
+    std::cout << "; the store's files no longer hold them\n";
     return 0;
   }
   if (erasures->parsed()) {
@@ -850,7 +853,10 @@ int Main(int argc, char** argv) {
     for (const ErasureEntry& e : *log) {
       std::cout << e.sequence << "  " << FormatIsoSeconds(e.erased_ms) << "  "
                 << e.id_hash << "  " << e.events << " events, " << e.identities
-                << " identities  " << e.reason << "\n";
+                << " identities  " << e.reason;
+      if (e.customers > 1)
+        std::cout << "  (one of " << e.customers << " merged customers)";
+      std::cout << "\n";
     }
     return 0;
   }
