@@ -482,6 +482,7 @@ int Main(int argc, char** argv) {
       app.add_subcommand("products", "a customer's per-product breakdown");
   add_customer(products, "customer id");
   add_db(products);
+  add_access(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
   export_cmd->require_subcommand(1);
@@ -814,7 +815,7 @@ int Main(int argc, char** argv) {
   }
   if (products->parsed()) {
     absl::StatusOr<std::vector<BreakdownEntry>> entries =
-        store.Breakdown(customer, Dimension::kProduct);
+        store.Breakdown(customer, Dimension::kProduct, read);
     if (!entries.ok()) return Fail(entries.status());
     PrintProducts(*entries, std::cout);
     return 0;

@@ -169,7 +169,8 @@ class Store {
       std::size_t limit = 100) const = 0;
 
   // Per-product, per-store or per-category statistics of the customer,
-  // sorted by key.
+  // sorted by key. With an access context as Breakdown(customer, dimension,
+  // read) below.
   [[nodiscard]] virtual absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
       std::string_view customer_id, Dimension dimension) const = 0;
 
@@ -203,6 +204,14 @@ class Store {
       const ReadOptions& read) const = 0;
   [[nodiscard]] virtual absl::StatusOr<Events> Timeline(
       std::string_view customer_id, TimeRange range, std::size_t limit,
+      const ReadOptions& read) const = 0;
+  // PermissionDenied for kProduct and kCategory unless the role may see
+  // purchase lines (their keys name products and categories). Per-store
+  // rows are figures, which every role that may read sees. The purpose does
+  // not matter: consent covers the personal parts, and purchase lines are
+  // not one of them.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view customer_id, Dimension dimension,
       const ReadOptions& read) const = 0;
   // PermissionDenied unless the role may see identities.
   [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(

@@ -133,7 +133,9 @@ class StoreImpl final : public Store {
     return Timeline(customer_id, range, limit, ReadOptions());
   }
   absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
-      std::string_view customer_id, Dimension dimension) const override;
+      std::string_view customer_id, Dimension dimension) const override {
+    return Breakdown(customer_id, dimension, ReadOptions());
+  }
   absl::StatusOr<CustomerReport> Verify(
       std::string_view customer_id) const override;
   absl::StatusOr<StoreReport> VerifyAll() const override;
@@ -161,6 +163,9 @@ class StoreImpl final : public Store {
   absl::StatusOr<Events> Timeline(std::string_view customer_id, TimeRange range,
                                   std::size_t limit,
                                   const ReadOptions& read) const override;
+  absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view customer_id, Dimension dimension,
+      const ReadOptions& read) const override;
   // export.cc
   absl::StatusOr<std::string> Export(std::string_view customer_id,
                                      std::int64_t now_ms,
@@ -223,6 +228,9 @@ class StoreImpl final : public Store {
 
   // store.cc: the reads without the access policy.
   absl::StatusOr<Profile> GetStored(std::string_view customer_id) const;
+  // REQUIRES: a valid id and dimension.
+  absl::StatusOr<std::vector<BreakdownEntry>> BreakdownStored(
+      std::string_view customer_id, Dimension dimension) const;
   absl::StatusOr<HistoryPage> ListHistoryStored(
       std::string_view customer_id, const HistoryQuery& query) const;
   absl::StatusOr<Events> HistoryStored(std::string_view customer_id,

@@ -357,6 +357,18 @@ struct PolicyFixture {
   std::unique_ptr<Store> store;
 };
 
+// Each row's key and figures, comparable.
+std::vector<std::pair<std::string, std::vector<std::int64_t>>> Rows(
+    const std::vector<BreakdownEntry>& entries) {
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
+  for (const BreakdownEntry& e : entries) {
+    out.emplace_back(e.key, std::vector<std::int64_t>{
+                                e.orders, e.returns, e.units, e.returned_units,
+                                e.last_purchase_ms.value_or(-1)});
+  }
+  return out;
+}
+
 TEST_CASE("Without a policy, reads with any context see everything") {
   TempDir dir;
   auto store = Store::Open(dir.sub("db"));
@@ -375,6 +387,11 @@ TEST_CASE("Without a policy, reads with any context see everything") {
     CHECK(*(*store)->Timeline(Id(c), {}, 0, context) ==
           *(*store)->Timeline(Id(c), {}, 0));
     CHECK_OK((*store)->Export(Id(c), 0, context));
+    for (Dimension d :
+         {Dimension::kProduct, Dimension::kStore, Dimension::kCategory}) {
+      CHECK(Rows(*(*store)->Breakdown(Id(c), d, context)) ==
+            Rows(*(*store)->Breakdown(Id(c), d)));
+    }
   }
 }
 
@@ -477,6 +494,73 @@ TEST_CASE(
         std::map<std::string, std::size_t>{{"c1", 6}, {"c2", 3}, {"c3", 6}});
   // A purpose the policy does not list is not checked for consent.
   CHECK(f.store->Get("c1", {"service", "agent"})->identities().size() == 1);
+}
+
+TEST_CASE(
+    "Breakdown with an access context: per-product and per-category rows "
+    "need purchase lines, per-store rows any role that may read") {
+  AccessPolicy policy;
+  policy.roles["buyer"] = {DataPart::kPurchaseLines};
+  policy.roles["viewer"] = {};  // figures only
+  policy.consent_purposes = {"marketing.email"};
+  StoreOptions options;
+  options.access_policy = policy;
+  TempDir dir;
+  auto store = Store::Open(dir.sub("db"), options);
+  REQUIRE_OK(store);
+  Event order;
+  order.id = 1;
+  order.customer = CustomerRef::Id("c1");
+  order.ts_ms = 1000;
+  Purchase p;
+  p.currency = "GBP";
+  p.store = "s1";
+  p.lines.push_back({"tea", "drinks", 1, 1'000'000});
+  order.body = p;
+  REQUIRE_OK((*store)->Record(order));
+  const auto rows = [&](Dimension d, const ReadOptions& read) {
+    return (*store)->Breakdown("c1", d, read);
+  };
+
+  // A role with purchase lines sees every dimension, whatever the purpose:
+  // c1 never consented to marketing.email, and purchase lines are not a
+  // personal part.
+  for (const ReadOptions& read :
+       {ReadOptions{"", "buyer"}, ReadOptions{"marketing.email", "buyer"}}) {
+    REQUIRE_OK(rows(Dimension::kProduct, read));
+    CHECK(rows(Dimension::kProduct, read)->at(0).key == "tea");
+    CHECK(rows(Dimension::kCategory, read)->at(0).key == "drinks");
+    CHECK(rows(Dimension::kStore, read)->at(0).key == "s1");
+  }
+  // Without them: products and categories refused by name, stores seen.
+  const ReadOptions viewer{"", "viewer"};
+  for (Dimension d : {Dimension::kProduct, Dimension::kCategory}) {
+    const absl::Status s = rows(d, viewer).status();
+    CHECK(absl::IsPermissionDenied(s));
+    CHECK_THAT(std::string(s.message()), Catch::Contains("purchase_lines"));
+  }
+  REQUIRE_OK(rows(Dimension::kStore, viewer));
+  CHECK(rows(Dimension::kStore, viewer)->size() == 1);
+  // A role the policy does not name reads nothing, not even whether the
+  // customer exists; nor does the default context (role "", not named).
+  for (Dimension d :
+       {Dimension::kProduct, Dimension::kStore, Dimension::kCategory}) {
+    CHECK(absl::IsPermissionDenied(rows(d, {"", "intruder"}).status()));
+    CHECK(absl::IsPermissionDenied(
+        (*store)->Breakdown("nobody", d, {"", "intruder"}).status()));
+    CHECK(absl::IsPermissionDenied((*store)->Breakdown("c1", d).status()));
+  }
+  // Bad input is InvalidArgument before any policy check.
+  CHECK(absl::IsInvalidArgument(
+      (*store)->Breakdown("", Dimension::kStore, {"", "buyer"}).status()));
+  CHECK(absl::IsInvalidArgument(
+      (*store)
+          ->Breakdown("c1", static_cast<Dimension>(99), {"", "intruder"})
+          .status()));
+  // An unknown customer has no rows, as without a policy.
+  CHECK((*store)
+            ->Breakdown("nobody", Dimension::kProduct, {"", "buyer"})
+            ->empty());
 }
 
 }  // namespace

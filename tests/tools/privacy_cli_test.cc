@@ -113,6 +113,13 @@ TEST_CASE("ckm reads with --policy, --role and --purpose") {
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("withheld") != std::string::npos);
   CHECK(Ckm(dir, "export customer ann --role auditor" + with).exit_code == 0);
+  // The per-product breakdown names products: purchase lines.
+  r = Ckm(dir, "products ann --role agent" + with);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("purchase_lines") != std::string::npos);
+  r = Ckm(dir, "products ann --role auditor --for marketing.email" + with);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("tea") != std::string::npos);
   r = Ckm(dir, "get ann --role intruder" + with);
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("may read nothing") != std::string::npos);
@@ -120,6 +127,9 @@ TEST_CASE("ckm reads with --policy, --role and --purpose") {
   r = Ckm(dir, "get ann --role intruder --for x" + db);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("redacted") == std::string::npos);
+  r = Ckm(dir, "products ann --role intruder --for x" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("tea") != std::string::npos);
 }
 
 TEST_CASE("Policy files: every line is checked") {
