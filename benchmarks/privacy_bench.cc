@@ -3,14 +3,17 @@
 // privacy_bench: what privacy costs (docs/privacy.md). Prints one JSON
 // object per line:
 //   - Erase of a customer with 10 / 10,000 / 100,000 events, in a store
-//     that also holds 1,000 other customers with 20 events each;
-//   - Get with an access policy that redacts, against Get without one.
+//     that also holds 1,000 other customers with 20 events each, and of a
+//     merged group of three customers with 10,000 events in all;
+//   - Get, History (7 events) and Breakdown by product without a policy,
+//     with one that withholds nothing, and with one that redacts.
 //
 // Usage: privacy_bench [DIR]   (default /tmp/ckm-privacy-bench, removed)
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ckm/store.h"
@@ -65,6 +68,40 @@ void EraseCost(const std::string& dir) {
   }
 }
 
+// Erase of one customer of a merged group of three: the whole group goes.
+void EraseGroupCost(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  auto store = ckm::Store::Open(dir);
+  if (!store.ok()) std::abort();
+  std::uint64_t next_id = 1;
+  for (int c = 0; c < 1000; ++c)
+    Record(**store, "other-" + std::to_string(c), 20, next_id);
+  for (const char* member : {"a", "b", "c"})
+    Record(**store, member, 3'334, next_id);
+  ckm::IdentityChangeOptions why;
+  if (!(*store)->Merge("a", "b", why).ok()) std::abort();
+  if (!(*store)->Merge("b", "c", why).ok()) std::abort();
+  if (!(*store)->Flush().ok()) std::abort();
+  const double start = NowSeconds();
+  auto erased = (*store)->Erase("c", "bench");
+  const double seconds = NowSeconds() - start;
+  if (!erased.ok() || erased->customers != 3) std::abort();
+  std::printf(
+      "{\"op\":\"erase_group\",\"customers\":3,\"erased\":%lld,"
+      "\"seconds\":%.4f}\n",
+      static_cast<long long>(erased->events), seconds);
+}
+
+// Microseconds per call of `read` over customers c0..c999.
+template <typename Read>
+double MicrosPerRead(int reads, const Read& read) {
+  const double start = NowSeconds();
+  for (int i = 0; i < reads; ++i) {
+    if (!read("c" + std::to_string(i % 1000)).ok()) std::abort();
+  }
+  return (NowSeconds() - start) / reads * 1e6;
+}
+
 void ReadCost(const std::string& dir) {
   std::filesystem::remove_all(dir);
   std::uint64_t next_id = 1;
@@ -107,17 +144,24 @@ void ReadCost(const std::string& dir) {
     auto store = ckm::Store::Open(dir, options);
     if (!store.ok()) std::abort();
     const ckm::ReadOptions read{"", c.role};
-    const int kReads = 200'000;
-    const double start = NowSeconds();
-    for (int i = 0; i < kReads; ++i) {
-      auto p = (*store)->Get("c" + std::to_string(i % 1000), read);
-      if (!p.ok()) std::abort();
+    const ckm::Store& st = **store;
+    const double get = MicrosPerRead(200'000, [&](const std::string& id) {
+      return st.Get(id, read).status();
+    });
+    ckm::HistoryQuery all;
+    all.limit = 0;
+    const double history = MicrosPerRead(50'000, [&](const std::string& id) {
+      return st.History(id, all, read).status();
+    });
+    const double breakdown = MicrosPerRead(50'000, [&](const std::string& id) {
+      return st.Breakdown(id, ckm::Dimension::kProduct, read).status();
+    });
+    for (const auto& [op, us] :
+         {std::pair{"get", get}, std::pair{"history", history},
+          std::pair{"breakdown", breakdown}}) {
+      std::printf("{\"op\":\"%s\",\"case\":\"%s\",\"us_per_read\":%.2f}\n", op,
+                  c.name, us);
     }
-    const double seconds = NowSeconds() - start;
-    std::printf(
-        "{\"op\":\"get\",\"case\":\"%s\",\"reads\":%d,\"us_per_read\":"
-        "%.2f}\n",
-        c.name, kReads, seconds / kReads * 1e6);
   }
 }
 
@@ -126,6 +170,7 @@ void ReadCost(const std::string& dir) {
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "/tmp/ckm-privacy-bench";
   EraseCost(dir);
+  EraseGroupCost(dir);
   ReadCost(dir);
   std::filesystem::remove_all(dir);
   return 0;

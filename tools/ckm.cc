@@ -482,6 +482,7 @@ int Main(int argc, char** argv) {
       app.add_subcommand("products", "a customer's per-product breakdown");
   add_customer(products, "customer id");
   add_db(products);
+  add_access(products);
 
   CLI::App* export_cmd = app.add_subcommand("export", "export data");
   export_cmd->require_subcommand(1);
@@ -814,7 +815,7 @@ int Main(int argc, char** argv) {
   }
   if (products->parsed()) {
     absl::StatusOr<std::vector<BreakdownEntry>> entries =
-        store.Breakdown(customer, Dimension::kProduct);
+        store.Breakdown(customer, Dimension::kProduct, read);
     if (!entries.ok()) return Fail(entries.status());
     PrintProducts(*entries, std::cout);
     return 0;
@@ -841,7 +842,10 @@ int Main(int argc, char** argv) {
     absl::StatusOr<ErasureResult> r = store.Erase(customer, reason);
     if (!r.ok()) return Fail(r.status());
     std::cout << "erased " << r->events << " events and " << r->identities
-              << " identities; the store's files no longer hold them\n";
+              << " identities";
+    if (r->customers > 1)
+      std::cout << " of " << r->customers << " merged customers";
+    std::cout << "; the store's files no longer hold them\n";
     return 0;
   }
   if (erasures->parsed()) {
@@ -850,7 +854,10 @@ int Main(int argc, char** argv) {
     for (const ErasureEntry& e : *log) {
       std::cout << e.sequence << "  " << FormatIsoSeconds(e.erased_ms) << "  "
                 << e.id_hash << "  " << e.events << " events, " << e.identities
-                << " identities  " << e.reason << "\n";
+                << " identities  " << e.reason;
+      if (e.customers > 1)
+        std::cout << "  (one of " << e.customers << " merged customers)";
+      std::cout << "\n";
     }
     return 0;
   }

@@ -80,6 +80,9 @@ struct StoreStats {
 struct ErasureResult {
   std::int64_t events = 0;      // history events of every kind
   std::int64_t identities = 0;  // identities that named the customer
+  // The customer and everyone merged with it: an erasure removes the whole
+  // merged group (docs/privacy.md). 1 for a customer never merged.
+  std::int64_t customers = 1;
 };
 
 // One entry of the erasure audit log (Store::Erasures()).
@@ -88,8 +91,11 @@ struct ErasureEntry {
   std::int64_t erased_ms = 0;  // the system clock when it was erased
   std::string id_hash;         // hex SHA-256 of the id (docs/privacy.md)
   std::string reason;          // as given to Erase()
-  std::int64_t events = 0;     // as in ErasureResult
+  // Of this customer alone; an erasure of a merged group writes one entry
+  // per customer, with consecutive sequence numbers.
+  std::int64_t events = 0;
   std::int64_t identities = 0;
+  std::int64_t customers = 1;  // customers the same Erase() removed
 };
 
 class Store {
@@ -163,7 +169,8 @@ class Store {
       std::size_t limit = 100) const = 0;
 
   // Per-product, per-store or per-category statistics of the customer,
-  // sorted by key.
+  // sorted by key. With an access context as Breakdown(customer, dimension,
+  // read) below.
   [[nodiscard]] virtual absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
       std::string_view customer_id, Dimension dimension) const = 0;
 
@@ -198,6 +205,14 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<Events> Timeline(
       std::string_view customer_id, TimeRange range, std::size_t limit,
       const ReadOptions& read) const = 0;
+  // PermissionDenied for kProduct and kCategory unless the role may see
+  // purchase lines (their keys name products and categories). Per-store
+  // rows are figures, which every role that may read sees. The purpose does
+  // not matter: consent covers the personal parts, and purchase lines are
+  // not one of them.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view customer_id, Dimension dimension,
+      const ReadOptions& read) const = 0;
   // PermissionDenied unless the role may see identities.
   [[nodiscard]] virtual absl::StatusOr<std::string> Resolve(
       IdentityType type, std::string_view value,
@@ -215,12 +230,16 @@ class Store {
 
   // Removes everything held on the customer, in one atomic write: profile,
   // breakdowns, every history event, directory entries, every identity
-  // linked to it, and every cache entry; then compacts the ranges and
-  // rotates the write-ahead log so that no file of the store keeps the
-  // bytes. Leaves a tombstone holding only a hash of the id, which refuses
-  // later events dated up to the erasure (a replay) with FailedPrecondition,
-  // and an entry in the erasure log. `reason` is kept in the log as given:
-  // it must hold no personal data. NotFound for an unknown customer.
+  // linked to it, its merges and identity changes, and every cache entry;
+  // then compacts the ranges and rotates the write-ahead log so that no file
+  // of the store keeps the bytes. A merged customer, survivor or absorbed,
+  // is erased with its whole merged group, everyone merged with it and
+  // their aliases (docs/privacy.md; Unmerge() first to erase one alone).
+  // Leaves per customer erased a tombstone holding only a hash of the id,
+  // which refuses later events dated up to the erasure (a replay) with
+  // FailedPrecondition, and an entry in the erasure log. `reason` is kept in
+  // the log as given: it must hold no personal data. NotFound for an
+  // unknown customer.
   [[nodiscard]] virtual absl::StatusOr<ErasureResult> Erase(
       std::string_view customer_id, std::string_view reason) = 0;
   // The erasure audit log, oldest first.

@@ -70,6 +70,26 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
   return CheckedHistory(customer_id, query, read);
 }
 
+absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
+    std::string_view customer_id, Dimension dimension,
+    const ReadOptions& read) const {
+  if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
+  if (dimension != Dimension::kProduct && dimension != Dimension::kStore &&
+      dimension != Dimension::kCategory) {
+    return absl::InvalidArgumentError("dimension: not a known dimension");
+  }
+  if (!options_.access_policy) return BreakdownStored(customer_id, dimension);
+  // By role alone: purchase lines are not a personal part, so no consent
+  // withholds them.
+  absl::StatusOr<Parts> withheld = Withheld(read, nullptr);
+  if (!withheld.ok()) return withheld.status();
+  if (dimension != Dimension::kStore &&
+      withheld->count(DataPart::kPurchaseLines) > 0) {
+    return Denied(DataPart::kPurchaseLines, read);
+  }
+  return BreakdownStored(customer_id, dimension);
+}
+
 absl::StatusOr<Events> StoreImpl::Timeline(std::string_view customer_id,
                                            TimeRange range, std::size_t limit,
                                            const ReadOptions& read) const {

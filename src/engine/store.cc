@@ -272,20 +272,8 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistoryStored(
   return page;
 }
 
-absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
+absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::BreakdownStored(
     std::string_view customer_id, Dimension dimension) const {
-  if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
-  if (dimension != Dimension::kProduct && dimension != Dimension::kStore &&
-      dimension != Dimension::kCategory) {
-    return absl::InvalidArgumentError("dimension: not a known dimension");
-  }
-  if (dimension != Dimension::kStore) {
-    absl::StatusOr<Parts> withheld =
-        WithheldByRole(options_.access_policy, ReadOptions());
-    if (!withheld.ok()) return withheld.status();
-    if (withheld->count(DataPart::kPurchaseLines) > 0)
-      return Denied(DataPart::kPurchaseLines, ReadOptions());
-  }
   std::vector<BreakdownEntry> out;
   absl::StatusOr<fold::Breakdowns> current;
   {

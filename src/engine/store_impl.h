@@ -25,6 +25,7 @@
 #include "ckm/identity.h"
 #include "ckm/store.h"
 #include "engine/breakdowns_buffer.h"
+#include "engine/erase_plan.h"
 #include "engine/history_page.h"
 #include "engine/known_products.h"
 #include "engine/latest_events.h"
@@ -136,7 +137,9 @@ class StoreImpl final : public Store {
     return Timeline(customer_id, range, limit, ReadOptions());
   }
   absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
-      std::string_view customer_id, Dimension dimension) const override;
+      std::string_view customer_id, Dimension dimension) const override {
+    return Breakdown(customer_id, dimension, ReadOptions());
+  }
   absl::StatusOr<CustomerReport> Verify(
       std::string_view customer_id) const override;
   absl::StatusOr<StoreReport> VerifyAll() const override;
@@ -164,16 +167,20 @@ class StoreImpl final : public Store {
   absl::StatusOr<Events> Timeline(std::string_view customer_id, TimeRange range,
                                   std::size_t limit,
                                   const ReadOptions& read) const override;
+  absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view customer_id, Dimension dimension,
+      const ReadOptions& read) const override;
   // export.cc
   absl::StatusOr<std::string> Export(std::string_view customer_id,
                                      std::int64_t now_ms,
                                      const ReadOptions& read) const override;
-  // erase.cc
+  // erase.cc, erasure_log.cc
   absl::StatusOr<ErasureResult> Erase(std::string_view customer_id,
                                       std::string_view reason) override;
   absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override;
   // At open: whether there are tombstones, the erasure log's next
-  // sequence, and a read-write store finishes scrubs cut short (erase.cc).
+  // sequence, and a read-write store finishes scrubs cut short
+  // (erase_scrub.cc).
   absl::Status LoadErasures();
 
   storage::Db& db() { return *db_; }
@@ -225,6 +232,9 @@ class StoreImpl final : public Store {
 
   // store.cc: the reads without the access policy.
   absl::StatusOr<Profile> GetStored(std::string_view customer_id) const;
+  // REQUIRES: a valid id and dimension.
+  absl::StatusOr<std::vector<BreakdownEntry>> BreakdownStored(
+      std::string_view customer_id, Dimension dimension) const;
   absl::StatusOr<HistoryPage> ListHistoryStored(
       std::string_view customer_id, const HistoryQuery& query) const;
   absl::StatusOr<Events> HistoryStored(std::string_view customer_id,
@@ -245,18 +255,25 @@ class StoreImpl final : public Store {
                                  const Profile* profile) const;
 
   // erase.cc
-  struct Surveyed;
-  absl::StatusOr<Surveyed> Survey(keys::CustomerNumber number) const;
-  absl::StatusOr<std::uint64_t> WriteErasure(std::string_view customer_id,
-                                             keys::CustomerNumber number,
-                                             const Surveyed& surveyed,
-                                             std::string_view reason,
-                                             const ErasureResult& result);
-  void ForgetCustomer(std::string_view customer_id,
-                      keys::CustomerNumber number);
-  absl::Status Scrub(std::uint64_t sequence, const std::string* customer_id,
-                     const std::vector<std::string>* identity_keys);
+  // Locks the stripes of `customer_id`, its root and every customer merged
+  // with it, and lists them. NotFound for an unknown customer.
+  absl::StatusOr<std::vector<ErasedCustomer>> LockGroup(
+      std::string_view customer_id, std::optional<StripeLocks>& locks) const;
+  absl::StatusOr<std::vector<std::uint64_t>> WriteErasure(
+      const std::vector<ErasedCustomer>& customers, const ErasurePlan& plan,
+      std::string_view reason);
+  // The caches forget the group; once `written`, the merge links too.
+  void ForgetErased(const std::vector<ErasedCustomer>& customers, bool written);
+  // erase_survey.cc. REQUIRES: the stripes LockGroup() takes.
+  absl::StatusOr<GroupSurvey> Survey(std::vector<ErasedCustomer> group,
+                                     keys::CustomerNumber root) const;
+  absl::Status SurveyChanges(GroupSurvey& out) const;
+  // erase_scrub.cc. `plan` nullptr: the erasures of `sequences` are not
+  // known beyond their markers.
+  absl::Status Scrub(const std::vector<std::uint64_t>& sequences,
+                     const ErasurePlan* plan);
   absl::Status ScrubPending();
+  // erasure_log.cc
   // For each id, the cutoff of its erasure (events dated up to it are
   // refused), or nullopt if it was never erased. Cheap when none was.
   absl::StatusOr<std::vector<std::optional<std::int64_t>>> ErasureCutoffs(

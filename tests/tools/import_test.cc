@@ -330,6 +330,10 @@ class FailingStore : public Store {
       std::string_view id, Dimension d) const override {
     return real_.Breakdown(id, d);
   }
+  absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
+      std::string_view id, Dimension d, const ReadOptions& r) const override {
+    return real_.Breakdown(id, d, r);
+  }
   absl::StatusOr<CustomerReport> Verify(std::string_view id) const override {
     return real_.Verify(id);
   }

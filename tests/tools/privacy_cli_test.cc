@@ -3,6 +3,7 @@
 // The privacy commands of the ckm tool: export customer, erase, erasures,
 // and reads with --policy, --role and --purpose.
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -61,6 +62,58 @@ TEST_CASE("ckm export customer, record it into a new store, same profile") {
         b.out.substr(0, b.out.find("recency")));
 }
 
+// `n` orders of customer ann, a second apart, across 50 products.
+std::string ManyOrders(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "2026-01-02T%02d:%02d:%02dZ", 10 + i / 3600,
+                  i / 60 % 60, i % 60);
+    out += R"({"id":")" + std::to_string(100 + i) +
+           R"(","customer":"ann","ts":")" + ts +
+           R"(","purchase":{"currency":"GBP","lines":[{"sku":"sku-)" +
+           std::to_string(i % 50) +
+           R"(","quantity":1,"unit_price":"1.25"}]}})"
+           "\n";
+  }
+  return out;
+}
+
+TEST_CASE(
+    "An export of more than one batch of events (1,000) is recorded whole: "
+    "export, erase, record into a new store, same profile") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db");
+  const int kOrders = 2'600;  // three batches of ckm record
+  REQUIRE(
+      Ckm(dir,
+          "record " + Write(dir, "e.jsonl", kEvents + ManyOrders(kOrders)) + db)
+          .exit_code == 0);
+  const ckm_test::CliResult profile = Ckm(dir, "get ann --json" + db);
+  const ckm_test::CliResult products = Ckm(dir, "products ann" + db);
+  ckm_test::CliResult r = Ckm(dir, "export customer ann" + db);
+  REQUIRE(r.exit_code == 0);
+  const std::string original = r.out;
+  const std::string exported = Write(dir, "ann.json", r.out);
+  REQUIRE(Ckm(dir, "erase ann --reason test" + db).exit_code == 0);
+  r = Ckm(dir, "record " + exported + " --db " + dir.sub("copy"));
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  const std::string all = std::to_string(kOrders + 3);
+  CHECK(r.out.find("read 1 lines, " + all + " events: " + all + " recorded") !=
+        std::string::npos);
+  const ckm_test::CliResult copy =
+      Ckm(dir, "get ann --json --db " + dir.sub("copy"));
+  CHECK(copy.out.find(R"("event_count":)" + all) != std::string::npos);
+  CHECK(profile.out.substr(0, profile.out.find("recency")) ==
+        copy.out.substr(0, copy.out.find("recency")));
+  CHECK(Ckm(dir, "products ann --db " + dir.sub("copy")).out == products.out);
+  // The copy exports the same events again.
+  r = Ckm(dir, "export customer ann --db " + dir.sub("copy"));
+  const std::string events_again = r.out.substr(r.out.find(R"("events":)"));
+  CHECK(events_again == original.substr(original.find(R"("events":)")));
+}
+
 TEST_CASE("ckm erase: gone, logged, and a replay is refused") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
@@ -113,6 +166,13 @@ TEST_CASE("ckm reads with --policy, --role and --purpose") {
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("withheld") != std::string::npos);
   CHECK(Ckm(dir, "export customer ann --role auditor" + with).exit_code == 0);
+  // The per-product breakdown names products: purchase lines.
+  r = Ckm(dir, "products ann --role agent" + with);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("purchase_lines") != std::string::npos);
+  r = Ckm(dir, "products ann --role auditor --for marketing.email" + with);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("tea") != std::string::npos);
   r = Ckm(dir, "get ann --role intruder" + with);
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("may read nothing") != std::string::npos);
@@ -120,6 +180,9 @@ TEST_CASE("ckm reads with --policy, --role and --purpose") {
   r = Ckm(dir, "get ann --role intruder --for x" + db);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("redacted") == std::string::npos);
+  r = Ckm(dir, "products ann --role intruder --for x" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("tea") != std::string::npos);
 }
 
 TEST_CASE("Policy files: every line is checked") {
