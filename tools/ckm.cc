@@ -304,7 +304,10 @@ int RecordCommand(const std::string& db, const std::vector<std::string>& files,
   if (!summary.ok()) return fail(summary.status(), *std::move(store));
   std::cout << "read " << summary->lines << " lines, " << summary->events
             << " events: " << summary->recorded << " recorded, "
-            << summary->already_recorded << " already recorded\n";
+            << summary->already_recorded << " already recorded";
+  if (summary->merges > 0)
+    std::cout << "; " << summary->merges << " merged as their export was";
+  std::cout << "\n";
   return 0;
 }
 

@@ -38,6 +38,7 @@ class JsonRecorder {
     }
     if (absl::Status s = CheckIdentities(); !s.ok()) return s;
     if (absl::Status s = RecordAll(); !s.ok()) return s;
+    if (absl::Status s = MergeAll(); !s.ok()) return s;
     return summary_;
   }
 
@@ -52,6 +53,13 @@ class JsonRecorder {
         return absl::InvalidArgumentError(
             absl::StrCat(where, ": ", parsed.status().message()));
       }
+      absl::StatusOr<ExportedMerges> merges = MergesFromJson(line);
+      if (!merges.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", merges.status().message()));
+      }
+      for (std::string& alias : merges->aliases)
+        merges_.push_back({merges->survivor, std::move(alias), where});
       ++summary_.lines;
       for (std::size_t i = 0; i < parsed->size(); ++i) {
         if (absl::Status s = Validate((*parsed)[i]); !s.ok()) {
@@ -152,6 +160,27 @@ class JsonRecorder {
     return absl::OkStatus();
   }
 
+  // After every event is in: an export's merges, as its store had them.
+  // Merging a pair that is already merged changes nothing, so recording
+  // the same export again stays safe.
+  absl::Status MergeAll() {
+    for (const Merge& m : merges_) {
+      IdentityChangeOptions why;
+      why.actor = "ckm record";
+      why.reason = absl::StrCat("merged in the export ", m.where);
+      if (absl::Status s = store_.Merge(m.survivor, m.alias, why); !s.ok()) {
+        return absl::Status(
+            s.code(),
+            absl::StrCat(m.where, ": merging ", QuoteForError(m.alias),
+                         " into ", QuoteForError(m.survivor), ": ", s.message(),
+                         "; every event was recorded, and ", summary_.merges,
+                         " merges were made before this one"));
+      }
+      ++summary_.merges;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status AfterWriting(const absl::Status& error,
                             std::size_t batch_start) const {
     const std::string where =
@@ -172,6 +201,12 @@ class JsonRecorder {
   std::vector<Event> events_;
   std::vector<std::string> where_;  // "name:line" of each event
   std::map<Link, std::string> links_;
+  struct Merge {
+    std::string survivor;
+    std::string alias;
+    std::string where;  // "name:line" of the export
+  };
+  std::vector<Merge> merges_;
   RecordJsonSummary summary_;
 };
 

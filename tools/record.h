@@ -34,6 +34,7 @@ struct RecordJsonSummary {
   std::int64_t events = 0;  // events in them (an export line holds many)
   std::int64_t recorded = 0;
   std::int64_t already_recorded = 0;
+  std::int64_t merges = 0;  // aliases of exports merged into their survivor
 };
 
 // One input: its name for messages ("-" for standard input) and its text.

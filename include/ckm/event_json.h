@@ -51,6 +51,18 @@ std::string EventToJson(const Event& event);
 [[nodiscard]] absl::StatusOr<std::vector<Event>> EventsFromJson(
     std::string_view json);
 
+// The merges an export holds (its "survivor" and "aliases", version 2 on):
+// every alias was merged into the survivor. Empty for a single event, for an
+// export of a customer merged with no one, and for a version 1 export.
+// Recording an export again means recording its events, then merging each
+// alias into the survivor (Store::Merge); `ckm record` does both.
+struct ExportedMerges {
+  std::string survivor;
+  std::vector<std::string> aliases;
+};
+[[nodiscard]] absl::StatusOr<ExportedMerges> MergesFromJson(
+    std::string_view json);
+
 }  // namespace ckm
 
 #endif  // CKM_EVENT_JSON_H_

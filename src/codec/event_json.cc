@@ -570,6 +570,32 @@ absl::StatusOr<std::vector<Event>> EventsFromJson(std::string_view text) {
   return events;
 }
 
+absl::StatusOr<ExportedMerges> MergesFromJson(std::string_view text) {
+  absl::StatusOr<json::Value> value = json::Parse(text);
+  if (!value.ok()) return value.status();
+  ExportedMerges out;
+  if (value->type() != json::Value::Type::kObject ||
+      value->Find("format") == nullptr)
+    return out;  // an event
+  const json::Value* survivor = value->Find("survivor");
+  const json::Value* aliases = value->Find("aliases");
+  if (survivor == nullptr && aliases == nullptr) return out;  // version 1
+  if (survivor == nullptr || survivor->type() != json::Value::Type::kString)
+    return absl::InvalidArgumentError("survivor: an export needs a string");
+  if (aliases == nullptr || aliases->type() != json::Value::Type::kArray)
+    return absl::InvalidArgumentError("aliases: an export needs an array");
+  for (std::size_t i = 0; i < aliases->array().size(); ++i) {
+    const json::Value& alias = aliases->array()[i];
+    if (alias.type() != json::Value::Type::kString) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("aliases[", i, "]: not a string"));
+    }
+    out.aliases.push_back(alias.string());
+  }
+  if (!out.aliases.empty()) out.survivor = survivor->string();
+  return out;
+}
+
 absl::StatusOr<Event> EventFromJson(std::string_view text) {
   absl::StatusOr<json::Value> value = json::Parse(text);
   if (!value.ok()) return value.status();

@@ -13,7 +13,7 @@ namespace ckm::codec {
 
 // The "format" member of an export document (docs/privacy.md).
 inline constexpr char kExportFormat[] = "ckm.export";
-inline constexpr int kExportVersion = 1;
+inline constexpr int kExportVersion = 2;
 
 // Writes EventToJson(event) as the next value of `w`.
 void WriteEventJson(const Event& event, json::Writer& w);

@@ -4,7 +4,7 @@
 // data-subject access of docs/privacy.md, which documents the schema).
 
 #include <map>
-#include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -59,6 +59,31 @@ void WriteConsents(const Profile& profile, const Events& oldest_first,
   w.EndArray();
 }
 
+// The group the customer is in: whose profile holds it, everyone merged
+// into that one, and the customer's own record of merges, unmerges and
+// unlinks. `ckm record` replays the merges (docs/privacy.md).
+void WriteGroup(const CustomerIdentities& group, json::Writer& w) {
+  w.Key("survivor").String(group.survivor);
+  w.Key("aliases").BeginArray();
+  for (const std::string& alias : group.aliases) w.String(alias);
+  w.EndArray();
+  w.Key("identity_changes").BeginArray();
+  for (const IdentityChange& c : group.changes) {
+    w.BeginObject();
+    w.Key("kind").String(ToString(c.kind));
+    w.Key("ts").Time(c.ts_ms);
+    w.Key("actor").String(c.actor);
+    w.Key("reason").String(c.reason);
+    if (!c.other.empty()) w.Key("other").String(c.other);
+    if (c.identity_type) {
+      w.Key("identity_type").String(ToString(*c.identity_type));
+      w.Key("identity_value").String(c.identity_value);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> StoreImpl::Export(std::string_view customer_id,
@@ -66,9 +91,13 @@ absl::StatusOr<std::string> StoreImpl::Export(std::string_view customer_id,
                                               const ReadOptions& read) const {
   if (absl::StatusOr<Parts> by_role = Withheld(read, nullptr); !by_role.ok())
     return by_role.status();
-  // Under the customer's stripe, which every Record() of it holds while it
-  // writes: the profile and the events are of the same moment.
-  std::unique_lock<std::mutex> lock(stripes_[StripeOf(customer_id)]);
+  // Under the stripes of the customer and of its root, one of which every
+  // Record() of the group holds while it writes: the profile, the events
+  // and the merges are of the same moment.
+  std::optional<StripeLocks> locks;
+  if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
+  if (absl::Status s = LockResolved({customer_id}, {}, locks).status(); !s.ok())
+    return s;
   absl::StatusOr<Profile> profile = GetStored(customer_id);
   if (!profile.ok()) return profile.status();
   // An export is everything: one that withholds a part must not pass for a
@@ -81,7 +110,9 @@ absl::StatusOr<std::string> StoreImpl::Export(std::string_view customer_id,
   all.newest_first = false;
   absl::StatusOr<Events> events = HistoryStored(customer_id, all);
   if (!events.ok()) return events.status();
-  lock.unlock();
+  absl::StatusOr<CustomerIdentities> group = Identities(customer_id);
+  if (!group.ok()) return group.status();
+  locks.reset();
 
   json::Writer w;
   w.BeginObject();
@@ -89,6 +120,7 @@ absl::StatusOr<std::string> StoreImpl::Export(std::string_view customer_id,
   w.Key("version").Int(codec::kExportVersion);
   w.Key("customer_id").String(profile->customer_id());
   w.Key("profile").Raw(profile->ToJson(now_ms));
+  WriteGroup(*group, w);
   WriteIdentities(*profile, w);
   WriteConsents(*profile, *events, w);
   w.Key("events").BeginArray();

@@ -66,7 +66,9 @@ TEST_CASE(
     absl::StatusOr<json::Value> parsed = json::Parse(*doc);
     REQUIRE_OK(parsed);
     CHECK(parsed->Find("format")->string() == "ckm.export");
-    CHECK(parsed->Find("version")->number_text() == "1");
+    CHECK(parsed->Find("version")->number_text() == "2");
+    CHECK(parsed->Find("survivor")->string() == id);
+    CHECK(parsed->Find("aliases")->array().empty());
     CHECK(parsed->Find("customer_id")->string() == id);
     CHECK(parsed->Find("profile")->Find("customer_id")->string() == id);
     const json::Value& identities = *parsed->Find("identities");

@@ -47,7 +47,7 @@ TEST_CASE("ckm export customer, record it into a new store, same profile") {
   ckm_test::CliResult r = Ckm(dir, "export customer ann" + db);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
-  CHECK(r.out.rfind(R"({"format":"ckm.export","version":1,)", 0) == 0);
+  CHECK(r.out.rfind(R"({"format":"ckm.export","version":2,)", 0) == 0);
   CHECK(r.out.find("ann@example.org") != std::string::npos);
   const std::string exported = Write(dir, "ann.json", r.out);
   r = Ckm(dir, "record " + exported + " --db " + dir.sub("copy"));

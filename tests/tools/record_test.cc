@@ -178,3 +178,74 @@ TEST_CASE("ckm record: a bad line stops it before anything is written") {
 }
 
 }  // namespace
+
+TEST_CASE(
+    "An export of a merged group, recorded into a new store, gives the "
+    "same merges and byte-identical profiles") {
+  const std::uint64_t seed = std::random_device()();
+  INFO("seed " << seed);
+  ckm_test::EventGen gen(seed, 5);
+  TempDir dir;
+  auto a = ckm::Store::Open(dir.sub("a"));
+  REQUIRE_OK(a);
+  REQUIRE_OK((*a)->Record(gen.Events(300)));
+  REQUIRE(Profiles(**a).size() == 5);
+  // A chain: cust-1 into cust-0, then cust-0 into cust-2.
+  REQUIRE_OK((*a)->Merge("cust-0", "cust-1", {"test", "same person", {}}));
+  REQUIRE_OK((*a)->Merge("cust-2", "cust-0", {"test", "same again", {}}));
+
+  // Exporting any member gives the group, with its survivor and aliases.
+  auto of_absorbed = (*a)->Export("cust-1", 0);
+  REQUIRE_OK(of_absorbed);
+  auto merges = ckm::MergesFromJson(*of_absorbed);
+  REQUIRE_OK(merges);
+  CHECK(merges->survivor == "cust-2");
+  CHECK(merges->aliases == std::vector<std::string>{"cust-0", "cust-1"});
+  CHECK(of_absorbed->find(R"("identity_changes":[{"kind":"merged_into")") !=
+        std::string::npos);
+
+  std::string jsonl;
+  for (const char* id : {"cust-2", "cust-3", "cust-4"}) {
+    auto doc = (*a)->Export(id, 0);
+    REQUIRE_OK(doc);
+    jsonl += *doc + "\n";
+  }
+  auto b = ckm::Store::Open(dir.sub("b"));
+  REQUIRE_OK(b);
+  for (int run = 0; run < 2; ++run) {  // the second run changes nothing
+    std::istringstream in(jsonl);
+    auto summary = ckm::tools::RecordJsonLines(**b, {{"-", &in}}, {});
+    REQUIRE_OK(summary);
+    CHECK(summary->merges == 2);
+    CHECK(summary->recorded == (run == 0 ? 300 : 0));
+    CHECK(Profiles(**b) == Profiles(**a));
+  }
+  auto group = (*b)->Identities("cust-1");
+  REQUIRE_OK(group);
+  CHECK(group->survivor == "cust-2");
+  CHECK(group->aliases == std::vector<std::string>{"cust-0", "cust-1"});
+}
+
+TEST_CASE(
+    "ckm record refuses an export whose aliases are malformed, and records "
+    "nothing") {
+  TempDir dir;
+  auto b = ckm::Store::Open(dir.sub("b"));
+  REQUIRE_OK(b);
+  const std::string event =
+      R"({"v":1,"id":"1","customer":"c1","ts":"2026-01-02T10:00:00.000Z",)"
+      R"("source":"","consent":{"purpose":"email","granted":true}})";
+  for (const std::string& bad :
+       {std::string(R"("survivor":"c1","aliases":5)"),
+        std::string(R"("survivor":"c1","aliases":[7])"),
+        std::string(R"("survivor":3,"aliases":["c2"])"),
+        std::string(R"("aliases":["c2"])")}) {
+    INFO(bad);
+    std::istringstream in(R"({"format":"ckm.export","version":2,)" + bad +
+                          R"(,"events":[)" + event + "]}\n");
+    auto summary = ckm::tools::RecordJsonLines(**b, {{"in", &in}}, {});
+    REQUIRE(absl::IsInvalidArgument(summary.status()));
+    CHECK(summary.status().message().rfind("in:1: ", 0) == 0);
+    CHECK(Profiles(**b).empty());
+  }
+}
