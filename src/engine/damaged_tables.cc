@@ -7,11 +7,12 @@
 
 #include <map>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <utility>
 
 #include "engine/store_impl.h"
 #include "rocksdb/env.h"
+#include "rocksdb/write_batch.h"
 
 namespace ckm::engine {
 
@@ -27,6 +28,17 @@ absl::Status StoreImpl::RetireDamagedTables() {
     std::lock_guard<std::mutex> lock(damaged_mu_);
     noted.swap(damaged_blocks_);
   }
+  absl::Status s = RetireTablesOf(noted);
+  if (!s.ok()) {  // tried again after the next rebuild
+    std::lock_guard<std::mutex> lock(damaged_mu_);
+    damaged_blocks_.insert(damaged_blocks_.end(), noted.begin(), noted.end());
+  }
+  return s;
+}
+
+absl::Status StoreImpl::RetireTablesOf(
+    const std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>>&
+        noted) {
   // One damaged file usually holds many of the noted keys: retire each once.
   std::map<std::string,
            std::pair<rocksdb::ColumnFamilyHandle*, storage::DamagedTable>>
@@ -51,32 +63,32 @@ absl::Status StoreImpl::RetireDamagedTables() {
   return absl::OkStatus();
 }
 
-// Every key the file may hold is a customer number in its range: rebuilding
-// the root of each such customer writes a newer full value or deletion for
-// every one of them (a merged customer's keys are deleted by its root's
-// rebuild; an erased customer's are under a range deletion). Then nothing
-// in the file is visible any more, and it can go.
+// Every key the file may hold is a customer number in its range, and
+// numbers are dense: a newer entry for each hides everything in the file,
+// which can then go. Copying values forward, rather than refolding every
+// customer, leaves each profile exactly as it reads now; only values that
+// cannot be read are refolded. Erased and merged customers' numbers get a
+// deletion, so that removing the file (and files it overlaps that hold
+// their older deletions) brings back nothing.
 absl::Status StoreImpl::RetireTable(rocksdb::ColumnFamilyHandle* cf,
                                     const storage::DamagedTable& table) {
   const rocksdb::SequenceNumber before = db_->db()->GetLatestSequenceNumber();
-  std::set<std::string> in_range;
-  absl::Status s = directory_->ForEach(
-      [&](keys::CustomerNumber number, std::string_view id) {
-        const std::string key = keys::CustomerKey(number);
-        if (table.smallest_key <= key && key <= table.largest_key)
-          in_range.emplace(id);
-        return absl::OkStatus();
-      });
-  if (!s.ok()) return s;
-  for (const std::string& id : in_range) {
-    std::optional<StripeLocks> locks;
-    absl::StatusOr<std::vector<Resolved>> who = LockResolved({id}, {}, locks);
-    if (!who.ok()) return who.status();
-    absl::StatusOr<CustomerReport> rebuilt =
-        RebuildLocked(id, who->front(), /*note_damage=*/false);
-    if (!rebuilt.ok()) return rebuilt.status();
+  const std::optional<keys::CustomerNumber> first =
+      keys::NumberOf(table.smallest_key);
+  const std::optional<keys::CustomerNumber> last =
+      keys::NumberOf(table.largest_key);
+  absl::Status s;
+  if (!first || !last) {
+    s = absl::FailedPreconditionError("its keys are not customer numbers");
+  } else {
+    for (keys::CustomerNumber n = *first; n <= *last && s.ok(); ++n)
+      s = CarryForward(cf, n);
+    if (!s.ok()) return s;
+    // The copies are in the WAL, not yet synced: synced before the file goes.
+    if (rocksdb::Status w = db_->db()->FlushWAL(/*sync=*/true); !w.ok())
+      return storage::FromRocks(w, "syncing a damaged table's replacements");
+    s = storage::DropReplacedTable(db_->db(), cf, table, before);
   }
-  s = storage::DropReplacedTable(db_->db(), cf, table, before);
   if (!absl::IsFailedPrecondition(s)) return s;
   // The profiles are repaired; the file stays until `ckm repair` (RepairDB
   // sets aside a table with a damaged block) or a compaction meets it.
@@ -84,6 +96,39 @@ absl::Status StoreImpl::RetireTable(rocksdb::ColumnFamilyHandle* cf,
                 "ckm: damaged table %s stays: %s", table.path.c_str(),
                 std::string(s.message()).c_str());
   return absl::OkStatus();
+}
+
+absl::Status StoreImpl::CarryForward(rocksdb::ColumnFamilyHandle* cf,
+                                     keys::CustomerNumber number) {
+  std::optional<StripeLocks> locks;
+  std::optional<Resolved> who;  // none: erased, or never given out
+  absl::StatusOr<std::string> id = directory_->NameOf(number);
+  if (id.ok()) {
+    absl::StatusOr<std::vector<Resolved>> r = LockResolved({*id}, {}, locks);
+    if (r.ok()) {
+      who = r->front();
+    } else if (!absl::IsNotFound(r.status())) {
+      return r.status();
+    }
+  } else if (!absl::IsNotFound(id.status())) {
+    return id.status();
+  }
+  // A logged write must not build on unlogged events (SettleUnlogged).
+  if (absl::Status s = SettleUnlogged(); !s.ok()) return s;
+  const std::string key = keys::CustomerKey(number);
+  std::string bytes;
+  const rocksdb::Status read =
+      db_->db()->Get(rocksdb::ReadOptions(), cf, key, &bytes);
+  if (read.IsCorruption() && who && who->root == number)
+    return RebuildLocked(*id, *who, /*note_damage=*/false).status();
+  if (!read.ok() && !read.IsNotFound() && !read.IsCorruption())
+    return storage::FromRocks(read, "reading a damaged table's range");
+  // Not found, or unreadable where nothing should be: a deletion.
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s =
+      read.ok() ? batch.Put(cf, key, bytes) : batch.Delete(cf, key);
+  if (s.ok()) s = Write(rocksdb::WriteOptions(), &batch);
+  return storage::FromRocks(s, "replacing a damaged table's values");
 }
 
 }  // namespace ckm::engine

@@ -381,13 +381,23 @@ class StoreImpl final : public Store {
   // read (its block fails its checksum).
   void NoteDamagedBlock(rocksdb::ColumnFamilyHandle* cf, std::string key);
   // Takes the table files holding the noted blocks out of the tree, so that
-  // no compaction meets them (storage/damaged_tables.h): first rebuilds
-  // every customer whose key lies in such a file's range, then removes the
-  // file. A file RocksDB cannot remove alone stays; the next compaction of
-  // it fails (docs/reliability.md). REQUIRES: no stripe held.
+  // no compaction meets them (storage/damaged_tables.h): first gives every
+  // key in such a file's range a newer entry (CarryForward), then removes
+  // the file. A file RocksDB cannot remove alone stays; the next compaction
+  // of it fails (docs/reliability.md). On an error the noted blocks stay
+  // noted. REQUIRES: no stripe held.
   absl::Status RetireDamagedTables();
+  absl::Status RetireTablesOf(
+      const std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>>&
+          noted);
   absl::Status RetireTable(rocksdb::ColumnFamilyHandle* cf,
                            const storage::DamagedTable& table);
+  // Writes, unsynced, a newer entry for customer `number`'s key in `cf`:
+  // its current value copied (read through its merges), a deletion where
+  // it has none (an erased customer, one merged into another), or, where
+  // the value cannot be read, the root's fold of its history.
+  absl::Status CarryForward(rocksdb::ColumnFamilyHandle* cf,
+                            keys::CustomerNumber number);
 
   std::unique_ptr<storage::Db> db_;
   std::unique_ptr<storage::Directory> directory_;

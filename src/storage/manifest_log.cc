@@ -2,6 +2,7 @@
 
 #include "storage/manifest_log.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -57,9 +58,11 @@ LogRecordsCheck CheckLogRecords(std::string_view bytes) {
       at += block_left;
       continue;
     }
-    // Zeros to the end: room the file system kept, no record. Never inside
-    // a logical record.
-    if (!in_record && AllZero(bytes.substr(at))) break;
+    // Zeros where a record should start: RocksDB's reader skips them, but
+    // ckm's MANIFESTs are written whole and never preallocated past their
+    // end, so zeros there are records lost.
+    if (AllZero(bytes.substr(at, kHeaderSize)) && at + kHeaderSize <= size)
+      return Damaged(check, at, "holds zeros where a record should start");
     if (size - at < kHeaderSize) {
       return Damaged(check, at,
                      absl::StrCat("ends in a cut record header (", size - at,
@@ -101,12 +104,19 @@ LogRecordsCheck CheckLogRecords(std::string_view bytes) {
 }
 
 absl::StatusOr<LogRecordsCheck> CheckLogFile(const std::string& path) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
   std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  if (in.is_open()) bytes << in.rdbuf();
-  if (!in.is_open() || in.bad())
+  std::string bytes;
+  if (!error && in.is_open()) {
+    bytes.resize(size);
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+  }
+  // A read that failed part-way is an I/O error, not a MANIFEST cut short.
+  if (error || !in.is_open() ||
+      static_cast<std::uintmax_t>(in.gcount()) != size)
     return absl::UnavailableError(absl::StrCat("reading \"", path, "\""));
-  return CheckLogRecords(bytes.str());
+  return CheckLogRecords(bytes);
 }
 
 }  // namespace ckm::storage
