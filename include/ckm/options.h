@@ -172,6 +172,14 @@ struct StoreOptions {
   // Who may read which parts of a customer's data (ckm/access.h,
   // docs/privacy.md). Unset: every read sees everything. Default: unset.
   std::optional<AccessPolicy> access_policy;
+
+  // Give the store an outbox (ckm/outbox.h, docs/sync.md): every event
+  // Record() writes that was not recorded before is also queued, in the same
+  // atomic write, for a sync agent (ckm/sync.h) to publish. A store that
+  // has an outbox keeps queuing whatever this says, so that no event is
+  // recorded without being queued; a read-only or follower open reads the
+  // outbox it has. Default: false.
+  bool outbox = false;
 };
 
 // Options for one Record() call.
