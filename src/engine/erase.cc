@@ -117,6 +117,13 @@ ErasurePlan PlanErasure(const storage::Db& db, std::string_view customer_id,
     plan.points.push_back({db.identities(), identity});
   for (rocksdb::ColumnFamilyHandle* cf : db.history())
     plan.ranges.push_back({cf, key, keys::CustomerKey(number + 1)});
+  // Outbox keys are sequences, not the customer's: the customer's entries
+  // are among `history_keys`, and the whole outbox (a terminal's backlog,
+  // small) is compacted.
+  if (db.outbox() != nullptr) {
+    plan.ranges.push_back(
+        {db.outbox(), keys::OutboxKey(0), keys::OutboxKey(~0ull)});
+  }
   return plan;
 }
 
@@ -126,6 +133,8 @@ struct StoreImpl::Surveyed {
   std::int64_t newest_ts_ms = 0;
   std::vector<std::string> identity_keys;  // linked to the customer now
   std::vector<ErasurePlan::Point> history_keys;
+  // Its events still queued for head office (docs/sync.md).
+  std::vector<ErasurePlan::Point> outbox_keys;
 };
 
 absl::StatusOr<StoreImpl::Surveyed> StoreImpl::Survey(
@@ -210,6 +219,10 @@ absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
     }
     absl::StatusOr<Surveyed> surveyed = Survey(**number);
     if (!surveyed.ok()) return surveyed.status();
+    absl::StatusOr<std::vector<std::string>> queued = OutboxKeysOf(customer_id);
+    if (!queued.ok()) return queued.status();
+    for (std::string& key : *queued)
+      surveyed->outbox_keys.push_back({db_->outbox(), std::move(key)});
     result.events = surveyed->events;
     result.identities =
         static_cast<std::int64_t>(surveyed->identity_keys.size());
@@ -236,8 +249,11 @@ absl::StatusOr<std::uint64_t> StoreImpl::WriteErasure(
     std::string_view customer_id, keys::CustomerNumber number,
     const Surveyed& surveyed, std::string_view reason,
     const ErasureResult& result) {
-  const ErasurePlan plan = PlanErasure(
-      *db_, customer_id, number, surveyed.identity_keys, surveyed.history_keys);
+  std::vector<ErasurePlan::Point> points = surveyed.history_keys;
+  points.insert(points.end(), surveyed.outbox_keys.begin(),
+                surveyed.outbox_keys.end());
+  const ErasurePlan plan =
+      PlanErasure(*db_, customer_id, number, surveyed.identity_keys, points);
   rocksdb::WriteBatch batch;
   rocksdb::Status s;
   for (const ErasurePlan::Point& p : plan.points) {

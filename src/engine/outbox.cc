@@ -107,6 +107,21 @@ absl::Status StoreImpl::RemoveFromOutbox(
       "removing from the outbox");
 }
 
+absl::StatusOr<std::vector<std::string>> StoreImpl::OutboxKeysOf(
+    std::string_view customer_id) const {
+  std::vector<std::string> out;
+  if (db_->outbox() == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
+    if (event.ok() && event->customer.id == customer_id)
+      out.push_back(it->key().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
+  return out;
+}
+
 absl::StatusOr<std::uint64_t> StoreImpl::OutboxDepth() const {
   if (db_->outbox() == nullptr) return 0;
   std::unique_ptr<rocksdb::Iterator> it(

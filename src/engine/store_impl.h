@@ -181,6 +181,10 @@ class StoreImpl final : public Store {
   // At open: the next outbox sequence, above every entry and every one
   // removed (keys::kOutboxFloor).
   absl::Status LoadOutbox();
+  // The outbox keys of the customer's queued events, for Erase. Entries
+  // that fail to decode name nobody and are left.
+  absl::StatusOr<std::vector<std::string>> OutboxKeysOf(
+      std::string_view customer_id) const;
 
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.

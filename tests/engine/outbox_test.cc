@@ -148,5 +148,20 @@ TEST_CASE("A store without an outbox has none, and followers read one") {
   CHECK(absl::IsFailedPrecondition(follower->RemoveFromOutbox(one)));
 }
 
+TEST_CASE("Erasing a customer removes its queued events from the outbox") {
+  TempDir dir = TempDir::InMemory();
+  auto store = OpenStore(dir.path(), WithOutbox());
+  const std::vector<Event> batch = {
+      {1, CustomerRef::Id("ann"), 1000, "pos", Loyalty::Earn(10)},
+      {2, CustomerRef::Id("bob"), 1000, "pos", Loyalty::Earn(20)},
+      {3, CustomerRef::Id("ann"), 2000, "pos", Loyalty::Earn(30)}};
+  REQUIRE_OK(store->Record(batch));
+  REQUIRE_OK(store->Erase("ann", "request 1"));
+  auto entries = store->ReadOutbox(0);
+  REQUIRE_OK(entries);
+  REQUIRE(entries->size() == 1);
+  CHECK(entries->front().event.customer == CustomerRef::Id("bob"));
+}
+
 }  // namespace
 }  // namespace ckm
