@@ -3,8 +3,10 @@
 #include "sync/nats_client.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "string_util.h"
 
 namespace ckm::sync {
@@ -43,7 +45,14 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const SyncOptions& options) {
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(opts, options.nats_url.c_str());
+  // One server or several (a cluster): libnats takes a list.
+  const std::vector<std::string> urls =
+      absl::StrSplit(options.nats_url, ',', absl::SkipWhitespace());
+  std::vector<const char*> servers;
+  for (const std::string& url : urls) servers.push_back(url.c_str());
+  if (s == NATS_OK)
+    s = natsOptions_SetServers(opts, servers.data(),
+                               static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetName(opts, "ckm");
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, options.timeout_ms);
   if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);

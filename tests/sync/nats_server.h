@@ -120,26 +120,33 @@ inline bool Accepts(int port) {
 // again on the same port and directory, it keeps its streams.
 class NatsServer {
  public:
-  explicit NatsServer(std::string dir)
-      : dir_(std::move(dir)), port_(FreePort()) {
+  // `extra` arguments join the command line (a cluster's, say).
+  explicit NatsServer(std::string dir, std::vector<std::string> extra = {},
+                      int port = FreePort())
+      : dir_(std::move(dir)), extra_(std::move(extra)), port_(port) {
     Start();
   }
   void Start() {
-    child_ = Child({CKM_NATS_SERVER, "-js", "-a", "127.0.0.1", "-p",
-                    std::to_string(port_), "-sd", dir_ + "/js"},
-                   dir_ + "/nats-server.log");
+    std::vector<std::string> args = {
+        CKM_NATS_SERVER,       "-js", "-a",        "127.0.0.1", "-p",
+        std::to_string(port_), "-sd", dir_ + "/js"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    child_ = Child(args, dir_ + "/nats-server.log");
     for (int i = 0; i < 1000 && !Accepts(port_); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     REQUIRE(Accepts(port_));
   }
   // A clean shutdown (SIGTERM): the server stores what it acknowledged.
   void Stop() { child_.Kill(SIGTERM); }
+  // A crash.
+  void Kill() { child_.Kill(SIGKILL); }
   std::string url() const {
     return "nats://127.0.0.1:" + std::to_string(port_);
   }
 
  private:
   std::string dir_;
+  std::vector<std::string> extra_;
   int port_;
   Child child_;
 };
