@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ckm/event.h"
+#include "ckm/profile.h"
 #include "ckm/store.h"
 
 namespace ckm {
@@ -166,6 +167,19 @@ class PartitionNode {
  protected:
   PartitionNode() = default;
 };
+
+// Asks head office for a customer's profile, by request and reply on
+// "<prefix>.profile.<p>", answered by the node serving the customer's
+// partition p from its store. For a terminal that does not hold the
+// customer: the Profile owns its bytes, verified like any stored profile,
+// so the terminal may keep it as a cached copy and read it offline. The
+// copy is head office's profile as of the answer; it does not change when
+// either side records more (ask again to refresh). NotFound when head
+// office does not know the customer; Unavailable or DeadlineExceeded when
+// no node answers within timeout_ms; DataLoss when the answer fails
+// verification.
+[[nodiscard]] absl::StatusOr<Profile> FetchProfile(
+    const SyncOptions& options, std::string_view customer_id);
 
 // One partition as the server sees it.
 struct PartitionStatus {

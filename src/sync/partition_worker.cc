@@ -47,12 +47,32 @@ void SharedNodeState::NoteError(const absl::Status& error) {
   stats_.last_error = std::string(error.message());
 }
 
+void PartitionWorker::StopServingProfiles() {
+  if (profiles_ == nullptr) return;
+  if (natsSubscription_Drain(profiles_.get()) == NATS_OK)
+    natsSubscription_WaitForDrainCompletion(profiles_.get(),
+                                            options_.timeout_ms);
+  profiles_.reset();
+}
+
+void PartitionWorker::Disconnect() {
+  subscription_.reset();
+  StopServingProfiles();
+  connection_.reset();
+}
+
 absl::Status PartitionWorker::Subscribe() {
   subscription_.reset();
   if (connection_ == nullptr) {
     absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(options_);
     if (!c.ok()) return c.status();
     connection_ = *std::move(c);
+  }
+  if (profiles_ == nullptr) {
+    absl::StatusOr<SubscriptionPtr> served =
+        ServeProfiles(*connection_, &service_);
+    if (!served.ok()) return served.status();
+    profiles_ = *std::move(served);
   }
   if (absl::Status s = EnsureStreams(*connection_, options_); !s.ok()) return s;
   const std::string subject = EventSubject(options_, partition_);
@@ -78,8 +98,7 @@ void PartitionWorker::Run() {
     if (subscription_ == nullptr) {
       if (absl::Status s = Subscribe(); !s.ok()) {
         shared_.NoteError(s);
-        if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s))
-          connection_.reset();
+        if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) Disconnect();
         subscription_.reset();
         shared_.Pause(options_.retry_ms);
         continue;

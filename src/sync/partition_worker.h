@@ -17,6 +17,7 @@
 #include "ckm/store.h"
 #include "ckm/sync.h"
 #include "sync/nats_client.h"
+#include "sync/profile_requests.h"
 
 namespace ckm::sync {
 
@@ -53,7 +54,11 @@ class PartitionWorker {
       : store_(store),
         options_(options),
         partition_(partition),
-        shared_(shared) {}
+        shared_(shared),
+        service_{&store, options, partition} {}
+  ~PartitionWorker() { StopServingProfiles(); }
+  PartitionWorker(const PartitionWorker&) = delete;
+  PartitionWorker& operator=(const PartitionWorker&) = delete;
 
   // Fetches and records until the node stops; reconnects and subscribes
   // again as needed.
@@ -61,6 +66,10 @@ class PartitionWorker {
 
  private:
   absl::Status Subscribe();
+  // Drains the profile requests' subscription: no callback runs after it.
+  void StopServingProfiles();
+  // Drops the connection and everything on it.
+  void Disconnect();
   // Records the fetched messages, acknowledging each once it is recorded
   // or kept as a dead letter.
   void Handle(const std::vector<natsMsg*>& messages);
@@ -78,7 +87,9 @@ class PartitionWorker {
   const SyncOptions options_;
   const int partition_;
   SharedNodeState& shared_;
+  const ProfileService service_;
   std::unique_ptr<Connection> connection_;
+  SubscriptionPtr profiles_;  // answers FetchProfile for the partition
   SubscriptionPtr subscription_;
 };
 
