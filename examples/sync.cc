@@ -85,6 +85,13 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // [end]
+  // [snippet:fetch]
+  // A customer this terminal may not hold: head office's copy, kept as a
+  // Profile that stays readable offline.
+  absl::StatusOr<ckm::Profile> copy = ckm::FetchProfile(sync, "c-1001");
+  if (!copy.ok()) return Fail(copy.status());
+  std::cout << "fetched: " << copy->loyalty().balance() << " points\n";
+  // [end]
   (*node)->Stop();
   (*agent)->Stop();
   auto profile = (*head_office)->Get("c-1001");
