@@ -6,12 +6,15 @@
 #include <nats/nats.h>
 
 #include <cstring>
+#include <sstream>
+#include <string>
 
 #include "catch2/catch.hpp"
 #include "codec/event_codec.h"
 #include "event_gen.h"
 #include "sync/nats_server.h"
 #include "sync/sync_fixture.h"
+#include "tools/cli_runner.h"
 
 namespace ckm {
 namespace {
@@ -99,6 +102,30 @@ TEST_CASE("A poison message goes to the dead letters; the partition flows") {
     CHECK(LastReason(options, 1).find("undecodable") != std::string::npos);
   ckm_test::RequireSameProfiles(*reference, {head_office.get()},
                                 {{0, 1, 2, 3}});
+
+  // The same from the command line: a line per partition (partition,
+  // messages, lag, dead letters, consumer) and the terminal's outbox.
+  const ckm_test::SplitResult cli = ckm_test::CkmSplit(
+      dir, "sync status --nats " + options.nats_url +
+               " --partition-count 4 --db " + dir.sub("terminal"));
+  INFO(cli.out << cli.err);
+  REQUIRE(cli.exit_code == 0);
+  std::istringstream lines(cli.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  std::uint64_t cli_dead = 0;
+  int partitions = 0;
+  while (std::getline(lines, line) && line.rfind("outbox", 0) != 0) {
+    std::istringstream fields(line);
+    std::uint64_t p = 0, messages = 0, lag = 0, dead_letters = 0;
+    fields >> p >> messages >> lag >> dead_letters;
+    CHECK(lag == 0);
+    cli_dead += dead_letters;
+    ++partitions;
+  }
+  CHECK(partitions == 4);
+  CHECK(cli_dead == 2);
+  CHECK(line == "outbox\t0");
 }
 
 }  // namespace
