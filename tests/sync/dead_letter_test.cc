@@ -59,7 +59,7 @@ std::string LastReason(const SyncOptions& o, int p) {
   return reason;
 }
 
-TEST_CASE("A poison message goes to the dead letters; the partition flows") {
+TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   SKIP_WITHOUT_NATS_SERVER();
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
