@@ -187,6 +187,12 @@ struct RecordOptions {
   // Overrides StoreOptions::durability for this call when set.
   // Default: unset (use the store's).
   std::optional<Durability> durability;
+
+  // Queue the call's new events in the store's outbox, if it has one
+  // (StoreOptions::outbox). False for events that came from head office (a
+  // terminal following partitions, docs/sync.md): they must not travel
+  // back. Default: true.
+  bool outbox = true;
 };
 
 }  // namespace ckm

@@ -127,6 +127,7 @@ class Recorder {
   rocksdb::WriteBatch batch_;
   RecordResult result_;
   std::optional<AutoMerge> auto_merge_;
+  bool queue_ = true;  // RecordOptions::outbox
 };
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
@@ -156,6 +157,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
 }
 
 absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
+  queue_ = options.outbox;
   // 1. Validate everything before touching the store.
   if (absl::Status s = ValidateBatch(events_); !s.ok()) return s;
   if (events_.empty()) return result_;
@@ -575,12 +577,14 @@ absl::Status Recorder::Fold() {
 // A store with an outbox queues each new event, in the order of the call,
 // in the batch that records it: no event is recorded without being queued,
 // nor queued without being recorded. Duplicates were dropped before, so a
-// retry queues nothing. The value is the history value: the event under
-// the id of the customer it named (an identity resolved here, where it was
-// linked).
+// retry queues nothing; events that came from head office
+// (RecordOptions::outbox false) are not queued at all. The value is the history
+// value: the event under the id of the customer it named (an identity resolved
+// here, where it was linked).
 rocksdb::Status Recorder::Queue(const std::vector<std::size_t>& fresh,
                                 const std::vector<std::string>& encoded) {
-  if (db_.outbox() == nullptr || fresh.empty()) return rocksdb::Status::OK();
+  if (db_.outbox() == nullptr || !queue_ || fresh.empty())
+    return rocksdb::Status::OK();
   const std::uint64_t first = store_.next_outbox_.fetch_add(fresh.size());
   rocksdb::Status s;
   for (std::size_t k = 0; k < fresh.size() && s.ok(); ++k)

@@ -148,6 +148,20 @@ TEST_CASE("A store without an outbox has none, and followers read one") {
   CHECK(absl::IsFailedPrecondition(follower->RemoveFromOutbox(one)));
 }
 
+TEST_CASE("Events that came from head office are recorded, not queued") {
+  TempDir dir = TempDir::InMemory();
+  auto store = OpenStore(dir.path(), WithOutbox());
+  const std::vector<Event> events = EventGen(6, 3).Events(6);
+  RecordOptions from_head_office;
+  from_head_office.outbox = false;
+  auto recorded = store->Record(events, from_head_office);
+  REQUIRE_OK(recorded);
+  CHECK(recorded->recorded == 6);
+  auto depth = store->OutboxDepth();
+  REQUIRE_OK(depth);
+  CHECK(*depth == 0);
+}
+
 TEST_CASE("Erasing a customer removes its queued events from the outbox") {
   TempDir dir = TempDir::InMemory();
   auto store = OpenStore(dir.path(), WithOutbox());
