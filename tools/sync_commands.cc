@@ -72,6 +72,9 @@ SyncCommands::SyncCommands(CLI::App& app) {
   node_->add_option("--db", db_, "the node's store directory")->required();
   node_->add_option("--partitions", partitions_, "the partitions, e.g. 0-3")
       ->required();
+  node_->add_option("--follower", node_options_.follower,
+                    "follow the partitions under this name (a terminal), "
+                    "beside head office");
 }
 
 std::optional<int> SyncCommands::Run() {
@@ -143,7 +146,7 @@ int SyncCommands::Node() {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db_);
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::unique_ptr<PartitionNode>> node =
-      PartitionNode::Start(**store, *partitions, options_);
+      PartitionNode::Start(**store, *partitions, options_, node_options_);
   if (!node.ok()) return Fail(node.status());
   WaitForSignal(signals);
   (*node)->Stop();

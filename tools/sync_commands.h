@@ -32,6 +32,7 @@ class SyncCommands {
   CLI::App* status_ = nullptr;
   CLI::App* node_ = nullptr;
   SyncOptions options_;
+  NodeOptions node_options_;
   std::string db_;
   std::string partitions_;
   bool once_ = false;

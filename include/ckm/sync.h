@@ -127,6 +127,19 @@ class SyncAgent {
 [[nodiscard]] absl::StatusOr<SyncAgentStats> DrainOutbox(
     Store& store, const SyncOptions& options);
 
+// Options of one PartitionNode. Plain struct.
+struct NodeOptions {
+  // Empty: a head-office node, with consumers "<prefix>-p<p>", answering
+  // FetchProfile for its partitions. Otherwise the node is a follower, for
+  // a terminal that follows some partitions so that its own store
+  // converges with head office's: its consumers are
+  // "<prefix>-<follower>-p<p>", its own, so it gets every event of those
+  // partitions beside head office, and it answers no profile requests.
+  // Name each follower uniquely: 1 to 64 of A-Z, a-z, 0-9, '-' and '_'.
+  // Default: empty.
+  std::string follower;
+};
+
 // What a PartitionNode has done since it started. Plain struct.
 struct PartitionNodeStats {
   std::uint64_t recorded = 0;          // events recorded now
@@ -146,17 +159,21 @@ struct PartitionNodeStats {
 // silently. A store error (full disk, I/O) acknowledges nothing: the
 // message comes again.
 //
-// Serve each partition from one node at a time: two nodes sharing a
-// consumer would each get some of its events.
+// Events a node records are never queued in its store's outbox
+// (RecordOptions::outbox false): what came from head office does not travel
+// back. Serve each partition from one head-office node at a time, and give
+// each follower its own name: two nodes sharing a consumer would each get
+// some of its events.
 //
 // Thread safety: stats() and Stop() may be called from any thread.
 // Ownership: the caller keeps the Store, which must outlive the node.
 class PartitionNode {
  public:
-  // InvalidArgument for a partition outside 0..options.partitions-1.
+  // InvalidArgument for a partition outside 0..options.partitions-1, or
+  // a follower name that does not fit.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PartitionNode>> Start(
       Store& store, const std::vector<int>& partitions,
-      const SyncOptions& options);
+      const SyncOptions& options, const NodeOptions& node = {});
   virtual ~PartitionNode() = default;  // stops the threads
   PartitionNode(const PartitionNode&) = delete;
   PartitionNode& operator=(const PartitionNode&) = delete;

@@ -28,8 +28,11 @@ inline std::string DeadSubjects(const SyncOptions& o) {
 inline std::string DeadStream(const SyncOptions& o) {
   return absl::StrCat(o.stream, "_DEAD");
 }
-inline std::string ConsumerName(const SyncOptions& o, int partition) {
-  return absl::StrCat(o.subject_prefix, "-p", partition);
+// Head office's consumer of a partition, or a follower's own.
+inline std::string ConsumerName(const SyncOptions& o, int partition,
+                                const std::string& follower = "") {
+  if (follower.empty()) return absl::StrCat(o.subject_prefix, "-p", partition);
+  return absl::StrCat(o.subject_prefix, "-", follower, "-p", partition);
 }
 
 // Headers of a dead letter.

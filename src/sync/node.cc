@@ -23,10 +23,10 @@ namespace {
 class Node final : public PartitionNode {
  public:
   Node(Store& store, const std::vector<int>& partitions,
-       const SyncOptions& options) {
+       const SyncOptions& options, const NodeOptions& node) {
     for (int p : partitions)
       workers_.push_back(
-          std::make_unique<PartitionWorker>(store, options, p, shared_));
+          std::make_unique<PartitionWorker>(store, options, node, p, shared_));
     for (auto& w : workers_)
       threads_.emplace_back([worker = w.get()] { worker->Run(); });
   }
@@ -51,8 +51,15 @@ class Node final : public PartitionNode {
 
 absl::StatusOr<std::unique_ptr<PartitionNode>> PartitionNode::Start(
     Store& store, const std::vector<int>& partitions,
-    const SyncOptions& options) {
+    const SyncOptions& options, const NodeOptions& node) {
   if (absl::Status s = sync::CheckOptions(options); !s.ok()) return s;
+  if (node.follower.size() > 64 ||
+      node.follower.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "abcdefghijklmnopqrstuvwxyz"
+                                      "0123456789-_") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "follower: 1 to 64 of A-Z, a-z, 0-9, '-' and '_'");
+  }
   if (partitions.empty())
     return absl::InvalidArgumentError("partitions: none given");
   for (int p : partitions) {
@@ -62,7 +69,7 @@ absl::StatusOr<std::unique_ptr<PartitionNode>> PartitionNode::Start(
     }
   }
   return std::unique_ptr<PartitionNode>(
-      new sync::Node(store, partitions, options));
+      new sync::Node(store, partitions, options, node));
 }
 
 }  // namespace ckm

@@ -16,6 +16,13 @@ namespace {
 
 // Errors that the same message would meet again: the event is wrong, not
 // the store's state. Everything else (a full disk, I/O) may pass.
+// Events from the stream are never queued again: they travel one way.
+RecordOptions FromHeadOffice() {
+  RecordOptions options;
+  options.outbox = false;
+  return options;
+}
+
 bool Refused(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s);
 }
@@ -68,7 +75,7 @@ absl::Status PartitionWorker::Subscribe() {
     if (!c.ok()) return c.status();
     connection_ = *std::move(c);
   }
-  if (profiles_ == nullptr) {
+  if (profiles_ == nullptr && node_.follower.empty()) {
     absl::StatusOr<SubscriptionPtr> served =
         ServeProfiles(*connection_, &service_);
     if (!served.ok()) return served.status();
@@ -76,7 +83,8 @@ absl::Status PartitionWorker::Subscribe() {
   }
   if (absl::Status s = EnsureStreams(*connection_, options_); !s.ok()) return s;
   const std::string subject = EventSubject(options_, partition_);
-  const std::string durable = ConsumerName(options_, partition_);
+  const std::string durable =
+      ConsumerName(options_, partition_, node_.follower);
   jsSubOptions sub;
   jsSubOptions_Init(&sub);
   sub.Stream = options_.stream.c_str();
@@ -144,7 +152,7 @@ void PartitionWorker::Handle(const std::vector<natsMsg*>& messages) {
     }
   }
   if (!events.empty()) {
-    absl::StatusOr<RecordResult> r = store_.Record(events);
+    absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
     if (r.ok()) {
       delta.recorded += r->recorded;
       delta.already_recorded += r->already_recorded;
@@ -163,7 +171,7 @@ void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
                                      const std::vector<natsMsg*>& messages,
                                      PartitionNodeStats& delta) {
   for (std::size_t i = 0; i < events.size(); ++i) {
-    absl::StatusOr<RecordResult> r = store_.Record(events[i]);
+    absl::StatusOr<RecordResult> r = store_.Record(events[i], FromHeadOffice());
     if (r.ok()) {
       delta.recorded += r->recorded;
       delta.already_recorded += r->already_recorded;

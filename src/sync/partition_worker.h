@@ -49,10 +49,12 @@ class SharedNodeState {
 
 class PartitionWorker {
  public:
-  PartitionWorker(Store& store, const SyncOptions& options, int partition,
+  PartitionWorker(Store& store, const SyncOptions& options,
+                  const NodeOptions& node, int partition,
                   SharedNodeState& shared)
       : store_(store),
         options_(options),
+        node_(node),
         partition_(partition),
         shared_(shared),
         service_{&store, options, partition} {}
@@ -85,6 +87,7 @@ class PartitionWorker {
 
   Store& store_;
   const SyncOptions options_;
+  const NodeOptions node_;
   const int partition_;
   SharedNodeState& shared_;
   const ProfileService service_;

@@ -2,8 +2,10 @@
 //
 // Three terminals, each offline for part of the run, record overlapping
 // customers with retries, events out of order and the same event on two
-// terminals; two partition nodes record the stream. Once everything is
-// back, head office's profiles are the fold of all events, byte for byte.
+// terminals; two partition nodes record the stream, and terminal 0 follows
+// partitions 0 and 1. Once everything is back, head office's profiles are
+// the fold of all events, byte for byte, and so are terminal 0's copies of
+// the customers it follows.
 
 #include <algorithm>
 #include <random>
@@ -79,6 +81,11 @@ TEST_CASE("Terminals offline for part of the run converge at head office") {
   auto b = PartitionNode::Start(*node_b, served[1], options);
   REQUIRE_OK(a);
   REQUIRE_OK(b);
+  NodeOptions follow;
+  follow.follower = "terminal-0";
+  auto follower =
+      PartitionNode::Start(*terminals[0], served[0], options, follow);
+  REQUIRE_OK(follower);
 
   // 1. Terminal 1's agent is not running: it is offline.
   std::vector<std::unique_ptr<SyncAgent>> agents(kTerminals);
@@ -112,6 +119,23 @@ TEST_CASE("Terminals offline for part of the run converge at head office") {
   INFO("node a: " << (*a)->stats().last_error);
   INFO("node b: " << (*b)->stats().last_error);
   REQUIRE(drained);
+  // Terminal 0 holds every event of the partitions it follows.
+  const auto followed = [&] {
+    std::map<std::string, std::string> mine =
+        ckm_test::ProfilesOf(*terminals[0]);
+    for (auto it = mine.begin(); it != mine.end();) {
+      const int p = PartitionOf(it->first, ckm_test::kTestPartitions);
+      it = p == 0 || p == 1 ? std::next(it) : mine.erase(it);
+    }
+    return mine;
+  };
+  const bool converged =
+      Eventually([&] { return followed() == ckm_test::ProfilesOf(*node_a); });
+  INFO("follower: " << (*follower)->stats().last_error);
+  CHECK(converged);
+  (*follower)->Stop();
+  // What it recorded from head office did not travel back.
+  CHECK(ckm_test::OutboxDepth(*terminals[0]) == 0);
   for (auto& agent_t : agents) agent_t->Stop();
   (*a)->Stop();
   (*b)->Stop();
