@@ -212,6 +212,34 @@ void RunLocal(const Config& c, const std::string& dir) {
       Pct(batch_ms, 0.99));
 }
 
+// `count` partition nodes, each with a store of its own, partitions dealt
+// round-robin.
+struct HeadOffice {
+  std::vector<std::unique_ptr<ckm::Store>> stores;
+  std::vector<std::unique_ptr<ckm::PartitionNode>> nodes;
+  std::vector<int> node_of;  // by partition
+
+  bool Start(int partitions, int count, const ckm::SyncOptions& options,
+             const std::string& dir) {
+    node_of.assign(partitions, 0);
+    for (int n = 0; n < count; ++n) {
+      auto store =
+          ckm::Store::Open(dir + "/node-" + std::to_string(n), Buffered(false));
+      if (!store.ok()) return false;
+      stores.push_back(*std::move(store));
+      std::vector<int> mine;
+      for (int p = n; p < partitions; p += count) {
+        mine.push_back(p);
+        node_of[p] = n;
+      }
+      auto node = ckm::PartitionNode::Start(*stores[n], mine, options);
+      if (!node.ok()) return false;
+      nodes.push_back(*std::move(node));
+    }
+    return true;
+  }
+};
+
 int RunSync(const Config& c, int node_count, const std::string& dir) {
   Server server(c.nats_server, dir);
   if (!server.ok()) {
@@ -222,25 +250,11 @@ int RunSync(const Config& c, int node_count, const std::string& dir) {
   options.nats_url = server.url();
   options.partitions = c.partitions;
   options.poll_ms = 5;
-  std::vector<std::unique_ptr<ckm::Store>> stores;
-  std::vector<std::unique_ptr<ckm::PartitionNode>> nodes;
-  std::vector<int> node_of(c.partitions);
-  for (int n = 0; n < node_count; ++n) {
-    auto store =
-        ckm::Store::Open(dir + "/node-" + std::to_string(n), Buffered(false));
-    if (!store.ok()) return 1;
-    stores.push_back(*std::move(store));
-  }
-  for (int n = 0; n < node_count; ++n) {
-    std::vector<int> mine;
-    for (int p = n; p < c.partitions; p += node_count) {
-      mine.push_back(p);
-      node_of[p] = n;
-    }
-    auto node = ckm::PartitionNode::Start(*stores[n], mine, options);
-    if (!node.ok()) return 1;
-    nodes.push_back(*std::move(node));
-  }
+  HeadOffice office;
+  if (!office.Start(c.partitions, node_count, options, dir)) return 1;
+  const auto& stores = office.stores;
+  const auto& nodes = office.nodes;
+  const auto& node_of = office.node_of;
   auto terminal = ckm::Store::Open(dir + "/terminal", Buffered(true));
   if (!terminal.ok()) return 1;
   auto agent = ckm::SyncAgent::Start(**terminal, options);
