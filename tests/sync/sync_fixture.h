@@ -106,6 +106,28 @@ inline void RequireSameProfiles(const ckm::Store& reference,
   CHECK(held == want.size());
 }
 
+// Every reference customer's profile, byte for byte, on the node serving
+// its partition; what else the nodes hold (customers of partitions they
+// gave away) is not looked at.
+inline void RequireServedProfiles(const ckm::Store& reference,
+                                  const std::vector<const ckm::Store*>& nodes,
+                                  const std::vector<std::vector<int>>& served) {
+  const std::map<std::string, std::string> want = ProfilesOf(reference);
+  REQUIRE(!want.empty());
+  for (const auto& [customer, bytes] : want) {
+    INFO("customer " << customer);
+    const int p = ckm::PartitionOf(customer, kTestPartitions);
+    std::size_t n = 0;
+    while (n < served.size() &&
+           std::find(served[n].begin(), served[n].end(), p) == served[n].end())
+      ++n;
+    REQUIRE(n < nodes.size());
+    absl::StatusOr<ckm::Profile> got = nodes[n]->Get(customer);
+    REQUIRE_OK(got);
+    CHECK(got->bytes() == bytes);
+  }
+}
+
 }  // namespace ckm_test
 
 #endif  // CKM_TESTS_SYNC_SYNC_FIXTURE_H_
