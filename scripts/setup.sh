@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config librocksdb-dev
           libflatbuffers-dev flatbuffers-compiler libabsl-dev catch2
-          libcli11-dev zlib1g-dev libsqlite3-dev python3)
+          libcli11-dev zlib1g-dev libsqlite3-dev python3
+          nats-server libnats-dev)
 # Extra packages for optional builds come as arguments, e.g. the fuzz build:
 #   bash scripts/setup.sh clang libclang-rt-14-dev
 packages+=("$@")

@@ -45,6 +45,9 @@
 #include "record.h"
 #include "report.h"
 #include "segment.h"
+#ifdef CKM_HAVE_SYNC
+#include "sync_commands.h"
+#endif
 #include "timestamp.h"
 
 namespace ckm::tools {
@@ -615,6 +618,10 @@ int Main(int argc, char** argv) {
   std::string repair_dir;
   repair->add_option("DIR", repair_dir, "the store's directory")->required();
 
+#ifdef CKM_HAVE_SYNC
+  SyncCommands sync_commands(app);
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -686,6 +693,9 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
+#ifdef CKM_HAVE_SYNC
+  if (std::optional<int> status = sync_commands.Run()) return *status;
+#endif
   if (record->parsed()) return RecordCommand(db, record_files, durability);
   if (migrate->parsed()) return Migrate(migrate_from, migrate_to);
   if (repair->parsed()) return Repair(repair_dir);

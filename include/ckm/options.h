@@ -172,6 +172,14 @@ struct StoreOptions {
   // Who may read which parts of a customer's data (ckm/access.h,
   // docs/privacy.md). Unset: every read sees everything. Default: unset.
   std::optional<AccessPolicy> access_policy;
+
+  // Give the store an outbox (ckm/outbox.h, docs/sync.md): every event
+  // Record() writes that was not recorded before is also queued, in the same
+  // atomic write, for a sync agent (ckm/sync.h) to publish. A store that
+  // has an outbox keeps queuing whatever this says, so that no event is
+  // recorded without being queued; a read-only or follower open reads the
+  // outbox it has. Default: false.
+  bool outbox = false;
 };
 
 // Options for one Record() call.
@@ -179,6 +187,12 @@ struct RecordOptions {
   // Overrides StoreOptions::durability for this call when set.
   // Default: unset (use the store's).
   std::optional<Durability> durability;
+
+  // Queue the call's new events in the store's outbox, if it has one
+  // (StoreOptions::outbox). False for events that came from head office (a
+  // terminal following partitions, docs/sync.md): they must not travel
+  // back. Default: true.
+  bool outbox = true;
 };
 
 }  // namespace ckm

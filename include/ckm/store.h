@@ -49,6 +49,7 @@
 #include "ckm/event.h"
 #include "ckm/identity.h"
 #include "ckm/options.h"
+#include "ckm/outbox.h"
 #include "ckm/profile.h"
 #include "ckm/query.h"
 
@@ -297,6 +298,23 @@ class Store {
   // when CatchUp() began. A read-write Store is always current: OK.
   // FailedPrecondition on a read-only Store.
   [[nodiscard]] virtual absl::Status CatchUp() = 0;
+
+  // --- Outbox (StoreOptions::outbox, ckm/outbox.h, docs/sync.md) ---
+  // The oldest `limit` entries of the outbox (0: all), oldest first. Empty
+  // for a store without an outbox. DataLoss if an entry fails verification.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<OutboxEntry>> ReadOutbox(
+      std::size_t limit) const = 0;
+  // Removes entries by sequence, once their events are safely elsewhere
+  // (a sync agent calls it after the server's acknowledgement). Sequences
+  // not in the outbox are ignored. Written to the write-ahead log without
+  // an fsync: a removal a power cut loses only makes the agent publish the
+  // event again, which its identity makes harmless. FailedPrecondition on
+  // a read-only or follower Store.
+  [[nodiscard]] virtual absl::Status RemoveFromOutbox(
+      absl::Span<const std::uint64_t> sequences) = 0;
+  // How many entries the outbox holds (0 without one). Counts them: its
+  // cost grows with the depth.
+  [[nodiscard]] virtual absl::StatusOr<std::uint64_t> OutboxDepth() const = 0;
 
  protected:
   Store() = default;

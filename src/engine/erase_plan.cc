@@ -19,6 +19,15 @@ void AddNumber(const storage::Db& db, keys::CustomerNumber number,
     plan.ranges.push_back({cf, key, keys::CustomerKey(number + 1)});
 }
 
+// Outbox keys are sequences, not the customer's: the entries of an erased
+// customer are points, and the whole outbox (a terminal's backlog, small) is
+// rewritten.
+void AddOutbox(const storage::Db& db, ErasurePlan& plan) {
+  if (db.outbox() == nullptr) return;
+  plan.ranges.push_back(
+      {db.outbox(), keys::OutboxKey(0), keys::OutboxKey(~0ull)});
+}
+
 }  // namespace
 
 ErasurePlan PlanErasure(const storage::Db& db, GroupSurvey survey) {
@@ -37,6 +46,9 @@ ErasurePlan PlanErasure(const storage::Db& db, GroupSurvey survey) {
     plan.points.push_back({db.identities(), std::move(key)});
   for (std::string& key : survey.change_keys)
     plan.points.push_back({db.customers(), std::move(key)});
+  for (std::string& key : survey.outbox_keys)
+    plan.points.push_back({db.outbox(), std::move(key)});
+  AddOutbox(db, plan);
   return plan;
 }
 
@@ -44,6 +56,7 @@ ErasurePlan PlanScrub(const storage::Db& db,
                       const std::vector<keys::CustomerNumber>& numbers) {
   ErasurePlan plan;
   for (keys::CustomerNumber number : numbers) AddNumber(db, number, plan);
+  AddOutbox(db, plan);
   plan.whole_directory = true;
   return plan;
 }

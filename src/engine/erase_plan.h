@@ -67,6 +67,9 @@ struct GroupSurvey {
   // `customers` keys of identity changes: every entry of the group's change
   // logs, and the entries of other customers' logs that name one of them.
   std::vector<std::string> change_keys;
+  // `outbox` keys of the group's events still queued for head office
+  // (docs/sync.md): published later, they would bring the group back there.
+  std::vector<std::string> outbox_keys;
 };
 
 // Everything the erasure of the surveyed group deletes: per customer its

@@ -162,6 +162,11 @@ absl::StatusOr<GroupSurvey> StoreImpl::Survey(std::vector<ErasedCustomer> group,
   if (absl::Status s = KeepOwnedIdentities(*db_, identities, out); !s.ok())
     return s;
   if (absl::Status s = SurveyChanges(out); !s.ok()) return s;
+  for (const ErasedCustomer& c : out.customers) {
+    absl::StatusOr<std::vector<std::string>> queued = OutboxKeysOf(c.id);
+    if (!queued.ok()) return queued.status();
+    for (std::string& key : *queued) out.outbox_keys.push_back(std::move(key));
+  }
   return out;
 }
 

@@ -80,6 +80,8 @@ class Recorder {
   absl::Status DropRecorded();
   absl::Status CheckBatchLinks() const;
   absl::Status Fold();
+  rocksdb::Status Queue(const std::vector<std::size_t>& fresh,
+                        const std::vector<std::string>& encoded);
   absl::Status CountNewProducts();
   absl::StatusOr<std::int64_t> CountFromStore(
       std::uint32_t slot, const std::vector<std::string_view>& skus,
@@ -132,6 +134,7 @@ class Recorder {
   rocksdb::WriteBatch batch_;
   RecordResult result_;
   std::optional<AutoMerge> auto_merge_;
+  bool queue_ = true;  // RecordOptions::outbox
 };
 
 absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
@@ -161,6 +164,7 @@ absl::StatusOr<RecordResult> StoreImpl::Record(absl::Span<const Event> events,
 }
 
 absl::StatusOr<RecordResult> Recorder::Run(const RecordOptions& options) {
+  queue_ = options.outbox;
   // 1. Validate everything before touching the store.
   if (absl::Status s = ValidateBatch(events_); !s.ok()) return s;
   if (events_.empty()) return result_;
@@ -557,6 +561,10 @@ absl::Status Recorder::Fold() {
     }
     breakdowns_.Add(slot, e);
   }
+  std::vector<std::string> encoded(events_.size());
+  for (std::size_t i : fresh)
+    encoded[i] = EncodeEvent(events_[i], who_[i].own_id);
+  if (s.ok()) s = Queue(fresh, encoded);
   // In key order: each memtable's skip list then finds a key's place from
   // the previous one's instead of from its top.
   std::sort(fresh.begin(), fresh.end(), [&](std::size_t a, std::size_t b) {
@@ -566,11 +574,29 @@ absl::Status Recorder::Fold() {
   for (std::size_t k = 0; k < fresh.size() && s.ok(); ++k) {
     const std::size_t i = fresh[k];
     s = batch_.Put(db_.history(keys::HistoryCfOf(events_[i].kind())),
-                   history_keys_[i], EncodeEvent(events_[i], who_[i].own_id));
+                   history_keys_[i], encoded[i]);
   }
   if (!s.ok()) return FromRocks(s, "building the write batch");
   breakdown_deltas_ = breakdowns_.Finish();
   return absl::OkStatus();
+}
+
+// A store with an outbox queues each new event, in the order of the call,
+// in the batch that records it: no event is recorded without being queued,
+// nor queued without being recorded. Duplicates were dropped before, so a
+// retry queues nothing; events that came from head office
+// (RecordOptions::outbox false) are not queued at all. The value is the history
+// value: the event under the id of the customer it named (an identity resolved
+// here, where it was linked).
+rocksdb::Status Recorder::Queue(const std::vector<std::size_t>& fresh,
+                                const std::vector<std::string>& encoded) {
+  if (db_.outbox() == nullptr || !queue_ || fresh.empty())
+    return rocksdb::Status::OK();
+  const std::uint64_t first = store_.next_outbox_.fetch_add(fresh.size());
+  rocksdb::Status s;
+  for (std::size_t k = 0; k < fresh.size() && s.ok(); ++k)
+    s = batch_.Put(db_.outbox(), keys::OutboxKey(first + k), encoded[fresh[k]]);
+  return s;
 }
 
 // Distinct products: a product is new to the customer if neither the store

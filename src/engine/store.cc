@@ -398,6 +398,7 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
   if (absl::Status s = store->LoadStale(); !s.ok()) return s;
   if (absl::Status s = store->NormalizeStoredIdentities(); !s.ok()) return s;
   if (absl::Status s = store->LoadErasures(); !s.ok()) return s;
+  if (absl::Status s = store->LoadOutbox(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -183,6 +183,20 @@ class StoreImpl final : public Store {
   // (erase_scrub.cc).
   absl::Status LoadErasures();
 
+  // outbox.cc
+  absl::StatusOr<std::vector<OutboxEntry>> ReadOutbox(
+      std::size_t limit) const override;
+  absl::Status RemoveFromOutbox(
+      absl::Span<const std::uint64_t> sequences) override;
+  absl::StatusOr<std::uint64_t> OutboxDepth() const override;
+  // At open: the next outbox sequence, above every entry and every one
+  // removed (keys::kOutboxFloor).
+  absl::Status LoadOutbox();
+  // The outbox keys of the customer's queued events, for Erase. Entries
+  // that fail to decode name nobody and are left.
+  absl::StatusOr<std::vector<std::string>> OutboxKeysOf(
+      std::string_view customer_id) const;
+
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.
   void AbandonBreakdownsBuffer() {
@@ -436,6 +450,12 @@ class StoreImpl final : public Store {
   std::uint64_t next_erasure_ = 1;  // guarded by erase_mu_
   bool scrub_pending_ = false;      // guarded by erase_mu_
   std::atomic<bool> has_tombstones_{false};
+  // The next outbox sequence; Record() takes a run of them per batch. A
+  // batch that fails leaves a gap, never a sequence used twice.
+  std::atomic<std::uint64_t> next_outbox_{1};
+  // Removals from the outbox run one at a time, so that the floor they
+  // write only grows.
+  std::mutex outbox_mu_;
   // Set by a write that failed; cleared by a successful DB::Resume().
   std::atomic<bool> write_failed_{false};
   // RocksDB's count of background errors at the last resume.

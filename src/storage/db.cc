@@ -45,9 +45,10 @@ rocksdb::TableFactory* TableFactory(std::shared_ptr<rocksdb::Cache> cache) {
   return rocksdb::NewBlockBasedTableFactory(t);
 }
 
-// ckm's column families with their options, `default` first.
+// ckm's column families with their options, `default` first; the outbox
+// too when `with_outbox`.
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
-    const StoreOptions& options) {
+    const StoreOptions& options, bool with_outbox) {
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
   // Every per-customer key starts with the customer's 8-byte number.
@@ -90,7 +91,19 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(
   d.emplace_back(keys::kBreakdownsCf, breakdowns);
   d.emplace_back(keys::kIdentitiesCf, cf_options(false));
   d.emplace_back(keys::kPendingCf, cf_options(false));
+  if (with_outbox) d.emplace_back(keys::kOutboxCf, cf_options(false));
   return d;
+}
+
+// Whether to open the outbox: a store that has one always does (it queues
+// every new event, whatever the options say); a read-write open with
+// StoreOptions::outbox creates it.
+bool WithOutbox(const StoreOptions& options,
+                const std::vector<std::string>& existing) {
+  if (std::find(existing.begin(), existing.end(), keys::kOutboxCf) !=
+      existing.end())
+    return true;
+  return options.outbox && options.access == Access::kReadWrite;
 }
 
 // The format version a store with column families `existing` (not all of
@@ -153,9 +166,17 @@ absl::Status CheckExisting(
     const std::vector<std::string>& existing,
     const std::vector<rocksdb::ColumnFamilyDescriptor>& ours,
     const StoreOptions& options) {
+  // The outbox is optional: a store without one is whole, and a read-write
+  // open adds it when asked to.
   std::set<std::string> names;
-  for (const auto& d : ours) names.insert(d.name);
+  for (const auto& d : ours)
+    if (d.name != keys::kOutboxCf) names.insert(d.name);
+  std::size_t outboxes = 0;
   for (const std::string& name : existing) {
+    if (name == keys::kOutboxCf) {
+      ++outboxes;
+      continue;
+    }
     if (names.count(name) == 0) {
       return absl::FailedPreconditionError(
           absl::StrCat("\"", dir,
@@ -164,7 +185,7 @@ absl::Status CheckExisting(
                        name, "\")"));
     }
   }
-  if (existing.size() == names.size()) return absl::OkStatus();
+  if (existing.size() - outboxes == names.size()) return absl::OkStatus();
   // Some of ours are missing: a store of an older format, or a creation that
   // was interrupted (RocksDB creates column families one by one).
   absl::StatusOr<std::string> version = StoredFormat(db_options, dir, existing);
@@ -417,13 +438,17 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(std::string_view path,
   if (!existing.ok()) return existing.status();
   const bool exists = !existing->empty();
   const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
-      Descriptors(options);
+      Descriptors(options, WithOutbox(options, *existing));
   if (exists) {
     if (absl::Status s =
             CheckExisting(db_options, dir, *existing, descriptors, options);
         !s.ok()) {
       return s;
     }
+    // A whole store asked for an outbox gets one, as a new store gets every
+    // column family.
+    if (WithOutbox(options, {}) && options.access == Access::kReadWrite)
+      db_options.create_missing_column_families = true;
   } else {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -553,6 +578,7 @@ Db::Db(std::unique_ptr<rocksdb::DB> db,
   breakdowns_ = cf(keys::kBreakdownsCf);
   identities_ = cf(keys::kIdentitiesCf);
   pending_ = cf(keys::kPendingCf);
+  outbox_ = cf(keys::kOutboxCf);
   for (int i = 0; i < keys::kHistoryCfCount; ++i)
     history_[i] = cf(keys::kHistoryCfNames[i]);
 }

@@ -84,6 +84,8 @@ class Db {
   rocksdb::ColumnFamilyHandle* breakdowns() const { return breakdowns_; }
   rocksdb::ColumnFamilyHandle* identities() const { return identities_; }
   rocksdb::ColumnFamilyHandle* pending() const { return pending_; }
+  // nullptr for a store without an outbox.
+  rocksdb::ColumnFamilyHandle* outbox() const { return outbox_; }
   rocksdb::ColumnFamilyHandle* history(keys::HistoryCf which) const {
     return history_[static_cast<int>(which)];
   }
@@ -113,6 +115,7 @@ class Db {
   rocksdb::ColumnFamilyHandle* breakdowns_ = nullptr;
   rocksdb::ColumnFamilyHandle* identities_ = nullptr;
   rocksdb::ColumnFamilyHandle* pending_ = nullptr;
+  rocksdb::ColumnFamilyHandle* outbox_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, keys::kHistoryCfCount> history_{};
 };
 

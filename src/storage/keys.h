@@ -21,6 +21,11 @@
 //                  ckm.erasure_scrub/BE64(seq) -> BE64(number): an erasure
 //                                                whose bytes may still be on
 //                                                disk (engine/erase.cc)
+//                  ckm.outbox_floor           -> BE64(seq): above every
+//                                                outbox sequence removed
+//   outbox         BE64(seq)                  -> the event's compact encoding
+//                                                (only in a store opened
+//                                                with an outbox, docs/sync.md)
 //
 // Identity resolution (docs/identity.md) adds, in `customers`:
 //
@@ -71,6 +76,10 @@ inline constexpr char kChangesCf[] = "changes";
 inline constexpr char kBreakdownsCf[] = "breakdowns";
 inline constexpr char kIdentitiesCf[] = "identities";
 inline constexpr char kPendingCf[] = "pending";
+// Optional: a store has it once opened with StoreOptions::outbox, and from
+// then on queues every new event in it (engine/outbox.cc).
+inline constexpr char kOutboxCf[] = "outbox";
+inline constexpr char kOutboxFloor[] = "ckm.outbox_floor";
 
 // The history column families, in the order of HistoryCf.
 enum class HistoryCf : int {
@@ -137,6 +146,10 @@ std::string ErasedIdHash(std::string_view customer_id);
 std::string TombstoneKey(std::string_view customer_id);
 // prefix BE64(sequence): sorts in sequence order.
 std::string SequenceKey(std::string_view prefix, std::uint64_t sequence);
+// BE64(sequence): an outbox entry's key, and the floor's value.
+inline std::string OutboxKey(std::uint64_t sequence) {
+  return SequenceKey("", sequence);
+}
 
 }  // namespace ckm::keys
 

@@ -2,6 +2,7 @@
 
 #include "storage/repair.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -43,6 +44,13 @@ absl::Status RepairFiles(const std::string& dir) {
                                     keys::kIdentitiesCf,
                                     keys::kPendingCf};
   for (const char* name : keys::kHistoryCfNames) names.push_back(name);
+  // The outbox only where there was one: having one turns queuing on.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(options, dir, &existing).ok() &&
+      std::find(existing.begin(), existing.end(), keys::kOutboxCf) !=
+          existing.end()) {
+    names.push_back(keys::kOutboxCf);
+  }
   // With the merge operators: RepairDB replays the WALs into tables.
   return FromRocks(
       rocksdb::RepairDB(dir, options, DescriptorsForReading(names)),

@@ -397,6 +397,18 @@ class FailingStore : public Store {
     return real_.Erasures();
   }
 
+  absl::StatusOr<std::vector<OutboxEntry>> ReadOutbox(
+      std::size_t limit) const override {
+    return real_.ReadOutbox(limit);
+  }
+  absl::Status RemoveFromOutbox(
+      absl::Span<const std::uint64_t> sequences) override {
+    return real_.RemoveFromOutbox(sequences);
+  }
+  absl::StatusOr<std::uint64_t> OutboxDepth() const override {
+    return real_.OutboxDepth();
+  }
+
  private:
   Store& real_;
   int fail_at_;

@@ -1,0 +1,135 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The outbox of a terminal's store: reading its oldest entries, removing
+// those the server acknowledged, and its depth. Record() writes the entries
+// (record.cc, Recorder::Fold), in the batch that records their events.
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/internal/endian.h"
+#include "absl/strings/str_cat.h"
+#include "codec/event_codec.h"
+#include "engine/store_impl.h"
+#include "rocksdb/write_batch.h"
+
+namespace ckm::engine {
+namespace {
+
+using storage::FromRocks;
+
+constexpr std::size_t kSequenceBytes = 8;
+
+std::optional<std::uint64_t> SequenceOf(const rocksdb::Slice& key) {
+  if (key.size() != kSequenceBytes) return std::nullopt;
+  return absl::big_endian::Load64(key.data());
+}
+
+}  // namespace
+
+absl::Status StoreImpl::LoadOutbox() {
+  std::uint64_t next = 1;
+  std::string floor;
+  const rocksdb::Status got =
+      db_->db()->Get(rocksdb::ReadOptions(), keys::kOutboxFloor, &floor);
+  if (!got.ok() && !got.IsNotFound())
+    return FromRocks(got, "reading the outbox floor");
+  if (got.ok() && floor.size() == kSequenceBytes)
+    next = absl::big_endian::Load64(floor.data());
+  if (db_->outbox() != nullptr) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
+    it->SeekToLast();
+    if (it->Valid()) {
+      if (std::optional<std::uint64_t> last = SequenceOf(it->key()))
+        next = std::max(next, *last + 1);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
+  }
+  next_outbox_ = next;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<OutboxEntry>> StoreImpl::ReadOutbox(
+    std::size_t limit) const {
+  std::vector<OutboxEntry> entries;
+  if (db_->outbox() == nullptr) return entries;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (limit != 0 && entries.size() == limit) break;
+    const std::optional<std::uint64_t> sequence = SequenceOf(it->key());
+    if (!sequence) {
+      return absl::DataLossError(
+          absl::StrCat("outbox: a key of ", it->key().size(),
+                       " bytes, not an 8-byte sequence"));
+    }
+    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
+    if (!event.ok()) {
+      return absl::DataLossError(absl::StrCat("outbox entry ", *sequence, ": ",
+                                              event.status().message()));
+    }
+    entries.push_back({*sequence, *std::move(event), it->value().ToString()});
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
+  return entries;
+}
+
+absl::Status StoreImpl::RemoveFromOutbox(
+    absl::Span<const std::uint64_t> sequences) {
+  if (absl::Status s = CheckWritable("RemoveFromOutbox"); !s.ok()) return s;
+  if (db_->outbox() == nullptr || sequences.empty()) return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(outbox_mu_);
+  // The floor keeps sequences growing across a reopen that finds the
+  // outbox empty.
+  std::string floor;
+  const rocksdb::Status got =
+      db_->db()->Get(rocksdb::ReadOptions(), keys::kOutboxFloor, &floor);
+  if (!got.ok() && !got.IsNotFound())
+    return FromRocks(got, "reading the outbox floor");
+  std::uint64_t above = floor.size() == kSequenceBytes
+                            ? absl::big_endian::Load64(floor.data())
+                            : 1;
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s;
+  for (std::uint64_t sequence : sequences) {
+    if (!s.ok()) break;
+    s = batch.Delete(db_->outbox(), keys::OutboxKey(sequence));
+    above = std::max(above, sequence + 1);
+  }
+  if (s.ok()) s = batch.Put(keys::kOutboxFloor, keys::OutboxKey(above));
+  if (!s.ok()) return FromRocks(s, "building the outbox removal");
+  return FromRocks(
+      Write(storage::WriteOptionsFor(Durability::kBuffered), &batch),
+      "removing from the outbox");
+}
+
+absl::StatusOr<std::vector<std::string>> StoreImpl::OutboxKeysOf(
+    std::string_view customer_id) const {
+  std::vector<std::string> out;
+  if (db_->outbox() == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
+    if (event.ok() && event->customer.id == customer_id)
+      out.push_back(it->key().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
+  return out;
+}
+
+absl::StatusOr<std::uint64_t> StoreImpl::OutboxDepth() const {
+  if (db_->outbox() == nullptr) return 0;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
+  std::uint64_t depth = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++depth;
+  if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
+  return depth;
+}
+
+}  // namespace ckm::engine

@@ -1,0 +1,48 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// The names a deployment uses on the server: subjects, streams, consumers
+// (SyncOptions documents them). Pure; thread-safe.
+
+#ifndef CKM_SRC_SYNC_NAMES_H_
+#define CKM_SRC_SYNC_NAMES_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "ckm/sync.h"
+
+namespace ckm::sync {
+
+inline std::string EventSubject(const SyncOptions& o, int partition) {
+  return absl::StrCat(o.subject_prefix, ".events.", partition);
+}
+inline std::string EventSubjects(const SyncOptions& o) {
+  return absl::StrCat(o.subject_prefix, ".events.*");
+}
+inline std::string DeadSubject(const SyncOptions& o, int partition) {
+  return absl::StrCat(o.subject_prefix, ".dead.", partition);
+}
+inline std::string DeadSubjects(const SyncOptions& o) {
+  return absl::StrCat(o.subject_prefix, ".dead.*");
+}
+inline std::string DeadStream(const SyncOptions& o) {
+  return absl::StrCat(o.stream, "_DEAD");
+}
+// Head office's consumer of a partition, or a follower's own.
+inline std::string ConsumerName(const SyncOptions& o, int partition,
+                                const std::string& follower = "") {
+  if (follower.empty()) return absl::StrCat(o.subject_prefix, "-p", partition);
+  return absl::StrCat(o.subject_prefix, "-", follower, "-p", partition);
+}
+
+// Headers of a dead letter.
+inline constexpr char kReasonHeader[] = "Ckm-Reason";
+inline constexpr char kSubjectHeader[] = "Ckm-Subject";
+inline constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
+
+// InvalidArgument naming the field when options cannot work.
+absl::Status CheckOptions(const SyncOptions& options);
+
+}  // namespace ckm::sync
+
+#endif  // CKM_SRC_SYNC_NAMES_H_

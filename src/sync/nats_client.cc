@@ -1,0 +1,81 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "sync/nats_client.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "string_util.h"
+
+namespace ckm::sync {
+
+absl::Status FromNats(natsStatus s, std::string_view context,
+                      jsErrCode js_error) {
+  if (s == NATS_OK) return absl::OkStatus();
+  std::string message = absl::StrCat(Av(context), ": ", natsStatus_GetText(s));
+  if (const char* last = nats_GetLastError(nullptr);
+      last != nullptr && *last != '\0') {
+    absl::StrAppend(&message, " (", last, ")");
+  }
+  if (js_error != 0)
+    absl::StrAppend(&message, " [JetStream error ", js_error, "]");
+  switch (s) {
+    case NATS_TIMEOUT:
+      return absl::DeadlineExceededError(message);
+    case NATS_NOT_FOUND:
+      return absl::NotFoundError(message);
+    case NATS_NO_SERVER:
+    case NATS_CONNECTION_CLOSED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_NO_RESPONDERS:
+    case NATS_IO_ERROR:
+    case NATS_STALE_CONNECTION:
+      return absl::UnavailableError(message);
+    default:
+      if (js_error == JSStreamNotFoundErr || js_error == JSConsumerNotFoundErr)
+        return absl::NotFoundError(message);
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    const SyncOptions& options) {
+  natsOptions* opts = nullptr;
+  natsStatus s = natsOptions_Create(&opts);
+  // One server or several (a cluster): libnats takes a list.
+  const std::vector<std::string> urls =
+      absl::StrSplit(options.nats_url, ',', absl::SkipWhitespace());
+  std::vector<const char*> servers;
+  for (const std::string& url : urls) servers.push_back(url.c_str());
+  if (s == NATS_OK)
+    s = natsOptions_SetServers(opts, servers.data(),
+                               static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts, "ckm");
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, options.timeout_ms);
+  if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
+  std::unique_ptr<Connection> c(new Connection());
+  if (s == NATS_OK) s = natsConnection_Connect(&c->nc_, opts);
+  natsOptions_Destroy(opts);
+  if (s != NATS_OK)
+    return FromNats(s, absl::StrCat("connecting to ", options.nats_url));
+  jsOptions_Init(&c->js_options_);
+  c->js_options_.Wait = options.timeout_ms;
+  s = natsConnection_JetStream(&c->js_, c->nc_, &c->js_options_);
+  if (s != NATS_OK) return FromNats(s, "opening JetStream");
+  return c;
+}
+
+Connection::~Connection() {
+  if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (nc_ != nullptr) {
+    natsConnection_Close(nc_);
+    natsConnection_Destroy(nc_);
+  }
+}
+
+}  // namespace ckm::sync

@@ -1,0 +1,79 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// A thin owner of libnats objects: a connection with its JetStream
+// context, messages and subscriptions that free themselves, and libnats'
+// statuses as absl ones. The only file pair besides the sync code that
+// includes nats.h.
+//
+// Thread safety: a Connection may be used from several threads (libnats'
+// connections and contexts are); messages and subscriptions by one.
+
+#ifndef CKM_SRC_SYNC_NATS_CLIENT_H_
+#define CKM_SRC_SYNC_NATS_CLIENT_H_
+
+#include <nats/nats.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ckm/sync.h"
+
+namespace ckm::sync {
+
+// libnats' status as an absl one: DeadlineExceeded for a timeout,
+// Unavailable when there is no server or connection, NotFound for a
+// stream or consumer that does not exist, Internal otherwise. The message
+// is "<context>: <libnats' text>" and, where known, the JetStream error.
+absl::Status FromNats(natsStatus s, std::string_view context,
+                      jsErrCode js_error = static_cast<jsErrCode>(0));
+
+struct MsgFree {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgFree>;
+
+struct SubscriptionFree {
+  void operator()(natsSubscription* s) const { natsSubscription_Destroy(s); }
+};
+using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionFree>;
+
+class Connection {
+ public:
+  // Connects to options.nats_url; reconnects by itself for ever after a
+  // loss, every 100 ms. Unavailable if no server answers now.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const SyncOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  natsConnection* nc() const { return nc_; }
+  jsCtx* js() const { return js_; }
+  // JetStream options for calls that take them (the API wait).
+  jsOptions* js_options() { return &js_options_; }
+  bool connected() const {
+    return natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
+  }
+
+ private:
+  Connection() = default;
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+  jsOptions js_options_;
+};
+
+// Creates the event and dead-letter streams if they do not exist, and
+// checks that the event stream was created with options.partitions
+// (FailedPrecondition if not: the count is fixed, see SyncOptions).
+absl::Status EnsureStreams(Connection& connection, const SyncOptions& options);
+
+// The partition count the event stream was created with, from its
+// description; NotFound without the stream.
+absl::StatusOr<int> StreamPartitions(Connection& connection,
+                                     const SyncOptions& options);
+
+}  // namespace ckm::sync
+
+#endif  // CKM_SRC_SYNC_NATS_CLIENT_H_

@@ -1,0 +1,207 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "sync/partition_worker.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "codec/event_codec.h"
+#include "sync/dead_letter.h"
+#include "sync/names.h"
+
+namespace ckm::sync {
+namespace {
+
+// Errors that the same message would meet again: the event is wrong, not
+// the store's state. Everything else (a full disk, I/O) may pass.
+// Events from the stream are never queued again: they travel one way.
+RecordOptions FromHeadOffice() {
+  RecordOptions options;
+  options.outbox = false;
+  return options;
+}
+
+bool Refused(const absl::Status& s) {
+  return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s);
+}
+
+struct MsgListFree {
+  natsMsgList* list;
+  ~MsgListFree() { natsMsgList_Destroy(list); }
+};
+
+}  // namespace
+
+bool SharedNodeState::Pause(std::int64_t ms) const {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(ms));
+  return !stopping_;
+}
+
+void SharedNodeState::Add(const PartitionNodeStats& d) {
+  absl::MutexLock lock(&mu_);
+  stats_.recorded += d.recorded;
+  stats_.already_recorded += d.already_recorded;
+  stats_.dead_letters += d.dead_letters;
+  stats_.redeliveries += d.redeliveries;
+  if (!d.last_error.empty()) stats_.last_error = d.last_error;
+}
+
+void SharedNodeState::NoteError(const absl::Status& error) {
+  absl::MutexLock lock(&mu_);
+  stats_.last_error = std::string(error.message());
+}
+
+void PartitionWorker::StopServingProfiles() {
+  if (profiles_ == nullptr) return;
+  if (natsSubscription_Drain(profiles_.get()) == NATS_OK)
+    natsSubscription_WaitForDrainCompletion(profiles_.get(),
+                                            options_.timeout_ms);
+  profiles_.reset();
+}
+
+void PartitionWorker::Disconnect() {
+  subscription_.reset();
+  StopServingProfiles();
+  connection_.reset();
+}
+
+absl::Status PartitionWorker::Subscribe() {
+  subscription_.reset();
+  if (connection_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(options_);
+    if (!c.ok()) return c.status();
+    connection_ = *std::move(c);
+  }
+  if (profiles_ == nullptr && node_.follower.empty()) {
+    absl::StatusOr<SubscriptionPtr> served =
+        ServeProfiles(*connection_, &service_);
+    if (!served.ok()) return served.status();
+    profiles_ = *std::move(served);
+  }
+  if (absl::Status s = EnsureStreams(*connection_, options_); !s.ok()) return s;
+  const std::string subject = EventSubject(options_, partition_);
+  const std::string durable =
+      ConsumerName(options_, partition_, node_.follower);
+  jsSubOptions sub;
+  jsSubOptions_Init(&sub);
+  sub.Stream = options_.stream.c_str();
+  sub.Config.AckPolicy = js_AckExplicit;
+  sub.Config.AckWait = options_.ack_wait_ms * 1'000'000;  // nanoseconds
+  sub.Config.MaxDeliver = -1;  // a store error may last: never give up
+  sub.Config.DeliverPolicy = js_DeliverAll;
+  natsSubscription* raw = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  const natsStatus s = js_PullSubscribe(
+      &raw, connection_->js(), subject.c_str(), durable.c_str(),
+      connection_->js_options(), &sub, &js_error);
+  subscription_.reset(raw);
+  return FromNats(s, absl::StrCat("subscribing to ", subject), js_error);
+}
+
+void PartitionWorker::Run() {
+  while (!shared_.stopping()) {
+    if (subscription_ == nullptr) {
+      if (absl::Status s = Subscribe(); !s.ok()) {
+        shared_.NoteError(s);
+        if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) Disconnect();
+        subscription_.reset();
+        shared_.Pause(options_.retry_ms);
+        continue;
+      }
+    }
+    natsMsgList list{nullptr, 0};
+    jsErrCode js_error = static_cast<jsErrCode>(0);
+    const natsStatus s = natsSubscription_Fetch(
+        &list, subscription_.get(), static_cast<int>(options_.batch),
+        options_.poll_ms, &js_error);
+    MsgListFree free_list{&list};
+    if (s == NATS_TIMEOUT) continue;
+    if (s != NATS_OK) {
+      // A lost connection comes back by itself; a consumer the server lost
+      // is made again by subscribing again.
+      shared_.NoteError(FromNats(s, "fetching", js_error));
+      subscription_.reset();
+      shared_.Pause(options_.retry_ms);
+      continue;
+    }
+    Handle(std::vector<natsMsg*>(list.Msgs, list.Msgs + list.Count));
+  }
+}
+
+void PartitionWorker::Handle(const std::vector<natsMsg*>& messages) {
+  PartitionNodeStats delta;
+  std::vector<Event> events;
+  std::vector<natsMsg*> decoded;
+  for (natsMsg* msg : messages) {
+    absl::StatusOr<Event> event = DecodeEvent(
+        std::string_view(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    if (!event.ok()) {
+      Reject(msg, absl::StrCat("undecodable: ", event.status().message()),
+             delta);
+    } else if (const int p =
+                   PartitionOf(event->customer.id, options_.partitions);
+               p != partition_) {
+      Reject(msg, absl::StrCat("customer belongs to partition ", p), delta);
+    } else {
+      events.push_back(*std::move(event));
+      decoded.push_back(msg);
+    }
+  }
+  if (!events.empty()) {
+    absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
+    if (r.ok()) {
+      delta.recorded += r->recorded;
+      delta.already_recorded += r->already_recorded;
+      for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
+    } else if (Refused(r.status())) {
+      HandleOneByOne(events, decoded, delta);
+    } else {
+      delta.last_error = std::string(r.status().message());
+      for (natsMsg* msg : decoded) Leave(msg, delta);
+    }
+  }
+  shared_.Add(delta);
+}
+
+void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
+                                     const std::vector<natsMsg*>& messages,
+                                     PartitionNodeStats& delta) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    absl::StatusOr<RecordResult> r = store_.Record(events[i], FromHeadOffice());
+    if (r.ok()) {
+      delta.recorded += r->recorded;
+      delta.already_recorded += r->already_recorded;
+      natsMsg_Ack(messages[i], nullptr);
+    } else if (Refused(r.status())) {
+      Reject(messages[i], r.status().message(), delta);
+    } else {
+      delta.last_error = std::string(r.status().message());
+      Leave(messages[i], delta);
+    }
+  }
+}
+
+void PartitionWorker::Reject(natsMsg* msg, absl::string_view reason,
+                             PartitionNodeStats& delta) {
+  const absl::Status s =
+      SendToDeadLetters(*connection_, options_, partition_, msg, reason);
+  if (!s.ok()) {
+    delta.last_error = std::string(s.message());
+    Leave(msg, delta);
+    return;
+  }
+  natsMsg_Ack(msg, nullptr);
+  ++delta.dead_letters;
+}
+
+// Not acknowledged: the server delivers it again after retry_ms.
+void PartitionWorker::Leave(natsMsg* msg, PartitionNodeStats& delta) {
+  natsMsg_NakWithDelay(msg, options_.retry_ms, nullptr);
+  ++delta.redeliveries;
+}
+
+}  // namespace ckm::sync

@@ -1,0 +1,101 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// One partition of a node: its durable pull consumer, and what it does
+// with each message it fetches.
+//
+// Thread safety: a PartitionWorker runs on one thread (Run); the
+// SharedNodeState its node's workers share is safe from any thread.
+
+#ifndef CKM_SRC_SYNC_PARTITION_WORKER_H_
+#define CKM_SRC_SYNC_PARTITION_WORKER_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ckm/store.h"
+#include "ckm/sync.h"
+#include "sync/nats_client.h"
+#include "sync/profile_requests.h"
+
+namespace ckm::sync {
+
+// The counters of a node, and its stop flag.
+class SharedNodeState {
+ public:
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  bool stopping() const {
+    absl::MutexLock lock(&mu_);
+    return stopping_;
+  }
+  // Waits `ms`, or less once stopping; false once stopping.
+  bool Pause(std::int64_t ms) const;
+  PartitionNodeStats Get() const {
+    absl::MutexLock lock(&mu_);
+    return stats_;
+  }
+  void Add(const PartitionNodeStats& delta);
+  void NoteError(const absl::Status& error);
+
+ private:
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  PartitionNodeStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+class PartitionWorker {
+ public:
+  PartitionWorker(Store& store, const SyncOptions& options,
+                  const NodeOptions& node, int partition,
+                  SharedNodeState& shared)
+      : store_(store),
+        options_(options),
+        node_(node),
+        partition_(partition),
+        shared_(shared),
+        service_{&store, options, partition} {}
+  ~PartitionWorker() { StopServingProfiles(); }
+  PartitionWorker(const PartitionWorker&) = delete;
+  PartitionWorker& operator=(const PartitionWorker&) = delete;
+
+  // Fetches and records until the node stops; reconnects and subscribes
+  // again as needed.
+  void Run();
+
+ private:
+  absl::Status Subscribe();
+  // Drains the profile requests' subscription: no callback runs after it.
+  void StopServingProfiles();
+  // Drops the connection and everything on it.
+  void Disconnect();
+  // Records the fetched messages, acknowledging each once it is recorded
+  // or kept as a dead letter.
+  void Handle(const std::vector<natsMsg*>& messages);
+  // Records `events` (from messages[i]) one at a time after their batch was
+  // refused: each is acknowledged, kept as a dead letter, or left.
+  void HandleOneByOne(const std::vector<Event>& events,
+                      const std::vector<natsMsg*>& messages,
+                      PartitionNodeStats& delta);
+  // Keeps `msg` as a dead letter and acknowledges it; leaves it on failure.
+  void Reject(natsMsg* msg, absl::string_view reason,
+              PartitionNodeStats& delta);
+  void Leave(natsMsg* msg, PartitionNodeStats& delta);
+
+  Store& store_;
+  const SyncOptions options_;
+  const NodeOptions node_;
+  const int partition_;
+  SharedNodeState& shared_;
+  const ProfileService service_;
+  std::unique_ptr<Connection> connection_;
+  SubscriptionPtr profiles_;  // answers FetchProfile for the partition
+  SubscriptionPtr subscription_;
+};
+
+}  // namespace ckm::sync
+
+#endif  // CKM_SRC_SYNC_PARTITION_WORKER_H_

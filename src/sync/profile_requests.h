@@ -1,0 +1,35 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Profiles by request and reply: a node answers requests for the customers
+// of its partitions on "<prefix>.profile.<p>" (FetchProfile in ckm/sync.h
+// asks). The request is the customer id; the reply is the stored profile's
+// bytes with header Ckm-Status "ok", or "not_found" / "error" and a
+// Ckm-Reason.
+
+#ifndef CKM_SRC_SYNC_PROFILE_REQUESTS_H_
+#define CKM_SRC_SYNC_PROFILE_REQUESTS_H_
+
+#include "absl/status/statusor.h"
+#include "ckm/store.h"
+#include "ckm/sync.h"
+#include "sync/nats_client.h"
+
+namespace ckm::sync {
+
+// What a subscription's callback needs; owned by the subscriber, which
+// outlives the subscription.
+struct ProfileService {
+  Store* store;
+  SyncOptions options;
+  int partition;
+};
+
+// Answers requests for `service->partition` on `connection` until the
+// returned subscription is destroyed. A queue group, so that several nodes
+// serving the same partition share the requests.
+absl::StatusOr<SubscriptionPtr> ServeProfiles(Connection& connection,
+                                              const ProfileService* service);
+
+}  // namespace ckm::sync
+
+#endif  // CKM_SRC_SYNC_PROFILE_REQUESTS_H_

@@ -1,0 +1,128 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "sync/publish.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "sync/names.h"
+
+namespace ckm::sync {
+
+absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Create(
+    Connection& c, const SyncOptions& o) {
+  std::unique_ptr<Publisher> p(new Publisher(o));
+  jsOptions js;
+  jsOptions_Init(&js);
+  js.Wait = o.timeout_ms;
+  js.PublishAsync.MaxPending = static_cast<int64_t>(o.batch);
+  js.PublishAsync.AckHandler = &Publisher::OnAck;
+  js.PublishAsync.AckHandlerClosure = p.get();
+  const natsStatus s = natsConnection_JetStream(&p->js_, c.nc(), &js);
+  if (s != NATS_OK) return FromNats(s, "opening JetStream for publishing");
+  return p;
+}
+
+Publisher::~Publisher() {
+  // Acks still on their way would find this Publisher gone: wait a little
+  // for them first. Their entries stay in the outbox and go again.
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = options_.timeout_ms;
+  js_PublishAsyncComplete(js_, &wait);
+  jsCtx_Destroy(js_);
+}
+
+void Publisher::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
+                      void* closure) {
+  auto* self = static_cast<Publisher*>(closure);
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(msg, kMsgIdHeader, &id) != NATS_OK) id = nullptr;
+  {
+    absl::MutexLock lock(&self->mu_);
+    if (ack != nullptr && id != nullptr) {
+      self->acked_.emplace_back(id);
+      if (ack->Duplicate) ++self->duplicates_;
+    } else if (error != nullptr) {
+      self->refused_ =
+          FromNats(error->Err, "a publish was refused", error->ErrCode);
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+absl::Status Publisher::Send(const OutboxEntry& entry) {
+  const std::string subject = EventSubject(
+      options_, PartitionOf(entry.event.customer.id, options_.partitions));
+  const std::string id = EventMessageId(entry.event);
+  natsMsg* raw = nullptr;
+  natsStatus s =
+      natsMsg_Create(&raw, subject.c_str(), nullptr, entry.payload.data(),
+                     static_cast<int>(entry.payload.size()));
+  MsgPtr msg(raw);
+  // The id as a header of our own setting: the PubAck handler reads it.
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, id.c_str());
+  if (s == NATS_OK)
+    s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Stream",
+                          options_.stream.c_str());
+  if (s != NATS_OK) return FromNats(s, "building a message");
+  // A PubAck that does not come within timeout_ms is reported as an error,
+  // so that a message lost with a server never holds a slot for good.
+  jsPubOptions pub;
+  jsPubOptions_Init(&pub);
+  pub.MaxWait = options_.timeout_ms;
+  raw = msg.release();
+  s = js_PublishMsgAsync(js_, &raw, &pub);
+  msg.reset(raw);  // still ours if the library did not take it
+  if (s != NATS_OK) {
+    return FromNats(s, absl::StrCat("publishing outbox entry ", entry.sequence,
+                                    " to ", subject));
+  }
+  std::vector<std::uint64_t>& sequences = in_flight_[id];
+  if (sequences.empty() || sequences.back() != entry.sequence)
+    sequences.push_back(entry.sequence);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RoundResult> Publisher::Round(Store& store) {
+  absl::StatusOr<std::vector<OutboxEntry>> entries =
+      store.ReadOutbox(options_.batch);
+  if (!entries.ok()) return entries.status();
+  RoundResult result;
+  result.outbox_empty = entries->empty();
+  for (const OutboxEntry& entry : *entries) {
+    result.error = Send(entry);
+    if (!result.error.ok()) break;
+  }
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = options_.timeout_ms;
+  if (const natsStatus s = js_PublishAsyncComplete(js_, &wait);
+      s != NATS_OK && result.error.ok()) {
+    result.error = FromNats(s, "waiting for PubAcks");
+  }
+  std::vector<std::string> acked;
+  {
+    absl::MutexLock lock(&mu_);
+    acked.swap(acked_);
+    result.duplicates = duplicates_;
+    duplicates_ = 0;
+    if (result.error.ok() && !refused_.ok()) result.error = refused_;
+    refused_ = absl::OkStatus();
+  }
+  // Only what the server acknowledged leaves the outbox.
+  std::vector<std::uint64_t> sequences;
+  for (const std::string& id : acked) {
+    auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) continue;
+    sequences.insert(sequences.end(), it->second.begin(), it->second.end());
+    in_flight_.erase(it);
+  }
+  if (absl::Status s = store.RemoveFromOutbox(sequences); !s.ok()) return s;
+  result.published = sequences.size();
+  return result;
+}
+
+}  // namespace ckm::sync

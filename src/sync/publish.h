@@ -1,0 +1,71 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Publish rounds: the oldest outbox entries to JetStream, and the
+// acknowledged ones out of the outbox. The agent (agent.cc) runs rounds on
+// its thread, DrainOutbox on the caller's.
+//
+// Thread safety: a Publisher runs rounds on one thread; libnats delivers
+// PubAcks on its own, and the Publisher collects them under a mutex.
+
+#ifndef CKM_SRC_SYNC_PUBLISH_H_
+#define CKM_SRC_SYNC_PUBLISH_H_
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ckm/store.h"
+#include "ckm/sync.h"
+#include "sync/nats_client.h"
+
+namespace ckm::sync {
+
+struct RoundResult {
+  std::size_t published = 0;   // acknowledged and removed
+  std::size_t duplicates = 0;  // of those, dropped as duplicates
+  bool outbox_empty = false;   // nothing was left to read
+  absl::Status error;          // why some were not acknowledged, if so
+};
+
+class Publisher {
+ public:
+  // A JetStream context of its own on `connection`, whose PubAcks come to
+  // this Publisher. REQUIRES: `connection` outlives it.
+  static absl::StatusOr<std::unique_ptr<Publisher>> Create(
+      Connection& connection, const SyncOptions& options);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Publishes up to options.batch of the oldest entries at once, each with
+  // its event's message id, waits up to timeout_ms for their PubAcks and
+  // removes the acknowledged ones (also those of earlier rounds whose
+  // PubAcks came late). What was not acknowledged stays, and `error` says
+  // why. An error of the store is returned as such.
+  absl::StatusOr<RoundResult> Round(Store& store);
+
+ private:
+  Publisher(const SyncOptions& options) : options_(options) {}
+  static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
+                    void* closure);
+  // Publishes one entry without waiting; it is then in flight.
+  absl::Status Send(const OutboxEntry& entry);
+
+  const SyncOptions options_;
+  jsCtx* js_ = nullptr;
+  // Message ids sent and not yet acknowledged, with their entries. Used by
+  // the round's thread only.
+  std::map<std::string, std::vector<std::uint64_t>> in_flight_;
+  absl::Mutex mu_;
+  std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
+  std::size_t duplicates_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status refused_ ABSL_GUARDED_BY(mu_);  // the last negative PubAck
+};
+
+}  // namespace ckm::sync
+
+#endif  // CKM_SRC_SYNC_PUBLISH_H_

@@ -1,0 +1,132 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Poison messages: each lands in the dead-letter stream with its reason,
+// and the partition keeps flowing.
+
+#include <nats/nats.h>
+
+#include <cstring>
+#include <sstream>
+#include <string>
+
+#include "catch2/catch.hpp"
+#include "codec/event_codec.h"
+#include "event_gen.h"
+#include "sync/nats_server.h"
+#include "sync/sync_fixture.h"
+#include "tools/cli_runner.h"
+
+namespace ckm {
+namespace {
+
+using ckm_test::Eventually;
+using ckm_test::NatsServer;
+using ckm_test::TempDir;
+
+// Publishes `data` to `subject` of the stream, as a broken terminal would.
+void PublishRaw(const SyncOptions& o, const std::string& subject,
+                const std::string& data) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  jsPubAck* ack = nullptr;
+  CHECK(js_Publish(&ack, js, subject.c_str(), data.data(),
+                   static_cast<int>(data.size()), nullptr, nullptr) == NATS_OK);
+  if (ack != nullptr) jsPubAck_Destroy(ack);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+}
+
+// The reason a dead letter of partition `p` carries (the last one).
+std::string LastReason(const SyncOptions& o, int p) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  natsMsg* msg = nullptr;
+  const std::string stream = o.stream + "_DEAD";
+  const std::string subject = "ckm.dead." + std::to_string(p);
+  std::string reason;
+  if (js_GetLastMsg(&msg, js, stream.c_str(), subject.c_str(), nullptr,
+                    nullptr) == NATS_OK) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK) reason = value;
+    natsMsg_Destroy(msg);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return reason;
+}
+
+TEST_CASE("A poison message goes to the dead letters and the partition flows") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
+  const std::vector<Event> events = ckm_test::EventGen(31, 20).Events(400);
+  auto reference = ckm_test::OpenTestStore(dir.sub("reference"), false);
+  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
+  auto head_office = ckm_test::OpenTestStore(dir.sub("node"), false);
+  auto node = PartitionNode::Start(*head_office, {0, 1, 2, 3}, options);
+  REQUIRE_OK(node);
+
+  REQUIRE_OK(terminal->Record(absl::MakeConstSpan(events).subspan(0, 200)));
+  REQUIRE_OK(DrainOutbox(*terminal, options));
+  // Bytes that are no event, and a valid event on another customer's
+  // partition, both on partition 1, in the middle of the stream.
+  PublishRaw(options, "ckm.events.1", "not an event");
+  Event stray = events[0];
+  stray.customer = CustomerRef::Id("stray");
+  int other = (PartitionOf("stray", ckm_test::kTestPartitions) + 1) %
+              ckm_test::kTestPartitions;
+  PublishRaw(options, "ckm.events." + std::to_string(other),
+             EncodeEvent(stray, "stray"));
+  REQUIRE_OK(terminal->Record(absl::MakeConstSpan(events).subspan(200)));
+  REQUIRE_OK(DrainOutbox(*terminal, options));
+  REQUIRE_OK(reference->Record(events));
+
+  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
+  (*node)->Stop();
+  CHECK((*node)->stats().dead_letters == 2);
+  CHECK((*node)->stats().recorded == events.size());
+  absl::StatusOr<SyncStatus> status = ReadSyncStatus(options);
+  REQUIRE_OK(status);
+  std::uint64_t dead = 0;
+  for (const PartitionStatus& p : status->per_partition) dead += p.dead_letters;
+  CHECK(dead == 2);
+  CHECK(status->per_partition[1].dead_letters >= (other == 1 ? 2u : 1u));
+  CHECK(LastReason(options, other).find("customer belongs to partition") !=
+        std::string::npos);
+  if (other != 1)
+    CHECK(LastReason(options, 1).find("undecodable") != std::string::npos);
+  ckm_test::RequireSameProfiles(*reference, {head_office.get()},
+                                {{0, 1, 2, 3}});
+
+  // The same from the command line: a line per partition (partition,
+  // messages, lag, dead letters, consumer) and the terminal's outbox.
+  const ckm_test::SplitResult cli = ckm_test::CkmSplit(
+      dir, "sync status --nats " + options.nats_url +
+               " --partition-count 4 --db " + dir.sub("terminal"));
+  INFO(cli.out << cli.err);
+  REQUIRE(cli.exit_code == 0);
+  std::istringstream lines(cli.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  std::uint64_t cli_dead = 0;
+  int partitions = 0;
+  while (std::getline(lines, line) && line.rfind("outbox", 0) != 0) {
+    std::istringstream fields(line);
+    std::uint64_t p = 0, messages = 0, lag = 0, dead_letters = 0;
+    fields >> p >> messages >> lag >> dead_letters;
+    CHECK(lag == 0);
+    cli_dead += dead_letters;
+    ++partitions;
+  }
+  CHECK(partitions == 4);
+  CHECK(cli_dead == 2);
+  CHECK(line == "outbox\t0");
+}
+
+}  // namespace
+}  // namespace ckm
