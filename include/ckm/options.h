@@ -172,6 +172,18 @@ struct StoreOptions {
   // Who may read which parts of a customer's data (ckm/access.h,
   // docs/privacy.md). Unset: every read sees everything. Default: unset.
   std::optional<AccessPolicy> access_policy;
+
+  // The access audit (docs/privacy.md): every read that takes ReadOptions
+  // (Get, History, ListHistory, Timeline, Export, Breakdown, Resolve)
+  // appends who read which customer, why, with which call, when and with
+  // what outcome, under the customer's number (Store::AccessLog); a
+  // ForEachProfile appends one store-wide entry with its count
+  // (Store::ScanLog). Entries are written without sync, like
+  // Durability::kBuffered; a read whose entry cannot be written fails with
+  // that error. Only for read-write opens: Open refuses it with
+  // InvalidArgument for kReadOnly and kFollower. Default: false (reads
+  // write nothing).
+  bool access_audit = false;
 };
 
 // Options for one Record() call.
