@@ -6,9 +6,11 @@
 //     that also holds 1,000 other customers with 20 events each, and of a
 //     merged group of three customers with 10,000 events in all;
 //   - Get, History (7 events) and Breakdown by product without a policy,
-//     with one that withholds nothing, and with one that redacts.
+//     with one that withholds nothing, and with one that redacts; and
+//     without a policy but with the access audit on (one entry per read).
 //
-// Usage: privacy_bench [DIR]   (default /tmp/ckm-privacy-bench, removed)
+// Usage: privacy_bench [DIR [reads]]   (default /tmp/ckm-privacy-bench,
+// removed; `reads`: the reads alone, no erasures)
 
 #include <cstdio>
 #include <filesystem>
@@ -135,12 +137,15 @@ void ReadCost(const std::string& dir) {
     const char* name;
     bool with_policy;
     const char* role;
-  } cases[] = {{"no_policy", false, ""},
-               {"policy_nothing_withheld", true, "auditor"},
-               {"policy_redacting", true, "analyst"}};
+    bool audit;
+  } cases[] = {{"no_policy", false, "", false},
+               {"policy_nothing_withheld", true, "auditor", false},
+               {"policy_redacting", true, "analyst", false},
+               {"no_policy_audit", false, "", true}};
   for (const auto& c : cases) {
     ckm::StoreOptions options;
     if (c.with_policy) options.access_policy = policy;
+    options.access_audit = c.audit;
     auto store = ckm::Store::Open(dir, options);
     if (!store.ok()) std::abort();
     const ckm::ReadOptions read{"", c.role};
@@ -169,8 +174,10 @@ void ReadCost(const std::string& dir) {
 
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "/tmp/ckm-privacy-bench";
-  EraseCost(dir);
-  EraseGroupCost(dir);
+  if (argc <= 2 || std::string(argv[2]) != "reads") {
+    EraseCost(dir);
+    EraseGroupCost(dir);
+  }
   ReadCost(dir);
   std::filesystem::remove_all(dir);
   return 0;

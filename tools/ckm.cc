@@ -108,13 +108,32 @@ std::optional<std::string> HistoryFlagError(const absl::Status& status) {
 // Commands that only read open the store as a follower: they never write to
 // its directory (a damaged store stays as it is), and they work while
 // another process imports into it.
+// `audit`: reads append to the access audit, which needs a read-write open.
 absl::StatusOr<std::unique_ptr<Store>> OpenExisting(
-    const std::string& db, bool writes, std::optional<AccessPolicy> policy) {
+    const std::string& db, bool writes, std::optional<AccessPolicy> policy,
+    bool audit = false) {
   StoreOptions options;
   options.create_if_missing = false;
-  if (!writes) options.access = Access::kFollower;
+  if (!writes && !audit) options.access = Access::kFollower;
   options.access_policy = std::move(policy);
+  options.access_audit = audit;
   return Store::Open(db, options);
+}
+
+// `ckm audit CUSTOMER`: one line per audited read, oldest first.
+int PrintAccessLog(const Store& store, const std::string& customer) {
+  absl::StatusOr<std::vector<AccessEntry>> log = store.AccessLog(customer);
+  if (!log.ok()) return Fail(log.status());
+  const auto or_dash = [](const std::string& s) {
+    return s.empty() ? std::string("-") : s;
+  };
+  for (const AccessEntry& e : *log) {
+    std::cout << FormatIsoSeconds(e.ts_ms) << "  " << e.call
+              << "  role=" << or_dash(e.role)
+              << "  purpose=" << or_dash(e.purpose) << "  " << e.outcome
+              << "\n";
+  }
+  return 0;
 }
 
 // `--policy FILE`: the access policy, or none without the flag.
@@ -402,12 +421,16 @@ int Main(int argc, char** argv) {
   // The access context of a read (docs/privacy.md).
   ReadOptions read;
   std::string policy_file;
+  bool audit_reads = false;
   auto add_access = [&](CLI::App* sub) {
     sub->add_option("--for", read.purpose,
                     "the purpose of the read, checked against consent");
     sub->add_option("--role", read.role, "who reads it");
     sub->add_option("--policy", policy_file,
                     "access policy file (default: none, everything visible)");
+    sub->add_flag("--audit", audit_reads,
+                  "append the read to the customer's access audit (opens the "
+                  "store read-write)");
   };
 
   for (const auto& [name, kind, what] :
@@ -518,6 +541,10 @@ int Main(int argc, char** argv) {
   CLI::App* erasures =
       app.add_subcommand("erasures", "the erasure audit log, oldest first");
   add_db(erasures);
+  CLI::App* audit = app.add_subcommand(
+      "audit", "who read a customer, why and when (the access audit)");
+  audit->add_option("CUSTOMER", customer)->required();
+  add_db(audit);
 
   CLI::App* top = app.add_subcommand("top", "the most valuable customers");
   std::string by = "net_spend", currency;
@@ -754,7 +781,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::optional<AccessPolicy>> policy = LoadPolicy(policy_file);
   if (!policy.ok()) return Fail(policy.status());
   absl::StatusOr<std::unique_ptr<Store>> opened =
-      OpenExisting(db, writes, *std::move(policy));
+      OpenExisting(db, writes, *std::move(policy), audit_reads);
   if (!opened.ok()) return Fail(opened.status());
   Store& store = **opened;
   if (by_identity) {
@@ -861,6 +888,7 @@ int Main(int argc, char** argv) {
     std::cout << "; the store's files no longer hold them\n";
     return 0;
   }
+  if (audit->parsed()) return PrintAccessLog(store, customer);
   if (erasures->parsed()) {
     absl::StatusOr<std::vector<ErasureEntry>> log = store.Erasures();
     if (!log.ok()) return Fail(log.status());

@@ -64,6 +64,23 @@ struct ReadOptions {
   std::string role;
 };
 
+// One audited read (StoreOptions::access_audit): who read, why, with which
+// call, when, and what came of it. Holds no customer id: an entry is kept
+// under the customer's number, and Erase removes it with the customer.
+struct AccessEntry {
+  std::int64_t ts_ms = 0;  // the system clock when the read ended
+  // "Get", "History", "ListHistory", "Timeline", "Export", "Breakdown",
+  // "Resolve" or "ForEachProfile".
+  std::string call;
+  std::string role;     // ReadOptions::role
+  std::string purpose;  // ReadOptions::purpose
+  // "OK", or the name of the read's status code ("PERMISSION_DENIED",
+  // "DATA_LOSS", ...).
+  std::string outcome;
+  // ForEachProfile only: the profiles it handed to its visitor.
+  std::int64_t profiles = 0;
+};
+
 struct AccessPolicy {
   // role -> the parts it may see. Roles not named here may read nothing.
   std::map<std::string, std::set<DataPart>> roles;

@@ -180,6 +180,17 @@ struct StoreOptions {
   // recorded without being queued; a read-only or follower open reads the
   // outbox it has. Default: false.
   bool outbox = false;
+  // The access audit (docs/privacy.md): every read that takes ReadOptions
+  // (Get, History, ListHistory, Timeline, Export, Breakdown, Resolve)
+  // appends who read which customer, why, with which call, when and with
+  // what outcome, under the customer's number (Store::AccessLog); a
+  // ForEachProfile appends one store-wide entry with its count
+  // (Store::ScanLog). Entries are written without sync, like
+  // Durability::kBuffered; a read whose entry cannot be written fails with
+  // that error. Only for read-write opens: Open refuses it with
+  // InvalidArgument for kReadOnly and kFollower. Default: false (reads
+  // write nothing).
+  bool access_audit = false;
 };
 
 // Options for one Record() call.

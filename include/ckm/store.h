@@ -243,6 +243,17 @@ class Store {
   // unknown customer.
   [[nodiscard]] virtual absl::StatusOr<ErasureResult> Erase(
       std::string_view customer_id, std::string_view reason) = 0;
+  // The access audit (StoreOptions::access_audit, docs/privacy.md): the
+  // audited reads of `customer_id` itself (not of the customers merged with
+  // it), oldest first. Not itself audited. Works with the audit off too
+  // (it lists what an earlier open recorded). InvalidArgument for a
+  // malformed id, NotFound for a customer the store does not know.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<AccessEntry>> AccessLog(
+      std::string_view customer_id) const = 0;
+  // The audited ForEachProfile scans (one entry each, with the count of
+  // profiles visited), oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<AccessEntry>> ScanLog()
+      const = 0;
   // The erasure audit log, oldest first.
   [[nodiscard]] virtual absl::StatusOr<std::vector<ErasureEntry>> Erasures()
       const = 0;

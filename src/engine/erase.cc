@@ -42,12 +42,6 @@ std::string Be64(std::uint64_t v) {
   return std::string(buf, sizeof buf);
 }
 
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The erasure log's entry for one customer of a group of `customers`.
 std::string LogEntry(std::int64_t now_ms, const ErasedCustomer& c,
                      std::string_view reason, std::size_t customers) {
@@ -64,6 +58,12 @@ std::string LogEntry(std::int64_t now_ms, const ErasedCustomer& c,
 }
 
 }  // namespace
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Holding the root's stripe keeps the group as it is: Merge and Unmerge
 // hold the stripes of the roots they change. The members' stripes guard
@@ -120,8 +120,15 @@ absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
     }
     result.customers = static_cast<std::int64_t>(customers.size());
     plan = PlanErasure(*db_, *std::move(surveyed));
+    std::unique_lock<std::shared_mutex> no_audit(audit_mu_);
+    if (absl::Status s = PlanAccessLog(customers, plan); !s.ok()) return s;
     absl::StatusOr<std::vector<std::uint64_t>> written =
         WriteErasure(customers, plan, reason);
+    if (written.ok()) {
+      for (const ErasedCustomer& c : customers)
+        erased_numbers_.insert(c.number);
+    }
+    no_audit.unlock();
     ForgetErased(customers, written.ok());  // even after a failed write
     if (!written.ok()) return written.status();
     sequences = *std::move(written);

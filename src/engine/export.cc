@@ -86,9 +86,9 @@ void WriteGroup(const CustomerIdentities& group, json::Writer& w) {
 
 }  // namespace
 
-absl::StatusOr<std::string> StoreImpl::Export(std::string_view customer_id,
-                                              std::int64_t now_ms,
-                                              const ReadOptions& read) const {
+absl::StatusOr<std::string> StoreImpl::ExportChecked(
+    std::string_view customer_id, std::int64_t now_ms,
+    const ReadOptions& read) const {
   if (absl::StatusOr<Parts> by_role = Withheld(read, nullptr); !by_role.ok())
     return by_role.status();
   // Under the stripes of the customer and of its root, one of which every

@@ -1,7 +1,8 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
 // Reads with an access context: the stored data, less what the access
-// policy withholds from the read (engine/read_policy.h, docs/privacy.md).
+// policy withholds from the read (engine/read_policy.h, docs/privacy.md),
+// each audited when StoreOptions::access_audit is on (access_audit.cc).
 
 #include "engine/store_impl.h"
 
@@ -20,6 +21,11 @@ absl::StatusOr<Parts> StoreImpl::Withheld(const ReadOptions& read,
 
 absl::StatusOr<Profile> StoreImpl::Get(std::string_view customer_id,
                                        const ReadOptions& read) const {
+  return Audited("Get", customer_id, read, GetChecked(customer_id, read));
+}
+
+absl::StatusOr<Profile> StoreImpl::GetChecked(std::string_view customer_id,
+                                              const ReadOptions& read) const {
   if (!options_.access_policy) return GetStored(customer_id);
   // The role first: a role that may read nothing learns nothing, not even
   // whether the customer exists.
@@ -59,7 +65,8 @@ absl::StatusOr<HistoryPage> StoreImpl::CheckedHistory(
 absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
                                           const HistoryQuery& query,
                                           const ReadOptions& read) const {
-  absl::StatusOr<HistoryPage> page = CheckedHistory(customer_id, query, read);
+  absl::StatusOr<HistoryPage> page = Audited(
+      "History", customer_id, read, CheckedHistory(customer_id, query, read));
   if (!page.ok()) return page.status();
   return std::move(page->events);
 }
@@ -67,10 +74,18 @@ absl::StatusOr<Events> StoreImpl::History(std::string_view customer_id,
 absl::StatusOr<HistoryPage> StoreImpl::ListHistory(
     std::string_view customer_id, const HistoryQuery& query,
     const ReadOptions& read) const {
-  return CheckedHistory(customer_id, query, read);
+  return Audited("ListHistory", customer_id, read,
+                 CheckedHistory(customer_id, query, read));
 }
 
 absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::Breakdown(
+    std::string_view customer_id, Dimension dimension,
+    const ReadOptions& read) const {
+  return Audited("Breakdown", customer_id, read,
+                 BreakdownChecked(customer_id, dimension, read));
+}
+
+absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::BreakdownChecked(
     std::string_view customer_id, Dimension dimension,
     const ReadOptions& read) const {
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
@@ -97,7 +112,30 @@ absl::StatusOr<Events> StoreImpl::Timeline(std::string_view customer_id,
   query.range = range;
   query.limit = limit;
   query.newest_first = true;
-  return History(customer_id, query, read);
+  absl::StatusOr<HistoryPage> page = Audited(
+      "Timeline", customer_id, read, CheckedHistory(customer_id, query, read));
+  if (!page.ok()) return page.status();
+  return std::move(page->events);
+}
+
+absl::StatusOr<std::string> StoreImpl::Export(std::string_view customer_id,
+                                              std::int64_t now_ms,
+                                              const ReadOptions& read) const {
+  return Audited("Export", customer_id, read,
+                 ExportChecked(customer_id, now_ms, read));
+}
+
+absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
+                                               std::string_view value,
+                                               const ReadOptions& read) const {
+  absl::StatusOr<std::string> customer = ResolveChecked(type, value, read);
+  if (!options_.access_audit) return customer;
+  // Audited under the customer the identity leads to, which a refused read
+  // does not return: found for the audit alone.
+  absl::StatusOr<std::string> whose =
+      customer.ok() ? customer : ResolveStored(type, value);
+  if (!whose.ok()) return customer;  // no such identity: nothing to audit
+  return Audited("Resolve", *whose, read, std::move(customer));
 }
 
 }  // namespace ckm::engine

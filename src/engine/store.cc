@@ -107,7 +107,8 @@ StoreImpl::StoreImpl(std::unique_ptr<storage::Db> db,
       directory_(std::move(directory)),
       options_(options),
       known_products_(options.known_products_cache),
-      breakdowns_buffer_(options.breakdowns_buffer_bytes) {}
+      breakdowns_buffer_(options.breakdowns_buffer_bytes),
+      next_access_(db_->db()->GetLatestSequenceNumber()) {}
 
 std::size_t StoreImpl::StripeOf(std::string_view key) {
   return absl::HashOf(key) % kLockStripes;
@@ -137,7 +138,7 @@ absl::StatusOr<Profile> StoreImpl::GetStored(
   }
 }
 
-absl::Status StoreImpl::ForEachProfile(
+absl::Status StoreImpl::ScanProfiles(
     const std::function<bool(const Profile&)>& visit,
     const ReadOptions& access) const {
   absl::StatusOr<Parts> by_role =
@@ -201,9 +202,8 @@ absl::StatusOr<StoreStats> StoreImpl::Stats() const {
   return stats;
 }
 
-absl::StatusOr<std::string> StoreImpl::Resolve(IdentityType type,
-                                               std::string_view value,
-                                               const ReadOptions& read) const {
+absl::StatusOr<std::string> StoreImpl::ResolveChecked(
+    IdentityType type, std::string_view value, const ReadOptions& read) const {
   absl::StatusOr<Parts> withheld = WithheldByRole(options_.access_policy, read);
   if (!withheld.ok()) return withheld.status();
   if (withheld->count(DataPart::kIdentities) > 0)
@@ -387,6 +387,11 @@ absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
                                             const storage::OpenParams& params) {
   if (absl::Status s = CheckIdentityOptions(options.identity); !s.ok())
     return s;
+  if (options.access_audit && options.access != Access::kReadWrite) {
+    return absl::InvalidArgumentError(
+        "access_audit: a read-only or follower store cannot write its audit "
+        "log; open it read-write, or without access_audit");
+  }
   absl::StatusOr<std::unique_ptr<storage::Db>> db =
       storage::Db::Open(path, options, params);
   if (!db.ok()) return db.status();

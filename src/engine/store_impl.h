@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,8 @@ inline constexpr std::size_t kLockStripes = 4096;
 // A customer id given to a read call: the same rules as in events.
 absl::Status CheckCustomerId(std::string_view id);
 std::string IdentityName(IdentityType type, std::string_view value);
+// The store's clock: the system clock, in UTC milliseconds (erase.cc).
+std::int64_t NowMs();
 
 // Where a customer id or an identity leads (engine/resolve.cc).
 struct Resolved {
@@ -170,7 +173,7 @@ class StoreImpl final : public Store {
   absl::StatusOr<std::vector<BreakdownEntry>> Breakdown(
       std::string_view customer_id, Dimension dimension,
       const ReadOptions& read) const override;
-  // export.cc
+  // read_access.cc
   absl::StatusOr<std::string> Export(std::string_view customer_id,
                                      std::int64_t now_ms,
                                      const ReadOptions& read) const override;
@@ -178,6 +181,10 @@ class StoreImpl final : public Store {
   absl::StatusOr<ErasureResult> Erase(std::string_view customer_id,
                                       std::string_view reason) override;
   absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override;
+  // access_audit.cc
+  absl::StatusOr<std::vector<AccessEntry>> AccessLog(
+      std::string_view customer_id) const override;
+  absl::StatusOr<std::vector<AccessEntry>> ScanLog() const override;
   // At open: whether there are tombstones, the erasure log's next
   // sequence, and a read-write store finishes scrubs cut short
   // (erase_scrub.cc).
@@ -243,6 +250,53 @@ class StoreImpl final : public Store {
   absl::Status Settle(keys::CustomerNumber number);
   // Settles every stale customer (Flush, RebuildAll).
   absl::Status SettleAllStale();
+
+  // The reads with an access context, checked against the policy but not
+  // audited: read_access.cc, ScanProfiles and ResolveChecked in store.cc,
+  // ExportChecked in export.cc.
+  absl::StatusOr<Profile> GetChecked(std::string_view customer_id,
+                                     const ReadOptions& read) const;
+  absl::Status ScanProfiles(const std::function<bool(const Profile&)>& visit,
+                            const ReadOptions& read) const;
+  absl::StatusOr<std::vector<BreakdownEntry>> BreakdownChecked(
+      std::string_view customer_id, Dimension dimension,
+      const ReadOptions& read) const;
+  absl::StatusOr<std::string> ResolveChecked(IdentityType type,
+                                             std::string_view value,
+                                             const ReadOptions& read) const;
+  absl::StatusOr<std::string> ExportChecked(std::string_view customer_id,
+                                            std::int64_t now_ms,
+                                            const ReadOptions& read) const;
+
+  // access_audit.cc: the access audit (StoreOptions::access_audit).
+  // `result`, after appending an entry for the read of `customer_id` by
+  // `call` that produced it; the audit's own error instead if the entry
+  // could not be written. Bad input (InvalidArgument, a malformed id) and
+  // customers the store does not know leave no entry.
+  template <typename T>
+  absl::StatusOr<T> Audited(std::string_view call, std::string_view customer_id,
+                            const ReadOptions& read,
+                            absl::StatusOr<T> result) const {
+    if (!options_.access_audit) return result;
+    absl::Status s = AuditRead(call, customer_id, read, result.status());
+    if (!s.ok()) return s;
+    return result;
+  }
+  absl::Status AuditRead(std::string_view call, std::string_view customer_id,
+                         const ReadOptions& read,
+                         const absl::Status& outcome) const;
+  // One store-wide entry for a ForEachProfile that visited `profiles`.
+  absl::Status AuditScan(const ReadOptions& read, std::int64_t profiles,
+                         const absl::Status& outcome) const;
+  // Writes one entry under `key`, unsynced. `number` is the customer's
+  // (0: a scan); nothing is written for a number erased meanwhile.
+  absl::Status AppendAccess(keys::CustomerNumber number, std::string key,
+                            const AccessEntry& entry) const;
+  // Erase: adds the group's access entries to `plan`. REQUIRES: audit_mu_
+  // held exclusively, so that no read appends one between this survey and
+  // the erasure's write.
+  absl::Status PlanAccessLog(const std::vector<ErasedCustomer>& customers,
+                             ErasurePlan& plan) const;
 
   // store.cc: the reads without the access policy.
   absl::StatusOr<Profile> GetStored(std::string_view customer_id) const;
@@ -456,6 +510,17 @@ class StoreImpl final : public Store {
   // Removals from the outbox run one at a time, so that the floor they
   // write only grows.
   std::mutex outbox_mu_;
+  // The access audit. Audited reads take no stripe lock (they would wait on
+  // a Record's synced write); instead each append holds audit_mu_ shared,
+  // and Erase holds it exclusively from listing a group's entries to
+  // writing their deletion, then notes the group's numbers: an append for
+  // a number erased meanwhile writes nothing.
+  mutable std::shared_mutex audit_mu_;
+  absl::flat_hash_set<keys::CustomerNumber>
+      erased_numbers_;  // guarded by audit_mu_
+  // Keeps entries of the same millisecond apart. Starts at RocksDB's
+  // sequence number, which every earlier entry's write advanced.
+  mutable std::atomic<std::uint64_t> next_access_{0};
   // Set by a write that failed; cleared by a successful DB::Resume().
   std::atomic<bool> write_failed_{false};
   // RocksDB's count of background errors at the last resume.

@@ -120,6 +120,27 @@ std::string ChangeKey(CustomerNumber number, std::uint64_t seq) {
   return key;
 }
 
+std::string AccessPrefix(CustomerNumber number) {
+  std::string key = ReverseKey(number);
+  key.push_back('r');
+  return key;
+}
+
+std::string AccessKey(CustomerNumber number, std::int64_t ts_ms,
+                      std::uint64_t seq) {
+  std::string key = AccessPrefix(number);
+  AppendBigEndian64(&key, static_cast<std::uint64_t>(ts_ms) ^ kSignBit);
+  AppendBigEndian64(&key, seq);
+  return key;
+}
+
+std::string ScanLogKey(std::int64_t ts_ms, std::uint64_t seq) {
+  std::string key(kScanLogPrefix);
+  AppendBigEndian64(&key, static_cast<std::uint64_t>(ts_ms) ^ kSignBit);
+  AppendBigEndian64(&key, seq);
+  return key;
+}
+
 std::string ErasedIdHash(std::string_view customer_id) {
   std::string input = "ckm.erased";
   input.push_back('\0');

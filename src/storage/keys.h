@@ -18,6 +18,9 @@
 //   default        ckm.erased/<hex SHA-256>   -> BE64(cutoff + 2^63) (an
 //                                                erasure's tombstone)
 //                  ckm.erasure_log/BE64(seq)  -> JSON (the audit log)
+//                  ckm.access_scans/BE64(ts_ms + 2^63) BE64(seq)
+//                                             -> AccessEntry (one
+//                                                audited ForEachProfile)
 //                  ckm.erasure_scrub/BE64(seq) -> BE64(number): an erasure
 //                                                whose bytes may still be on
 //                                                disk (engine/erase.cc)
@@ -33,6 +36,10 @@
 //                                               (the customer's merges,
 //                                               unmerges and unlinks,
 //                                               codec/identity_change.h)
+//                  0x00 BE64(number) 'r' BE64(ts_ms + 2^63) BE64(seq)
+//                                            -> AccessEntry (one read
+//                                               of the customer, the access
+//                                               audit, codec/access_entry.h)
 //                  0x00 FF*8 'm' BE64(number) -> BE64(survivor number)
 //                                               (merged into)
 //                  0x00 FF*8 'a' BE64(survivor) BE64(number) -> ""
@@ -131,6 +138,14 @@ std::string AbsorbedKey(CustomerNumber survivor, CustomerNumber absorbed);
 std::string AbsorbedPrefix(CustomerNumber survivor);
 std::string ChangeKey(CustomerNumber number, std::uint64_t seq);
 std::string ChangePrefix(CustomerNumber number);
+// The access audit: one entry per audited read of the customer, sorted by
+// time; `seq` keeps two reads of the same millisecond apart.
+std::string AccessPrefix(CustomerNumber number);
+std::string AccessKey(CustomerNumber number, std::int64_t ts_ms,
+                      std::uint64_t seq);
+// One entry per audited scan of every profile (no customer).
+inline constexpr char kScanLogPrefix[] = "ckm.access_scans/";
+std::string ScanLogKey(std::int64_t ts_ms, std::uint64_t seq);
 // True for directory keys that are reverse entries, not a change log entry
 // or a merge link.
 inline bool IsReverseEntry(std::string_view key) {

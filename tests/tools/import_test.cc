@@ -396,6 +396,13 @@ class FailingStore : public Store {
   absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override {
     return real_.Erasures();
   }
+  absl::StatusOr<std::vector<AccessEntry>> AccessLog(
+      std::string_view id) const override {
+    return real_.AccessLog(id);
+  }
+  absl::StatusOr<std::vector<AccessEntry>> ScanLog() const override {
+    return real_.ScanLog();
+  }
 
   absl::StatusOr<std::vector<OutboxEntry>> ReadOutbox(
       std::size_t limit) const override {

@@ -3,6 +3,7 @@
 // The privacy commands of the ckm tool: export customer, erase, erasures,
 // and reads with --policy, --role and --purpose.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -204,3 +205,37 @@ TEST_CASE("Policy files: every line is checked") {
 }
 
 }  // namespace
+
+TEST_CASE("ckm get --audit writes the access audit; ckm audit lists it") {
+  TempDir dir;
+  const std::string db = " --db " + dir.sub("db");
+  REQUIRE(Ckm(dir, "record " + Write(dir, "e.jsonl", kEvents) + db).exit_code ==
+          0);
+  const std::string policy =
+      " --policy " + Write(dir, "p", "role call_centre all\n");
+  ckm_test::CliResult r = Ckm(
+      dir, "get ann --role call_centre --for support --audit" + policy + db);
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(Ckm(dir, "get ann" + db).exit_code == 0);  // not audited
+  REQUIRE(Ckm(dir, "get ann --role nobody --audit" + policy + db).exit_code ==
+          1);
+  r = Ckm(dir, "audit ann" + db);
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("  Get  role=call_centre  purpose=support  OK\n") !=
+        std::string::npos);
+  CHECK(r.out.find("  Get  role=nobody  purpose=-  PERMISSION_DENIED\n") !=
+        std::string::npos);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+  r = Ckm(dir, "audit bob" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+
+  r = Ckm(dir, "audit nobody" + db);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.rfind("ckm: ", 0) == 0);
+  CHECK(Ckm(dir, "audit" + db).exit_code == 2);
+  REQUIRE(Ckm(dir, "erase ann --reason test" + db).exit_code == 0);
+  CHECK(Ckm(dir, "audit ann" + db).exit_code == 1);
+}
