@@ -162,6 +162,10 @@ TEST_CASE(
            std::string("import purchases " + csv + db + " --date-order ymd"),
            std::string("migrate " + dir.sub("db")),
            std::string("repair"),
+           std::string("audit" + db),  // CUSTOMER missing
+           std::string("audit c1"),    // --db missing
+           std::string("sync --frob" + db),
+           std::string("node --partitions 3-x" + db),
        }) {
     INFO("ckm " << args);
     const Result r = Ckm(dir, args);
@@ -178,6 +182,7 @@ TEST_CASE(
            std::string("import purchases " + dir.path() + db +
                        " --currency GBP"),  // a directory
            std::string("migrate " + dir.sub("db") + " " + dir.sub("db")),
+           std::string("audit nobody" + db),
        }) {
     INFO("ckm " << args);
     const Result r = Ckm(dir, args);
