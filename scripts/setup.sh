@@ -32,3 +32,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends "${missing[@]}"
+
+# The nats-server package enables a system service. ckm's tests start their
+# own servers on 127.0.0.1 and free ports, and need none running: a server
+# this script installed is stopped and disabled (where systemd runs).
+if [[ " ${missing[*]} " == *" nats-server "* ]] && [[ -d /run/systemd/system ]]; then
+  systemctl disable --now nats-server.service >/dev/null 2>&1 || true
+fi
