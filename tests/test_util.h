@@ -5,6 +5,7 @@
 #ifndef CKM_TESTS_TEST_UTIL_H_
 #define CKM_TESTS_TEST_UTIL_H_
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "catch2/catch.hpp"
+#include "ckm/store.h"
 
 // REQUIRE_OK(status_or_statusor): fails the test with the status text.
 #define REQUIRE_OK(expr)                                         \
@@ -94,6 +96,41 @@ inline std::map<std::string, std::string> FilesOf(const std::string& dir) {
         std::to_string(std::hash<std::string>()(content));
   }
   return files;
+}
+
+// Every profile of `store`, by customer id, as its bytes: equal maps are
+// byte-identical profiles.
+inline std::map<std::string, std::string> ProfilesById(
+    const ckm::Store& store) {
+  std::map<std::string, std::string> out;
+  REQUIRE_OK(store.ForEachProfile([&](const ckm::Profile& p) {
+    out[std::string(p.customer_id())] = std::string(p.bytes());
+    return true;
+  }));
+  return out;
+}
+
+// XORs the byte at `offset` of the file at `path` with `mask`: damage a
+// checksum should catch.
+inline void FlipByte(const std::string& path, std::uint64_t offset,
+                     char mask = 0x55) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  REQUIRE(f.good());
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.read(&c, 1);
+  REQUIRE(f.good());
+  c = static_cast<char>(c ^ mask);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(&c, 1);
+  REQUIRE(f.good());
+}
+
+// Writes `text` to the file `name` in `dir`; returns its path.
+inline std::string WriteFile(const TempDir& dir, const std::string& name,
+                             const std::string& text) {
+  std::ofstream(dir.sub(name), std::ios::binary) << text;
+  return dir.sub(name);
 }
 
 }  // namespace ckm_test

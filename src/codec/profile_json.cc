@@ -3,6 +3,8 @@
 // Profile::ToJson: the profile as one JSON object with stable field names.
 // Amounts are exact decimal strings (never floats); times are ISO 8601 UTC.
 
+#include "codec/profile_json.h"
+
 #include <variant>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +16,19 @@
 
 namespace ckm {
 
+void codec::WriteIdentityLinks(const std::vector<IdentityLink>& links,
+                               json::Writer& w) {
+  w.Key("identities").BeginArray();
+  for (const IdentityLink& link : links) {
+    w.BeginObject();
+    w.Key("type").String(ToString(link.type));
+    w.Key("value").String(link.value);
+    w.Key("linked").Time(link.linked_ms);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 std::string Profile::ToJson(std::int64_t now_ms) const {
   json::Writer w;
   w.BeginObject();
@@ -22,15 +37,7 @@ std::string Profile::ToJson(std::int64_t now_ms) const {
   w.Key("last_seen").Time(last_seen_ms());
   w.Key("event_count").Int(event_count());
 
-  w.Key("identities").BeginArray();
-  for (const IdentityLink& link : identities()) {
-    w.BeginObject();
-    w.Key("type").String(ToString(link.type));
-    w.Key("value").String(link.value);
-    w.Key("linked").Time(link.linked_ms);
-    w.EndObject();
-  }
-  w.EndArray();
+  codec::WriteIdentityLinks(identities(), w);
 
   w.Key("attributes").BeginObject();
   for (const AttributeState& a : attributes()) {

@@ -11,22 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "codec/event_json.h"
 #include "codec/json.h"
+#include "codec/profile_json.h"
 #include "engine/store_impl.h"
 
 namespace ckm::engine {
 namespace {
-
-void WriteIdentities(const Profile& profile, json::Writer& w) {
-  w.Key("identities").BeginArray();
-  for (const IdentityLink& link : profile.identities()) {
-    w.BeginObject();
-    w.Key("type").String(ToString(link.type));
-    w.Key("value").String(link.value);
-    w.Key("linked").Time(link.linked_ms);
-    w.EndObject();
-  }
-  w.EndArray();
-}
 
 // Each purpose's current consent, and every consent event for it, oldest
 // first.
@@ -121,7 +110,7 @@ absl::StatusOr<std::string> StoreImpl::ExportChecked(
   w.Key("customer_id").String(profile->customer_id());
   w.Key("profile").Raw(profile->ToJson(now_ms));
   WriteGroup(*group, w);
-  WriteIdentities(*profile, w);
+  codec::WriteIdentityLinks(profile->identities(), w);
   WriteConsents(*profile, *events, w);
   w.Key("events").BeginArray();
   for (const Event& e : *events) codec::WriteEventJson(e, w);

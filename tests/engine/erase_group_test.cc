@@ -22,12 +22,12 @@ namespace ckm {
 namespace {
 
 using ckm_test::EventGen;
+using ckm_test::ProfilesById;
 using ckm_test::TempDir;
 using erase_test::Email;
 using erase_test::FilesHolding;
 using erase_test::Id;
 using erase_test::MakeEvents;
-using erase_test::Profiles;
 
 // A phone number as an event gives it, and as its identity key holds it.
 std::string PhoneAsGiven(int c) {
@@ -93,7 +93,7 @@ TEST_CASE(
     REQUIRE_OK((*store)->Unmerge(Id(20), Id(5), why));
     REQUIRE_OK((*store)->Merge(Id(6), Id(21), why));
     REQUIRE_OK((*store)->Unmerge(Id(6), Id(21), why));
-    before = Profiles(**store);
+    before = ProfilesById(**store);
     for (int c : erased) before.erase(Id(c));
 
     const struct {
@@ -117,7 +117,7 @@ TEST_CASE(
           (*store)->Resolve(IdentityType::kPhone, PhoneAsGiven(c)).status()));
       CHECK(absl::IsNotFound((*store)->Erase(Id(c), "again").status()));
     }
-    CHECK(Profiles(**store) == before);
+    CHECK(ProfilesById(**store) == before);
     // The kept partners' change logs no longer name who was erased.
     for (int c : {20, 21}) {
       absl::StatusOr<CustomerIdentities> who = (*store)->Identities(Id(c));
@@ -175,7 +175,7 @@ TEST_CASE(
       CHECK(r->recorded == 0);
     }
   }
-  CHECK(Profiles(**store) == before);
+  CHECK(ProfilesById(**store) == before);
   for (int c : erased) {
     CHECK(absl::IsNotFound(
         (*store)->Resolve(IdentityType::kPhone, PhoneAsGiven(c)).status()));
@@ -205,13 +205,13 @@ TEST_CASE("A failed Erase of a merged customer writes nothing") {
   REQUIRE_OK((*store)->Record(MakeEvents(gen, 3, 60)));
   IdentityChangeOptions why;
   REQUIRE_OK((*store)->Merge(Id(0), Id(1), why));
-  const auto before = Profiles(**store);
+  const auto before = ProfilesById(**store);
   for (int c : {0, 1}) {
     CHECK(absl::IsInvalidArgument(
         (*store)->Erase(Id(c), std::string(2000, 'x')).status()));
     CHECK(absl::IsInvalidArgument((*store)->Erase(Id(c), "\xff").status()));
   }
-  CHECK(Profiles(**store) == before);
+  CHECK(ProfilesById(**store) == before);
   CHECK((*store)->Erasures()->empty());
   CHECK((*store)->Identities(Id(1))->survivor == Id(0));
   CHECK((*store)->VerifyAll()->ok());

@@ -49,15 +49,6 @@ inline std::vector<Event> MakeEvents(EventGen& gen, int customers, int n) {
   return events;
 }
 
-inline std::map<std::string, std::string> Profiles(const Store& store) {
-  std::map<std::string, std::string> out;
-  REQUIRE_OK(store.ForEachProfile([&](const Profile& p) {
-    out[std::string(p.customer_id())] = std::string(p.bytes());
-    return true;
-  }));
-  return out;
-}
-
 // Names of the files under `dir` that contain `needle`.
 inline std::vector<std::string> FilesHolding(const std::string& dir,
                                              const std::string& needle) {

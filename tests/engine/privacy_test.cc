@@ -30,12 +30,12 @@ namespace ckm {
 namespace {
 
 using ckm_test::EventGen;
+using ckm_test::ProfilesById;
 using ckm_test::TempDir;
 using erase_test::Email;
 using erase_test::FilesHolding;
 using erase_test::Id;
 using erase_test::MakeEvents;
-using erase_test::Profiles;
 
 TEST_CASE("SHA-256 gives the standard's test vectors") {
   CHECK(Sha256Hex("") ==
@@ -60,7 +60,7 @@ TEST_CASE(
   REQUIRE_OK((*a)->Record(MakeEvents(gen, 6, 600)));
   auto b = Store::Open(dir.sub("b"));
   REQUIRE_OK(b);
-  for (const auto& [id, bytes] : Profiles(**a)) {
+  for (const auto& [id, bytes] : ProfilesById(**a)) {
     absl::StatusOr<std::string> doc = (*a)->Export(id, 1'700'000'000'000);
     REQUIRE_OK(doc);
     absl::StatusOr<json::Value> parsed = json::Parse(*doc);
@@ -89,7 +89,7 @@ TEST_CASE(
     CHECK(events->size() == (*a)->History(id, all)->size());
     REQUIRE_OK((*b)->Record(*events));
   }
-  CHECK(Profiles(**b) == Profiles(**a));
+  CHECK(ProfilesById(**b) == ProfilesById(**a));
   CHECK(absl::IsNotFound((*a)->Export("nobody", 0).status()));
 }
 
@@ -113,7 +113,7 @@ TEST_CASE(
       REQUIRE_OK((*store)->Record(absl::MakeConstSpan(events).subspan(i, 100),
                                   {Durability::kBuffered}));
     }
-    before = Profiles(**store);
+    before = ProfilesById(**store);
     for (int c = kErased; c < kCustomers; ++c) {
       breakdowns_before[Id(c)] =
           *(*store)->Breakdown(Id(c), Dimension::kProduct);
@@ -131,7 +131,7 @@ TEST_CASE(
           (*store)->Resolve(IdentityType::kEmail, Email(c)).status()));
     }
     CHECK(absl::IsNotFound((*store)->Erase(Id(0), "again").status()));
-    std::map<std::string, std::string> after = Profiles(**store);
+    std::map<std::string, std::string> after = ProfilesById(**store);
     for (int c = 0; c < kErased; ++c) before.erase(Id(c));
     CHECK(after == before);
     for (int c = kErased; c < kCustomers; ++c) {
@@ -181,7 +181,7 @@ TEST_CASE(
   }
   for (int c = 0; c < kErased; ++c)
     CHECK(absl::IsNotFound((*store)->Get(Id(c)).status()));
-  CHECK(Profiles(**store) == before);
+  CHECK(ProfilesById(**store) == before);
   absl::StatusOr<RecordResult> replay = (*store)->Record(events[1'000]);
   if (events[1'000].customer.id == Id(0)) {
     CHECK_THAT(std::string(replay.status().message()),
@@ -203,13 +203,13 @@ TEST_CASE("Erase refuses bad input and writes nothing") {
   REQUIRE_OK(store);
   EventGen gen(1);
   REQUIRE_OK((*store)->Record(MakeEvents(gen, 2, 20)));
-  const auto before = Profiles(**store);
+  const auto before = ProfilesById(**store);
   CHECK(absl::IsNotFound((*store)->Erase("nobody", "r").status()));
   CHECK(absl::IsInvalidArgument((*store)->Erase("", "r").status()));
   CHECK(absl::IsInvalidArgument(
       (*store)->Erase(Id(0), std::string(2000, 'x')).status()));
   CHECK(absl::IsInvalidArgument((*store)->Erase(Id(0), "\xff").status()));
-  CHECK(Profiles(**store) == before);
+  CHECK(ProfilesById(**store) == before);
   CHECK((*store)->Erasures()->empty());
   // A customer once merged and unmerged is erased alone.
   IdentityChangeOptions change;

@@ -28,15 +28,6 @@ constexpr int kCustomers = 4;
 
 std::string Id(int i) { return "cust-" + std::to_string(i); }
 
-void FlipByte(const std::string& path, std::uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.get(c);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.put(static_cast<char>(c ^ 0x55));
-}
-
 // A store whose `cf` value of every customer cannot be read: its SST data
 // block is damaged (block checksums fail).
 std::string DamagedSstStore(const ckm_test::TempDir& tmp,
@@ -54,7 +45,7 @@ std::string DamagedSstStore(const ckm_test::TempDir& tmp,
   int damaged = 0;
   for (const rocksdb::LiveFileMetaData& f : live) {
     if (f.column_family_name != cf) continue;
-    FlipByte(f.db_path + f.name, 20);  // inside the first data block
+    ckm_test::FlipByte(f.db_path + f.name, 20);  // inside the first data block
     ++damaged;
   }
   REQUIRE(damaged > 0);

@@ -226,19 +226,6 @@ int CheckReads(const Store& store, const Snapshot& want) {
   return errors;
 }
 
-void FlipByte(const std::string& path, std::uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  REQUIRE(f.good());
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  REQUIRE(f.good());
-  c = static_cast<char>(c ^ 0x5a);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
-  REQUIRE(f.good());
-}
-
 // ---- (a) a damaged profile value ------------------------------------------
 
 TEST_CASE(
@@ -468,7 +455,7 @@ TEST_CASE(
   for (const std::string& f : files) {
     const std::uint64_t size = fs::file_size(f);
     REQUIRE(size > 64);
-    FlipByte(f, where == 4 ? size - 1 : size * where / 4);
+    ckm_test::FlipByte(f, where == 4 ? size - 1 : size * where / 4, 0x5a);
   }
 
   absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path());
@@ -535,7 +522,7 @@ TEST_CASE(
   }
   REQUIRE(biggest > 1'000);
   if (damage < 3) {
-    FlipByte(wal, biggest * (damage + 1) / 4);
+    ckm_test::FlipByte(wal, biggest * (damage + 1) / 4, 0x5a);
   } else {
     fs::resize_file(wal, biggest / 2);
   }

@@ -32,15 +32,6 @@ constexpr int kCustomers = 6;
 
 std::string Id(int i) { return "cust-" + std::to_string(i); }
 
-void FlipByte(const std::string& path, std::uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.get(c);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.put(static_cast<char>(c ^ 0x55));
-}
-
 std::vector<rocksdb::SstFileMetaData> TablesOf(Store& store,
                                                const std::string& cf) {
   rocksdb::ColumnFamilyMetaData meta;
@@ -78,7 +69,7 @@ std::string DamagedStore(const std::string& dir, const std::string& cf,
   const std::string path =
       files[0].directory + "/" + files[0].relative_filename;
   store->reset();
-  FlipByte(path, 20);  // inside the first data block
+  ckm_test::FlipByte(path, 20);  // inside the first data block
   return path;
 }
 

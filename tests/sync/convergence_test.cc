@@ -122,7 +122,7 @@ TEST_CASE("Terminals offline for part of the run converge at head office") {
   // Terminal 0 holds every event of the partitions it follows.
   const auto followed = [&] {
     std::map<std::string, std::string> mine =
-        ckm_test::ProfilesOf(*terminals[0]);
+        ckm_test::ProfilesById(*terminals[0]);
     for (auto it = mine.begin(); it != mine.end();) {
       const int p = PartitionOf(it->first, ckm_test::kTestPartitions);
       it = p == 0 || p == 1 ? std::next(it) : mine.erase(it);
@@ -130,7 +130,7 @@ TEST_CASE("Terminals offline for part of the run converge at head office") {
     return mine;
   };
   const bool converged =
-      Eventually([&] { return followed() == ckm_test::ProfilesOf(*node_a); });
+      Eventually([&] { return followed() == ckm_test::ProfilesById(*node_a); });
   INFO("follower: " << (*follower)->stats().last_error);
   CHECK(converged);
   (*follower)->Stop();

@@ -34,7 +34,7 @@ TEST_CASE("A terminal fetches a profile from the node of its partition") {
   REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
 
   const std::map<std::string, std::string> want =
-      ckm_test::ProfilesOf(*terminal);
+      ckm_test::ProfilesById(*terminal);
   REQUIRE(want.size() == 8);
   std::vector<Profile> cached;
   for (const auto& [customer, bytes] : want) {

@@ -72,27 +72,19 @@ inline std::uint64_t StreamMessages(const ckm::SyncOptions& o) {
   return total;
 }
 
-// Every customer's profile as the reference holds it, by id.
-inline std::map<std::string, std::string> ProfilesOf(const ckm::Store& store) {
-  std::map<std::string, std::string> out;
-  REQUIRE_OK(store.ForEachProfile([&](const ckm::Profile& p) {
-    out[std::string(p.customer_id())] = std::string(p.bytes());
-    return true;
-  }));
-  return out;
-}
-
 // Head office (`nodes`, each serving the partitions `served[i]`) holds
 // exactly the reference's profiles, byte for byte, each on the node of its
 // partition and nowhere else: nothing lost, nothing counted twice.
 inline void RequireSameProfiles(const ckm::Store& reference,
                                 const std::vector<const ckm::Store*>& nodes,
                                 const std::vector<std::vector<int>>& served) {
-  const std::map<std::string, std::string> want = ProfilesOf(reference);
+  const std::map<std::string, std::string> want =
+      ckm_test::ProfilesById(reference);
   REQUIRE(!want.empty());
   std::size_t held = 0;
   for (std::size_t n = 0; n < nodes.size(); ++n) {
-    const std::map<std::string, std::string> got = ProfilesOf(*nodes[n]);
+    const std::map<std::string, std::string> got =
+        ckm_test::ProfilesById(*nodes[n]);
     held += got.size();
     for (const auto& [customer, bytes] : got) {
       INFO("customer " << customer << " on node " << n);
@@ -112,7 +104,8 @@ inline void RequireSameProfiles(const ckm::Store& reference,
 inline void RequireServedProfiles(const ckm::Store& reference,
                                   const std::vector<const ckm::Store*>& nodes,
                                   const std::vector<std::vector<int>>& served) {
-  const std::map<std::string, std::string> want = ProfilesOf(reference);
+  const std::map<std::string, std::string> want =
+      ckm_test::ProfilesById(reference);
   REQUIRE(!want.empty());
   for (const auto& [customer, bytes] : want) {
     INFO("customer " << customer);

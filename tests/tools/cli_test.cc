@@ -26,21 +26,16 @@ using ckm_test::TempDir;
 using Result = ckm_test::CliResult;
 using ckm_test::Ckm;
 
-std::string Write(const TempDir& dir, const std::string& name,
-                  const std::string& text) {
-  std::ofstream(dir.sub(name)) << text;
-  return dir.sub(name);
-}
-
 TEST_CASE("ckm: subcommands work end to end on a small export") {
   TempDir dir;
   const std::string db = "--db " + dir.sub("db");
-  const std::string csv = Write(dir, "orders.csv",
-                                "Customer,Invoice,Sku,Qty,Price,Date\n"
-                                "c1,1,A,2,1.50,12/1/2010 8:26\n"
-                                "c1,1,B,1,0.001,12/1/2010 8:26\n"
-                                "c1,2,A,1,1.50,12/11/2010 9:00\n"
-                                "c2,3,A,-1,1.50,12/12/2010 9:00\n");
+  const std::string csv =
+      ckm_test::WriteFile(dir, "orders.csv",
+                          "Customer,Invoice,Sku,Qty,Price,Date\n"
+                          "c1,1,A,2,1.50,12/1/2010 8:26\n"
+                          "c1,1,B,1,0.001,12/1/2010 8:26\n"
+                          "c1,2,A,1,1.50,12/11/2010 9:00\n"
+                          "c2,3,A,-1,1.50,12/12/2010 9:00\n");
   Result r = Ckm(
       dir, "import purchases " + csv + " " + db +
                " --map customer=Customer,order=Invoice,sku=Sku,quantity=Qty,"
@@ -94,10 +89,11 @@ TEST_CASE("ckm: errors exit non-zero with one line naming the problem") {
   CHECK(r.exit_code == 1);
   CHECK(r.out == "ckm: no store at \"" + dir.sub("missing") + "\"\n");
 
-  const std::string csv = Write(dir, "bad.csv",
-                                "customer,order,quantity,unit_price,ts\n"
-                                "c1,o1,1,2.00,2024-01-01\n"
-                                "c2,o2,1,2.00,31.12.2024\n");
+  const std::string csv =
+      ckm_test::WriteFile(dir, "bad.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,1,2.00,2024-01-01\n"
+                          "c2,o2,1,2.00,31.12.2024\n");
   r = Ckm(dir, "import purchases " + csv + " --db " + dir.sub("db") +
                    " --currency GBP");
   CHECK(r.exit_code == 1);
@@ -133,9 +129,10 @@ TEST_CASE(
     "\"ckm: ...\"") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
-  const std::string csv = Write(dir, "ok.csv",
-                                "customer,order,quantity,unit_price,ts\n"
-                                "c1,o1,1,2.00,2024-01-01\n");
+  const std::string csv =
+      ckm_test::WriteFile(dir, "ok.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,1,2.00,2024-01-01\n");
   REQUIRE(
       Ckm(dir, "import purchases " + csv + db + " --currency GBP").exit_code ==
       0);
@@ -213,9 +210,10 @@ TEST_CASE(
   const std::string db = " --db " + dir.sub("db") + " --currency GBP";
   // 3 x 3.33 is 10.00 up to the rounding of a price written to the penny:
   // the line total is the amount.
-  const std::string rounded = Write(dir, "rounded.csv",
-                                    "customer,order,qty,price,total,ts\n"
-                                    "c1,o1,3,3.33,10.00,2024-01-01\n");
+  const std::string rounded =
+      ckm_test::WriteFile(dir, "rounded.csv",
+                          "customer,order,qty,price,total,ts\n"
+                          "c1,o1,3,3.33,10.00,2024-01-01\n");
   Result r =
       Ckm(dir, "import purchases " + rounded + db +
                    " --map quantity=qty,unit_price=price,line_total=total");
@@ -226,10 +224,11 @@ TEST_CASE(
 
   // A multibuy at its listed price (3 x 3.50 for 10.00) is not: refused at
   // its row, naming the way out, and nothing is written.
-  const std::string deal = Write(dir, "deal.csv",
-                                 "customer,order,quantity,unit_price,"
-                                 "line_total,ts\n"
-                                 "c2,o2,3,3.50,10.00,2024-01-01\n");
+  const std::string deal =
+      ckm_test::WriteFile(dir, "deal.csv",
+                          "customer,order,quantity,unit_price,"
+                          "line_total,ts\n"
+                          "c2,o2,3,3.50,10.00,2024-01-01\n");
   r = Ckm(dir, "import purchases " + deal + db);
   CHECK(r.exit_code == 1);
   CHECK(OneLine(r));
@@ -250,12 +249,14 @@ TEST_CASE(
     "ckm import: a failed import removes the store it created, and never "
     "touches a directory that was there") {
   TempDir dir;
-  const std::string bad = Write(dir, "bad.csv",
-                                "customer,order,quantity,unit_price,ts\n"
-                                "c1,o1,two,2.00,2024-01-01\n");
-  const std::string good = Write(dir, "good.csv",
-                                 "customer,order,quantity,unit_price,ts\n"
-                                 "c1,o1,1,2.00,2024-01-01\n");
+  const std::string bad =
+      ckm_test::WriteFile(dir, "bad.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,two,2.00,2024-01-01\n");
+  const std::string good =
+      ckm_test::WriteFile(dir, "good.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,1,2.00,2024-01-01\n");
   Result r = Ckm(dir, "import purchases " + bad + " --db " + dir.sub("new") +
                           " --currency GBP");
   CHECK(r.exit_code == 1);
@@ -284,11 +285,12 @@ TEST_CASE(
     "ckm import: a directory with other files is refused, and nothing is "
     "written among them") {
   TempDir dir;
-  const std::string good = Write(dir, "good.csv",
-                                 "customer,order,quantity,unit_price,ts\n"
-                                 "c1,o1,1,2.00,2024-01-01\n");
+  const std::string good =
+      ckm_test::WriteFile(dir, "good.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,1,2.00,2024-01-01\n");
   std::filesystem::create_directories(dir.sub("docs"));
-  Write(dir, "docs/notes.txt", "mine");
+  ckm_test::WriteFile(dir, "docs/notes.txt", "mine");
   Result r = Ckm(dir, "import purchases " + good + " --db " + dir.sub("docs") +
                           " --currency GBP");
   INFO(r.out);
@@ -308,12 +310,13 @@ TEST_CASE(
     "ckm top and history: currencies in any case, limits 0 for all and "
     "never negative") {
   TempDir dir;
-  const std::string csv = Write(dir, "orders.csv",
-                                "customer,order,quantity,unit_price,ts\n"
-                                "c1,o1,1,2.00,2024-01-01\n"
-                                "c1,o2,1,3.00,2024-01-02\n"
-                                "c2,o3,1,9.00,2024-01-03\n"
-                                "c3,o4,1,1.00,2024-01-04\n");
+  const std::string csv =
+      ckm_test::WriteFile(dir, "orders.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,1,2.00,2024-01-01\n"
+                          "c1,o2,1,3.00,2024-01-02\n"
+                          "c2,o3,1,9.00,2024-01-03\n"
+                          "c3,o4,1,1.00,2024-01-04\n");
   const std::string db = " --db " + dir.sub("db");
   REQUIRE(
       Ckm(dir, "import purchases " + csv + db + " --currency gbp").exit_code ==
@@ -348,10 +351,11 @@ TEST_CASE(
     "ckm import: a date whose day and month could be either way round needs "
     "--date-order or --time-format") {
   TempDir dir;
-  const std::string csv = Write(dir, "eu.csv",
-                                "customer,order,quantity,unit_price,ts\n"
-                                "c1,o1,1,2.00,13/01/2026\n"
-                                "c1,o2,1,2.00,03/01/2026\n");
+  const std::string csv =
+      ckm_test::WriteFile(dir, "eu.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c1,o1,1,2.00,13/01/2026\n"
+                          "c1,o2,1,2.00,03/01/2026\n");
   const std::string db = " --db " + dir.sub("db") + " --currency GBP";
   Result r = Ckm(dir, "import purchases " + csv + db);
   INFO(r.out);
@@ -375,10 +379,11 @@ TEST_CASE(
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
 
   // Unambiguous dates need nothing.
-  const std::string us = Write(dir, "us.csv",
-                               "customer,order,quantity,unit_price,ts\n"
-                               "c2,o1,1,2.00,1/13/2026\n"
-                               "c2,o2,1,2.00,2026-01-03\n");
+  const std::string us =
+      ckm_test::WriteFile(dir, "us.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "c2,o1,1,2.00,1/13/2026\n"
+                          "c2,o2,1,2.00,2026-01-03\n");
   r = Ckm(dir, "import purchases " + us + db);
   CHECK(r.exit_code == 0);
 }
@@ -394,7 +399,7 @@ TEST_CASE(
             ",1,2.00,2024-01-01\n";
   }
   const std::string bad =
-      Write(dir, "bad.csv", text + "c1,late,1,2.00,1969-07-20\n");
+      ckm_test::WriteFile(dir, "bad.csv", text + "c1,late,1,2.00,1969-07-20\n");
   Result r = Ckm(dir, "import purchases " + bad + db);
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("ckm: " + bad + ":3002: order \"c1/late\": ts_ms: ", 0) ==
@@ -407,10 +412,10 @@ TEST_CASE(
   CHECK(r.out.find("1 malformed") != std::string::npos);
   CHECK(r.out.find("1 x ts_ms") != std::string::npos);
 
-  const std::string huge =
-      Write(dir, "huge.csv",
-            "customer,order,quantity,unit_price,ts\n" +
-                std::string(10'000'000, '7') + ",o1,1,2.00,2024-01-01\n");
+  const std::string huge = ckm_test::WriteFile(
+      dir, "huge.csv",
+      "customer,order,quantity,unit_price,ts\n" + std::string(10'000'000, '7') +
+          ",o1,1,2.00,2024-01-01\n");
   r = Ckm(dir, "import purchases " + huge + " --db " + dir.sub("db2") +
                    " --currency GBP");
   CHECK(r.exit_code == 1);
@@ -424,12 +429,13 @@ TEST_CASE(
     "ckm: a purchase dated in the future has recency 0, is flagged, and "
     "ranks as the most recent") {
   TempDir dir;
-  const std::string csv = Write(dir, "future.csv",
-                                "customer,order,quantity,unit_price,ts\n"
-                                "old,o1,1,2.00,2020-01-01\n"
-                                "recent,o2,1,2.00,2024-06-01\n"
-                                "future,o3,1,2.00,9999-01-01\n"
-                                "future,o4,1,2.00,2019-01-01\n");
+  const std::string csv =
+      ckm_test::WriteFile(dir, "future.csv",
+                          "customer,order,quantity,unit_price,ts\n"
+                          "old,o1,1,2.00,2020-01-01\n"
+                          "recent,o2,1,2.00,2024-06-01\n"
+                          "future,o3,1,2.00,9999-01-01\n"
+                          "future,o4,1,2.00,2019-01-01\n");
   const std::string db = " --db " + dir.sub("db");
   Result r = Ckm(dir, "import purchases " + csv + db + " --currency GBP");
   REQUIRE(r.exit_code == 0);
@@ -491,9 +497,9 @@ TEST_CASE(
 TEST_CASE("ckm import: every kind of event, with the same contract") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
-  const std::string calls = Write(dir, "calls.csv",
-                                  "who,when,kind,rating\n"
-                                  "c1,2025-03-01,survey,9\n");
+  const std::string calls = ckm_test::WriteFile(dir, "calls.csv",
+                                                "who,when,kind,rating\n"
+                                                "c1,2025-03-01,survey,9\n");
   Result r = Ckm(
       dir, "import interactions " + calls + db + " --map customer=who,ts=when");
   INFO(r.out);
@@ -508,9 +514,9 @@ TEST_CASE("ckm import: every kind of event, with the same contract") {
   CHECK(r.out.find("unknown field \"sku\" (customer, ts, id, source, "
                    "purpose, granted)") != std::string::npos);
   // A bad row: one line naming it, exit 1, nothing written.
-  const std::string bad = Write(dir, "bad.csv",
-                                "customer,ts,kind,points\n"
-                                "c2,2025-03-01,earn,lots\n");
+  const std::string bad = ckm_test::WriteFile(dir, "bad.csv",
+                                              "customer,ts,kind,points\n"
+                                              "c2,2025-03-01,earn,lots\n");
   r = Ckm(dir, "import loyalty " + bad + db);
   CHECK(r.exit_code == 1);
   CHECK(OneLine(r));

@@ -23,13 +23,7 @@ namespace ckm::tools {
 namespace {
 
 using ckm_test::TempDir;
-
-std::string WriteFile(const TempDir& dir, const std::string& name,
-                      const std::string& text) {
-  const std::string path = dir.sub(name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
+using ckm_test::WriteFile;
 
 std::unique_ptr<Store> OpenStore(const TempDir& dir) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.sub("db"));

@@ -19,12 +19,6 @@ namespace {
 using ckm_test::Ckm;
 using ckm_test::TempDir;
 
-std::string Write(const TempDir& dir, const std::string& name,
-                  const std::string& text) {
-  std::ofstream(dir.sub(name)) << text;
-  return dir.sub(name);
-}
-
 const char kEvents[] =
     R"({"id":"1","customer":"ann","ts":"2026-01-02T10:00:00Z",)"
     R"("identity":{"type":"email","value":"ann@example.org"}})"
@@ -43,14 +37,15 @@ const char kEvents[] =
 TEST_CASE("ckm export customer, record it into a new store, same profile") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
-  REQUIRE(Ckm(dir, "record " + Write(dir, "e.jsonl", kEvents) + db).exit_code ==
-          0);
+  REQUIRE(
+      Ckm(dir, "record " + ckm_test::WriteFile(dir, "e.jsonl", kEvents) + db)
+          .exit_code == 0);
   ckm_test::CliResult r = Ckm(dir, "export customer ann" + db);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.rfind(R"({"format":"ckm.export","version":2,)", 0) == 0);
   CHECK(r.out.find("ann@example.org") != std::string::npos);
-  const std::string exported = Write(dir, "ann.json", r.out);
+  const std::string exported = ckm_test::WriteFile(dir, "ann.json", r.out);
   r = Ckm(dir, "record " + exported + " --db " + dir.sub("copy"));
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
@@ -86,16 +81,17 @@ TEST_CASE(
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
   const int kOrders = 2'600;  // three batches of ckm record
-  REQUIRE(
-      Ckm(dir,
-          "record " + Write(dir, "e.jsonl", kEvents + ManyOrders(kOrders)) + db)
-          .exit_code == 0);
+  REQUIRE(Ckm(dir, "record " +
+                       ckm_test::WriteFile(dir, "e.jsonl",
+                                           kEvents + ManyOrders(kOrders)) +
+                       db)
+              .exit_code == 0);
   const ckm_test::CliResult profile = Ckm(dir, "get ann --json" + db);
   const ckm_test::CliResult products = Ckm(dir, "products ann" + db);
   ckm_test::CliResult r = Ckm(dir, "export customer ann" + db);
   REQUIRE(r.exit_code == 0);
   const std::string original = r.out;
-  const std::string exported = Write(dir, "ann.json", r.out);
+  const std::string exported = ckm_test::WriteFile(dir, "ann.json", r.out);
   REQUIRE(Ckm(dir, "erase ann --reason test" + db).exit_code == 0);
   r = Ckm(dir, "record " + exported + " --db " + dir.sub("copy"));
   INFO(r.out);
@@ -118,7 +114,7 @@ TEST_CASE(
 TEST_CASE("ckm erase: gone, logged, and a replay is refused") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
-  const std::string events = Write(dir, "e.jsonl", kEvents);
+  const std::string events = ckm_test::WriteFile(dir, "e.jsonl", kEvents);
   REQUIRE(Ckm(dir, "record " + events + db).exit_code == 0);
   ckm_test::CliResult r = Ckm(dir, "erase ann" + db);
   CHECK(r.exit_code == 2);  // --reason is required
@@ -143,13 +139,15 @@ TEST_CASE("ckm erase: gone, logged, and a replay is refused") {
 TEST_CASE("ckm reads with --policy, --role and --purpose") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
-  REQUIRE(Ckm(dir, "record " + Write(dir, "e.jsonl", kEvents) + db).exit_code ==
-          0);
-  const std::string policy = Write(dir, "policy.txt",
-                                   "# who may see what\n"
-                                   "role agent identities personal\n"
-                                   "role auditor all\n"
-                                   "consent marketing.email\n");
+  REQUIRE(
+      Ckm(dir, "record " + ckm_test::WriteFile(dir, "e.jsonl", kEvents) + db)
+          .exit_code == 0);
+  const std::string policy =
+      ckm_test::WriteFile(dir, "policy.txt",
+                          "# who may see what\n"
+                          "role agent identities personal\n"
+                          "role auditor all\n"
+                          "consent marketing.email\n");
   const std::string with = db + " --policy " + policy;
   ckm_test::CliResult r = Ckm(dir, "get ann --role agent" + with);
   INFO(r.out);
@@ -209,10 +207,11 @@ TEST_CASE("Policy files: every line is checked") {
 TEST_CASE("ckm get --audit writes the access audit; ckm audit lists it") {
   TempDir dir;
   const std::string db = " --db " + dir.sub("db");
-  REQUIRE(Ckm(dir, "record " + Write(dir, "e.jsonl", kEvents) + db).exit_code ==
-          0);
+  REQUIRE(
+      Ckm(dir, "record " + ckm_test::WriteFile(dir, "e.jsonl", kEvents) + db)
+          .exit_code == 0);
   const std::string policy =
-      " --policy " + Write(dir, "p", "role call_centre all\n");
+      " --policy " + ckm_test::WriteFile(dir, "p", "role call_centre all\n");
   ckm_test::CliResult r = Ckm(
       dir, "get ann --role call_centre --for support --audit" + policy + db);
   INFO(r.out);

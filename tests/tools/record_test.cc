@@ -23,22 +23,6 @@ namespace {
 using ckm_test::Ckm;
 using ckm_test::TempDir;
 
-std::string Write(const TempDir& dir, const std::string& name,
-                  const std::string& text) {
-  std::ofstream(dir.sub(name)) << text;
-  return dir.sub(name);
-}
-
-// Every profile of the store, by customer id, as bytes.
-std::map<std::string, std::string> Profiles(const ckm::Store& store) {
-  std::map<std::string, std::string> out;
-  REQUIRE_OK(store.ForEachProfile([&](const ckm::Profile& p) {
-    out[std::string(p.customer_id())] = std::string(p.bytes());
-    return true;
-  }));
-  return out;
-}
-
 TEST_CASE(
     "History as JSON Lines, recorded into a new store, gives "
     "byte-identical profiles") {
@@ -67,7 +51,8 @@ TEST_CASE(
   // a random order of customers.
   std::string jsonl;
   std::vector<std::string> customers;
-  for (const auto& [id, bytes] : Profiles(**a)) customers.push_back(id);
+  for (const auto& [id, bytes] : ckm_test::ProfilesById(**a))
+    customers.push_back(id);
   std::shuffle(customers.begin(), customers.end(), gen.rng());
   for (const std::string& id : customers) {
     ckm::HistoryQuery all;
@@ -84,7 +69,7 @@ TEST_CASE(
   auto summary = ckm::tools::RecordJsonLines(**b, {{"-", &in}}, options);
   REQUIRE_OK(summary);
   CHECK(summary->recorded == static_cast<std::int64_t>(events.size()));
-  CHECK(Profiles(**b) == Profiles(**a));
+  CHECK(ckm_test::ProfilesById(**b) == ckm_test::ProfilesById(**a));
 }
 
 TEST_CASE(
@@ -102,7 +87,7 @@ TEST_CASE(
       R"("lines":[{"sku":"tea","category":"","quantity":3,)"
       R"("unit_price":"0.333333"}]}})"
       "\n";
-  const std::string file = Write(dir, "events.jsonl", lines);
+  const std::string file = ckm_test::WriteFile(dir, "events.jsonl", lines);
   ckm_test::CliResult r = Ckm(dir, "record " + file + " " + db);
   INFO(r.out);
   REQUIRE(r.exit_code == 0);
@@ -149,8 +134,8 @@ TEST_CASE("ckm record: a bad line stops it before anything is written") {
   };
   for (const auto& [bad, message] : cases) {
     INFO(bad);
-    const std::string file =
-        Write(dir, "bad.jsonl", good + "\n\n" + bad + "\n" + good + "\n");
+    const std::string file = ckm_test::WriteFile(
+        dir, "bad.jsonl", good + "\n\n" + bad + "\n" + good + "\n");
     ckm_test::CliResult r =
         Ckm(dir, "record " + file + " --db " + dir.sub("db"));
     INFO(r.out);
@@ -160,14 +145,15 @@ TEST_CASE("ckm record: a bad line stops it before anything is written") {
     CHECK(!std::filesystem::exists(dir.sub("db")));  // no store left behind
   }
   // An existing store is left as it was.
-  const std::string file = Write(dir, "good.jsonl", good + "\n");
+  const std::string file = ckm_test::WriteFile(dir, "good.jsonl", good + "\n");
   REQUIRE(Ckm(dir, "record " + file + " --db " + dir.sub("db")).exit_code == 0);
-  Write(dir, "bad.jsonl",
-        R"({"id":"9","customer":"c2","ts":"2026-01-02T10:00:00Z",)"
-        R"("consent":{"purpose":"p","granted":true}})"
-        "\n"
-        R"({"id":"9","customer":"c3","ts":"2026-01-02T10:00:00Z",)"
-        R"("identity":{"type":"email","value":""}})");
+  ckm_test::WriteFile(
+      dir, "bad.jsonl",
+      R"({"id":"9","customer":"c2","ts":"2026-01-02T10:00:00Z",)"
+      R"("consent":{"purpose":"p","granted":true}})"
+      "\n"
+      R"({"id":"9","customer":"c3","ts":"2026-01-02T10:00:00Z",)"
+      R"("identity":{"type":"email","value":""}})");
   ckm_test::CliResult r =
       Ckm(dir, "record " + dir.sub("bad.jsonl") + " --db " + dir.sub("db"));
   CHECK(r.exit_code == 1);
@@ -189,7 +175,7 @@ TEST_CASE(
   auto a = ckm::Store::Open(dir.sub("a"));
   REQUIRE_OK(a);
   REQUIRE_OK((*a)->Record(gen.Events(300)));
-  REQUIRE(Profiles(**a).size() == 5);
+  REQUIRE(ckm_test::ProfilesById(**a).size() == 5);
   // A chain: cust-1 into cust-0, then cust-0 into cust-2.
   REQUIRE_OK((*a)->Merge("cust-0", "cust-1", {"test", "same person", {}}));
   REQUIRE_OK((*a)->Merge("cust-2", "cust-0", {"test", "same again", {}}));
@@ -218,7 +204,7 @@ TEST_CASE(
     REQUIRE_OK(summary);
     CHECK(summary->merges == 2);
     CHECK(summary->recorded == (run == 0 ? 300 : 0));
-    CHECK(Profiles(**b) == Profiles(**a));
+    CHECK(ckm_test::ProfilesById(**b) == ckm_test::ProfilesById(**a));
   }
   auto group = (*b)->Identities("cust-1");
   REQUIRE_OK(group);
@@ -246,6 +232,6 @@ TEST_CASE(
     auto summary = ckm::tools::RecordJsonLines(**b, {{"in", &in}}, {});
     REQUIRE(absl::IsInvalidArgument(summary.status()));
     CHECK(summary.status().message().rfind("in:1: ", 0) == 0);
-    CHECK(Profiles(**b).empty());
+    CHECK(ckm_test::ProfilesById(**b).empty());
   }
 }
