@@ -38,6 +38,7 @@
 #include "ckm/store.h"
 #include "ckm/sync.h"
 #include "measure.h"
+#include "sync/loopback.h"
 
 extern char** environ;
 
@@ -45,35 +46,11 @@ namespace {
 
 constexpr std::int64_t kT0 = 1'768'471'200'000;  // 2026-01-15T10:00:00Z
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok =
-      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
 // nats-server -js on a free port, stopped (SIGTERM) when destroyed.
 class Server {
  public:
   Server(const std::string& binary, const std::string& dir)
-      : port_(FreePort()) {
+      : port_(ckm_test::FreeLoopbackPort()) {
     const std::string port = std::to_string(port_), store = dir + "/js";
     const std::string log = dir + "/nats-server.log";
     std::vector<const char*> argv = {
@@ -87,9 +64,9 @@ class Server {
     ok_ = posix_spawn(&pid_, argv[0], &actions, nullptr,
                       const_cast<char* const*>(argv.data()), environ) == 0;
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; ok_ && i < 1000 && !Accepts(port_); ++i)
+    for (int i = 0; ok_ && i < 1000 && !ckm_test::AcceptsOnLoopback(port_); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ok_ = ok_ && Accepts(port_);
+    ok_ = ok_ && ckm_test::AcceptsOnLoopback(port_);
   }
   ~Server() {
     if (pid_ > 0) {

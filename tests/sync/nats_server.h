@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "catch2/catch.hpp"
+#include "sync/loopback.h"
 
 extern char** environ;
 
@@ -92,29 +93,12 @@ class Child {
 };
 
 inline int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  const int port = FreeLoopbackPort();
+  REQUIRE(port > 0);
+  return port;
 }
 
-inline bool Accepts(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok =
-      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
+inline bool Accepts(int port) { return AcceptsOnLoopback(port); }
 
 // nats-server -js on 127.0.0.1:<free port>, storing under `dir`. Started
 // again on the same port and directory, it keeps its streams.
