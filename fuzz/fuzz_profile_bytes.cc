@@ -138,7 +138,8 @@ void Exercise(const ckm::Profile& p, bool canonical) {
 // purchase of two lines.
 struct Bases {
   std::string profile;
-  std::string breakdown;
+  std::string breakdown;       // as this build stores it (compact)
+  std::string breakdown_flat;  // as format 3.1 stored it (FlatBuffers)
   std::string breakdown_operand;
   Breakdowns breakdown_delta;
   Bases() {
@@ -159,6 +160,7 @@ struct Bases {
     breakdown_delta = ckm::fold::BreakdownsOf(e);
     if (breakdown_delta.empty()) Fail("base has no breakdowns");
     breakdown = ckm::fold::Encode(breakdown_delta);
+    breakdown_flat = ckm::fold::EncodeFlatBuffers(breakdown_delta);
     breakdown_operand = ckm::codec::EncodeOperand(breakdown_delta);
   }
 };
@@ -361,6 +363,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
 
   CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeAnyProfile);
   CheckMerge<Breakdowns>(*breakdown_op, bases.breakdown, bytes,
+                         DecodeAnyBreakdowns);
+  CheckMerge<Breakdowns>(*breakdown_op, bases.breakdown_flat, bytes,
                          DecodeAnyBreakdowns);
   return 0;
 }

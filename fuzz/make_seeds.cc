@@ -121,9 +121,11 @@ int main(int argc, char** argv) {
   corrupt.corrupt_operands = 1;
   corrupt.last_corrupt_event_id = 9;
   Write(bytes_dir + "profile_corrupt_operand", ckm::fold::Encode(corrupt));
-  Write(bytes_dir + "breakdowns_all", ckm::fold::Encode(breakdowns));
+  // Stored breakdowns: format 3.1's FlatBuffers, which are still read, and
+  // the compact form stored since 3.2 (the operand seeds below).
+  Write(bytes_dir + "breakdowns_all", ckm::fold::EncodeFlatBuffers(breakdowns));
   Write(bytes_dir + "breakdowns_one_order",
-        ckm::fold::Encode(ckm::fold::BreakdownsOf(events[0])));
+        ckm::fold::EncodeFlatBuffers(ckm::fold::BreakdownsOf(events[0])));
   // Merge operands, the compact encoding the write path hands to RocksDB.
   Write(bytes_dir + "operand_profile_all_kinds",
         ckm::codec::EncodeOperand(profile));

@@ -13,7 +13,7 @@ inline constexpr char kVersion[] = "0.1.0";
 
 // The store format this build writes (docs/opening.md lists the formats it
 // reads, and how older ones are migrated).
-inline constexpr char kStoreFormat[] = "3.1";
+inline constexpr char kStoreFormat[] = "3.2";
 
 }  // namespace ckm
 

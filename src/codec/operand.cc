@@ -464,6 +464,63 @@ absl::StatusOr<fold::Breakdowns> DecodeBreakdownsOperand(
   return Decode(kBreakdownsKind, bytes, &BreakdownsFields<FieldReader>);
 }
 
+absl::StatusOr<fold::BreakdownMap> DecodeBreakdownsDimension(
+    std::string_view bytes, Dimension dimension) {
+  const int wanted = dimension == Dimension::kProduct ? 0
+                     : dimension == Dimension::kStore ? 1
+                                                      : 2;
+  absl::StatusOr<CompactBody> body =
+      CompactFields(bytes, kOperandVersion, kOperandVersion, kBreakdownsKind,
+                    "breakdowns value");
+  if (body.ok()) {
+    VarintReader in(body->fields);
+    fold::BreakdownMap out;
+    bool clean = in.Signed() >= 0 && in.ok();
+    for (int d = 0; d < 3 && clean; ++d) {
+      RowCursor rows(&in);
+      rows.left = in.Count();
+      while ((clean = rows.Next()) && rows.has_row) {
+        if (d != wanted) continue;
+        fold::BreakdownState row;
+        FieldReader reader(rows.fields, kOperandVersion);
+        RowFields(reader, row);
+        clean = reader.ok();
+        if (!clean) break;
+        out.emplace_hint(out.end(), rows.key, std::move(row));
+      }
+    }
+    if (clean && in.done()) return out;
+  }
+  // An older version, or damage: the whole decode says what is wrong.
+  absl::StatusOr<fold::Breakdowns> all = DecodeBreakdownsOperand(bytes);
+  if (!all.ok()) return all.status();
+  return std::move(all->of(dimension));
+}
+
+std::optional<std::vector<std::string_view>> OrderedSkusInPlace(
+    std::string_view bytes) {
+  absl::StatusOr<CompactBody> body =
+      CompactFields(bytes, kOperandVersion, kOperandVersion, kBreakdownsKind,
+                    "breakdowns value");
+  if (!body.ok()) return std::nullopt;
+  VarintReader in(body->fields);
+  if (in.Signed() < 0 || !in.ok()) return std::nullopt;
+  std::vector<std::string_view> skus;
+  for (int dimension = 0; dimension < 3; ++dimension) {
+    RowCursor rows(&in);
+    rows.left = in.Count();
+    for (;;) {
+      if (!rows.Next()) return std::nullopt;
+      if (!rows.has_row) break;
+      if (dimension > 0) continue;
+      VarintReader fields(rows.fields);
+      if (fields.Signed() > 0) skus.push_back(rows.key);  // orders
+    }
+  }
+  if (!in.done()) return std::nullopt;
+  return skus;
+}
+
 std::optional<std::string> MergeBreakdownsOperands(
     const std::vector<std::string_view>& operands) {
   std::vector<VarintReader> inputs;

@@ -1,9 +1,10 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
 // Merge operands: the compact, versioned varint encoding of profile and
-// breakdowns deltas that the write path hands to RocksDB. Stored values (what
-// a Get returns, what Profile reads in place) stay FlatBuffers; see
-// docs/design.md, "Merge operands".
+// breakdowns deltas that the write path hands to RocksDB. Stored profiles
+// (what a Get returns, what Profile reads in place) stay FlatBuffers; stored
+// breakdowns are this encoding too since format 3.2 (a third of the bytes of
+// their FlatBuffers form). See docs/design.md, "Merge operands".
 //
 // An operand is compact bytes (codec/fields.h) of kind 'P' (profile) or 'B'
 // (breakdowns), so a merge can tell it from a stored FlatBuffers value.
@@ -55,6 +56,19 @@ std::string EncodeOperandInVersion(const fold::Breakdowns& state, int version);
 // failures) and encodes the join in the newest version.
 std::optional<std::string> MergeBreakdownsOperands(
     const std::vector<std::string_view>& operands);
+
+// The rows of one dimension of a breakdowns operand or stored value, with
+// the checks DecodeBreakdownsOperand makes; the other dimensions' rows are
+// checked in place, not decoded. DataLoss as DecodeBreakdownsOperand gives.
+absl::StatusOr<fold::BreakdownMap> DecodeBreakdownsDimension(
+    std::string_view bytes, Dimension dimension);
+
+// The SKUs with an order in breakdowns `bytes`, sorted, read in place: views
+// into `bytes`, nothing decoded into maps. The whole value is checked as a
+// merge checks it. nullopt if it is not a breakdowns value of the newest
+// version that reads cleanly (the caller then decodes it).
+std::optional<std::vector<std::string_view>> OrderedSkusInPlace(
+    std::string_view bytes);
 
 absl::StatusOr<fold::ProfileState> DecodeProfileOperand(std::string_view bytes);
 absl::StatusOr<fold::Breakdowns> DecodeBreakdownsOperand(

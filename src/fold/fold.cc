@@ -777,8 +777,7 @@ namespace {
 using RowOffset = flatbuffers::Offset<fb::BreakdownRow>;
 using RowsOffset = flatbuffers::Offset<flatbuffers::Vector<RowOffset>>;
 
-// Writes breakdown rows. Encode() and the streaming merge below both build
-// their rows here, so that the two give the same bytes.
+// Writes breakdown rows as FlatBuffers (EncodeFlatBuffers).
 class RowWriter {
  public:
   explicit RowWriter(Builder& b) : b_(b) {}
@@ -832,7 +831,7 @@ RowsOffset EncodeRows(RowWriter& writer, const BreakdownMap& rows) {
 
 }  // namespace
 
-std::string Encode(const Breakdowns& s) {
+std::string EncodeFlatBuffers(const Breakdowns& s) {
   Builder b(128 +
             96 * (s.products.size() + s.stores.size() + s.categories.size()));
   RowWriter writer(b);
@@ -844,6 +843,8 @@ std::string Encode(const Breakdowns& s) {
       kBreakdownsIdentifier);
   return Release(b);
 }
+
+std::string Encode(const Breakdowns& s) { return codec::EncodeOperand(s); }
 
 void BreakdownsBatch::Add(std::uint32_t customer, const Event& e) {
   const std::uint32_t event = events_++;
@@ -1091,6 +1092,7 @@ absl::Status DecodeRows(const Rows* rows, BreakdownMap& out) {
 }  // namespace
 
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes) {
+  if (codec::IsOperand(bytes)) return codec::DecodeBreakdownsOperand(bytes);
   const AlignedBytes aligned(bytes);
   const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
   if (p == nullptr) return Corrupt("breakdowns fail verification");
@@ -1162,80 +1164,12 @@ Shape ShapeOf(const fb::Breakdowns* p) {
   return shape;
 }
 
-// Writes a stored row again as it is.
-RowOffset CopyRow(RowWriter& writer, std::string_view key,
-                  const fb::BreakdownRow* row) {
-  return writer.Add(key, row->orders(), row->returns(), row->units(),
-                    row->returned_units(), row->first_purchase_ms(),
-                    row->last_purchase_ms(), [&](auto&& add) {
-                      if (const auto* money = row->money()) {
-                        for (const fb::BreakdownMoney* m : *money)
-                          add(View(m->currency()), m->gross_micros(),
-                              m->discount_micros(), m->returned_micros());
-                      }
-                    });
-}
-
-// Merges sorted row vectors and the rows of `extra` (decoded operands) key by
-// key into `writer`. A row no other input shares (most of a heavy customer's
-// base) is copied without decoding.
-RowsOffset MergeRows(RowWriter& writer, const std::vector<const Rows*>& inputs,
-                     const BreakdownMap& extra) {
-  struct Head {
-    std::string_view key;
-    std::size_t input;
-  };
-  const auto later = [](const Head& a, const Head& b) {
-    return std::tie(a.key, a.input) > std::tie(b.key, b.input);
-  };
-  std::vector<Head> heap;
-  std::vector<flatbuffers::uoffset_t> next(inputs.size(), 0);
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    if (inputs[k] != nullptr && inputs[k]->size() > 0)
-      heap.push_back({View(inputs[k]->Get(0)->key()), k});
-  }
-  std::make_heap(heap.begin(), heap.end(), later);
-  auto decoded = extra.begin();
-  std::vector<RowOffset> out;
-  std::vector<const fb::BreakdownRow*> same;
-  while (!heap.empty() || decoded != extra.end()) {
-    std::string_view key;
-    if (heap.empty() ||
-        (decoded != extra.end() && decoded->first < heap.front().key)) {
-      key = decoded->first;
-    } else {
-      key = heap.front().key;
-    }
-    same.clear();
-    while (!heap.empty() && heap.front().key == key) {
-      std::pop_heap(heap.begin(), heap.end(), later);
-      const std::size_t k = heap.back().input;
-      heap.pop_back();
-      same.push_back(inputs[k]->Get(next[k]));
-      if (++next[k] < inputs[k]->size()) {
-        heap.push_back({View(inputs[k]->Get(next[k])->key()), k});
-        std::push_heap(heap.begin(), heap.end(), later);
-      }
-    }
-    const BreakdownState* delta = nullptr;
-    if (decoded != extra.end() && decoded->first == key)
-      delta = &decoded->second;
-    if (same.size() == 1 && delta == nullptr) {
-      out.push_back(CopyRow(writer, key, same.front()));
-    } else {
-      BreakdownState joined = delta == nullptr ? BreakdownState() : *delta;
-      for (const fb::BreakdownRow* row : same) Join(joined, StateOf(row));
-      out.push_back(writer.Add(key, joined));
-    }
-    if (delta != nullptr) ++decoded;
-  }
-  return writer.Finish(out);
-}
-
 }  // namespace
 
 absl::StatusOr<BreakdownMap> DecodeBreakdowns(std::string_view bytes,
                                               Dimension dimension) {
+  if (codec::IsOperand(bytes))
+    return codec::DecodeBreakdownsDimension(bytes, dimension);
   const AlignedBytes aligned(bytes);
   const fb::Breakdowns* p = VerifiedBreakdowns(aligned);
   if (ShapeOf(p) != Shape::kCanonical) {
@@ -1262,8 +1196,7 @@ absl::StatusOr<ProfileState> DecodeAny(std::string_view v, ProfileState*) {
                              : DecodeProfile(v);
 }
 absl::StatusOr<Breakdowns> DecodeAny(std::string_view v, Breakdowns*) {
-  return codec::IsOperand(v) ? codec::DecodeBreakdownsOperand(v)
-                             : DecodeBreakdowns(v);
+  return DecodeBreakdowns(v);
 }
 
 template <typename State>
@@ -1289,67 +1222,19 @@ State JoinDecoded(const std::vector<std::string_view>& values) {
   return state;
 }
 
-// The stored value of breakdowns `values`: FlatBuffers values merged row by
-// row as they lie, joined with the decoded operands. Empty if a FlatBuffers
-// value's rows are out of order and cannot be merged so.
-std::optional<std::string> MergeStoredBreakdowns(
-    const std::vector<std::string_view>& values) {
-  std::vector<std::unique_ptr<AlignedBytes>> aligned;
-  std::vector<const fb::Breakdowns*> roots;
-  std::vector<std::string_view> operands;
-  std::int64_t corrupt = 0;
-  std::size_t rows = 0;
-  for (std::string_view value : values) {
-    if (codec::IsOperand(value)) {
-      operands.push_back(value);
-      continue;
-    }
-    aligned.push_back(std::make_unique<AlignedBytes>(value));
-    const fb::Breakdowns* p = VerifiedBreakdowns(*aligned.back());
-    switch (ShapeOf(p)) {
-      case Shape::kCorrupt:
-        corrupt = SaturatingAdd(corrupt, 1);
-        continue;
-      case Shape::kOdd:
-        return std::nullopt;
-      case Shape::kCanonical:
-        break;
-    }
-    corrupt = SaturatingAdd(corrupt, p->corrupt_operands());
-    roots.push_back(p);
-    for (const Rows* r : RowsOf(p)) rows += r == nullptr ? 0 : r->size();
-  }
-  const Breakdowns delta = JoinDecoded<Breakdowns>(operands);
-  corrupt = SaturatingAdd(corrupt, delta.corrupt_operands);
-  rows += delta.products.size() + delta.stores.size() + delta.categories.size();
-  Builder b(128 + 96 * rows);
-  RowWriter writer(b);
-  std::vector<const Rows*> inputs(roots.size());
-  RowsOffset merged[3];
-  for (std::size_t d = 0; d < 3; ++d) {
-    for (std::size_t k = 0; k < roots.size(); ++k)
-      inputs[k] = RowsOf(roots[k])[d];
-    merged[d] = MergeRows(writer, inputs, delta.of(kDimensions[d]));
-  }
-  b.Finish(fb::CreateBreakdowns(b, merged[0], merged[1], merged[2], corrupt),
-           kBreakdownsIdentifier);
-  return Release(b);
-}
-
 }  // namespace
 
+// Stored and operand breakdowns are one encoding. Values all in it (of its
+// newest version) are merged row by row as they lie; a FlatBuffers value of
+// format 3.1, an older operand or a corrupt one makes the merge decode.
 std::string JoinEncoded(const std::vector<std::string_view>& values,
-                        Breakdowns*, Encoding encoding) {
-  if (encoding == Encoding::kStored) {
-    if (std::optional<std::string> merged = MergeStoredBreakdowns(values))
-      return *std::move(merged);
-  } else if (std::all_of(values.begin(), values.end(), codec::IsOperand)) {
-    // A partial merge: operands merged row by row as they lie.
+                        Breakdowns*, Encoding) {
+  if (std::all_of(values.begin(), values.end(), codec::IsOperand)) {
     if (std::optional<std::string> merged =
             codec::MergeBreakdownsOperands(values))
       return *std::move(merged);
   }
-  return EncodeAs(JoinDecoded<Breakdowns>(values), encoding);
+  return Encode(JoinDecoded<Breakdowns>(values));
 }
 
 std::string JoinEncoded(const std::vector<std::string_view>& values,
@@ -1405,11 +1290,18 @@ bool HasOrdered(const Rows& rows, std::string_view sku,
 
 namespace {
 
-// The SKUs with an order in a merge operand (small: one batch's or one
-// buffer's delta). Empty if it does not decode.
-std::vector<std::string_view> OperandSkus(const Breakdowns* decoded) {
+// The SKUs with an order in a compact breakdowns value (sorted): read in
+// place if it is of the newest version, else decoded. Empty if it does not
+// decode: a value the merge leaves out knows nothing here either.
+std::vector<std::string_view> CompactSkus(std::string_view bytes,
+                                          std::optional<Breakdowns>& decoded) {
+  if (std::optional<std::vector<std::string_view>> skus =
+          codec::OrderedSkusInPlace(bytes))
+    return *std::move(skus);
   std::vector<std::string_view> out;
-  if (decoded == nullptr) return out;
+  absl::StatusOr<Breakdowns> d = codec::DecodeBreakdownsOperand(bytes);
+  if (!d.ok()) return out;
+  decoded = *std::move(d);
   for (const auto& [sku, row] : decoded->products) {
     if (row.orders > 0) out.push_back(sku);
   }
@@ -1423,10 +1315,8 @@ std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
   std::vector<bool> known(skus.size(), false);
   for (std::string_view bytes : stored) {
     if (codec::IsOperand(bytes)) {
-      const absl::StatusOr<Breakdowns> decoded =
-          codec::DecodeBreakdownsOperand(bytes);
-      for (std::string_view sku :
-           OperandSkus(decoded.ok() ? &*decoded : nullptr)) {
+      std::optional<Breakdowns> decoded;
+      for (std::string_view sku : CompactSkus(bytes, decoded)) {
         const auto it = std::lower_bound(skus.begin(), skus.end(), sku);
         if (it != skus.end() && *it == sku) known[it - skus.begin()] = true;
       }
@@ -1448,10 +1338,8 @@ std::vector<std::string> OrderedSkus(
   std::vector<std::string> out;
   for (std::string_view bytes : stored) {
     if (codec::IsOperand(bytes)) {
-      const absl::StatusOr<Breakdowns> decoded =
-          codec::DecodeBreakdownsOperand(bytes);
-      for (std::string_view sku :
-           OperandSkus(decoded.ok() ? &*decoded : nullptr))
+      std::optional<Breakdowns> decoded;
+      for (std::string_view sku : CompactSkus(bytes, decoded))
         out.emplace_back(sku);
       continue;
     }

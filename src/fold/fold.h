@@ -266,9 +266,15 @@ class BreakdownsBatch {
 // Products with an order in `b`: a customer's distinct products.
 std::int64_t OrderedProducts(const Breakdowns& b);
 
-// Canonical FlatBuffer bytes (schemas/profile.fbs).
+// Canonical stored bytes. A profile is FlatBuffers (schemas/profile.fbs), which
+// Profile reads in place. Breakdowns are the compact varint encoding of merge
+// operands (codec/operand.h) since format 3.2: a third of the bytes of their
+// FlatBuffers form, which formats 3 and 3.1 stored and which is still read.
 std::string Encode(const ProfileState& state);
 std::string Encode(const Breakdowns& state);
+// Breakdowns as formats 3 and 3.1 stored them (FlatBuffers), for tests and
+// fuzz seeds of reading such stores. Nothing in the store writes it.
+std::string EncodeFlatBuffers(const Breakdowns& state);
 
 // Verifies and decodes; DataLoss if the bytes are not a well-formed value.
 absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
@@ -278,22 +284,23 @@ absl::StatusOr<ProfileState> DecodeProfile(std::string_view bytes);
 // every stamp: otherwise a join with an empty register would drop the value
 // and the fold would depend on order. Every decoder of stored bytes checks.
 absl::Status CheckStamps(const ProfileState& s);
+// Stored breakdowns in either form (compact, or FlatBuffers from format 3.1).
 absl::StatusOr<Breakdowns> DecodeBreakdowns(std::string_view bytes);
 // The rows of one dimension, with the same checks: a customer's product rows
 // are not decoded to list its stores.
 absl::StatusOr<BreakdownMap> DecodeBreakdowns(std::string_view bytes,
                                               Dimension dimension);
 
-// How a merge's result is encoded: a stored value (FlatBuffers, what a Get
-// returns and Profile reads in place) or a merge operand (compact varint,
-// codec/operand.h).
+// How a merge's result is encoded: a stored value (what a Get returns; for a
+// profile FlatBuffers, which Profile reads in place) or a merge operand
+// (compact varint, codec/operand.h). For breakdowns the two are the same.
 enum class Encoding { kStored, kOperand };
 
 // The merge operators' work: folds values (a base and merge operands, in any
 // order, each in either encoding) into one canonical encoding, equal to
 // decoding each, joining them and encoding the result. Values that fail
 // decoding are left out and counted in corrupt_operands. The second argument
-// only picks the kind. For stored breakdowns, FlatBuffers values are merged
+// only picks the kind. Breakdowns values in the compact encoding are merged
 // row by row as they lie, without decoding: a heavy customer's value holds
 // thousands of rows and most merges touch a few.
 std::string JoinEncoded(const std::vector<std::string_view>& values,

@@ -133,10 +133,11 @@ absl::Status OldFormatError(const std::string& dir,
                             const std::string& version) {
   if (std::strtod(version.c_str(), nullptr) >
       std::strtod(kFormatVersion, nullptr)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("\"", dir, "\" is a ckm store of format ", version,
-                     ", written by a newer ckm; this build reads formats ",
-                     kFormatVersionBeforeDiscounts, " and ", kFormatVersion));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "\"", dir, "\" is a ckm store of format ", version,
+        ", written by a newer ckm; this build reads formats ",
+        kFormatVersionBeforeDiscounts, ", ",
+        kFormatVersionBeforeCompactBreakdowns, " and ", kFormatVersion));
   }
   return absl::FailedPreconditionError(absl::StrCat(
       "\"", dir, "\" is a ckm store of format ", version,
@@ -224,15 +225,15 @@ bool HoldsNoData(rocksdb::DB* db,
   return true;
 }
 
-// A format 3 store opened read-write becomes 3.1 (see kFormatVersion): one
-// key, written durably before anything of 3.1 can be. Read-only and follower
-// opens read it as it is.
+// A format 3 or 3.1 store opened read-write becomes 3.2 (see
+// kFormatVersion): one key, written durably before anything of 3.2 can be.
+// Read-only and follower opens read it as it is.
 absl::Status MarkFormat(rocksdb::DB* db, const StoreOptions& options) {
   if (options.access != Access::kReadWrite) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   batch.Put(kMetaFormatVersion, kFormatVersion).PermitUncheckedError();
   return FromRocks(db->Write(WriteOptionsFor(Durability::kSync), &batch),
-                   "marking the store as format 3.1");
+                   "marking the store as format 3.2");
 }
 
 absl::Status CheckOrWriteMeta(
@@ -264,7 +265,7 @@ absl::Status CheckOrWriteMeta(
           absl::StrCat("not a ckm store (no ", key, " recorded)"));
     }
     if (!s.ok()) return FromRocks(s, "reading store metadata");
-    if (key == kMetaFormatVersion && have == kFormatVersionBeforeDiscounts) {
+    if (key == kMetaFormatVersion && IsOlderReadableFormat(have)) {
       if (absl::Status s = MarkFormat(db, options); !s.ok()) return s;
       continue;
     }

@@ -28,13 +28,21 @@ namespace ckm::storage {
 // The on-disk format this build reads and writes. Format 3 keys everything by
 // customer number (storage/keys.h); formats 1 and 2 keyed by external id and
 // are rebuilt with MigrateStore() (`ckm migrate`). Format 3.1 is format 3
-// plus encodings that hold line totals and discounts: a format 3 store is
-// read as it is, and its first read-write open marks it 3.1, so that builds
-// that cannot read those encodings refuse it rather than find them corrupt.
+// plus encodings that hold line totals and discounts; format 3.2 stores
+// breakdowns in the compact encoding of merge operands instead of
+// FlatBuffers. Stores of formats 3 and 3.1 are read as they are, and their
+// first read-write open marks them 3.2, so that builds that cannot read the
+// newer encodings refuse them rather than find them corrupt.
 inline constexpr const char* kFormatVersion = kStoreFormat;
 inline constexpr char kFormatVersionBeforeDiscounts[] = "3";
+inline constexpr char kFormatVersionBeforeCompactBreakdowns[] = "3.1";
+// Older formats this build reads as they are (and marks on a read-write open).
+inline bool IsOlderReadableFormat(std::string_view version) {
+  return version == kFormatVersionBeforeDiscounts ||
+         version == kFormatVersionBeforeCompactBreakdowns;
+}
 inline bool IsReadableFormat(std::string_view version) {
-  return version == kFormatVersion || version == kFormatVersionBeforeDiscounts;
+  return version == kFormatVersion || IsOlderReadableFormat(version);
 }
 inline constexpr char kMetaFormatVersion[] = "ckm.format_version";
 // Present while MigrateStore() fills a new store: such a store is refused.

@@ -60,15 +60,22 @@ TEST_CASE("Operands decode to the state the stored encoding gives") {
     REQUIRE_OK(bdecoded);
     REQUIRE(fold::Encode(*bdecoded) == fold::Encode(breakdowns));
     REQUIRE(codec::EncodeOperand(*bdecoded) == bop);
-    // Neither is taken for the other, nor a stored value for an operand.
+    // Neither is taken for the other, nor a stored profile for an operand.
+    // Stored breakdowns are the operand encoding (format 3.2); format 3.1's
+    // FlatBuffers form decodes to the same rows.
     REQUIRE_FALSE(codec::IsOperand(fold::Encode(profile)));
-    REQUIRE_FALSE(codec::IsOperand(fold::Encode(breakdowns)));
+    REQUIRE(fold::Encode(breakdowns) == bop);
+    const std::string flat = fold::EncodeFlatBuffers(breakdowns);
+    REQUIRE_FALSE(codec::IsOperand(flat));
+    absl::StatusOr<Breakdowns> from_flat = fold::DecodeBreakdowns(flat);
+    REQUIRE_OK(from_flat);
+    REQUIRE(fold::Encode(*from_flat) == bop);
     REQUIRE(absl::IsDataLoss(codec::DecodeBreakdownsOperand(op).status()));
     REQUIRE(absl::IsDataLoss(codec::DecodeProfileOperand(bop).status()));
   }
 }
 
-TEST_CASE("An operand of one event is a fraction of its stored encoding") {
+TEST_CASE("An operand of one event is a fraction of its FlatBuffers encoding") {
   ckm_test::EventGen gen(7, 1);
   for (const Event& e : gen.Events(200)) {
     INFO("event " << e.id);
@@ -76,7 +83,8 @@ TEST_CASE("An operand of one event is a fraction of its stored encoding") {
     CHECK(codec::EncodeOperand(delta).size() * 2 < fold::Encode(delta).size());
     const Breakdowns rows = fold::BreakdownsOf(e);
     if (!rows.empty()) {
-      CHECK(codec::EncodeOperand(rows).size() * 2 < fold::Encode(rows).size());
+      CHECK(codec::EncodeOperand(rows).size() * 2 <
+            fold::EncodeFlatBuffers(rows).size());
     }
   }
 }
@@ -231,10 +239,10 @@ TEST_CASE("A damaged operand is counted, the others still merge") {
   REQUIRE(purchases.size() == 3);
   std::string damaged = codec::EncodeOperand(fold::BreakdownsOf(purchases[2]));
   damaged.pop_back();
-  const std::string merged =
-      FullMerge(*op, nullptr,
-                {codec::EncodeOperand(fold::BreakdownsOf(purchases[0])),
-                 fold::Encode(fold::BreakdownsOf(purchases[1])), damaged});
+  const std::string merged = FullMerge(
+      *op, nullptr,
+      {codec::EncodeOperand(fold::BreakdownsOf(purchases[0])),
+       fold::EncodeFlatBuffers(fold::BreakdownsOf(purchases[1])), damaged});
   Breakdowns expected = BreakdownsOfAll({purchases[0], purchases[1]});
   expected.corrupt_operands = 1;
   CHECK(merged == fold::Encode(expected));
@@ -250,7 +258,9 @@ TEST_CASE("The product check reads operands and stored values alike") {
     for (int k = 0, n = gen.Pick(5); k < n; ++k) {
       const Breakdowns b = BreakdownsOfAll(gen.Events(gen.Pick(6)));
       fold::Join(all, b);
-      values.push_back(k % 2 ? codec::EncodeOperand(b) : fold::Encode(b));
+      // Operands, and stored values of format 3.1 (FlatBuffers).
+      values.push_back(k % 2 ? codec::EncodeOperand(b)
+                             : fold::EncodeFlatBuffers(b));
     }
     std::vector<std::string> expected;
     for (const auto& [sku, row] : all.products)
@@ -262,6 +272,45 @@ TEST_CASE("The product check reads operands and stored values alike") {
     std::sort(probe.begin(), probe.end());
     const std::vector<std::string_view> probe_views(probe.begin(), probe.end());
     REQUIRE(fold::CountNewProducts(views, probe_views) == 1);
+  }
+}
+
+TEST_CASE("Ordered SKUs read in place agree with decoding, or decline") {
+  for (int c = 0; c < kCases; ++c) {
+    const std::uint64_t seed = 38000 + c;
+    INFO("seed " << seed);
+    ckm_test::EventGen gen(seed, 1);
+    const Breakdowns b = BreakdownsOfAll(gen.Events(gen.Pick(12)));
+    const std::string value = fold::Encode(b);
+    std::optional<std::vector<std::string_view>> skus =
+        codec::OrderedSkusInPlace(value);
+    REQUIRE(skus.has_value());
+    std::vector<std::string_view> expected;
+    for (const auto& [sku, row] : b.products)
+      if (row.orders > 0) expected.push_back(sku);
+    REQUIRE(*skus == expected);
+    // Cut short, or with a byte more: declined, never read past the end.
+    for (std::size_t n = 0; n < value.size(); ++n)
+      REQUIRE_FALSE(codec::OrderedSkusInPlace(value.substr(0, n)).has_value());
+    REQUIRE_FALSE(codec::OrderedSkusInPlace(value + '\0').has_value());
+    // One dimension's rows: those of the whole decode; damage is DataLoss.
+    for (Dimension d :
+         {Dimension::kProduct, Dimension::kStore, Dimension::kCategory}) {
+      absl::StatusOr<fold::BreakdownMap> rows =
+          codec::DecodeBreakdownsDimension(value, d);
+      REQUIRE_OK(rows);
+      REQUIRE(fold::Encode(Breakdowns{*rows, {}, {}, 0}) ==
+              fold::Encode(Breakdowns{b.of(d), {}, {}, 0}));
+      for (std::size_t n = 0; n < value.size(); ++n) {
+        REQUIRE(absl::IsDataLoss(
+            codec::DecodeBreakdownsDimension(value.substr(0, n), d).status()));
+      }
+    }
+    // Older versions and FlatBuffers are declined: the caller decodes them.
+    REQUIRE_FALSE(codec::OrderedSkusInPlace(codec::EncodeOperandInVersion(b, 1))
+                      .has_value());
+    REQUIRE_FALSE(
+        codec::OrderedSkusInPlace(fold::EncodeFlatBuffers(b)).has_value());
   }
 }
 

@@ -14,6 +14,8 @@
 
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
+#include "codec/operand.h"
+#include "fold/fold.h"
 #include "rocksdb/db.h"
 #include "storage/db.h"
 #include "storage/keys.h"
@@ -188,8 +190,8 @@ std::string FormatMarker(const std::string& dir) {
 // d8f9b4e (format 3, before line totals and discounts), with
 // `ckm import purchases format3-store.csv --db DIR --currency GBP`.
 TEST_CASE(
-    "A format-3 store is read as it is, and marked 3.1 by its first "
-    "read-write open") {
+    "A format-3 store is read as it is, and marked with this build's format "
+    "by its first read-write open") {
   TempDir dir;
   const std::string old = dir.sub("f3");
   fs::copy(fs::path(CKM_SOURCE_DIR) / "tests/data/format3-store", old);
@@ -245,6 +247,122 @@ TEST_CASE(
   report = (*store)->VerifyAll();
   REQUIRE_OK(report);
   CHECK(report->ok());
+}
+
+// Format 3.1 stored breakdowns as FlatBuffers. Its stores are made here from
+// a store of this build, every breakdowns value rewritten in that form and
+// the marker set back to 3.1.
+void MakeFormat31(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<storage::Db>> db =
+      storage::Db::Open(path, StoreOptions{}, storage::OpenParams());
+  REQUIRE_OK(db);
+  rocksdb::DB* raw = (*db)->db();
+  REQUIRE(raw->CompactRange(rocksdb::CompactRangeOptions(), (*db)->breakdowns(),
+                            nullptr, nullptr)
+              .ok());
+  std::unique_ptr<rocksdb::Iterator> it(
+      raw->NewIterator(rocksdb::ReadOptions(), (*db)->breakdowns()));
+  std::map<std::string, std::string> flat;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    REQUIRE(codec::IsOperand(it->value().ToStringView()));
+    absl::StatusOr<fold::Breakdowns> rows =
+        fold::DecodeBreakdowns(it->value().ToStringView());
+    REQUIRE_OK(rows);
+    flat[it->key().ToString()] = fold::EncodeFlatBuffers(*rows);
+  }
+  REQUIRE(it->status().ok());
+  REQUIRE(flat.size() == 2);
+  for (const auto& [key, value] : flat)
+    REQUIRE(raw->Put(rocksdb::WriteOptions(), (*db)->breakdowns(), key, value)
+                .ok());
+  REQUIRE(raw->Put(rocksdb::WriteOptions(), storage::kMetaFormatVersion,
+                   storage::kFormatVersionBeforeCompactBreakdowns)
+              .ok());
+}
+
+Event Bought(std::uint64_t id, const char* customer, const char* sku,
+             std::int64_t quantity) {
+  Event e;
+  e.id = id;
+  e.customer = CustomerRef::Id(customer);
+  e.ts_ms = 1'767'225'600'000 + static_cast<std::int64_t>(id) * 60'000;
+  Purchase p;
+  p.currency = "GBP";
+  p.store = "leeds";
+  p.lines = {PurchaseLine{sku, "tea", quantity, 2'500'000}};
+  e.body = p;
+  return e;
+}
+
+std::string ProductRows(const Store& store, const char* customer) {
+  absl::StatusOr<std::vector<BreakdownEntry>> rows =
+      store.Breakdown(customer, Dimension::kProduct);
+  REQUIRE_OK(rows);
+  std::string out;
+  for (const BreakdownEntry& e : *rows)
+    out += e.key + ":" + std::to_string(e.orders) + "," +
+           std::to_string(e.units) + ";";
+  return out;
+}
+
+TEST_CASE(
+    "Format 3.1's FlatBuffers breakdowns are read as they are, and merge "
+    "into the compact form once the store is marked 3.2") {
+  TempDir dir;
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path());
+    REQUIRE_OK(store);
+    REQUIRE_OK((*store)->Record(std::vector<Event>{
+        Bought(1, "c1", "sku-a", 2), Bought(2, "c1", "sku-b", 1),
+        Bought(3, "c2", "sku-a", 5)}));
+  }
+  MakeFormat31(dir.path());
+  const auto before = Files(dir.path());
+  {
+    StoreOptions read_only;
+    read_only.access = Access::kReadOnly;
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(dir.path(), read_only);
+    REQUIRE_OK(store);
+    CHECK(ProductRows(**store, "c1") == "sku-a:1,2;sku-b:1,1;");
+    absl::StatusOr<StoreReport> report = (*store)->VerifyAll();
+    REQUIRE_OK(report);
+    CHECK(report->ok());
+  }
+  CHECK(Files(dir.path()) == before);  // a read never writes
+  CHECK(FormatMarker(dir.path()) == "3.1");
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path());
+    REQUIRE_OK(store);
+    CHECK(FormatMarker(dir.path()) == storage::kFormatVersion);
+    // c1 orders sku-a again: not a new product; c2's value stays as it was.
+    absl::StatusOr<RecordResult> r =
+        (*store)->Record(Bought(4, "c1", "sku-a", 1));
+    REQUIRE_OK(r);
+    absl::StatusOr<Profile> c1 = (*store)->Get("c1");
+    REQUIRE_OK(c1);
+    CHECK(c1->purchases().distinct_products == 2);
+    CHECK(ProductRows(**store, "c1") == "sku-a:2,3;sku-b:1,1;");
+    CHECK(ProductRows(**store, "c2") == "sku-a:1,5;");
+    absl::StatusOr<StoreReport> report = (*store)->VerifyAll();
+    REQUIRE_OK(report);
+    CHECK(report->ok());
+  }
+  absl::StatusOr<std::unique_ptr<storage::Db>> db =
+      storage::Db::Open(dir.path(), StoreOptions{}, storage::OpenParams());
+  REQUIRE_OK(db);
+  REQUIRE((*db)
+              ->db()
+              ->CompactRange(rocksdb::CompactRangeOptions(),
+                             (*db)->breakdowns(), nullptr, nullptr)
+              .ok());
+  std::unique_ptr<rocksdb::Iterator> it(
+      (*db)->db()->NewIterator(rocksdb::ReadOptions(), (*db)->breakdowns()));
+  int compact = 0, flat = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    ++(codec::IsOperand(it->value().ToStringView()) ? compact : flat);
+  CHECK(compact == 1);  // c1's, merged with its new event
+  CHECK(flat == 1);     // c2's, untouched until it changes
 }
 
 }  // namespace
