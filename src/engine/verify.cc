@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -36,13 +37,15 @@ absl::Status ForEachWithPrefix(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   return FromRocks(it->status(), "scanning history");
 }
 
-// Stored breakdowns as this build encodes them: a FlatBuffers value of
-// format 3.1 holds the same rows in another form. Empty if it is neither.
-std::string Canonical(std::string_view stored_breakdowns) {
-  if (codec::IsOperand(stored_breakdowns)) return std::string();
+// Stored breakdowns as this build encodes them, for a FlatBuffers value of
+// format 3.1 (which holds the same rows in another form); nullopt for any
+// other value, which must match as it is.
+std::optional<std::string> Canonical(std::string_view stored_breakdowns) {
+  if (codec::IsOperand(stored_breakdowns)) return std::nullopt;
   absl::StatusOr<fold::Breakdowns> decoded =
       fold::DecodeBreakdowns(stored_breakdowns);
-  return decoded.ok() ? fold::Encode(*decoded) : std::string();
+  if (!decoded.ok()) return std::nullopt;
+  return fold::Encode(*decoded);
 }
 
 // Compares the stored bytes under `key` of `cf` with `expected` (empty: the
@@ -70,8 +73,12 @@ absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     return absl::OkStatus();
   }
   if (!s.ok()) return FromRocks(s, absl::StrCat("reading ", Av(what)));
-  matches = stored == expected;
-  if (!matches && what == "breakdowns") matches = Canonical(stored) == expected;
+  // A value where none should be never matches, even an empty one.
+  matches = !expected.empty() && stored == expected;
+  if (!matches && !expected.empty() && what == "breakdowns") {
+    const std::optional<std::string> canonical = Canonical(stored);
+    matches = canonical.has_value() && *canonical == expected;
+  }
   if (!matches && detail.empty())
     detail = absl::StrCat("stored ", Av(what),
                           " differs from the fold of its history");

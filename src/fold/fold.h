@@ -317,10 +317,10 @@ std::vector<std::string> OrderedSkus(
     const std::vector<std::string_view>& stored);
 
 // How many of `skus` (sorted, unique) have no order in any of `stored`, the
-// same values as above. Cost grows with the log of the stored rows, not
-// with their number: only the root and the rows a binary search visits are
-// verified, so a heavy customer's thousands of rows are neither decoded nor
-// verified in full. Values whose root fails verification know no product.
+// same values as above. A compact value's product keys are walked in place,
+// every row checked as a merge checks it but none built; a FlatBuffers value
+// (format 3.1) is binary-searched, verifying only the root and the rows the
+// search visits. Values that fail those checks know no product.
 std::int64_t CountNewProducts(const std::vector<std::string_view>& stored,
                               const std::vector<std::string_view>& skus);
 

@@ -170,6 +170,13 @@ using ckm_test::PartialMerge;
 // stored values, as an older store or a Put would hold them), partially
 // merges random runs of them, shuffles, and fully merges the lot onto an
 // optional base group.
+std::string StoredOfOlderStore(const ProfileState& s) {
+  return fold::Encode(s);
+}
+std::string StoredOfOlderStore(const Breakdowns& s) {
+  return fold::EncodeFlatBuffers(s);
+}
+
 template <typename State, typename Of>
 std::string MergeRandomly(const rocksdb::MergeOperator& op,
                           std::vector<Event> events, std::mt19937_64& rng,
@@ -183,7 +190,9 @@ std::string MergeRandomly(const rocksdb::MergeOperator& op,
         events.begin() + i, events.begin() + std::min(events.size(), i + n));
     i += group.size();
     const State state = of(group);
-    operands.push_back(rng() % 5 == 0 ? fold::Encode(state)
+    // A stored value of an older store (for breakdowns, format 3.1's
+    // FlatBuffers) or an operand.
+    operands.push_back(rng() % 5 == 0 ? StoredOfOlderStore(state)
                                       : codec::EncodeOperand(state));
   }
   std::vector<std::string> merged;

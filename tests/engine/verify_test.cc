@@ -13,6 +13,7 @@
 #include "catch2/catch.hpp"
 #include "ckm/store.h"
 #include "event_gen.h"
+#include "fold/fold.h"
 #include "rocksdb/db.h"
 #include "rocksdb/metadata.h"
 #include "storage/keys.h"
@@ -100,6 +101,47 @@ TEST_CASE("Rebuild replaces a profile or breakdowns it cannot read") {
   more.id = 987'654'321;
   REQUIRE_OK((*store)->Record(more));
   CheckRepaired(**store);
+}
+
+// Breakdowns where the history has no purchase must be absent. A stray
+// value is reported whatever its form: compact, FlatBuffers (as format 3.1
+// stored them) or bytes that decode as neither. Rebuild removes it.
+TEST_CASE(
+    "Verify flags breakdowns a customer without purchases should not have") {
+  fold::Breakdowns stray;
+  stray.products["X"].orders = 1;
+  const std::string values[] = {fold::Encode(stray),
+                                fold::EncodeFlatBuffers(stray),
+                                "not breakdowns", ""};
+  for (const std::string& value : values) {
+    INFO("stray value of " << value.size() << " bytes");
+    ckm_test::TempDir tmp;
+    StoreOptions options;
+    options.breakdowns_buffer_bytes = 0;
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(tmp.path(), options);
+    REQUIRE_OK(store);
+    Event call;
+    call.id = 1;
+    call.customer = CustomerRef::Id("c");
+    call.ts_ms = 1'767'225'600'000;
+    call.body = Interaction{};
+    REQUIRE_OK((*store)->Record(call));
+    absl::StatusOr<std::string> key = internal::CustomerKey(**store, "c");
+    REQUIRE_OK(key);
+    REQUIRE(internal::Db(**store)
+                ->Put(rocksdb::WriteOptions(),
+                      internal::Cf(**store, keys::kBreakdownsCf), *key, value)
+                .ok());
+    absl::StatusOr<CustomerReport> report = (*store)->Verify("c");
+    REQUIRE_OK(report);
+    CHECK_FALSE(report->breakdowns_match);
+    CHECK_FALSE(report->ok());
+    REQUIRE_OK((*store)->Rebuild("c"));
+    report = (*store)->Verify("c");
+    REQUIRE_OK(report);
+    CHECK(report->ok());
+  }
 }
 
 }  // namespace

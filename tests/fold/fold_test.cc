@@ -253,7 +253,9 @@ TEST_CASE(
           for (const Event& e : gen.Events(gen.Pick(8))) {
             fold::Join(value, fold::BreakdownsOf(e));
           }
-          values.push_back(fold::Encode(value));
+          // Stored compact (format 3.2) or as FlatBuffers (3.1).
+          values.push_back(gen.Pick(2) == 0 ? fold::Encode(value)
+                                            : fold::EncodeFlatBuffers(value));
         }
       }
     }
@@ -299,7 +301,8 @@ TEST_CASE("Ordered SKUs are read from every stored operand") {
         fold::Join(operand, fold::BreakdownsOf(e));
       }
       fold::Join(all_stored, operand);
-      stored.push_back(fold::Encode(operand));
+      stored.push_back(k % 2 ? fold::Encode(operand)
+                             : fold::EncodeFlatBuffers(operand));
     }
     std::vector<std::string> expected;
     for (const auto& [sku, s] : all_stored.products) {
@@ -630,7 +633,8 @@ TEST_CASE("Decoding rejects bytes that are not a profile") {
   CHECK(absl::IsDataLoss(fold::DecodeProfile("short").status()));
   CHECK(
       absl::IsDataLoss(fold::DecodeProfile(std::string(64, '\xff')).status()));
-  // A breakdown is not a profile and vice versa (file identifiers differ).
+  // A breakdown is not a profile and vice versa (a compact value's kind, a
+  // FlatBuffers value's file identifier).
   const std::string breakdowns = fold::Encode(fold::Breakdowns{});
   CHECK(absl::IsDataLoss(fold::DecodeProfile(breakdowns).status()));
   CHECK(absl::IsDataLoss(
