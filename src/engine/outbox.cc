@@ -1,8 +1,10 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
 // The outbox of a terminal's store: reading its oldest entries, removing
-// those the server acknowledged, and its depth. Record() writes the entries
-// (record.cc, Recorder::Fold), in the batch that records their events.
+// those the server acknowledged, and its depth. Record() writes the event
+// entries (record.cc, Recorder::Queue), in the batch that records their
+// events; merges, unmerges, unlinks and erasures their change entries
+// (change_travel.cc), in the batch that makes them.
 
 #include <algorithm>
 #include <memory>
@@ -12,6 +14,7 @@
 
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
+#include "codec/change_codec.h"
 #include "codec/event_codec.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
@@ -26,6 +29,30 @@ constexpr std::size_t kSequenceBytes = 8;
 std::optional<std::uint64_t> SequenceOf(const rocksdb::Slice& key) {
   if (key.size() != kSequenceBytes) return std::nullopt;
   return absl::big_endian::Load64(key.data());
+}
+
+// An entry's value as an event or, by its header, a change.
+absl::Status DecodeEntry(std::string_view value, OutboxEntry& entry) {
+  if (codec::IsEncodedChange(value)) {
+    absl::StatusOr<OutboxChange> change = codec::DecodeChange(value);
+    if (!change.ok()) return change.status();
+    entry.change = *std::move(change);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Event> event = DecodeEvent(value);
+  if (!event.ok()) return event.status();
+  entry.event = *std::move(event);
+  return absl::OkStatus();
+}
+
+// Whether the entry names the customer: an event of it, or a change
+// naming it in any role.
+bool Names(const OutboxEntry& entry, std::string_view customer_id) {
+  if (!entry.change) return entry.event.customer.id == customer_id;
+  const OutboxChange& c = *entry.change;
+  return c.customer == customer_id || c.other == customer_id ||
+         std::find(c.erased.begin(), c.erased.end(), customer_id) !=
+             c.erased.end();
 }
 
 }  // namespace
@@ -67,12 +94,15 @@ absl::StatusOr<std::vector<OutboxEntry>> StoreImpl::ReadOutbox(
           absl::StrCat("outbox: a key of ", it->key().size(),
                        " bytes, not an 8-byte sequence"));
     }
-    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
-    if (!event.ok()) {
-      return absl::DataLossError(absl::StrCat("outbox entry ", *sequence, ": ",
-                                              event.status().message()));
+    OutboxEntry entry;
+    entry.sequence = *sequence;
+    if (absl::Status s = DecodeEntry(it->value().ToStringView(), entry);
+        !s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("outbox entry ", *sequence, ": ", s.message()));
     }
-    entries.push_back({*sequence, *std::move(event), it->value().ToString()});
+    entry.payload = it->value().ToString();
+    entries.push_back(std::move(entry));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
   return entries;
@@ -114,8 +144,9 @@ absl::StatusOr<std::vector<std::string>> StoreImpl::OutboxKeysOf(
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
-    if (event.ok() && event->customer.id == customer_id)
+    OutboxEntry entry;
+    if (DecodeEntry(it->value().ToStringView(), entry).ok() &&
+        Names(entry, customer_id))
       out.push_back(it->key().ToString());
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
