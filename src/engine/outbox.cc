@@ -45,14 +45,20 @@ absl::Status DecodeEntry(std::string_view value, OutboxEntry& entry) {
   return absl::OkStatus();
 }
 
-// Whether the entry names the customer: an event of it, or a change
-// naming it in any role.
-bool Names(const OutboxEntry& entry, std::string_view customer_id) {
-  if (!entry.change) return entry.event.customer.id == customer_id;
+// Whether the entry is about the erased customers alone: an event of one
+// of them, or a change naming none but them. A change that names anyone
+// else stays: leaving it out would change what head office does to that
+// other customer (an unmerge of one that stays would be lost).
+bool OnlyAbout(const OutboxEntry& entry,
+               const std::vector<std::string>& erased) {
+  const auto erased_id = [&](const std::string& id) {
+    return id.empty() ||
+           std::find(erased.begin(), erased.end(), id) != erased.end();
+  };
+  if (!entry.change) return erased_id(entry.event.customer.id);
   const OutboxChange& c = *entry.change;
-  return c.customer == customer_id || c.other == customer_id ||
-         std::find(c.erased.begin(), c.erased.end(), customer_id) !=
-             c.erased.end();
+  return c.kind != OutboxChange::Kind::kErase && erased_id(c.customer) &&
+         erased_id(c.other);
 }
 
 }  // namespace
@@ -138,7 +144,7 @@ absl::Status StoreImpl::RemoveFromOutbox(
 }
 
 absl::StatusOr<std::vector<std::string>> StoreImpl::OutboxKeysOf(
-    std::string_view customer_id) const {
+    const std::vector<std::string>& customer_ids) const {
   std::vector<std::string> out;
   if (db_->outbox() == nullptr) return out;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -146,7 +152,7 @@ absl::StatusOr<std::vector<std::string>> StoreImpl::OutboxKeysOf(
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     OutboxEntry entry;
     if (DecodeEntry(it->value().ToStringView(), entry).ok() &&
-        Names(entry, customer_id))
+        OnlyAbout(entry, customer_ids))
       out.push_back(it->key().ToString());
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");

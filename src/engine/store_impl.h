@@ -211,11 +211,11 @@ class StoreImpl final : public Store {
   // At open: the next outbox sequence, above every entry and every one
   // removed (keys::kOutboxFloor).
   absl::Status LoadOutbox();
-  // The outbox keys of the customer's queued events and of the queued
-  // changes naming it, for Erase. Entries that fail to decode name nobody
-  // and are left.
+  // The outbox keys of the erased customers' queued events and of the
+  // queued changes naming only them, for Erase. Entries that fail to
+  // decode name nobody and are left.
   absl::StatusOr<std::vector<std::string>> OutboxKeysOf(
-      std::string_view customer_id) const;
+      const std::vector<std::string>& customer_ids) const;
 
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.

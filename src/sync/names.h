@@ -7,8 +7,10 @@
 #define CKM_SRC_SYNC_NAMES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ckm/outbox.h"
 #include "ckm/sync.h"
 
 namespace ckm::sync {
@@ -39,6 +41,15 @@ inline std::string ConsumerName(const SyncOptions& o, int partition,
 inline constexpr char kReasonHeader[] = "Ckm-Reason";
 inline constexpr char kSubjectHeader[] = "Ckm-Subject";
 inline constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
+
+// The partitions a change is published to (partition.cc): its customer's
+// for a merge, unmerge or unlink; each erased customer's for an erasure,
+// so that every node holding one of them erases it. Sorted, each once.
+std::vector<int> ChangePartitions(const OutboxChange& change, int partitions);
+// The message id of a change on one of its partitions: the change's id in
+// hex, then the partition (JetStream drops duplicates stream-wide, and an
+// erasure is one message per partition).
+std::string ChangeMessageId(const OutboxChange& change, int partition);
 
 // InvalidArgument naming the field when options cannot work.
 absl::Status CheckOptions(const SyncOptions& options);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "codec/change_codec.h"
 #include "codec/event_codec.h"
 #include "sync/dead_letter.h"
 #include "sync/names.h"
@@ -32,6 +33,15 @@ struct MsgListFree {
   ~MsgListFree() { natsMsgList_Destroy(list); }
 };
 
+struct MetaDataFree {
+  void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
+};
+
+std::string_view Payload(natsMsg* msg) {
+  return std::string_view(natsMsg_GetData(msg),
+                          static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+}
+
 }  // namespace
 
 bool SharedNodeState::Pause(std::int64_t ms) const {
@@ -44,6 +54,8 @@ void SharedNodeState::Add(const PartitionNodeStats& d) {
   absl::MutexLock lock(&mu_);
   stats_.recorded += d.recorded;
   stats_.already_recorded += d.already_recorded;
+  stats_.changes_applied += d.changes_applied;
+  stats_.changes_already_applied += d.changes_already_applied;
   stats_.dead_letters += d.dead_letters;
   stats_.redeliveries += d.redeliveries;
   if (!d.last_error.empty()) stats_.last_error = d.last_error;
@@ -70,6 +82,7 @@ void PartitionWorker::Disconnect() {
 
 absl::Status PartitionWorker::Subscribe() {
   subscription_.reset();
+  waiting_.clear();  // what it held comes again, unacknowledged
   if (connection_ == nullptr) {
     absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(options_);
     if (!c.ok()) return c.status();
@@ -131,14 +144,21 @@ void PartitionWorker::Run() {
   }
 }
 
+// In the stream's order: the events before a change are recorded before it
+// is applied.
 void PartitionWorker::Handle(const std::vector<natsMsg*>& messages) {
   PartitionNodeStats delta;
   std::vector<Event> events;
   std::vector<natsMsg*> decoded;
   for (natsMsg* msg : messages) {
-    absl::StatusOr<Event> event = DecodeEvent(
-        std::string_view(natsMsg_GetData(msg),
-                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    if (codec::IsEncodedChange(Payload(msg))) {
+      RecordEvents(events, decoded, delta);
+      events.clear();
+      decoded.clear();
+      HandleChange(msg, delta);
+      continue;
+    }
+    absl::StatusOr<Event> event = DecodeEvent(Payload(msg));
     if (!event.ok()) {
       Reject(msg, absl::StrCat("undecodable: ", event.status().message()),
              delta);
@@ -151,20 +171,89 @@ void PartitionWorker::Handle(const std::vector<natsMsg*>& messages) {
       decoded.push_back(msg);
     }
   }
-  if (!events.empty()) {
-    absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
-    if (r.ok()) {
-      delta.recorded += r->recorded;
-      delta.already_recorded += r->already_recorded;
-      for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
-    } else if (Refused(r.status())) {
-      HandleOneByOne(events, decoded, delta);
-    } else {
-      delta.last_error = std::string(r.status().message());
-      for (natsMsg* msg : decoded) Leave(msg, delta);
-    }
-  }
+  RecordEvents(events, decoded, delta);
   shared_.Add(delta);
+}
+
+void PartitionWorker::RecordEvents(const std::vector<Event>& events,
+                                   const std::vector<natsMsg*>& decoded,
+                                   PartitionNodeStats& delta) {
+  if (events.empty()) return;
+  absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
+  if (r.ok()) {
+    delta.recorded += r->recorded;
+    delta.already_recorded += r->already_recorded;
+    for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
+  } else if (Refused(r.status())) {
+    HandleOneByOne(events, decoded, delta);
+  } else {
+    delta.last_error = std::string(r.status().message());
+    for (natsMsg* msg : decoded) Leave(msg, delta);
+  }
+}
+
+std::string PartitionWorker::Misrouted(const OutboxChange& change) const {
+  const int p = PartitionOf(change.customer, options_.partitions);
+  if (change.kind == OutboxChange::Kind::kErase) {
+    for (const std::string& id : change.erased)
+      if (PartitionOf(id, options_.partitions) == partition_) return "";
+    return absl::StrCat("no erased customer belongs to partition ", partition_);
+  }
+  if (p != partition_) return absl::StrCat("customer belongs to partition ", p);
+  if (change.other.empty()) return "";
+  if (const int q = PartitionOf(change.other, options_.partitions);
+      q != partition_) {
+    return absl::StrCat(
+        "a ", change.kind == OutboxChange::Kind::kMerge ? "merge" : "unmerge",
+        " across partitions (", p, " and ", q,
+        ") does not travel yet (docs/sync.md)");
+  }
+  return "";
+}
+
+// A change waits (waiting_) while a customer it names is unknown, and
+// later changes wait behind it, so that changes apply in their order;
+// events go on meanwhile, and are what it waits for.
+void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
+  absl::StatusOr<OutboxChange> change = codec::DecodeChange(Payload(msg));
+  if (!change.ok())
+    return Reject(msg, absl::StrCat("undecodable: ", change.status().message()),
+                  delta);
+  if (std::string why = Misrouted(*change); !why.empty())
+    return Reject(msg, why, delta);
+  jsMsgMetaData* raw = nullptr;
+  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return Leave(msg, delta);
+  std::unique_ptr<jsMsgMetaData, MetaDataFree> meta(raw);
+  const std::uint64_t sequence = meta->Sequence.Stream;
+  if (!waiting_.empty() && sequence > *waiting_.begin()) {
+    waiting_.insert(sequence);
+    return Leave(msg, delta);
+  }
+  absl::StatusOr<bool> applied = store_.ApplyChange(*change);
+  if (applied.ok()) {
+    waiting_.erase(sequence);
+    natsMsg_Ack(msg, nullptr);
+    ++(*applied ? delta.changes_applied : delta.changes_already_applied);
+    return;
+  }
+  const absl::Status& s = applied.status();
+  const bool unknown = absl::IsNotFound(s);
+  if (unknown && meta->NumDelivered <
+                     static_cast<std::uint64_t>(node_.change_deliveries)) {
+    waiting_.insert(sequence);
+    return Leave(msg, delta);
+  }
+  if (unknown || Refused(s)) {
+    waiting_.erase(sequence);
+    return Reject(msg,
+                  unknown ? absl::StrCat("after ", meta->NumDelivered,
+                                         " deliveries: ", s.message())
+                          : std::string(s.message()),
+                  delta);
+  }
+  delta.last_error = std::string(s.message());  // the store's: try again
+  waiting_.insert(sequence);
+  Leave(msg, delta);
 }
 
 void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,

@@ -9,7 +9,10 @@
 #ifndef CKM_SRC_SYNC_PARTITION_WORKER_H_
 #define CKM_SRC_SYNC_PARTITION_WORKER_H_
 
+#include <cstdint>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -72,9 +75,18 @@ class PartitionWorker {
   void StopServingProfiles();
   // Drops the connection and everything on it.
   void Disconnect();
-  // Records the fetched messages, acknowledging each once it is recorded
-  // or kept as a dead letter.
+  // Records the fetched messages' events and applies their changes, in
+  // order, acknowledging each once it is recorded or applied, or kept as a
+  // dead letter.
   void Handle(const std::vector<natsMsg*>& messages);
+  // Records a run of decoded events (from the messages `decoded`).
+  void RecordEvents(const std::vector<Event>& events,
+                    const std::vector<natsMsg*>& decoded,
+                    PartitionNodeStats& delta);
+  // Applies one change, or lets it wait, or keeps it as a dead letter.
+  void HandleChange(natsMsg* msg, PartitionNodeStats& delta);
+  // Why the change does not belong to this partition; empty if it does.
+  std::string Misrouted(const OutboxChange& change) const;
   // Records `events` (from messages[i]) one at a time after their batch was
   // refused: each is acknowledged, kept as a dead letter, or left.
   void HandleOneByOne(const std::vector<Event>& events,
@@ -94,6 +106,9 @@ class PartitionWorker {
   std::unique_ptr<Connection> connection_;
   SubscriptionPtr profiles_;  // answers FetchProfile for the partition
   SubscriptionPtr subscription_;
+  // Stream sequences of the changes waiting to be delivered again, in
+  // order: a later change waits behind the first.
+  std::set<std::uint64_t> waiting_;
 };
 
 }  // namespace ckm::sync
