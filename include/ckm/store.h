@@ -242,7 +242,8 @@ class Store {
   // the log as given: it must hold no personal data. NotFound for an
   // unknown customer. On a store with an outbox the erasure is queued for
   // head office in the same write, with the ids of the customers erased
-  // (docs/sync.md), and the group's queued events and changes leave it.
+  // (docs/sync.md), and the group's queued events (and queued changes
+  // naming no one else) leave it.
   [[nodiscard]] virtual absl::StatusOr<ErasureResult> Erase(
       std::string_view customer_id, std::string_view reason) = 0;
   // The access audit (StoreOptions::access_audit, docs/privacy.md): the

@@ -360,7 +360,7 @@ TEST_CASE("Changes ahead of their events wait for them and converge") {
                                 {{0, 1, 2, 3}});
 }
 
-TEST_CASE("A change that cannot be applied is a dead letter; the rest flows") {
+TEST_CASE("A change that cannot be applied is a dead letter, and the rest flows") {
   SKIP_WITHOUT_NATS_SERVER();
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
