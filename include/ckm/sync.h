@@ -139,9 +139,10 @@ struct NodeOptions {
   // Default: empty.
   std::string follower;
   // How many times a change naming a customer or identity the store does
-  // not know yet is delivered (every SyncOptions::retry_ms) before it goes
-  // to the dead letters: its events are normally just behind it. At least
-  // 1. Default: 100 (20 s at the default retry_ms).
+  // not know yet is tried (once every SyncOptions::retry_ms) before it goes
+  // to the dead letters: its events are normally just behind it. Waiting
+  // behind an earlier change does not count. At least 1. Default: 100
+  // (20 s at the default retry_ms).
   int change_deliveries = 100;
 };
 
@@ -166,7 +167,7 @@ struct PartitionNodeStats {
 // naming a customer or identity the store does not know yet (its events
 // may be behind it) waits: it is delivered again every retry_ms, later
 // changes of the partition wait behind it while events go on, and after
-// NodeOptions::change_deliveries deliveries it is a dead letter. A merge or
+// NodeOptions::change_deliveries tries it is a dead letter. A merge or
 // unmerge of two customers of different partitions is a dead letter too
 // (docs/sync.md says why and what it means). A message that cannot be decoded,
 // fails validation or belongs to another partition is published to the

@@ -213,7 +213,9 @@ std::string PartitionWorker::Misrouted(const OutboxChange& change) const {
 
 // A change waits (waiting_) while a customer it names is unknown, and
 // later changes wait behind it, so that changes apply in their order;
-// events go on meanwhile, and are what it waits for.
+// events go on meanwhile, and are what it waits for. Only the tries a
+// change makes itself count towards change_deliveries, not its waits
+// behind another.
 void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
   absl::StatusOr<OutboxChange> change = codec::DecodeChange(Payload(msg));
   if (!change.ok())
@@ -225,8 +227,8 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
   if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return Leave(msg, delta);
   std::unique_ptr<jsMsgMetaData, MetaDataFree> meta(raw);
   const std::uint64_t sequence = meta->Sequence.Stream;
-  if (!waiting_.empty() && sequence > *waiting_.begin()) {
-    waiting_.insert(sequence);
+  if (!waiting_.empty() && sequence > waiting_.begin()->first) {
+    waiting_.emplace(sequence, 0);
     return Leave(msg, delta);
   }
   absl::StatusOr<bool> applied = store_.ApplyChange(*change);
@@ -238,21 +240,17 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
   }
   const absl::Status& s = applied.status();
   const bool unknown = absl::IsNotFound(s);
-  if (unknown && meta->NumDelivered <
-                     static_cast<std::uint64_t>(node_.change_deliveries)) {
-    waiting_.insert(sequence);
-    return Leave(msg, delta);
-  }
+  int& tries = waiting_[sequence];
+  if (unknown && ++tries < node_.change_deliveries) return Leave(msg, delta);
   if (unknown || Refused(s)) {
     waiting_.erase(sequence);
     return Reject(msg,
-                  unknown ? absl::StrCat("after ", meta->NumDelivered,
+                  unknown ? absl::StrCat("after ", node_.change_deliveries,
                                          " deliveries: ", s.message())
                           : std::string(s.message()),
                   delta);
   }
   delta.last_error = std::string(s.message());  // the store's: try again
-  waiting_.insert(sequence);
   Leave(msg, delta);
 }
 

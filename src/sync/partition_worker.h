@@ -10,8 +10,8 @@
 #define CKM_SRC_SYNC_PARTITION_WORKER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -107,8 +107,9 @@ class PartitionWorker {
   SubscriptionPtr profiles_;  // answers FetchProfile for the partition
   SubscriptionPtr subscription_;
   // Stream sequences of the changes waiting to be delivered again, in
-  // order: a later change waits behind the first.
-  std::set<std::uint64_t> waiting_;
+  // order (a later change waits behind the first), with the times each
+  // found a customer it names unknown.
+  std::map<std::uint64_t, int> waiting_;
 };
 
 }  // namespace ckm::sync

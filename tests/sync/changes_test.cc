@@ -141,6 +141,34 @@ std::uint64_t DeadLetters(const SyncOptions& o) {
   return dead;
 }
 
+// The reasons of every dead letter, in the order they were kept.
+std::vector<std::string> DeadReasons(const SyncOptions& o) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  const std::string stream = o.stream + "_DEAD";
+  std::vector<std::string> reasons;
+  natsMsg* msg = nullptr;
+  for (std::uint64_t seq = 1;
+       js_GetMsg(&msg, js, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
+       ++seq) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK)
+      reasons.emplace_back(value);
+    natsMsg_Destroy(msg);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return reasons;
+}
+
+bool AnyHas(const std::vector<std::string>& texts, const std::string& part) {
+  return std::any_of(texts.begin(), texts.end(), [&](const std::string& t) {
+    return t.find(part) != std::string::npos;
+  });
+}
+
 std::string SurvivorOf(const Store& store, const std::string& id) {
   absl::StatusOr<CustomerIdentities> who = store.Identities(id);
   REQUIRE_OK(who);
@@ -360,7 +388,8 @@ TEST_CASE("Changes ahead of their events wait for them and converge") {
                                 {{0, 1, 2, 3}});
 }
 
-TEST_CASE("A change that cannot be applied is a dead letter, and the rest flows") {
+TEST_CASE(
+    "A change that cannot be applied is a dead letter, and the rest flows") {
   SKIP_WITHOUT_NATS_SERVER();
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
@@ -416,6 +445,15 @@ TEST_CASE("A change that cannot be applied is a dead letter, and the rest flows"
   // customers' merge after 3 deliveries, the undecodable bytes.
   CHECK((*node)->stats().dead_letters == 4);
   CHECK(DeadLetters(options) == 4);
+  const std::vector<std::string> reasons = DeadReasons(options);
+  std::string all;
+  for (const std::string& r : reasons) all += r + "\n";
+  INFO(all);
+  CHECK(reasons.size() == 4);
+  CHECK(AnyHas(reasons, "is already merged into"));
+  CHECK(AnyHas(reasons, "across partitions"));
+  CHECK(AnyHas(reasons, "after 3 deliveries"));
+  CHECK(AnyHas(reasons, "undecodable"));
   CHECK((*node)->stats().changes_applied == 1);
   CHECK(SurvivorOf(*head_office, t[1]) == t[0]);
   CHECK(SurvivorOf(*head_office, there) == there);
