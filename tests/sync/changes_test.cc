@@ -461,5 +461,50 @@ TEST_CASE(
                                 {{0, 1, 2, 3}});
 }
 
+TEST_CASE("An erasure of a group across partitions reaches each node") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
+  const std::vector<Event> events = Sales(56, 200);
+  const auto [here, there] = Across();
+  auto reference = ckm_test::OpenTestStore(dir.sub("reference"), false);
+  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
+  std::vector<std::vector<int>> served(2);
+  for (int p = 0; p < options.partitions; ++p)
+    served[p == PartitionOf(here, options.partitions) ? 0 : 1].push_back(p);
+  auto near = ckm_test::OpenTestStore(dir.sub("near"), false);
+  auto far = ckm_test::OpenTestStore(dir.sub("far"), false);
+  auto near_node = PartitionNode::Start(*near, served[0], options);
+  REQUIRE_OK(near_node);
+  auto far_node = PartitionNode::Start(*far, served[1], options);
+  REQUIRE_OK(far_node);
+
+  // The till merges across partitions (a dead letter at head office) and
+  // then erases the group: each node erases its member.
+  REQUIRE_OK(terminal->Record(events));
+  REQUIRE_OK(terminal->Merge(here, there, Why("across")));
+  REQUIRE_OK(DrainOutbox(*terminal, options));
+  REQUIRE_OK(terminal->Erase(there, "request 3"));
+  REQUIRE_OK(reference->Record(events));
+  REQUIRE_OK(reference->Erase(here, "request 3").status());
+  REQUIRE_OK(reference->Erase(there, "request 3").status());
+  auto drained = DrainOutbox(*terminal, options);
+  REQUIRE_OK(drained);
+  // The erasure left the outbox once both of its messages were
+  // acknowledged.
+  CHECK(ckm_test::OutboxDepth(*terminal) == 0);
+  const std::uint64_t messages = ckm_test::StreamMessages(options);
+  REQUIRE(Eventually([&] { return ckm_test::Drained(options, messages); }));
+  (*near_node)->Stop();
+  (*far_node)->Stop();
+  CHECK(DeadLetters(options) == 1);
+  for (const PartitionNode* n : {near_node->get(), far_node->get()})
+    CHECK(n->stats().changes_applied == 1);
+  CHECK(absl::IsNotFound(near->Get(here).status()));
+  CHECK(absl::IsNotFound(far->Get(there).status()));
+  ckm_test::RequireSameProfiles(*reference, {near.get(), far.get()}, served);
+}
+
 }  // namespace
 }  // namespace ckm
