@@ -47,6 +47,11 @@ struct OutboxChange {
   std::string customer;
   // kMerge, kUnmerge: the absorbed customer. Empty otherwise.
   std::string other;
+  // kMerge, kUnmerge, kUnlink: the root of `customer`'s group where the
+  // change was made (the customer it is merged into, following chains),
+  // when that is not `customer` itself; empty otherwise. Head office
+  // applies the change on the root's partition (docs/sync.md).
+  std::string root;
   // kUnlink: the identity, in its normal form (NormalizeIdentity).
   IdentityType identity_type = IdentityType::kEmail;
   std::string identity_value;

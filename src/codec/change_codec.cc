@@ -26,6 +26,7 @@ void ChangeFields(IO& io, OutboxChange& c) {
   io.Str(c.reason);
   io.Str(c.customer);
   io.Str(c.other);
+  io.Str(c.root);
   EnumField(io, c.identity_type);
   io.Str(c.identity_value);
   io.Items(c.erased, [&](std::string& id) { io.Str(id); });
@@ -50,6 +51,10 @@ absl::Status CheckKindFields(const OutboxChange& c) {
   if (pair && c.other == c.customer)
     return Bad("other", "must differ from change.customer");
   if (!pair && !c.other.empty()) return Bad("other", "must be empty");
+  if (c.kind == Kind::kErase
+          ? !c.root.empty()
+          : !c.root.empty() && (!IsCustomerId(c.root) || c.root == c.customer))
+    return Bad("root", "must be empty or another customer id");
   if (c.kind == Kind::kUnlink) {
     const auto type = static_cast<std::uint8_t>(c.identity_type);
     if (type < static_cast<std::uint8_t>(IdentityType::kEmail) ||

@@ -71,6 +71,12 @@ absl::StatusOr<fold::ProfileState> StoredProfile(const storage::Db& db,
   return state;
 }
 
+// The root a queued change names (OutboxChange::root): empty when the
+// customer is its own.
+std::string RootIfOther(const Resolved& who) {
+  return who.root == who.own ? std::string() : who.root_id;
+}
+
 }  // namespace
 
 IdentityChange StoreImpl::ChangeOf(IdentityChange::Kind kind,
@@ -104,7 +110,7 @@ absl::Status StoreImpl::Merge(std::string_view survivor,
 absl::Status StoreImpl::MergeWith(std::string_view survivor,
                                   std::string_view absorbed,
                                   const IdentityChangeOptions& options,
-                                  const ChangeTravel& travel) {
+                                  ChangeTravel travel) {
   if (absl::Status s = CheckWritable("Merge"); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
@@ -133,6 +139,7 @@ absl::Status StoreImpl::MergeWith(std::string_view survivor,
         QuoteForError(a.root_id), "; unmerge it first"));
   }
   if (absl::Status st = CheckMergeLimits(s, a); !st.ok()) return st;
+  if (travel.queue) travel.change.root = RootIfOther(s);
   return MergeLocked(s, a, options, travel);
 }
 
@@ -235,7 +242,7 @@ absl::Status StoreImpl::Unmerge(std::string_view survivor,
 absl::Status StoreImpl::UnmergeWith(std::string_view survivor,
                                     std::string_view absorbed,
                                     const IdentityChangeOptions& options,
-                                    const ChangeTravel& travel) {
+                                    ChangeTravel travel) {
   if (absl::Status s = CheckWritable("Unmerge"); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
@@ -260,6 +267,7 @@ absl::Status StoreImpl::UnmergeWith(std::string_view survivor,
         absl::StrCat("customer ", QuoteForError(absorbed),
                      " is not merged into ", QuoteForError(survivor)));
   }
+  if (travel.queue) travel.change.root = RootIfOther(s);
   return UnmergeLocked(s, a, options, travel);
 }
 
@@ -356,6 +364,7 @@ absl::Status StoreImpl::UnlinkWith(IdentityType type, std::string_view value,
   travel.change.identity_type = type;
   travel.change.identity_value = *normalized;
   travel.change.customer = (*owner)->own_id;
+  if (travel.queue) travel.change.root = RootIfOther(**owner);
   IdentityChange change = ChangeOf(IdentityChange::Kind::kUnlinked, options);
   change.identity_type = type;
   change.identity_value = *normalized;

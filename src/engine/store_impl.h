@@ -435,10 +435,10 @@ class StoreImpl final : public Store {
   // set, is the customer the identity must lead to.
   absl::Status MergeWith(std::string_view survivor, std::string_view absorbed,
                          const IdentityChangeOptions& options,
-                         const ChangeTravel& travel);
+                         ChangeTravel travel);
   absl::Status UnmergeWith(std::string_view survivor, std::string_view absorbed,
                            const IdentityChangeOptions& options,
-                           const ChangeTravel& travel);
+                           ChangeTravel travel);
   absl::Status UnlinkWith(IdentityType type, std::string_view value,
                           const IdentityChangeOptions& options,
                           ChangeTravel travel,

@@ -40,12 +40,23 @@ std::string EventMessageId(const Event& event) {
 
 namespace sync {
 
+int TargetPartition(const OutboxChange& change, int partitions) {
+  return PartitionOf(change.root.empty() ? change.customer : change.root,
+                     partitions);
+}
+
 std::vector<int> ChangePartitions(const OutboxChange& change, int partitions) {
   std::vector<int> out;
-  if (change.kind != OutboxChange::Kind::kErase)
-    return {PartitionOf(change.customer, partitions)};
-  for (const std::string& id : change.erased)
-    out.push_back(PartitionOf(id, partitions));
+  if (change.kind == OutboxChange::Kind::kErase) {
+    for (const std::string& id : change.erased)
+      out.push_back(PartitionOf(id, partitions));
+  } else {
+    out.push_back(TargetPartition(change, partitions));
+    out.push_back(PartitionOf(change.kind == OutboxChange::Kind::kUnlink
+                                  ? change.customer
+                                  : change.other,
+                              partitions));
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -2,6 +2,8 @@
 
 #include "sync/partition_worker.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -37,11 +39,6 @@ struct MetaDataFree {
   void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
 };
 
-std::string_view Payload(natsMsg* msg) {
-  return std::string_view(natsMsg_GetData(msg),
-                          static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-}
-
 }  // namespace
 
 bool SharedNodeState::Pause(std::int64_t ms) const {
@@ -76,6 +73,7 @@ void PartitionWorker::StopServingProfiles() {
 
 void PartitionWorker::Disconnect() {
   subscription_.reset();
+  forwards_.reset();
   StopServingProfiles();
   connection_.reset();
 }
@@ -95,6 +93,12 @@ absl::Status PartitionWorker::Subscribe() {
     profiles_ = *std::move(served);
   }
   if (absl::Status s = EnsureStreams(*connection_, options_); !s.ok()) return s;
+  if (forwards_ == nullptr && node_.follower.empty()) {
+    absl::StatusOr<std::unique_ptr<Forwards>> f =
+        Forwards::Open(*connection_, options_, partition_);
+    if (!f.ok()) return f.status();
+    forwards_ = *std::move(f);
+  }
   const std::string subject = EventSubject(options_, partition_);
   const std::string durable =
       ConsumerName(options_, partition_, node_.follower);
@@ -164,7 +168,7 @@ void PartitionWorker::Handle(const std::vector<natsMsg*>& messages) {
              delta);
     } else if (const int p =
                    PartitionOf(event->customer.id, options_.partitions);
-               p != partition_) {
+               p != partition_ && !IsForwarded(msg)) {
       Reject(msg, absl::StrCat("customer belongs to partition ", p), delta);
     } else {
       events.push_back(*std::move(event));
@@ -180,7 +184,12 @@ void PartitionWorker::RecordEvents(const std::vector<Event>& events,
                                    PartitionNodeStats& delta) {
   if (events.empty()) return;
   absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
-  if (r.ok()) {
+  absl::Status forwarded;
+  if (r.ok()) forwarded = ForwardRecorded(events, decoded);
+  if (r.ok() && !forwarded.ok()) {
+    delta.last_error = std::string(forwarded.message());
+    for (natsMsg* msg : decoded) Leave(msg, delta);  // forwarded again
+  } else if (r.ok()) {
     delta.recorded += r->recorded;
     delta.already_recorded += r->already_recorded;
     for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
@@ -193,22 +202,15 @@ void PartitionWorker::RecordEvents(const std::vector<Event>& events,
 }
 
 std::string PartitionWorker::Misrouted(const OutboxChange& change) const {
-  const int p = PartitionOf(change.customer, options_.partitions);
   if (change.kind == OutboxChange::Kind::kErase) {
     for (const std::string& id : change.erased)
       if (PartitionOf(id, options_.partitions) == partition_) return "";
     return absl::StrCat("no erased customer belongs to partition ", partition_);
   }
-  if (p != partition_) return absl::StrCat("customer belongs to partition ", p);
-  if (change.other.empty()) return "";
-  if (const int q = PartitionOf(change.other, options_.partitions);
-      q != partition_) {
-    return absl::StrCat(
-        "a ", change.kind == OutboxChange::Kind::kMerge ? "merge" : "unmerge",
-        " across partitions (", p, " and ", q,
-        ") does not travel yet (docs/sync.md)");
-  }
-  return "";
+  const std::vector<int> to = ChangePartitions(change, options_.partitions);
+  if (std::find(to.begin(), to.end(), partition_) != to.end()) return "";
+  return absl::StrCat("the change belongs to partition ",
+                      TargetPartition(change, options_.partitions));
 }
 
 // A change waits (waiting_) while a customer it names is unknown, and
@@ -231,7 +233,11 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
     waiting_.emplace(sequence, 0);
     return Leave(msg, delta);
   }
-  absl::StatusOr<bool> applied = store_.ApplyChange(*change);
+  if (AwaitsItsSource(*change, msg)) {
+    natsMsg_Ack(msg, nullptr);  // applied when its source forwards it
+    return;
+  }
+  absl::StatusOr<bool> applied = Apply(*change, msg);
   if (applied.ok()) {
     waiting_.erase(sequence);
     natsMsg_Ack(msg, nullptr);
@@ -260,6 +266,12 @@ void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
   for (std::size_t i = 0; i < events.size(); ++i) {
     absl::StatusOr<RecordResult> r = store_.Record(events[i], FromHeadOffice());
     if (r.ok()) {
+      if (absl::Status f = ForwardRecorded({events[i]}, {messages[i]});
+          !f.ok()) {
+        delta.last_error = std::string(f.message());
+        Leave(messages[i], delta);
+        continue;
+      }
       delta.recorded += r->recorded;
       delta.already_recorded += r->already_recorded;
       natsMsg_Ack(messages[i], nullptr);

@@ -53,10 +53,22 @@ std::vector<std::string> Trio() {
   return {};
 }
 
-// Two customers of different partitions.
-std::pair<std::string, std::string> Across() {
-  const auto parts = ByPartition();
-  return {parts.begin()->second[0], parts.rbegin()->second[0]};
+// Customers of two partitions other than Trio()'s: one of the first, and
+// two of the second (a customer there and one to merge into it).
+struct Far {
+  std::string here, there, beside_there;
+};
+Far Across() {
+  const std::string trio = Trio().front();
+  const int taken = PartitionOf(trio, ckm_test::kTestPartitions);
+  std::vector<std::vector<std::string>> others;
+  for (const auto& [p, ids] : ByPartition())
+    if (p != taken) others.push_back(ids);
+  std::sort(others.begin(), others.end(),
+            [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  REQUIRE(others.size() >= 2);
+  REQUIRE(others.back().size() >= 2);
+  return {others.front()[0], others.back()[0], others.back()[1]};
 }
 
 IdentityChangeOptions Why(std::string reason) {
@@ -396,7 +408,7 @@ TEST_CASE(
   const SyncOptions options = ckm_test::TestSyncOptions(server.url());
   const std::vector<Event> events = Sales(55, 300);
   const std::vector<std::string> t = Trio();
-  const auto [here, there] = Across();
+  const Far far = Across();
   auto reference = ckm_test::OpenTestStore(dir.sub("reference"), false);
   auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
   auto other_till = ckm_test::OpenTestStore(dir.sub("other-till"), true);
@@ -410,14 +422,18 @@ TEST_CASE(
   const auto first = absl::MakeConstSpan(events).subspan(0, 150);
   REQUIRE_OK(reference->Record(events));
   REQUIRE_OK(reference->Merge(t[0], t[1], Why("same card")));
+  REQUIRE_OK(reference->Merge(far.there, far.beside_there, Why("pair")));
   REQUIRE_OK(terminal->Record(first));
   REQUIRE_OK(terminal->Merge(t[0], t[1], Why("same card")));
   // Refused at head office: the other till merged t[1] into t[2], but
-  // head office has t[1] merged into t[0] already. And a merge across
-  // partitions, which does not travel yet.
+  // head office has t[1] merged into t[0] already. And a merge of a group
+  // (two customers) across partitions, which does not travel yet: the
+  // absorbed customer's partition refuses to forward it, so the
+  // survivor's never applies it.
   REQUIRE_OK(other_till->Record(first));
   REQUIRE_OK(other_till->Merge(t[2], t[1], Why("a guess")));
-  REQUIRE_OK(terminal->Merge(here, there, Why("across")));
+  REQUIRE_OK(terminal->Merge(far.there, far.beside_there, Why("pair")));
+  REQUIRE_OK(terminal->Merge(far.here, far.there, Why("across")));
   REQUIRE_OK(DrainOutbox(*terminal, options));
   REQUIRE_OK(DrainOutbox(*other_till, options));
   // A merge of customers head office will never hear of, and bytes that
@@ -441,8 +457,8 @@ TEST_CASE(
 
   REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
   (*node)->Stop();
-  // The refused merge, the merge across partitions, the unknown
-  // customers' merge after 3 deliveries, the undecodable bytes.
+  // The refused merge, the group's merge, the unknown customers' merge
+  // after 3 deliveries, the undecodable bytes.
   CHECK((*node)->stats().dead_letters == 4);
   CHECK(DeadLetters(options) == 4);
   const std::vector<std::string> reasons = DeadReasons(options);
@@ -451,25 +467,48 @@ TEST_CASE(
   INFO(all);
   CHECK(reasons.size() == 4);
   CHECK(AnyHas(reasons, "is already merged into"));
-  CHECK(AnyHas(reasons, "across partitions"));
+  CHECK(AnyHas(reasons, "a group does not travel across partitions"));
   CHECK(AnyHas(reasons, "after 3 deliveries"));
   CHECK(AnyHas(reasons, "undecodable"));
-  CHECK((*node)->stats().changes_applied == 1);
+  CHECK((*node)->stats().changes_applied == 2);
   CHECK(SurvivorOf(*head_office, t[1]) == t[0]);
-  CHECK(SurvivorOf(*head_office, there) == there);
+  CHECK(SurvivorOf(*head_office, far.there) == far.there);
   ckm_test::RequireSameProfiles(*reference, {head_office.get()},
                                 {{0, 1, 2, 3}});
 }
 
-TEST_CASE("An erasure of a group across partitions reaches each node") {
+// Sales of `customer` with ids from `first`, recorded on every store.
+void SellTo(const std::string& customer, std::uint64_t first,
+            const std::vector<Store*>& stores) {
+  std::vector<Event> sales;
+  for (std::uint64_t k = 0; k < 5; ++k) {
+    sales.push_back({first + k, CustomerRef::Id(customer),
+                     1'700'000'000'000 + static_cast<std::int64_t>(first + k),
+                     "pos", Loyalty::Earn(static_cast<std::int64_t>(k + 1))});
+  }
+  for (Store* s : stores) REQUIRE_OK(s->Record(sales));
+}
+
+std::string Bytes(const Store& store, const std::string& customer) {
+  absl::StatusOr<Profile> p = store.Get(customer);
+  return p.ok() ? std::string(p->bytes()) : p.status().ToString();
+}
+
+TEST_CASE("A merge across partitions travels, and so do its sequels") {
   SKIP_WITHOUT_NATS_SERVER();
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
   const SyncOptions options = ckm_test::TestSyncOptions(server.url());
-  const std::vector<Event> events = Sales(56, 200);
-  const auto [here, there] = Across();
-  auto reference = ckm_test::OpenTestStore(dir.sub("reference"), false);
+  const Far f = Across();
+  const std::string& here = f.here;
+  const std::string& there = f.there;
+  // The terminal, a reference making the same changes, and one making none.
   auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
+  auto reference = ckm_test::OpenTestStore(dir.sub("reference"), false);
+  auto unmerged = ckm_test::OpenTestStore(dir.sub("unmerged"), false);
+  const std::vector<Store*> all = {terminal.get(), reference.get(),
+                                   unmerged.get()};
+  const std::vector<Store*> merging = {terminal.get(), reference.get()};
   std::vector<std::vector<int>> served(2);
   for (int p = 0; p < options.partitions; ++p)
     served[p == PartitionOf(here, options.partitions) ? 0 : 1].push_back(p);
@@ -479,28 +518,44 @@ TEST_CASE("An erasure of a group across partitions reaches each node") {
   REQUIRE_OK(near_node);
   auto far_node = PartitionNode::Start(*far, served[1], options);
   REQUIRE_OK(far_node);
+  const auto synced = [&] {
+    REQUIRE_OK(DrainOutbox(*terminal, options));
+    REQUIRE(Eventually([&] {
+      return ckm_test::Drained(options) &&
+             Bytes(*near, here) == Bytes(*reference, here);
+    }));
+  };
 
-  // The till merges across partitions (a dead letter at head office) and
-  // then erases the group: each node erases its member.
-  REQUIRE_OK(terminal->Record(events));
-  REQUIRE_OK(terminal->Merge(here, there, Why("across")));
-  REQUIRE_OK(DrainOutbox(*terminal, options));
-  REQUIRE_OK(terminal->Erase(there, "request 3"));
-  REQUIRE_OK(reference->Record(events));
-  REQUIRE_OK(reference->Erase(here, "request 3").status());
-  REQUIRE_OK(reference->Erase(there, "request 3").status());
-  auto drained = DrainOutbox(*terminal, options);
-  REQUIRE_OK(drained);
-  // The erasure left the outbox once both of its messages were
-  // acknowledged.
+  // The survivor's node gets the absorbed customer's history, and its
+  // sales after the merge; the absorbed customer's node keeps it alone.
+  for (Store* s : all) REQUIRE_OK(s->Record(Sales(56, 200)));
+  for (Store* s : merging) REQUIRE_OK(s->Merge(here, there, Why("across")));
+  SellTo(there, 7000, all);
+  synced();
+  CHECK(Bytes(*far, there) == Bytes(*unmerged, there));
+  // A node started again carries on forwarding.
+  (*far_node)->Stop();
+  SellTo(there, 7100, all);
+  far_node = PartitionNode::Start(*far, served[1], options);
+  REQUIRE_OK(far_node);
+  synced();
+  // Unmerged: the absorbed customer's sales stay away from the survivor.
+  for (Store* s : merging) REQUIRE_OK(s->Unmerge(here, there, Why("two")));
+  SellTo(there, 7200, all);
+  synced();
+  CHECK(Bytes(*far, there) == Bytes(*reference, there));
+  // Merged again: the whole history goes again, and is counted once.
+  for (Store* s : merging) REQUIRE_OK(s->Merge(here, there, Why("one")));
+  SellTo(there, 7300, all);
+  synced();
+  // Erased: each node erases its member; the group's is on the survivor's.
+  for (Store* s : merging) REQUIRE_OK(s->Erase(there, "request 3").status());
+  synced();
   CHECK(ckm_test::OutboxDepth(*terminal) == 0);
-  const std::uint64_t messages = ckm_test::StreamMessages(options);
-  REQUIRE(Eventually([&] { return ckm_test::Drained(options, messages); }));
   (*near_node)->Stop();
   (*far_node)->Stop();
-  CHECK(DeadLetters(options) == 1);
-  for (const PartitionNode* n : {near_node->get(), far_node->get()})
-    CHECK(n->stats().changes_applied == 1);
+  CHECK(DeadLetters(options) == 0);
+  CHECK((*near_node)->stats().changes_applied == 4);
   CHECK(absl::IsNotFound(near->Get(here).status()));
   CHECK(absl::IsNotFound(far->Get(there).status()));
   ckm_test::RequireSameProfiles(*reference, {near.get(), far.get()}, served);
