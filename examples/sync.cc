@@ -56,10 +56,8 @@ int main(int argc, char** argv) {
   std::cout << "outbox: " << *depth << " events waiting\n";
   // [end]
 
-  // The web shop's record of the same person, merged at the till. c-1012
-  // hashes to c-1001's partition: merges across partitions do not travel
-  // yet (docs/sync.md).
-  const ckm::Event web{3, ckm::CustomerRef::Id("c-1012"), t + 2, "web",
+  // The web shop's record of the same person, merged at the till.
+  const ckm::Event web{3, ckm::CustomerRef::Id("c-1002"), t + 2, "web",
                        ckm::Loyalty::Earn(10)};
   if (auto r = (*terminal)->Record(web); !r.ok()) return Fail(r.status());
   // [snippet:merge]
@@ -67,7 +65,7 @@ int main(int argc, char** argv) {
   why.actor = "till-07";
   why.reason = "same loyalty card";
   // Queued in the batch that merges: head office merges them as well.
-  if (auto s = (*terminal)->Merge("c-1001", "c-1012", why); !s.ok())
+  if (auto s = (*terminal)->Merge("c-1001", "c-1002", why); !s.ok())
     return Fail(s);
   // [end]
 

@@ -150,8 +150,9 @@ struct NodeOptions {
 struct PartitionNodeStats {
   std::uint64_t recorded = 0;          // events recorded now
   std::uint64_t already_recorded = 0;  // redeliveries and retries skipped
-  // Merges, unmerges, unlinks and erasures applied now (ApplyChange), and
-  // those applied before (redeliveries, a follower's own changes).
+  // Merges, unmerges, unlinks and erasures applied now (ApplyChange, or
+  // forwarded from the absorbed customer's partition), and those handled
+  // before (redeliveries, a follower's own changes).
   std::uint64_t changes_applied = 0;
   std::uint64_t changes_already_applied = 0;
   std::uint64_t dead_letters = 0;  // messages sent to the dead letters
@@ -167,9 +168,13 @@ struct PartitionNodeStats {
 // naming a customer or identity the store does not know yet (its events
 // may be behind it) waits: it is delivered again every retry_ms, later
 // changes of the partition wait behind it while events go on, and after
-// NodeOptions::change_deliveries tries it is a dead letter. A merge or
-// unmerge of two customers of different partitions is a dead letter too
-// (docs/sync.md says why and what it means). A message that cannot be decoded,
+// NodeOptions::change_deliveries tries it is a dead letter. A merge of a
+// customer of another partition: that partition's head-office node
+// forwards the customer's history, later events and the merge to the
+// group's partition, which applies it from there (a JetStream key-value
+// bucket, <stream>_FORWARDS, remembers what is forwarded); a customer with
+// others merged into it does not cross partitions and is a dead letter
+// (docs/sync.md). A message that cannot be decoded,
 // fails validation or belongs to another partition is published to the
 // dead-letter subject with its reason (header Ckm-Reason) and then
 // acknowledged: it never blocks the partition and is never dropped
