@@ -9,23 +9,31 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "string_util.h"
 #include "sync/names.h"
 
 namespace ckm::sync {
 namespace {
 
-struct EntryFree {
-  void operator()(kvEntry* e) const { kvEntry_Destroy(e); }
+struct StreamInfoFree {
+  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
 };
 
-// Keys hold only [A-Za-z0-9_.=/-]: ids and change ids go in hex.
-std::string ForwardPrefix(int partition) {
-  return absl::StrCat("forward.", partition, ".");
+// The subject that holds a customer's forward (its last message: the
+// target partition, or nothing once stopped), and a handled change's.
+// Subjects hold ids in hex: any byte may be in an id.
+std::string ForwardPrefix(const SyncOptions& o, int partition) {
+  return absl::StrCat(ForwardsSubjects(o, "f"), ".", partition, ".");
 }
 
-std::string ChangeKey(const std::string& change_id, int partition) {
-  return absl::StrCat("change.", partition, ".",
+std::string ChangeSubject(const SyncOptions& o, int partition,
+                          const std::string& change_id) {
+  return absl::StrCat(ForwardsSubjects(o, "h"), ".", partition, ".",
                       absl::BytesToHexString(change_id));
+}
+
+bool NoMessage(natsStatus s, jsErrCode e) {
+  return s == NATS_NOT_FOUND || e == JSNoMessageFoundErr;
 }
 
 }  // namespace
@@ -33,49 +41,51 @@ std::string ChangeKey(const std::string& change_id, int partition) {
 absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
                                                          const SyncOptions& o,
                                                          int partition) {
-  std::unique_ptr<Forwards> f(new Forwards(partition));
-  const std::string bucket = ForwardsBucket(o);
-  natsStatus s = js_KeyValue(&f->kv_, c.js(), bucket.c_str());
-  if (s == NATS_NOT_FOUND) {
-    kvConfig config;
-    kvConfig_Init(&config);
-    config.Bucket = bucket.c_str();
-    config.History = 1;
-    config.Replicas = o.replicas;
-    s = js_CreateKeyValue(&f->kv_, c.js(), &config);
-  }
-  if (s != NATS_OK) return FromNats(s, absl::StrCat("opening ", bucket));
-  // The partition's forwards alone: the bucket also holds every handled
-  // change's mark, and other partitions' forwards.
-  kvWatchOptions watch;
-  kvWatchOptions_Init(&watch);
-  watch.IgnoreDeletes = true;
-  kvWatcher* watcher = nullptr;
-  const std::string prefix = ForwardPrefix(partition);
-  const std::string pattern = prefix + "*";
-  s = kvStore_Watch(&watcher, f->kv_, pattern.c_str(), &watch);
-  for (;;) {
-    kvEntry* raw = nullptr;
-    if (s == NATS_OK) s = kvWatcher_Next(&raw, watcher, o.timeout_ms);
-    std::unique_ptr<kvEntry, EntryFree> entry(raw);
-    if (s != NATS_OK || entry == nullptr) break;  // nullptr: all read
-    absl::string_view key = kvEntry_Key(entry.get());
+  std::unique_ptr<Forwards> f(new Forwards(c, o, partition));
+  // The partition's subjects that hold a forward, then each one's last.
+  const std::string prefix = ForwardPrefix(o, partition);
+  const std::string filter = prefix + "*";
+  jsOptions options = *c.js_options();
+  options.Stream.Info.SubjectsFilter = filter.c_str();
+  jsStreamInfo* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const std::string stream = ForwardsStream(o);
+  natsStatus s = js_GetStreamInfo(&raw, c.js(), stream.c_str(), &options, &e);
+  std::unique_ptr<jsStreamInfo, StreamInfoFree> info(raw);
+  if (s != NATS_OK)
+    return FromNats(s, absl::StrCat("reading stream ", stream), e);
+  const jsStreamStateSubjects* subjects = info->State.Subjects;
+  for (int i = 0; subjects != nullptr && i < subjects->Count; ++i) {
+    absl::string_view subject = subjects->List[i].Subject;
+    natsMsg* msg_raw = nullptr;
+    s = js_GetLastMsg(&msg_raw, c.js(), stream.c_str(),
+                      subjects->List[i].Subject, c.js_options(), &e);
+    MsgPtr msg(msg_raw);
+    if (NoMessage(s, e)) continue;
+    if (s != NATS_OK)
+      return FromNats(s, absl::StrCat("reading ", subjects->List[i].Subject),
+                      e);
     int target = 0;
-    if (absl::ConsumePrefix(&key, prefix) &&
-        absl::SimpleAtoi(kvEntry_ValueString(entry.get()), &target))
-      f->targets_[absl::HexStringToBytes(key)] = target;
+    if (absl::ConsumePrefix(&subject, prefix) &&
+        absl::SimpleAtoi(Av(Payload(msg.get())), &target))
+      f->targets_[absl::HexStringToBytes(subject)] = target;
   }
-  if (watcher != nullptr) kvWatcher_Destroy(watcher);
-  if (s != NATS_OK) return FromNats(s, absl::StrCat("reading ", bucket));
   return f;
 }
 
-Forwards::~Forwards() {
-  if (kv_ != nullptr) kvStore_Destroy(kv_);
+absl::Status Forwards::Put(const std::string& subject,
+                           const std::string& value) {
+  jsPubAck* ack = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const natsStatus s =
+      js_Publish(&ack, connection_.js(), subject.c_str(), value.data(),
+                 static_cast<int>(value.size()), nullptr, &e);
+  if (ack != nullptr) jsPubAck_Destroy(ack);
+  return FromNats(s, absl::StrCat("writing ", subject), e);
 }
 
-std::string Forwards::Key(const std::string& customer_id) const {
-  return absl::StrCat(ForwardPrefix(partition_),
+std::string Forwards::Subject(const std::string& customer_id) const {
+  return absl::StrCat(ForwardPrefix(options_, partition_),
                       absl::BytesToHexString(customer_id));
 }
 
@@ -86,35 +96,35 @@ std::optional<int> Forwards::TargetOf(const std::string& customer_id) const {
 }
 
 absl::Status Forwards::Start(const std::string& customer_id, int target) {
-  const natsStatus s = kvStore_PutString(nullptr, kv_, Key(customer_id).c_str(),
-                                         std::to_string(target).c_str());
-  if (s != NATS_OK) return FromNats(s, "noting a forward");
+  if (absl::Status s = Put(Subject(customer_id), std::to_string(target));
+      !s.ok())
+    return s;
   targets_[customer_id] = target;
   return absl::OkStatus();
 }
 
 absl::Status Forwards::Stop(const std::string& customer_id) {
   if (targets_.count(customer_id) == 0) return absl::OkStatus();
-  const natsStatus s = kvStore_Delete(kv_, Key(customer_id).c_str());
-  if (s != NATS_OK) return FromNats(s, "ending a forward");
+  if (absl::Status s = Put(Subject(customer_id), ""); !s.ok()) return s;
   targets_.erase(customer_id);
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> Forwards::WasHandled(const std::string& change_id) const {
-  kvEntry* raw = nullptr;
-  const natsStatus s =
-      kvStore_Get(&raw, kv_, ChangeKey(change_id, partition_).c_str());
-  std::unique_ptr<kvEntry, EntryFree> entry(raw);
-  if (s == NATS_NOT_FOUND) return false;
-  if (s != NATS_OK) return FromNats(s, "reading handled changes");
+  natsMsg* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const std::string stream = ForwardsStream(options_);
+  const std::string subject = ChangeSubject(options_, partition_, change_id);
+  const natsStatus s = js_GetLastMsg(&raw, connection_.js(), stream.c_str(),
+                                     subject.c_str(), nullptr, &e);
+  MsgPtr msg(raw);
+  if (NoMessage(s, e)) return false;
+  if (s != NATS_OK) return FromNats(s, "reading handled changes", e);
   return true;
 }
 
 absl::Status Forwards::Handled(const std::string& change_id) {
-  const natsStatus s = kvStore_PutString(
-      nullptr, kv_, ChangeKey(change_id, partition_).c_str(), "1");
-  return FromNats(s, "noting a handled change");
+  return Put(ChangeSubject(options_, partition_, change_id), "1");
 }
 
 }  // namespace ckm::sync

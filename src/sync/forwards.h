@@ -3,10 +3,11 @@
 // Forwards: the customers of one partition that head office has merged
 // into a group whose root is served on another partition, and to which
 // partition their events are forwarded (docs/sync.md, "Merges across
-// partitions"). Kept in a JetStream key-value bucket (<stream>_FORWARDS),
-// so that a node started again, or a node the partition moved to, carries
-// on; with it, the merges and unmerges the partition's node has handled,
-// so that a change redelivered is handled once.
+// partitions"). Kept in a JetStream stream of its own (<stream>_FORWARDS,
+// one message per subject: the last is the state), so that a node started
+// again, or a node the partition moved to, carries on; with it, the merges
+// and unmerges the partition's node has handled, so that a change
+// redelivered is handled once.
 //
 // Thread safety: one partition worker uses a Forwards.
 
@@ -26,11 +27,10 @@ namespace ckm::sync {
 
 class Forwards {
  public:
-  // Opens (or creates) the bucket and reads the partition's forwards.
-  // REQUIRES: `connection` outlives it.
+  // Reads the partition's forwards. REQUIRES: EnsureStreams() has made
+  // the stream, and `connection` outlives the Forwards.
   static absl::StatusOr<std::unique_ptr<Forwards>> Open(
       Connection& connection, const SyncOptions& options, int partition);
-  ~Forwards();
   Forwards(const Forwards&) = delete;
   Forwards& operator=(const Forwards&) = delete;
 
@@ -45,11 +45,15 @@ class Forwards {
   absl::Status Handled(const std::string& change_id);
 
  private:
-  Forwards(int partition) : partition_(partition) {}
-  std::string Key(const std::string& customer_id) const;
+  Forwards(Connection& connection, const SyncOptions& options, int partition)
+      : connection_(connection), options_(options), partition_(partition) {}
+  std::string Subject(const std::string& customer_id) const;
+  // Publishes `value` to `subject` and waits for the PubAck.
+  absl::Status Put(const std::string& subject, const std::string& value);
 
+  Connection& connection_;
+  const SyncOptions options_;
   const int partition_;
-  kvStore* kv_ = nullptr;
   std::map<std::string, int> targets_;  // by customer id
 };
 

@@ -30,9 +30,14 @@ inline std::string DeadSubjects(const SyncOptions& o) {
 inline std::string DeadStream(const SyncOptions& o) {
   return absl::StrCat(o.stream, "_DEAD");
 }
-// The key-value bucket of forwards (sync/forwards.h).
-inline std::string ForwardsBucket(const SyncOptions& o) {
+// The stream of forwards (sync/forwards.h), and its subjects:
+// "<prefix>.forwards.<part>" and below it.
+inline std::string ForwardsStream(const SyncOptions& o) {
   return absl::StrCat(o.stream, "_FORWARDS");
+}
+inline std::string ForwardsSubjects(const SyncOptions& o,
+                                    absl::string_view part = ">") {
+  return absl::StrCat(o.subject_prefix, ".forwards.", part);
 }
 // Head office's consumer of a partition, or a follower's own.
 inline std::string ConsumerName(const SyncOptions& o, int partition,

@@ -70,8 +70,8 @@ class Connection {
   jsOptions js_options_;
 };
 
-// Creates the event and dead-letter streams if they do not exist, and
-// checks that the event stream was created with options.partitions
+// Creates the event, dead-letter and forwards streams if they do not exist,
+// and checks that the event stream was created with options.partitions
 // (FailedPrecondition if not: the count is fixed, see SyncOptions).
 absl::Status EnsureStreams(Connection& connection, const SyncOptions& options);
 
