@@ -19,7 +19,7 @@ using Kind = OutboxChange::Kind;
 
 auto Tie(const OutboxChange& c) {
   return std::tie(c.kind, c.id, c.ts_ms, c.actor, c.reason, c.customer, c.other,
-                  c.identity_type, c.identity_value, c.erased);
+                  c.root, c.identity_type, c.identity_value, c.erased);
 }
 
 std::string RandomText(std::mt19937_64& rng, std::size_t max) {
@@ -37,6 +37,8 @@ OutboxChange RandomChange(std::mt19937_64& rng, Kind kind) {
   c.ts_ms = static_cast<std::int64_t>(rng() % 253'402'300'799'999);
   c.reason = RandomText(rng, 40);
   c.customer = "c-" + RandomText(rng, 10);
+  if (kind != Kind::kErase && rng() % 2 == 0)
+    c.root = "r-" + RandomText(rng, 10);
   if (kind == Kind::kMerge || kind == Kind::kUnmerge) {
     c.actor = RandomText(rng, 12);
     c.other = "o-" + RandomText(rng, 10);
@@ -102,6 +104,12 @@ TEST_CASE("Malformed changes are refused naming the field") {
   c = merge;
   c.reason = std::string(1025, 'r');
   refused(c, "change.reason");
+  c = merge;
+  c.root = c.customer;
+  refused(c, "change.root");
+  c = erase;
+  c.root = "r";
+  refused(c, "change.root");
   c = erase;
   c.erased = {"z", "a"};
   c.customer = "a";

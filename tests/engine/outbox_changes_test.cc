@@ -125,6 +125,23 @@ TEST_CASE("Merges, unmerges, unlinks and erasures are queued as changes") {
   CHECK(ids->changes.front().ts_ms == changes[0].ts_ms);
 }
 
+TEST_CASE("A queued change names the root of its customer's group") {
+  TempDir dir = TempDir::InMemory();
+  auto terminal = OpenStore(dir.sub("terminal"), true);
+  REQUIRE_OK(terminal->Record(People()));
+  REQUIRE_OK(terminal->Merge("ann", "bob", Why("same card")));
+  // Into Bob, who is merged into Ann: applied where Ann's group is.
+  REQUIRE_OK(terminal->Merge("bob", "cy", Why("household")));
+  REQUIRE_OK(terminal->Unlink(IdentityType::kEmail, "ann@example.org"));
+  const std::vector<OutboxChange> changes = Changes(*terminal);
+  REQUIRE(changes.size() == 3);
+  CHECK(changes[0].root.empty());
+  CHECK(changes[1].customer == "bob");
+  CHECK(changes[1].root == "ann");
+  CHECK(changes[2].customer == "ann");
+  CHECK(changes[2].root.empty());
+}
+
 TEST_CASE("A change that changes nothing or is refused queues nothing") {
   TempDir dir = TempDir::InMemory();
   auto terminal = OpenStore(dir.sub("terminal"), true);
