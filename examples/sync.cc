@@ -56,6 +56,19 @@ int main(int argc, char** argv) {
   std::cout << "outbox: " << *depth << " events waiting\n";
   // [end]
 
+  // The web shop's record of the same person, merged at the till.
+  const ckm::Event web{3, ckm::CustomerRef::Id("c-1002"), t + 2, "web",
+                       ckm::Loyalty::Earn(10)};
+  if (auto r = (*terminal)->Record(web); !r.ok()) return Fail(r.status());
+  // [snippet:merge]
+  ckm::IdentityChangeOptions why;
+  why.actor = "till-07";
+  why.reason = "same loyalty card";
+  // Queued in the batch that merges: head office merges them as well.
+  if (auto s = (*terminal)->Merge("c-1001", "c-1002", why); !s.ok())
+    return Fail(s);
+  // [end]
+
   if (argc <= 2) {
     // No server given: the agent keeps trying; the outbox keeps the events.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -52,6 +52,11 @@ struct IdentityChangeOptions {
   // When, in UTC milliseconds since 1970: only the record's time, never
   // used to order events. Default: unset (the store's clock).
   std::optional<std::int64_t> ts_ms;
+  // Queue the change in the store's outbox, if it has one
+  // (StoreOptions::outbox), so that head office makes it too
+  // (docs/sync.md). False for a change that came from elsewhere and must
+  // not travel back (Store::ApplyChange never queues). Default: true.
+  bool outbox = true;
 };
 
 // One recorded change of a customer's identities.

@@ -240,7 +240,10 @@ class Store {
   // which refuses later events dated up to the erasure (a replay) with
   // FailedPrecondition, and an entry in the erasure log. `reason` is kept in
   // the log as given: it must hold no personal data. NotFound for an
-  // unknown customer.
+  // unknown customer. On a store with an outbox the erasure is queued for
+  // head office in the same write, with the ids of the customers erased
+  // (docs/sync.md), and the group's queued events (and queued changes
+  // naming no one else) leave it.
   [[nodiscard]] virtual absl::StatusOr<ErasureResult> Erase(
       std::string_view customer_id, std::string_view reason) = 0;
   // The access audit (StoreOptions::access_audit, docs/privacy.md): the
@@ -275,7 +278,10 @@ class Store {
   // an unknown customer; InvalidArgument if both are the same id;
   // FailedPrecondition if `absorbed` is already merged into another
   // customer, if `survivor` is merged into `absorbed`, or if a rule of
-  // IdentityOptions refuses it (the message names the rule).
+  // IdentityOptions refuses it (the message names the rule). On a store
+  // with an outbox, a merge, unmerge or unlink that changes something is
+  // queued for head office in the same write (IdentityChangeOptions::outbox,
+  // docs/sync.md); one that changes nothing, or is refused, queues nothing.
   [[nodiscard]] virtual absl::Status Merge(
       std::string_view survivor, std::string_view absorbed,
       const IdentityChangeOptions& options = {}) = 0;
@@ -326,6 +332,22 @@ class Store {
   // How many entries the outbox holds (0 without one). Counts them: its
   // cost grows with the depth.
   [[nodiscard]] virtual absl::StatusOr<std::uint64_t> OutboxDepth() const = 0;
+
+  // Applies a change that another store queued (OutboxEntry::change), as a
+  // partition node or following terminal does with what it receives: the
+  // merge, unmerge, unlink or erasure it describes, never queued again in
+  // this store's outbox. At most once per change id: returns true if it
+  // was applied now, false if this store applied (or made) it before, so a
+  // redelivery changes nothing. An erasure erases each of `erased` the
+  // store knows, with its merged group, and leaves a tombstone for the
+  // others, so that their events dated up to `ts_ms` are refused later.
+  // InvalidArgument for a malformed change; NotFound when a customer or
+  // identity it names is unknown here (its events may still be on their
+  // way); FailedPrecondition when the store refuses it as Merge(),
+  // Unmerge() would, or when the identity of an unlink leads to another
+  // customer here.
+  [[nodiscard]] virtual absl::StatusOr<bool> ApplyChange(
+      const OutboxChange& change) = 0;
 
  protected:
   Store() = default;

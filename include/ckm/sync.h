@@ -138,22 +138,44 @@ struct NodeOptions {
   // Name each follower uniquely: 1 to 64 of A-Z, a-z, 0-9, '-' and '_'.
   // Default: empty.
   std::string follower;
+  // How many times a change naming a customer or identity the store does
+  // not know yet is tried (once every SyncOptions::retry_ms) before it goes
+  // to the dead letters: its events are normally just behind it. Waiting
+  // behind an earlier change does not count. At least 1. Default: 100
+  // (20 s at the default retry_ms).
+  int change_deliveries = 100;
 };
 
 // What a PartitionNode has done since it started. Plain struct.
 struct PartitionNodeStats {
   std::uint64_t recorded = 0;          // events recorded now
   std::uint64_t already_recorded = 0;  // redeliveries and retries skipped
-  std::uint64_t dead_letters = 0;      // messages sent to the dead letters
-  std::uint64_t redeliveries = 0;      // left unacknowledged after an error
+  // Merges, unmerges, unlinks and erasures applied now (ApplyChange, or
+  // forwarded from the absorbed customer's partition), and those handled
+  // before (redeliveries, a follower's own changes).
+  std::uint64_t changes_applied = 0;
+  std::uint64_t changes_already_applied = 0;
+  std::uint64_t dead_letters = 0;  // messages sent to the dead letters
+  std::uint64_t redeliveries = 0;  // left unacknowledged after an error
   std::string last_error;
 };
 
-// Records the events of some partitions into a head-office store: one
-// durable pull consumer per partition, a thread each. A message is
-// acknowledged only after Record returned OK for it, so a crash redelivers
-// it and Record's exactly-once skips it. A message that cannot be decoded,
-// fails validation or belongs to another partition is published to the
+// Records the events of some partitions into a head-office store, and
+// applies their merges, unmerges, unlinks and erasures (Store::ApplyChange),
+// in the stream's order: one durable pull consumer per partition, a thread
+// each. A message is acknowledged only after Record or ApplyChange returned
+// OK for it, so a crash redelivers it and exactly-once skips it. A change
+// naming a customer or identity the store does not know yet (its events
+// may be behind it) waits: it is delivered again every retry_ms, later
+// changes of the partition wait behind it while events go on, and after
+// NodeOptions::change_deliveries tries it is a dead letter. For a merge of
+// a customer of another partition, that partition's head-office node
+// forwards the customer's history, later events and the merge to the
+// group's partition, which applies it from there (a stream of its own,
+// <stream>_FORWARDS, remembers what is forwarded); a customer with others
+// merged into it does not cross partitions and is a dead letter
+// (docs/sync.md). A message that cannot be decoded, fails validation or
+// belongs to another partition is published to the
 // dead-letter subject with its reason (header Ckm-Reason) and then
 // acknowledged: it never blocks the partition and is never dropped
 // silently. A store error (full disk, I/O) acknowledges nothing: the

@@ -96,6 +96,17 @@ absl::StatusOr<std::vector<ErasedCustomer>> StoreImpl::LockGroup(
 
 absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
                                                std::string_view reason) {
+  // An erasure always travels: head office must erase the customer too.
+  IdentityChangeOptions options;
+  options.reason = std::string(reason);
+  ChangeTravel travel = LocalTravel(OutboxChange::Kind::kErase, options);
+  travel.change.customer = std::string(customer_id);
+  return EraseWith(customer_id, reason, std::move(travel), std::nullopt);
+}
+
+absl::StatusOr<ErasureResult> StoreImpl::EraseWith(
+    std::string_view customer_id, std::string_view reason, ChangeTravel travel,
+    std::optional<std::int64_t> cutoff_ms) {
   if (absl::Status s = CheckWritable("Erase"); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(customer_id); !s.ok()) return s;
   if (reason.size() > kMaxReasonBytes || !IsValidUtf8(reason))
@@ -114,16 +125,19 @@ absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
     absl::StatusOr<GroupSurvey> surveyed = Survey(*std::move(group), root);
     if (!surveyed.ok()) return surveyed.status();
     const std::vector<ErasedCustomer> customers = surveyed->customers;
+    travel.change.erased.clear();
     for (const ErasedCustomer& c : customers) {
       result.events += c.events;
       result.identities += c.identities;
+      travel.change.erased.push_back(c.id);
     }
+    std::sort(travel.change.erased.begin(), travel.change.erased.end());
     result.customers = static_cast<std::int64_t>(customers.size());
     plan = PlanErasure(*db_, *std::move(surveyed));
     std::unique_lock<std::shared_mutex> no_audit(audit_mu_);
     if (absl::Status s = PlanAccessLog(customers, plan); !s.ok()) return s;
     absl::StatusOr<std::vector<std::uint64_t>> written =
-        WriteErasure(customers, plan, reason);
+        WriteErasure(customers, plan, reason, travel, cutoff_ms);
     if (written.ok()) {
       for (const ErasedCustomer& c : customers)
         erased_numbers_.insert(c.number);
@@ -145,16 +159,20 @@ absl::StatusOr<ErasureResult> StoreImpl::Erase(std::string_view customer_id,
 }
 
 // One synced batch: the plan's deletions, and per customer a tombstone, a
-// log entry and a scrub marker. Returns the log's sequence numbers.
+// log entry and a scrub marker, and the erasure's travel (dated now_ms).
+// Returns the log's sequence numbers.
 absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
     const std::vector<ErasedCustomer>& customers, const ErasurePlan& plan,
-    std::string_view reason) {
+    std::string_view reason, ChangeTravel& travel,
+    std::optional<std::int64_t> cutoff_ms) {
   rocksdb::WriteBatch batch;
   rocksdb::Status s;
   for (const ErasurePlan::Point& p : plan.points) {
     if (s.ok()) s = batch.Delete(p.cf, p.key);
   }
-  const std::int64_t now_ms = NowMs();
+  const std::int64_t now_ms = cutoff_ms.value_or(NowMs());
+  travel.change.ts_ms = now_ms;
+  if (s.ok()) s = AddTravel(batch, travel);
   std::vector<std::uint64_t> sequences;
   for (const ErasedCustomer& c : customers) {
     // Events dated up to now, or up to its newest erased event, are replays.
@@ -179,6 +197,42 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
   next_erasure_ += sequences.size();
   has_tombstones_ = true;
   return sequences;
+}
+
+// Each erased id the store knows is erased with its group, dated as the
+// change; each it does not know gets a tombstone alone, so that events of
+// it dated up to the erasure, arriving later, are refused as replays. The
+// mark goes last: a crash before it erases again, which finds nothing.
+absl::Status StoreImpl::ApplyErase(const ChangeTravel& travel) {
+  const OutboxChange& change = travel.change;
+  std::vector<std::string_view> unknown;
+  for (const std::string& id : change.erased) {
+    absl::StatusOr<std::optional<Resolved>> who = ResolveId(id);
+    if (!who.ok()) return who.status();
+    if (!*who) {
+      unknown.push_back(id);
+      continue;
+    }
+    absl::StatusOr<ErasureResult> erased =
+        EraseWith(id, change.reason, ChangeTravel{}, change.ts_ms);
+    if (!erased.ok() && !absl::IsNotFound(erased.status()))
+      return erased.status();  // NotFound: erased with an earlier id's group
+  }
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
+      ErasureCutoffs(unknown);
+  if (!cutoffs.ok()) return cutoffs.status();
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s;
+  for (std::size_t i = 0; i < unknown.size() && s.ok(); ++i) {
+    if ((*cutoffs)[i]) continue;
+    s = batch.Put(keys::TombstoneKey(unknown[i]),
+                  Be64(static_cast<std::uint64_t>(change.ts_ms) ^ kSignBit));
+  }
+  if (s.ok()) s = AddTravel(batch, travel);
+  if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
+  if (!s.ok()) return FromRocks(s, "erasing");
+  has_tombstones_ = true;
+  return absl::OkStatus();
 }
 
 // REQUIRES: the stripes of every customer of the group.

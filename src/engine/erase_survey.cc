@@ -162,11 +162,11 @@ absl::StatusOr<GroupSurvey> StoreImpl::Survey(std::vector<ErasedCustomer> group,
   if (absl::Status s = KeepOwnedIdentities(*db_, identities, out); !s.ok())
     return s;
   if (absl::Status s = SurveyChanges(out); !s.ok()) return s;
-  for (const ErasedCustomer& c : out.customers) {
-    absl::StatusOr<std::vector<std::string>> queued = OutboxKeysOf(c.id);
-    if (!queued.ok()) return queued.status();
-    for (std::string& key : *queued) out.outbox_keys.push_back(std::move(key));
-  }
+  std::vector<std::string> ids;
+  for (const ErasedCustomer& c : out.customers) ids.push_back(c.id);
+  absl::StatusOr<std::vector<std::string>> queued = OutboxKeysOf(ids);
+  if (!queued.ok()) return queued.status();
+  out.outbox_keys = *std::move(queued);
   return out;
 }
 

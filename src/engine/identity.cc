@@ -71,6 +71,12 @@ absl::StatusOr<fold::ProfileState> StoredProfile(const storage::Db& db,
   return state;
 }
 
+// The root a queued change names (OutboxChange::root): empty when the
+// customer is its own.
+std::string RootIfOther(const Resolved& who) {
+  return who.root == who.own ? std::string() : who.root_id;
+}
+
 }  // namespace
 
 IdentityChange StoreImpl::ChangeOf(IdentityChange::Kind kind,
@@ -94,6 +100,17 @@ void StoreImpl::ForgetGroup(keys::CustomerNumber root,
 absl::Status StoreImpl::Merge(std::string_view survivor,
                               std::string_view absorbed,
                               const IdentityChangeOptions& options) {
+  IdentityChangeOptions dated = options;
+  ChangeTravel travel = LocalTravel(OutboxChange::Kind::kMerge, dated);
+  travel.change.customer = std::string(survivor);
+  travel.change.other = std::string(absorbed);
+  return MergeWith(survivor, absorbed, dated, travel);
+}
+
+absl::Status StoreImpl::MergeWith(std::string_view survivor,
+                                  std::string_view absorbed,
+                                  const IdentityChangeOptions& options,
+                                  ChangeTravel travel) {
   if (absl::Status s = CheckWritable("Merge"); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
@@ -109,7 +126,8 @@ absl::Status StoreImpl::Merge(std::string_view survivor,
   const Resolved& s = (*who)[0];
   const Resolved& a = (*who)[1];
   if (a.root == s.root) {
-    if (a.own != a.root && s.own == s.root) return absl::OkStatus();
+    // Merged this way already: nothing changes, nothing is queued.
+    if (a.own != a.root && s.own == s.root) return MarkApplied(travel);
     return absl::FailedPreconditionError(
         absl::StrCat("customers ", QuoteForError(survivor), " and ",
                      QuoteForError(absorbed), " are already merged, into ",
@@ -121,7 +139,8 @@ absl::Status StoreImpl::Merge(std::string_view survivor,
         QuoteForError(a.root_id), "; unmerge it first"));
   }
   if (absl::Status st = CheckMergeLimits(s, a); !st.ok()) return st;
-  return MergeLocked(s, a, options);
+  if (travel.queue) travel.change.root = RootIfOther(s);
+  return MergeLocked(s, a, options, travel);
 }
 
 absl::Status StoreImpl::CheckMergeLimits(const Resolved& survivor,
@@ -161,7 +180,8 @@ absl::Status StoreImpl::CheckMergeLimits(const Resolved& survivor,
 // records are written.
 absl::Status StoreImpl::MergeLocked(const Resolved& survivor,
                                     const Resolved& absorbed,
-                                    const IdentityChangeOptions& options) {
+                                    const IdentityChangeOptions& options,
+                                    const ChangeTravel& travel) {
   if (absl::Status st = SettleUnlogged(); !st.ok()) return st;
   absl::StatusOr<fold::ProfileState> profile =
       StoredProfile(*db_, absorbed.root, absorbed.root_id);
@@ -194,6 +214,7 @@ absl::Status StoreImpl::MergeLocked(const Resolved& survivor,
   change.kind = IdentityChange::Kind::kMergedInto;
   change.other = survivor.own_id;
   if (st.ok()) st = directory_->AddChange(batch, absorbed.own, change);
+  if (st.ok()) st = AddTravel(batch, travel);
   if (st.ok()) st = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!st.ok()) return FromRocks(st, "merging customers");
 
@@ -211,6 +232,17 @@ absl::Status StoreImpl::MergeLocked(const Resolved& survivor,
 absl::Status StoreImpl::Unmerge(std::string_view survivor,
                                 std::string_view absorbed,
                                 const IdentityChangeOptions& options) {
+  IdentityChangeOptions dated = options;
+  ChangeTravel travel = LocalTravel(OutboxChange::Kind::kUnmerge, dated);
+  travel.change.customer = std::string(survivor);
+  travel.change.other = std::string(absorbed);
+  return UnmergeWith(survivor, absorbed, dated, travel);
+}
+
+absl::Status StoreImpl::UnmergeWith(std::string_view survivor,
+                                    std::string_view absorbed,
+                                    const IdentityChangeOptions& options,
+                                    ChangeTravel travel) {
   if (absl::Status s = CheckWritable("Unmerge"); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
   if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
@@ -235,14 +267,16 @@ absl::Status StoreImpl::Unmerge(std::string_view survivor,
         absl::StrCat("customer ", QuoteForError(absorbed),
                      " is not merged into ", QuoteForError(survivor)));
   }
-  return UnmergeLocked(s, a, options);
+  if (travel.queue) travel.change.root = RootIfOther(s);
+  return UnmergeLocked(s, a, options, travel);
 }
 
 // One synced batch: the link goes, both sides' profiles and breakdowns are
 // refolded from their own histories, both change records are written.
 absl::Status StoreImpl::UnmergeLocked(const Resolved& survivor,
                                       const Resolved& absorbed,
-                                      const IdentityChangeOptions& options) {
+                                      const IdentityChangeOptions& options,
+                                      const ChangeTravel& travel) {
   if (absl::Status st = SettleUnlogged(); !st.ok()) return st;
   const keys::CustomerNumber parent = *directory_->Parent(absorbed.own);
   const std::vector<keys::CustomerNumber> split = GroupOf(absorbed.own);
@@ -268,6 +302,7 @@ absl::Status StoreImpl::UnmergeLocked(const Resolved& survivor,
   change.kind = IdentityChange::Kind::kSplitFrom;
   change.other = *parent_id;
   if (st.ok()) st = directory_->AddChange(batch, absorbed.own, change);
+  if (st.ok()) st = AddTravel(batch, travel);
   if (st.ok()) st = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!st.ok()) return FromRocks(st, "unmerging customers");
 
@@ -281,6 +316,15 @@ absl::Status StoreImpl::UnmergeLocked(const Resolved& survivor,
 
 absl::Status StoreImpl::Unlink(IdentityType type, std::string_view value,
                                const IdentityChangeOptions& options) {
+  IdentityChangeOptions dated = options;
+  ChangeTravel travel = LocalTravel(OutboxChange::Kind::kUnlink, dated);
+  return UnlinkWith(type, value, dated, std::move(travel), std::nullopt);
+}
+
+absl::Status StoreImpl::UnlinkWith(IdentityType type, std::string_view value,
+                                   const IdentityChangeOptions& options,
+                                   ChangeTravel travel,
+                                   std::optional<std::string_view> owner_id) {
   if (absl::Status s = CheckWritable("Unlink"); !s.ok()) return s;
   if (absl::Status s = CheckChangeOptions(options); !s.ok()) return s;
   absl::StatusOr<std::string> normalized =
@@ -311,12 +355,23 @@ absl::Status StoreImpl::Unlink(IdentityType type, std::string_view value,
     stripes.push_back(root);
     std::sort(stripes.begin(), stripes.end());
   }
+  if (owner_id && (*owner)->own_id != *owner_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("identity ", IdentityName(type, *normalized),
+                     " leads to customer ", QuoteForError((*owner)->own_id),
+                     " here, not ", QuoteForError(*owner_id)));
+  }
+  travel.change.identity_type = type;
+  travel.change.identity_value = *normalized;
+  travel.change.customer = (*owner)->own_id;
+  if (travel.queue) travel.change.root = RootIfOther(**owner);
   IdentityChange change = ChangeOf(IdentityChange::Kind::kUnlinked, options);
   change.identity_type = type;
   change.identity_value = *normalized;
   rocksdb::WriteBatch batch;
   rocksdb::Status st = directory_->RemoveIdentity(batch, type, *normalized);
   if (st.ok()) st = directory_->AddChange(batch, (*owner)->own, change);
+  if (st.ok()) st = AddTravel(batch, travel);
   if (st.ok()) st = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   return FromRocks(st, "unlinking identity");
 }

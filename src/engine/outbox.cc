@@ -1,8 +1,10 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
 // The outbox of a terminal's store: reading its oldest entries, removing
-// those the server acknowledged, and its depth. Record() writes the entries
-// (record.cc, Recorder::Fold), in the batch that records their events.
+// those the server acknowledged, and its depth. Record() writes the event
+// entries (record.cc, Recorder::Queue), in the batch that records their
+// events; merges, unmerges, unlinks and erasures their change entries
+// (change_travel.cc), in the batch that makes them.
 
 #include <algorithm>
 #include <memory>
@@ -12,6 +14,7 @@
 
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
+#include "codec/change_codec.h"
 #include "codec/event_codec.h"
 #include "engine/store_impl.h"
 #include "rocksdb/write_batch.h"
@@ -26,6 +29,36 @@ constexpr std::size_t kSequenceBytes = 8;
 std::optional<std::uint64_t> SequenceOf(const rocksdb::Slice& key) {
   if (key.size() != kSequenceBytes) return std::nullopt;
   return absl::big_endian::Load64(key.data());
+}
+
+// An entry's value as an event or, by its header, a change.
+absl::Status DecodeEntry(std::string_view value, OutboxEntry& entry) {
+  if (codec::IsEncodedChange(value)) {
+    absl::StatusOr<OutboxChange> change = codec::DecodeChange(value);
+    if (!change.ok()) return change.status();
+    entry.change = *std::move(change);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Event> event = DecodeEvent(value);
+  if (!event.ok()) return event.status();
+  entry.event = *std::move(event);
+  return absl::OkStatus();
+}
+
+// Whether the entry is about the erased customers alone: an event of one
+// of them, or a change naming none but them. A change that names anyone
+// else stays: leaving it out would change what head office does to that
+// other customer (an unmerge of one that stays would be lost).
+bool OnlyAbout(const OutboxEntry& entry,
+               const std::vector<std::string>& erased) {
+  const auto erased_id = [&](const std::string& id) {
+    return id.empty() ||
+           std::find(erased.begin(), erased.end(), id) != erased.end();
+  };
+  if (!entry.change) return erased_id(entry.event.customer.id);
+  const OutboxChange& c = *entry.change;
+  return c.kind != OutboxChange::Kind::kErase && erased_id(c.customer) &&
+         erased_id(c.other);
 }
 
 }  // namespace
@@ -67,12 +100,15 @@ absl::StatusOr<std::vector<OutboxEntry>> StoreImpl::ReadOutbox(
           absl::StrCat("outbox: a key of ", it->key().size(),
                        " bytes, not an 8-byte sequence"));
     }
-    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
-    if (!event.ok()) {
-      return absl::DataLossError(absl::StrCat("outbox entry ", *sequence, ": ",
-                                              event.status().message()));
+    OutboxEntry entry;
+    entry.sequence = *sequence;
+    if (absl::Status s = DecodeEntry(it->value().ToStringView(), entry);
+        !s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("outbox entry ", *sequence, ": ", s.message()));
     }
-    entries.push_back({*sequence, *std::move(event), it->value().ToString()});
+    entry.payload = it->value().ToString();
+    entries.push_back(std::move(entry));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");
   return entries;
@@ -108,14 +144,15 @@ absl::Status StoreImpl::RemoveFromOutbox(
 }
 
 absl::StatusOr<std::vector<std::string>> StoreImpl::OutboxKeysOf(
-    std::string_view customer_id) const {
+    const std::vector<std::string>& customer_ids) const {
   std::vector<std::string> out;
   if (db_->outbox() == nullptr) return out;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), db_->outbox()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    absl::StatusOr<Event> event = DecodeEvent(it->value().ToStringView());
-    if (event.ok() && event->customer.id == customer_id)
+    OutboxEntry entry;
+    if (DecodeEntry(it->value().ToStringView(), entry).ok() &&
+        OnlyAbout(entry, customer_ids))
       out.push_back(it->key().ToString());
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading outbox");

@@ -48,6 +48,16 @@ std::string IdentityName(IdentityType type, std::string_view value);
 // The store's clock: the system clock, in UTC milliseconds (erase.cc).
 std::int64_t NowMs();
 
+// A change of customers (a merge, unmerge, unlink or erasure) and what its
+// write carries beside it (change_travel.cc): with an id, the mark that it
+// was applied here, so that it is applied once; when `queue`d, its entry
+// in the outbox too. A change made on a store without an outbox has no id
+// and writes neither.
+struct ChangeTravel {
+  OutboxChange change;
+  bool queue = false;
+};
+
 // Where a customer id or an identity leads (engine/resolve.cc).
 struct Resolved {
   // The customer named: its events' history goes under its own number.
@@ -196,13 +206,16 @@ class StoreImpl final : public Store {
   absl::Status RemoveFromOutbox(
       absl::Span<const std::uint64_t> sequences) override;
   absl::StatusOr<std::uint64_t> OutboxDepth() const override;
+  // change_travel.cc
+  absl::StatusOr<bool> ApplyChange(const OutboxChange& change) override;
   // At open: the next outbox sequence, above every entry and every one
   // removed (keys::kOutboxFloor).
   absl::Status LoadOutbox();
-  // The outbox keys of the customer's queued events, for Erase. Entries
-  // that fail to decode name nobody and are left.
+  // The outbox keys of the erased customers' queued events and of the
+  // queued changes naming only them, for Erase. Entries that fail to
+  // decode name nobody and are left.
   absl::StatusOr<std::vector<std::string>> OutboxKeysOf(
-      std::string_view customer_id) const;
+      const std::vector<std::string>& customer_ids) const;
 
   storage::Db& db() { return *db_; }
   // Forgets the breakdowns buffer without merging it, as a crash would.
@@ -329,7 +342,8 @@ class StoreImpl final : public Store {
       std::string_view customer_id, std::optional<StripeLocks>& locks) const;
   absl::StatusOr<std::vector<std::uint64_t>> WriteErasure(
       const std::vector<ErasedCustomer>& customers, const ErasurePlan& plan,
-      std::string_view reason);
+      std::string_view reason, ChangeTravel& travel,
+      std::optional<std::int64_t> cutoff_ms);
   // The caches forget the group; once `written`, the merge links too.
   void ForgetErased(const std::vector<ErasedCustomer>& customers, bool written);
   // erase_survey.cc. REQUIRES: the stripes LockGroup() takes.
@@ -401,13 +415,49 @@ class StoreImpl final : public Store {
       keys::CustomerNumber number,
       std::vector<rocksdb::PinnableSlice>& operands) const;
 
+  // change_travel.cc
+  // The travel of a change made here, of `kind`: queued with a fresh id
+  // when the store has an outbox and `queue`. Sets options.ts_ms if unset,
+  // so that the change record and the queued change agree.
+  ChangeTravel LocalTravel(OutboxChange::Kind kind,
+                           IdentityChangeOptions& options) const;
+  // Adds the change's applied mark and outbox entry to `batch`.
+  rocksdb::Status AddTravel(rocksdb::WriteBatch& batch,
+                            const ChangeTravel& travel);
+  // A change from elsewhere that found nothing to change is still applied:
+  // writes its mark alone. Nothing for a change made here.
+  absl::Status MarkApplied(const ChangeTravel& travel);
+  absl::StatusOr<bool> IsApplied(std::string_view change_id) const;
+  // erase.cc: ApplyChange of an erasure.
+  absl::Status ApplyErase(const ChangeTravel& travel);
+
+  // identity.cc: Merge, Unmerge and Unlink with their travel. `owner`, if
+  // set, is the customer the identity must lead to.
+  absl::Status MergeWith(std::string_view survivor, std::string_view absorbed,
+                         const IdentityChangeOptions& options,
+                         ChangeTravel travel);
+  absl::Status UnmergeWith(std::string_view survivor, std::string_view absorbed,
+                           const IdentityChangeOptions& options,
+                           ChangeTravel travel);
+  absl::Status UnlinkWith(IdentityType type, std::string_view value,
+                          const IdentityChangeOptions& options,
+                          ChangeTravel travel,
+                          std::optional<std::string_view> owner);
+  // erase.cc: Erase with its travel; `cutoff_ms` replaces the store's clock
+  // as the erasure's time (a change from elsewhere keeps its own).
+  absl::StatusOr<ErasureResult> EraseWith(
+      std::string_view customer_id, std::string_view reason,
+      ChangeTravel travel, std::optional<std::int64_t> cutoff_ms);
+
   // identity.cc
   absl::Status CheckMergeLimits(const Resolved& survivor,
                                 const Resolved& absorbed) const;
   absl::Status MergeLocked(const Resolved& survivor, const Resolved& absorbed,
-                           const IdentityChangeOptions& options);
+                           const IdentityChangeOptions& options,
+                           const ChangeTravel& travel);
   absl::Status UnmergeLocked(const Resolved& survivor, const Resolved& absorbed,
-                             const IdentityChangeOptions& options);
+                             const IdentityChangeOptions& options,
+                             const ChangeTravel& travel);
   IdentityChange ChangeOf(IdentityChange::Kind kind,
                           const IdentityChangeOptions& options) const;
   // Forgets what the caches know of a group whose members change.
@@ -510,6 +560,9 @@ class StoreImpl final : public Store {
   // Removals from the outbox run one at a time, so that the floor they
   // write only grows.
   std::mutex outbox_mu_;
+  // ApplyChange runs one at a time: a change is looked up as applied and
+  // applied with nothing in between (changes are rare; events never wait).
+  std::mutex apply_mu_;
   // The access audit. Audited reads take no stripe lock (they would wait on
   // a Record's synced write); instead each append holds audit_mu_ shared,
   // and Erase holds it exclusively from listing a group's entries to

@@ -26,7 +26,11 @@
 //                                                disk (engine/erase.cc)
 //                  ckm.outbox_floor           -> BE64(seq): above every
 //                                                outbox sequence removed
-//   outbox         BE64(seq)                  -> the event's compact encoding
+//                  ckm.applied_change/<hex id> -> "": a change of customers
+//                                                made or applied here
+//                                                (Store::ApplyChange)
+//   outbox         BE64(seq)                  -> the event's, or the
+//                                                change's, compact encoding
 //                                                (only in a store opened
 //                                                with an outbox, docs/sync.md)
 //
@@ -161,6 +165,9 @@ std::string ErasedIdHash(std::string_view customer_id);
 std::string TombstoneKey(std::string_view customer_id);
 // prefix BE64(sequence): sorts in sequence order.
 std::string SequenceKey(std::string_view prefix, std::uint64_t sequence);
+// A change of customers applied here, by its 16-byte id (hex): so that a
+// redelivered change is applied once (engine/change_travel.cc).
+inline constexpr char kAppliedChangePrefix[] = "ckm.applied_change/";
 // BE64(sequence): an outbox entry's key, and the floor's value.
 inline std::string OutboxKey(std::uint64_t sequence) {
   return SequenceKey("", sequence);

@@ -29,6 +29,12 @@ namespace ckm::sync {
 absl::Status FromNats(natsStatus s, std::string_view context,
                       jsErrCode js_error = static_cast<jsErrCode>(0));
 
+// A message's data, viewed: valid while the message is.
+inline std::string_view Payload(natsMsg* msg) {
+  return std::string_view(natsMsg_GetData(msg),
+                          static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+}
+
 struct MsgFree {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
 };
@@ -64,8 +70,8 @@ class Connection {
   jsOptions js_options_;
 };
 
-// Creates the event and dead-letter streams if they do not exist, and
-// checks that the event stream was created with options.partitions
+// Creates the event, dead-letter and forwards streams if they do not exist,
+// and checks that the event stream was created with options.partitions
 // (FailedPrecondition if not: the count is fixed, see SyncOptions).
 absl::Status EnsureStreams(Connection& connection, const SyncOptions& options);
 

@@ -60,6 +60,8 @@ absl::StatusOr<std::unique_ptr<PartitionNode>> PartitionNode::Start(
     return absl::InvalidArgumentError(
         "follower: 1 to 64 of A-Z, a-z, 0-9, '-' and '_'");
   }
+  if (node.change_deliveries < 1)
+    return absl::InvalidArgumentError("change_deliveries: must be at least 1");
   if (partitions.empty())
     return absl::InvalidArgumentError("partitions: none given");
   for (int p : partitions) {

@@ -3,16 +3,19 @@
 // Where an event goes: its partition, its message id, and the partitions a
 // node is given on the command line.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ckm/sync.h"
 #include "sha256.h"
 #include "string_util.h"
+#include "sync/names.h"
 
 namespace ckm {
 
@@ -34,6 +37,37 @@ std::string EventMessageId(const Event& event) {
       static_cast<int>(event.kind()), "|", event.ts_ms, "|", event.id);
   return Sha256Hex(identity);
 }
+
+namespace sync {
+
+int TargetPartition(const OutboxChange& change, int partitions) {
+  return PartitionOf(change.root.empty() ? change.customer : change.root,
+                     partitions);
+}
+
+std::vector<int> ChangePartitions(const OutboxChange& change, int partitions) {
+  std::vector<int> out;
+  if (change.kind == OutboxChange::Kind::kErase) {
+    for (const std::string& id : change.erased)
+      out.push_back(PartitionOf(id, partitions));
+  } else {
+    out.push_back(TargetPartition(change, partitions));
+    out.push_back(PartitionOf(change.kind == OutboxChange::Kind::kUnlink
+                                  ? change.customer
+                                  : change.other,
+                              partitions));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string ChangeMessageId(const OutboxChange& change, int partition) {
+  return absl::StrCat("change-", absl::BytesToHexString(change.id), "-",
+                      partition);
+}
+
+}  // namespace sync
 
 absl::StatusOr<std::vector<int>> ParsePartitions(std::string_view text,
                                                  int partitions) {

@@ -2,11 +2,14 @@
 
 #include "sync/partition_worker.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "codec/change_codec.h"
 #include "codec/event_codec.h"
 #include "sync/dead_letter.h"
 #include "sync/names.h"
@@ -32,6 +35,10 @@ struct MsgListFree {
   ~MsgListFree() { natsMsgList_Destroy(list); }
 };
 
+struct MetaDataFree {
+  void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
+};
+
 }  // namespace
 
 bool SharedNodeState::Pause(std::int64_t ms) const {
@@ -44,6 +51,8 @@ void SharedNodeState::Add(const PartitionNodeStats& d) {
   absl::MutexLock lock(&mu_);
   stats_.recorded += d.recorded;
   stats_.already_recorded += d.already_recorded;
+  stats_.changes_applied += d.changes_applied;
+  stats_.changes_already_applied += d.changes_already_applied;
   stats_.dead_letters += d.dead_letters;
   stats_.redeliveries += d.redeliveries;
   if (!d.last_error.empty()) stats_.last_error = d.last_error;
@@ -64,12 +73,14 @@ void PartitionWorker::StopServingProfiles() {
 
 void PartitionWorker::Disconnect() {
   subscription_.reset();
+  forwards_.reset();
   StopServingProfiles();
   connection_.reset();
 }
 
 absl::Status PartitionWorker::Subscribe() {
   subscription_.reset();
+  waiting_.clear();  // what it held comes again, unacknowledged
   if (connection_ == nullptr) {
     absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(options_);
     if (!c.ok()) return c.status();
@@ -82,6 +93,12 @@ absl::Status PartitionWorker::Subscribe() {
     profiles_ = *std::move(served);
   }
   if (absl::Status s = EnsureStreams(*connection_, options_); !s.ok()) return s;
+  if (forwards_ == nullptr && node_.follower.empty()) {
+    absl::StatusOr<std::unique_ptr<Forwards>> f =
+        Forwards::Open(*connection_, options_, partition_);
+    if (!f.ok()) return f.status();
+    forwards_ = *std::move(f);
+  }
   const std::string subject = EventSubject(options_, partition_);
   const std::string durable =
       ConsumerName(options_, partition_, node_.follower);
@@ -131,40 +148,116 @@ void PartitionWorker::Run() {
   }
 }
 
+// In the stream's order: the events before a change are recorded before it
+// is applied.
 void PartitionWorker::Handle(const std::vector<natsMsg*>& messages) {
   PartitionNodeStats delta;
   std::vector<Event> events;
   std::vector<natsMsg*> decoded;
   for (natsMsg* msg : messages) {
-    absl::StatusOr<Event> event = DecodeEvent(
-        std::string_view(natsMsg_GetData(msg),
-                         static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    if (codec::IsEncodedChange(Payload(msg))) {
+      RecordEvents(events, decoded, delta);
+      events.clear();
+      decoded.clear();
+      HandleChange(msg, delta);
+      continue;
+    }
+    absl::StatusOr<Event> event = DecodeEvent(Payload(msg));
     if (!event.ok()) {
       Reject(msg, absl::StrCat("undecodable: ", event.status().message()),
              delta);
     } else if (const int p =
                    PartitionOf(event->customer.id, options_.partitions);
-               p != partition_) {
+               p != partition_ && !IsForwarded(msg)) {
       Reject(msg, absl::StrCat("customer belongs to partition ", p), delta);
     } else {
       events.push_back(*std::move(event));
       decoded.push_back(msg);
     }
   }
-  if (!events.empty()) {
-    absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
-    if (r.ok()) {
-      delta.recorded += r->recorded;
-      delta.already_recorded += r->already_recorded;
-      for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
-    } else if (Refused(r.status())) {
-      HandleOneByOne(events, decoded, delta);
-    } else {
-      delta.last_error = std::string(r.status().message());
-      for (natsMsg* msg : decoded) Leave(msg, delta);
-    }
-  }
+  RecordEvents(events, decoded, delta);
   shared_.Add(delta);
+}
+
+void PartitionWorker::RecordEvents(const std::vector<Event>& events,
+                                   const std::vector<natsMsg*>& decoded,
+                                   PartitionNodeStats& delta) {
+  if (events.empty()) return;
+  absl::StatusOr<RecordResult> r = store_.Record(events, FromHeadOffice());
+  absl::Status forwarded;
+  if (r.ok()) forwarded = ForwardRecorded(events, decoded);
+  if (r.ok() && !forwarded.ok()) {
+    delta.last_error = std::string(forwarded.message());
+    for (natsMsg* msg : decoded) Leave(msg, delta);  // forwarded again
+  } else if (r.ok()) {
+    delta.recorded += r->recorded;
+    delta.already_recorded += r->already_recorded;
+    for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
+  } else if (Refused(r.status())) {
+    HandleOneByOne(events, decoded, delta);
+  } else {
+    delta.last_error = std::string(r.status().message());
+    for (natsMsg* msg : decoded) Leave(msg, delta);
+  }
+}
+
+std::string PartitionWorker::Misrouted(const OutboxChange& change) const {
+  if (change.kind == OutboxChange::Kind::kErase) {
+    for (const std::string& id : change.erased)
+      if (PartitionOf(id, options_.partitions) == partition_) return "";
+    return absl::StrCat("no erased customer belongs to partition ", partition_);
+  }
+  const std::vector<int> to = ChangePartitions(change, options_.partitions);
+  if (std::find(to.begin(), to.end(), partition_) != to.end()) return "";
+  return absl::StrCat("the change belongs to partition ",
+                      TargetPartition(change, options_.partitions));
+}
+
+// A change waits (waiting_) while a customer it names is unknown, and
+// later changes wait behind it, so that changes apply in their order;
+// events go on meanwhile, and are what it waits for. Only the tries a
+// change makes itself count towards change_deliveries, not its waits
+// behind another.
+void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
+  absl::StatusOr<OutboxChange> change = codec::DecodeChange(Payload(msg));
+  if (!change.ok())
+    return Reject(msg, absl::StrCat("undecodable: ", change.status().message()),
+                  delta);
+  if (std::string why = Misrouted(*change); !why.empty())
+    return Reject(msg, why, delta);
+  jsMsgMetaData* raw = nullptr;
+  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return Leave(msg, delta);
+  std::unique_ptr<jsMsgMetaData, MetaDataFree> meta(raw);
+  const std::uint64_t sequence = meta->Sequence.Stream;
+  if (!waiting_.empty() && sequence > waiting_.begin()->first) {
+    waiting_.emplace(sequence, 0);
+    return Leave(msg, delta);
+  }
+  if (AwaitsItsSource(*change, msg)) {
+    natsMsg_Ack(msg, nullptr);  // applied when its source forwards it
+    return;
+  }
+  absl::StatusOr<bool> applied = Apply(*change, msg);
+  if (applied.ok()) {
+    waiting_.erase(sequence);
+    natsMsg_Ack(msg, nullptr);
+    ++(*applied ? delta.changes_applied : delta.changes_already_applied);
+    return;
+  }
+  const absl::Status& s = applied.status();
+  const bool unknown = absl::IsNotFound(s);
+  int& tries = waiting_[sequence];
+  if (unknown && ++tries < node_.change_deliveries) return Leave(msg, delta);
+  if (unknown || Refused(s)) {
+    waiting_.erase(sequence);
+    return Reject(msg,
+                  unknown ? absl::StrCat("after ", node_.change_deliveries,
+                                         " deliveries: ", s.message())
+                          : std::string(s.message()),
+                  delta);
+  }
+  delta.last_error = std::string(s.message());  // the store's: try again
+  Leave(msg, delta);
 }
 
 void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
@@ -173,6 +266,12 @@ void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
   for (std::size_t i = 0; i < events.size(); ++i) {
     absl::StatusOr<RecordResult> r = store_.Record(events[i], FromHeadOffice());
     if (r.ok()) {
+      if (absl::Status f = ForwardRecorded({events[i]}, {messages[i]});
+          !f.ok()) {
+        delta.last_error = std::string(f.message());
+        Leave(messages[i], delta);
+        continue;
+      }
       delta.recorded += r->recorded;
       delta.already_recorded += r->already_recorded;
       natsMsg_Ack(messages[i], nullptr);

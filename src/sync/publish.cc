@@ -54,13 +54,29 @@ void Publisher::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
 }
 
 absl::Status Publisher::Send(const OutboxEntry& entry) {
-  const std::string subject = EventSubject(
-      options_, PartitionOf(entry.event.customer.id, options_.partitions));
-  const std::string id = EventMessageId(entry.event);
+  if (!entry.change) {
+    return SendMessage(
+        entry.sequence,
+        PartitionOf(entry.event.customer.id, options_.partitions),
+        EventMessageId(entry.event), entry.payload);
+  }
+  for (int p : ChangePartitions(*entry.change, options_.partitions)) {
+    if (absl::Status s =
+            SendMessage(entry.sequence, p, ChangeMessageId(*entry.change, p),
+                        entry.payload);
+        !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Publisher::SendMessage(std::uint64_t sequence, int partition,
+                                    const std::string& id,
+                                    const std::string& payload) {
+  const std::string subject = EventSubject(options_, partition);
   natsMsg* raw = nullptr;
-  natsStatus s =
-      natsMsg_Create(&raw, subject.c_str(), nullptr, entry.payload.data(),
-                     static_cast<int>(entry.payload.size()));
+  natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, payload.data(),
+                                static_cast<int>(payload.size()));
   MsgPtr msg(raw);
   // The id as a header of our own setting: the PubAck handler reads it.
   if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, id.c_str());
@@ -77,12 +93,11 @@ absl::Status Publisher::Send(const OutboxEntry& entry) {
   s = js_PublishMsgAsync(js_, &raw, &pub);
   msg.reset(raw);  // still ours if the library did not take it
   if (s != NATS_OK) {
-    return FromNats(s, absl::StrCat("publishing outbox entry ", entry.sequence,
-                                    " to ", subject));
+    return FromNats(
+        s, absl::StrCat("publishing outbox entry ", sequence, " to ", subject));
   }
-  std::vector<std::uint64_t>& sequences = in_flight_[id];
-  if (sequences.empty() || sequences.back() != entry.sequence)
-    sequences.push_back(entry.sequence);
+  in_flight_[id].insert(sequence);
+  unacked_[sequence].insert(id);
   return absl::OkStatus();
 }
 
@@ -117,7 +132,13 @@ absl::StatusOr<RoundResult> Publisher::Round(Store& store) {
   for (const std::string& id : acked) {
     auto it = in_flight_.find(id);
     if (it == in_flight_.end()) continue;
-    sequences.insert(sequences.end(), it->second.begin(), it->second.end());
+    for (std::uint64_t sequence : it->second) {
+      std::set<std::string>& waiting = unacked_[sequence];
+      waiting.erase(id);
+      if (!waiting.empty()) continue;
+      unacked_.erase(sequence);
+      sequences.push_back(sequence);
+    }
     in_flight_.erase(it);
   }
   if (absl::Status s = store.RemoveFromOutbox(sequences); !s.ok()) return s;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ class Publisher {
   Publisher& operator=(const Publisher&) = delete;
 
   // Publishes up to options.batch of the oldest entries at once, each with
-  // its event's message id, waits up to timeout_ms for their PubAcks and
+  // its event's or change's message id (an erasure: one message per
+  // partition of its customers), waits up to timeout_ms for their PubAcks and
   // removes the acknowledged ones (also those of earlier rounds whose
   // PubAcks came late). What was not acknowledged stays, and `error` says
   // why. An error of the store is returned as such.
@@ -52,14 +54,19 @@ class Publisher {
   Publisher(const SyncOptions& options) : options_(options) {}
   static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
                     void* closure);
-  // Publishes one entry without waiting; it is then in flight.
+  // Publishes one entry's messages without waiting; they are then in
+  // flight.
   absl::Status Send(const OutboxEntry& entry);
+  absl::Status SendMessage(std::uint64_t sequence, int partition,
+                           const std::string& id, const std::string& payload);
 
   const SyncOptions options_;
   jsCtx* js_ = nullptr;
-  // Message ids sent and not yet acknowledged, with their entries. Used by
-  // the round's thread only.
-  std::map<std::string, std::vector<std::uint64_t>> in_flight_;
+  // Message ids sent and not yet acknowledged, with their entries, and
+  // each entry's messages not yet acknowledged: an entry leaves the outbox
+  // once all of its messages are. Used by the round's thread only.
+  std::map<std::string, std::set<std::uint64_t>> in_flight_;
+  std::map<std::uint64_t, std::set<std::string>> unacked_;
   absl::Mutex mu_;
   std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
   std::size_t duplicates_ ABSL_GUARDED_BY(mu_) = 0;

@@ -25,9 +25,11 @@ using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoFree>;
 
 // Creates the stream if it does not exist. Two agents creating it at once
 // with equal settings both succeed (JetStream's create is idempotent).
+// `per_subject`: messages kept per subject (0: no limit).
 absl::Status AddStream(Connection& c, const SyncOptions& o,
                        const std::string& name, const std::string& subjects,
-                       const std::string& description) {
+                       const std::string& description,
+                       std::int64_t per_subject = 0) {
   jsStreamInfo* raw = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   natsStatus s =
@@ -46,9 +48,21 @@ absl::Status AddStream(Connection& c, const SyncOptions& o,
   config.Storage = js_FileStorage;
   config.Replicas = o.replicas;
   config.Duplicates = o.duplicate_window_ms * 1'000'000;  // nanoseconds
+  if (per_subject > 0) config.MaxMsgsPerSubject = per_subject;
   raw = nullptr;
   s = js_AddStream(&raw, c.js(), &config, c.js_options(), &js_error);
   info.reset(raw);
+  if (s != NATS_OK) {
+    // Another agent or node may have created it meanwhile: the server then
+    // says the subjects overlap rather than that the stream exists.
+    raw = nullptr;
+    jsErrCode again = static_cast<jsErrCode>(0);
+    if (js_GetStreamInfo(&raw, c.js(), name.c_str(), c.js_options(), &again) ==
+        NATS_OK) {
+      info.reset(raw);
+      return absl::OkStatus();
+    }
+  }
   return FromNats(s, absl::StrCat("creating stream ", name), js_error);
 }
 
@@ -88,8 +102,15 @@ absl::Status EnsureStreams(Connection& c, const SyncOptions& o) {
                      " partitions, and this agent was given ", o.partitions,
                      ": the count is fixed for a deployment (docs/sync.md)"));
   }
-  return AddStream(c, o, DeadStream(o), DeadSubjects(o),
-                   "ckm dead letters: messages a node could not record");
+  if (absl::Status s =
+          AddStream(c, o, DeadStream(o), DeadSubjects(o),
+                    "ckm dead letters: messages a node could not record");
+      !s.ok()) {
+    return s;
+  }
+  return AddStream(c, o, ForwardsStream(o), ForwardsSubjects(o),
+                   "ckm forwards: customers merged across partitions",
+                   /*per_subject=*/1);
 }
 
 }  // namespace ckm::sync

@@ -173,8 +173,11 @@ TEST_CASE("Erasing a customer removes its queued events from the outbox") {
   REQUIRE_OK(store->Erase("ann", "request 1"));
   auto entries = store->ReadOutbox(0);
   REQUIRE_OK(entries);
-  REQUIRE(entries->size() == 1);
+  // Bob's event stays; the erasure itself is queued for head office.
+  REQUIRE(entries->size() == 2);
   CHECK(entries->front().event.customer == CustomerRef::Id("bob"));
+  REQUIRE(entries->back().change.has_value());
+  CHECK(entries->back().change->kind == OutboxChange::Kind::kErase);
 }
 
 }  // namespace

@@ -409,6 +409,9 @@ class FailingStore : public Store {
   absl::StatusOr<std::uint64_t> OutboxDepth() const override {
     return real_.OutboxDepth();
   }
+  absl::StatusOr<bool> ApplyChange(const OutboxChange& change) override {
+    return real_.ApplyChange(change);
+  }
 
  private:
   Store& real_;
