@@ -361,6 +361,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     }
   }
 
+  // The in-place readers of compact breakdowns take what decoding takes (of
+  // the newest version) and read the same rows.
+  {
+    const absl::StatusOr<Breakdowns> decoded =
+        ckm::codec::DecodeBreakdownsOperand(bytes);
+    const bool newest = decoded.ok() && static_cast<unsigned char>(bytes[4]) ==
+                                            ckm::codec::kOperandVersion;
+    const std::optional<std::vector<std::string_view>> skus =
+        ckm::codec::OrderedSkusInPlace(bytes);
+    if (skus.has_value() != newest)
+      Fail("OrderedSkusInPlace accepts what decoding refuses, or not");
+    if (skus) {
+      std::vector<std::string_view> want;
+      for (const auto& [sku, row] : decoded->products)
+        if (row.orders > 0) want.push_back(sku);
+      if (*skus != want) Fail("OrderedSkusInPlace differs from decoding");
+    }
+    for (ckm::Dimension d : {ckm::Dimension::kProduct, ckm::Dimension::kStore,
+                             ckm::Dimension::kCategory}) {
+      absl::StatusOr<ckm::fold::BreakdownMap> rows =
+          ckm::codec::DecodeBreakdownsDimension(bytes, d);
+      if (rows.ok() != decoded.ok())
+        Fail("DecodeBreakdownsDimension accepts what decoding refuses, or not");
+      if (rows.ok() &&
+          ckm::fold::Encode(Breakdowns{*rows, {}, {}, 0}) !=
+              ckm::fold::Encode(Breakdowns{decoded->of(d), {}, {}, 0}))
+        Fail("DecodeBreakdownsDimension differs from decoding");
+    }
+  }
+
   CheckMerge<ProfileState>(*profile_op, bases.profile, bytes, DecodeAnyProfile);
   CheckMerge<Breakdowns>(*breakdown_op, bases.breakdown, bytes,
                          DecodeAnyBreakdowns);
