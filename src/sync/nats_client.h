@@ -55,6 +55,14 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // Closes the connection and waits for its reading thread to end, so that
+  // subscriptions on it can then be destroyed without racing a message
+  // being delivered to them (libnats 3.4 frees a subscription under a
+  // message it is still handing over; fixed upstream in 3.6). Idempotent.
+  void Close() {
+    if (nc_ != nullptr) natsConnection_Close(nc_);
+  }
+
   natsConnection* nc() const { return nc_; }
   jsCtx* js() const { return js_; }
   // JetStream options for calls that take them (the API wait).

@@ -71,10 +71,14 @@ void PartitionWorker::StopServingProfiles() {
   profiles_.reset();
 }
 
+// Profile requests drain first, so that none is cut off; then the
+// connection closes before the subscriptions on it are destroyed
+// (Connection::Close says why).
 void PartitionWorker::Disconnect() {
+  StopServingProfiles();
+  if (connection_ != nullptr) connection_->Close();
   subscription_.reset();
   forwards_.reset();
-  StopServingProfiles();
   connection_.reset();
 }
 
@@ -137,10 +141,11 @@ void PartitionWorker::Run() {
     MsgListFree free_list{&list};
     if (s == NATS_TIMEOUT) continue;
     if (s != NATS_OK) {
-      // A lost connection comes back by itself; a consumer the server lost
-      // is made again by subscribing again.
+      // Connect and subscribe again: that makes again a consumer the
+      // server lost, and a subscription is never destroyed on a live
+      // connection (Connection::Close).
       shared_.NoteError(FromNats(s, "fetching", js_error));
-      subscription_.reset();
+      Disconnect();
       shared_.Pause(options_.retry_ms);
       continue;
     }

@@ -65,7 +65,7 @@ class PartitionWorker {
         partition_(partition),
         shared_(shared),
         service_{&store, options, partition} {}
-  ~PartitionWorker() { StopServingProfiles(); }
+  ~PartitionWorker() { Disconnect(); }
   PartitionWorker(const PartitionWorker&) = delete;
   PartitionWorker& operator=(const PartitionWorker&) = delete;
 
