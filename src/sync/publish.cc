@@ -6,10 +6,38 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "sync/names.h"
 
 namespace ckm::sync {
+namespace {
+
+// The live Publishers by number, for PubAck handlers (Publisher::OnAck).
+// Never destroyed: a late PubAck may come while the process exits.
+struct Registry {
+  absl::Mutex mu;
+  std::uintptr_t next ABSL_GUARDED_BY(mu) = 1;
+  absl::flat_hash_map<std::uintptr_t, Publisher*> live ABSL_GUARDED_BY(mu);
+};
+Registry& Publishers() {
+  static Registry* registry = new Registry;
+  return *registry;
+}
+
+std::uintptr_t Register(Publisher* p) {
+  Registry& r = Publishers();
+  absl::MutexLock lock(&r.mu);
+  const std::uintptr_t number = r.next++;
+  r.live.emplace(number, p);
+  return number;
+}
+
+}  // namespace
+
+Publisher::Publisher(const SyncOptions& options)
+    : options_(options), number_(Register(this)) {}
 
 absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Create(
     Connection& c, const SyncOptions& o) {
@@ -19,7 +47,7 @@ absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Create(
   js.Wait = o.timeout_ms;
   js.PublishAsync.MaxPending = static_cast<int64_t>(o.batch);
   js.PublishAsync.AckHandler = &Publisher::OnAck;
-  js.PublishAsync.AckHandlerClosure = p.get();
+  js.PublishAsync.AckHandlerClosure = reinterpret_cast<void*>(p->number_);
   const natsStatus s = natsConnection_JetStream(&p->js_, c.nc(), &js);
   if (s != NATS_OK) return FromNats(s, "opening JetStream for publishing");
   return p;
@@ -32,25 +60,37 @@ Publisher::~Publisher() {
   jsPubOptions_Init(&wait);
   wait.MaxWait = options_.timeout_ms;
   js_PublishAsyncComplete(js_, &wait);
+  {
+    Registry& r = Publishers();
+    absl::MutexLock lock(&r.mu);
+    r.live.erase(number_);  // PubAcks from now on find nobody
+  }
   jsCtx_Destroy(js_);
 }
 
 void Publisher::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
                       void* closure) {
-  auto* self = static_cast<Publisher*>(closure);
   const char* id = nullptr;
   if (natsMsgHeader_Get(msg, kMsgIdHeader, &id) != NATS_OK) id = nullptr;
   {
-    absl::MutexLock lock(&self->mu_);
-    if (ack != nullptr && id != nullptr) {
-      self->acked_.emplace_back(id);
-      if (ack->Duplicate) ++self->duplicates_;
-    } else if (error != nullptr) {
-      self->refused_ =
-          FromNats(error->Err, "a publish was refused", error->ErrCode);
-    }
+    // Held while the Publisher records it, so that it cannot go meanwhile.
+    Registry& r = Publishers();
+    absl::MutexLock lock(&r.mu);
+    auto it = r.live.find(reinterpret_cast<std::uintptr_t>(closure));
+    if (it != r.live.end()) it->second->Acked(id, ack, error);
   }
   natsMsg_Destroy(msg);
+}
+
+void Publisher::Acked(const char* id, const jsPubAck* ack,
+                      const jsPubAckErr* error) {
+  absl::MutexLock lock(&mu_);
+  if (ack != nullptr && id != nullptr) {
+    acked_.emplace_back(id);
+    if (ack->Duplicate) ++duplicates_;
+  } else if (error != nullptr) {
+    refused_ = FromNats(error->Err, "a publish was refused", error->ErrCode);
+  }
 }
 
 absl::Status Publisher::Send(const OutboxEntry& entry) {

@@ -11,6 +11,7 @@
 #define CKM_SRC_SYNC_PUBLISH_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -51,9 +52,15 @@ class Publisher {
   absl::StatusOr<RoundResult> Round(Store& store);
 
  private:
-  Publisher(const SyncOptions& options) : options_(options) {}
+  explicit Publisher(const SyncOptions& options);
+  // The PubAck handler. `closure` is this Publisher's number in a registry
+  // of live ones, not a pointer to it: libnats may deliver a PubAck after
+  // the Publisher is gone (its jsCtx outlives jsCtx_Destroy until the
+  // connection closes), and such a late one must find nothing rather than
+  // freed memory.
   static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
                     void* closure);
+  void Acked(const char* id, const jsPubAck* ack, const jsPubAckErr* error);
   // Publishes one entry's messages without waiting; they are then in
   // flight.
   absl::Status Send(const OutboxEntry& entry);
@@ -61,6 +68,7 @@ class Publisher {
                            const std::string& id, const std::string& payload);
 
   const SyncOptions options_;
+  const std::uintptr_t number_;  // in the registry of live Publishers
   jsCtx* js_ = nullptr;
   // Message ids sent and not yet acknowledged, with their entries, and
   // each entry's messages not yet acknowledged: an entry leaves the outbox
