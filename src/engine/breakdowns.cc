@@ -136,7 +136,7 @@ absl::StatusOr<fold::Breakdowns> StoreImpl::FoldPurchases(
 }
 
 absl::StatusOr<fold::Breakdowns> StoreImpl::CurrentBreakdowns(
-    keys::CustomerNumber number) const {
+    keys::CustomerNumber number, std::optional<Dimension> only) const {
   std::optional<fold::Breakdowns> delta = breakdowns_buffer_.Get(number);
   if (!delta) {
     absl::StatusOr<bool> pending = HasPendingMarker(number);
@@ -148,7 +148,12 @@ absl::StatusOr<fold::Breakdowns> StoreImpl::CurrentBreakdowns(
       db_->db()->Get(rocksdb::ReadOptions(), db_->breakdowns(),
                      keys::CustomerKey(number), &bytes);
   fold::Breakdowns current;
-  if (s.ok()) {
+  if (s.ok() && only) {
+    absl::StatusOr<fold::BreakdownMap> rows =
+        fold::DecodeBreakdowns(bytes, *only);
+    if (!rows.ok()) return rows.status();
+    current.of(*only) = *std::move(rows);
+  } else if (s.ok()) {
     absl::StatusOr<fold::Breakdowns> stored = fold::DecodeBreakdowns(bytes);
     if (!stored.ok()) return stored.status();
     current = *std::move(stored);

@@ -48,6 +48,14 @@ absl::Status CheckChangeOptions(const IdentityChangeOptions& options) {
   return absl::OkStatus();
 }
 
+// The checks of a merge's or unmerge's arguments, wherever it was made.
+absl::Status CheckPair(std::string_view survivor, std::string_view absorbed,
+                       const IdentityChangeOptions& options) {
+  if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
+  if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
+  return CheckChangeOptions(options);
+}
+
 absl::Status Refused(std::string_view rule, std::string_view why) {
   return absl::FailedPreconditionError(absl::StrCat(
       "merge refused by IdentityOptions::", Av(rule), ": ", Av(why)));
@@ -97,14 +105,23 @@ void StoreImpl::ForgetGroup(keys::CustomerNumber root,
   latest_events_[StripeOf(root_id)].Forget(root);
 }
 
+ChangeTravel StoreImpl::PairTravel(OutboxChange::Kind kind,
+                                   std::string_view survivor,
+                                   std::string_view absorbed,
+                                   IdentityChangeOptions& options) const {
+  ChangeTravel travel = LocalTravel(kind, options);
+  travel.change.customer = std::string(survivor);
+  travel.change.other = std::string(absorbed);
+  return travel;
+}
+
 absl::Status StoreImpl::Merge(std::string_view survivor,
                               std::string_view absorbed,
                               const IdentityChangeOptions& options) {
   IdentityChangeOptions dated = options;
-  ChangeTravel travel = LocalTravel(OutboxChange::Kind::kMerge, dated);
-  travel.change.customer = std::string(survivor);
-  travel.change.other = std::string(absorbed);
-  return MergeWith(survivor, absorbed, dated, travel);
+  return MergeWith(
+      survivor, absorbed, dated,
+      PairTravel(OutboxChange::Kind::kMerge, survivor, absorbed, dated));
 }
 
 absl::Status StoreImpl::MergeWith(std::string_view survivor,
@@ -112,9 +129,8 @@ absl::Status StoreImpl::MergeWith(std::string_view survivor,
                                   const IdentityChangeOptions& options,
                                   ChangeTravel travel) {
   if (absl::Status s = CheckWritable("Merge"); !s.ok()) return s;
-  if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
-  if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
-  if (absl::Status s = CheckChangeOptions(options); !s.ok()) return s;
+  if (absl::Status s = CheckPair(survivor, absorbed, options); !s.ok())
+    return s;
   if (survivor == absorbed) {
     return absl::InvalidArgumentError(
         "absorbed: a customer cannot be merged into itself");
@@ -233,10 +249,9 @@ absl::Status StoreImpl::Unmerge(std::string_view survivor,
                                 std::string_view absorbed,
                                 const IdentityChangeOptions& options) {
   IdentityChangeOptions dated = options;
-  ChangeTravel travel = LocalTravel(OutboxChange::Kind::kUnmerge, dated);
-  travel.change.customer = std::string(survivor);
-  travel.change.other = std::string(absorbed);
-  return UnmergeWith(survivor, absorbed, dated, travel);
+  return UnmergeWith(
+      survivor, absorbed, dated,
+      PairTravel(OutboxChange::Kind::kUnmerge, survivor, absorbed, dated));
 }
 
 absl::Status StoreImpl::UnmergeWith(std::string_view survivor,
@@ -244,9 +259,8 @@ absl::Status StoreImpl::UnmergeWith(std::string_view survivor,
                                     const IdentityChangeOptions& options,
                                     ChangeTravel travel) {
   if (absl::Status s = CheckWritable("Unmerge"); !s.ok()) return s;
-  if (absl::Status s = CheckCustomerId(survivor); !s.ok()) return s;
-  if (absl::Status s = CheckCustomerId(absorbed); !s.ok()) return s;
-  if (absl::Status s = CheckChangeOptions(options); !s.ok()) return s;
+  if (absl::Status s = CheckPair(survivor, absorbed, options); !s.ok())
+    return s;
   std::optional<StripeLocks> locks;
   // The absorbed customer becomes a root: its stripe is locked as well.
   absl::StatusOr<std::vector<Resolved>> who =

@@ -282,7 +282,7 @@ absl::StatusOr<std::vector<BreakdownEntry>> StoreImpl::BreakdownStored(
         LockResolved({customer_id}, {}, locks);
     if (absl::IsNotFound(who.status())) return out;
     if (!who.ok()) return who.status();
-    current = CurrentBreakdowns(who->front().root);
+    current = CurrentBreakdowns(who->front().root, dimension);
   }
   if (!current.ok()) {
     if (!absl::IsDataLoss(current.status())) return current.status();

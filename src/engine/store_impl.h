@@ -252,8 +252,11 @@ class StoreImpl final : public Store {
   // the buffer's delta, or, for a customer with a pending marker but no
   // delta (stale), the fold of its purchase history. REQUIRES: the
   // customer's stripe is held. DataLoss if the stored value is corrupt.
+  // With `only`, the stored value's rows of that dimension alone are
+  // decoded (the others of the result are then incomplete).
   absl::StatusOr<fold::Breakdowns> CurrentBreakdowns(
-      keys::CustomerNumber number) const;
+      keys::CustomerNumber number,
+      std::optional<Dimension> only = std::nullopt) const;
   absl::StatusOr<bool> HasPendingMarker(keys::CustomerNumber number) const;
   absl::StatusOr<fold::Breakdowns> FoldPurchases(
       keys::CustomerNumber number) const;
@@ -431,6 +434,11 @@ class StoreImpl final : public Store {
   // erase.cc: ApplyChange of an erasure.
   absl::Status ApplyErase(const ChangeTravel& travel);
 
+  // identity.cc: the travel of a merge or unmerge made here (LocalTravel
+  // naming both customers).
+  ChangeTravel PairTravel(OutboxChange::Kind kind, std::string_view survivor,
+                          std::string_view absorbed,
+                          IdentityChangeOptions& options) const;
   // identity.cc: Merge, Unmerge and Unlink with their travel. `owner`, if
   // set, is the customer the identity must lead to.
   absl::Status MergeWith(std::string_view survivor, std::string_view absorbed,

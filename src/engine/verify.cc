@@ -50,12 +50,14 @@ std::optional<std::string> Canonical(std::string_view stored_breakdowns) {
 
 // Compares the stored bytes under `key` of `cf` with `expected` (empty: the
 // value should be absent). Sets `matches` and, on a mismatch, `detail`;
-// `unreadable` when the value's block fails its checksum. Breakdowns stored
-// by format 3.1 match if they hold the same rows.
-absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                     const std::string& key, const std::string& expected,
-                     std::string_view what, bool& matches, std::string& detail,
-                     bool& unreadable) {
+// `unreadable` when the value's block fails its checksum. `canonical`, if
+// given, turns a stored value of an older form into this build's bytes
+// (nullopt: it has to match as it is).
+absl::Status Compare(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+    const std::string& expected, std::string_view what, bool& matches,
+    std::string& detail, bool& unreadable,
+    std::optional<std::string> (*canonical)(std::string_view) = nullptr) {
   std::string stored;
   const rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, key, &stored);
   if (s.IsNotFound()) {
@@ -75,9 +77,9 @@ absl::Status Compare(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   if (!s.ok()) return FromRocks(s, absl::StrCat("reading ", Av(what)));
   // A value where none should be never matches, even an empty one.
   matches = !expected.empty() && stored == expected;
-  if (!matches && !expected.empty() && what == "breakdowns") {
-    const std::optional<std::string> canonical = Canonical(stored);
-    matches = canonical.has_value() && *canonical == expected;
+  if (!matches && !expected.empty() && canonical != nullptr) {
+    const std::optional<std::string> current = canonical(stored);
+    matches = current.has_value() && *current == expected;
   }
   if (!matches && detail.empty())
     detail = absl::StrCat("stored ", Av(what),
@@ -170,7 +172,7 @@ absl::Status StoreImpl::CompareBreakdowns(keys::CustomerNumber number,
     if (*pending) return absl::OkStatus();
     return Compare(db_->db(), db_->breakdowns(), keys::CustomerKey(number),
                    expected, "breakdowns", report.breakdowns_match,
-                   report.detail, unreadable);
+                   report.detail, unreadable, &Canonical);
   }
   absl::StatusOr<fold::Breakdowns> current = CurrentBreakdowns(number);
   if (!current.ok() && !absl::IsDataLoss(current.status()))
