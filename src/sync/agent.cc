@@ -38,13 +38,8 @@ class Agent final : public SyncAgent {
 
  private:
   void Run();
-  // A connection and its publisher (destroyed first, being declared last).
-  struct Link {
-    std::unique_ptr<Connection> connection;
-    std::unique_ptr<Publisher> publisher;
-  };
   // Connects and checks the streams; nullptr (and the error noted) if not.
-  std::unique_ptr<Link> Connect();
+  std::unique_ptr<Publisher> Connect();
   void Note(const absl::Status& error, bool connected);
   // Waits `ms`, or less if Stop() is called; false once stopping.
   bool Pause(std::int64_t ms) {
@@ -67,44 +62,41 @@ void Agent::Note(const absl::Status& error, bool connected) {
   stats_.last_error = error.ok() ? "" : std::string(error.message());
 }
 
-std::unique_ptr<Agent::Link> Agent::Connect() {
-  auto link = std::make_unique<Link>();
+std::unique_ptr<Publisher> Agent::Connect() {
   absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(options_);
   if (!c.ok()) {
     Note(c.status(), false);
     return nullptr;
   }
-  link->connection = *std::move(c);
-  if (absl::Status s = EnsureStreams(*link->connection, options_); !s.ok()) {
+  if (absl::Status s = EnsureStreams(**c, options_); !s.ok()) {
     Note(s, true);
     return nullptr;
   }
   absl::StatusOr<std::unique_ptr<Publisher>> p =
-      Publisher::Create(*link->connection, options_);
+      Publisher::Create(*std::move(c), options_);
   if (!p.ok()) {
     Note(p.status(), true);
     return nullptr;
   }
-  link->publisher = *std::move(p);
-  return link;
+  return *std::move(p);
 }
 
 void Agent::Run() {
-  std::unique_ptr<Link> link;
+  std::unique_ptr<Publisher> publisher;
   for (;;) {
-    if (link == nullptr) link = Connect();
-    if (link == nullptr) {
+    if (publisher == nullptr) publisher = Connect();
+    if (publisher == nullptr) {
       if (!Pause(options_.retry_ms)) return;
       continue;
     }
-    absl::StatusOr<RoundResult> round = link->publisher->Round(store_);
+    absl::StatusOr<RoundResult> round = publisher->Round(store_);
     const absl::Status error = round.ok() ? round->error : round.status();
     if (round.ok()) {
       absl::MutexLock lock(&mu_);
       stats_.published += round->published;
       stats_.duplicates += round->duplicates;
     }
-    Note(error, link->connection->connected());
+    Note(error, publisher->connection().connected());
     // libnats reconnects by itself; a round that failed waits a little, an
     // empty outbox is looked at again after poll_ms.
     if (!error.ok()) {
@@ -135,7 +127,7 @@ absl::StatusOr<SyncAgentStats> DrainOutbox(Store& store,
   if (!c.ok()) return c.status();
   if (absl::Status s = sync::EnsureStreams(**c, options); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<sync::Publisher>> publisher =
-      sync::Publisher::Create(**c, options);
+      sync::Publisher::Create(*std::move(c), options);
   if (!publisher.ok()) return publisher.status();
   SyncAgentStats stats;
   stats.connected = true;

@@ -70,12 +70,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   return c;
 }
 
+// Closed before the context goes: a context may hold a subscription
+// (Close says why).
 Connection::~Connection() {
+  Close();
   if (js_ != nullptr) jsCtx_Destroy(js_);
-  if (nc_ != nullptr) {
-    natsConnection_Close(nc_);
-    natsConnection_Destroy(nc_);
-  }
+  if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
 
 }  // namespace ckm::sync

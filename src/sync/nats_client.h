@@ -55,10 +55,12 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Closes the connection and waits for its reading thread to end, so that
-  // subscriptions on it can then be destroyed without racing a message
-  // being delivered to them (libnats 3.4 frees a subscription under a
-  // message it is still handing over; fixed upstream in 3.6). Idempotent.
+  // Closes the connection and waits for its reading thread to end. Every
+  // subscription on a connection, a JetStream context's PubAck one
+  // included, is destroyed only after this: libnats 3.4's reading thread
+  // looks a subscription up without holding it, and a message arriving as
+  // another thread destroys it is written into freed memory (fixed upstream
+  // in 3.6.1). Idempotent.
   void Close() {
     if (nc_ != nullptr) natsConnection_Close(nc_);
   }

@@ -30,11 +30,6 @@ bool Refused(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s);
 }
 
-struct MsgListFree {
-  natsMsgList* list;
-  ~MsgListFree() { natsMsgList_Destroy(list); }
-};
-
 struct MetaDataFree {
   void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
 };
@@ -68,22 +63,21 @@ void PartitionWorker::StopServingProfiles() {
   if (natsSubscription_Drain(profiles_.get()) == NATS_OK)
     natsSubscription_WaitForDrainCompletion(profiles_.get(),
                                             options_.timeout_ms);
-  profiles_.reset();
 }
 
 // Profile requests drain first, so that none is cut off; then the
-// connection closes before the subscriptions on it are destroyed
-// (Connection::Close says why).
+// connection closes before any subscription on it is destroyed, even one
+// whose drain did not finish (Connection::Close says why).
 void PartitionWorker::Disconnect() {
   StopServingProfiles();
   if (connection_ != nullptr) connection_->Close();
-  subscription_.reset();
+  profiles_.reset();
+  consumer_.reset();
   forwards_.reset();
   connection_.reset();
 }
 
 absl::Status PartitionWorker::Subscribe() {
-  subscription_.reset();
   waiting_.clear();  // what it held comes again, unacknowledged
   if (connection_ == nullptr) {
     absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(options_);
@@ -103,53 +97,38 @@ absl::Status PartitionWorker::Subscribe() {
     if (!f.ok()) return f.status();
     forwards_ = *std::move(f);
   }
-  const std::string subject = EventSubject(options_, partition_);
-  const std::string durable =
-      ConsumerName(options_, partition_, node_.follower);
-  jsSubOptions sub;
-  jsSubOptions_Init(&sub);
-  sub.Stream = options_.stream.c_str();
-  sub.Config.AckPolicy = js_AckExplicit;
-  sub.Config.AckWait = options_.ack_wait_ms * 1'000'000;  // nanoseconds
-  sub.Config.MaxDeliver = -1;  // a store error may last: never give up
-  sub.Config.DeliverPolicy = js_DeliverAll;
-  natsSubscription* raw = nullptr;
-  jsErrCode js_error = static_cast<jsErrCode>(0);
-  const natsStatus s = js_PullSubscribe(
-      &raw, connection_->js(), subject.c_str(), durable.c_str(),
-      connection_->js_options(), &sub, &js_error);
-  subscription_.reset(raw);
-  return FromNats(s, absl::StrCat("subscribing to ", subject), js_error);
+  absl::StatusOr<std::unique_ptr<PullConsumer>> consumer = PullConsumer::Open(
+      *connection_, options_, EventSubject(options_, partition_),
+      ConsumerName(options_, partition_, node_.follower));
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = *std::move(consumer);
+  return absl::OkStatus();
 }
 
 void PartitionWorker::Run() {
   while (!shared_.stopping()) {
-    if (subscription_ == nullptr) {
+    if (consumer_ == nullptr) {
       if (absl::Status s = Subscribe(); !s.ok()) {
         shared_.NoteError(s);
-        if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) Disconnect();
-        subscription_.reset();
+        Disconnect();  // the only place subscriptions are destroyed
         shared_.Pause(options_.retry_ms);
         continue;
       }
     }
-    natsMsgList list{nullptr, 0};
-    jsErrCode js_error = static_cast<jsErrCode>(0);
-    const natsStatus s = natsSubscription_Fetch(
-        &list, subscription_.get(), static_cast<int>(options_.batch),
-        options_.poll_ms, &js_error);
-    MsgListFree free_list{&list};
-    if (s == NATS_TIMEOUT) continue;
-    if (s != NATS_OK) {
+    absl::StatusOr<std::vector<MsgPtr>> fetched =
+        consumer_->Fetch(static_cast<int>(options_.batch), options_.poll_ms);
+    if (!fetched.ok()) {
       // Connect and subscribe again: that makes again a consumer the
       // server lost, and a subscription is never destroyed on a live
       // connection (Connection::Close).
-      shared_.NoteError(FromNats(s, "fetching", js_error));
+      shared_.NoteError(fetched.status());
       Disconnect();
       shared_.Pause(options_.retry_ms);
       continue;
     }
-    Handle(std::vector<natsMsg*>(list.Msgs, list.Msgs + list.Count));
+    std::vector<natsMsg*> messages;
+    for (const MsgPtr& msg : *fetched) messages.push_back(msg.get());
+    Handle(messages);
   }
 }
 
@@ -197,7 +176,7 @@ void PartitionWorker::RecordEvents(const std::vector<Event>& events,
   } else if (r.ok()) {
     delta.recorded += r->recorded;
     delta.already_recorded += r->already_recorded;
-    for (natsMsg* msg : decoded) natsMsg_Ack(msg, nullptr);
+    for (natsMsg* msg : decoded) consumer_->Ack(msg);
   } else if (Refused(r.status())) {
     HandleOneByOne(events, decoded, delta);
   } else {
@@ -239,13 +218,13 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
     return Leave(msg, delta);
   }
   if (AwaitsItsSource(*change, msg)) {
-    natsMsg_Ack(msg, nullptr);  // applied when its source forwards it
+    consumer_->Ack(msg);  // applied when its source forwards it
     return;
   }
   absl::StatusOr<bool> applied = Apply(*change, msg);
   if (applied.ok()) {
     waiting_.erase(sequence);
-    natsMsg_Ack(msg, nullptr);
+    consumer_->Ack(msg);
     ++(*applied ? delta.changes_applied : delta.changes_already_applied);
     return;
   }
@@ -279,7 +258,7 @@ void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
       }
       delta.recorded += r->recorded;
       delta.already_recorded += r->already_recorded;
-      natsMsg_Ack(messages[i], nullptr);
+      consumer_->Ack(messages[i]);
     } else if (Refused(r.status())) {
       Reject(messages[i], r.status().message(), delta);
     } else {
@@ -298,13 +277,13 @@ void PartitionWorker::Reject(natsMsg* msg, absl::string_view reason,
     Leave(msg, delta);
     return;
   }
-  natsMsg_Ack(msg, nullptr);
+  consumer_->Ack(msg);
   ++delta.dead_letters;
 }
 
 // Not acknowledged: the server delivers it again after retry_ms.
 void PartitionWorker::Leave(natsMsg* msg, PartitionNodeStats& delta) {
-  natsMsg_NakWithDelay(msg, options_.retry_ms, nullptr);
+  consumer_->Nak(msg, options_.retry_ms);
   ++delta.redeliveries;
 }
 

@@ -22,6 +22,7 @@
 #include "sync/forwards.h"
 #include "sync/nats_client.h"
 #include "sync/profile_requests.h"
+#include "sync/pull_consumer.h"
 
 namespace ckm::sync {
 
@@ -75,7 +76,8 @@ class PartitionWorker {
 
  private:
   absl::Status Subscribe();
-  // Drains the profile requests' subscription: no callback runs after it.
+  // Drains the profile requests' subscription, waiting up to timeout_ms:
+  // no callback runs after it.
   void StopServingProfiles();
   // Drops the connection and everything on it.
   void Disconnect();
@@ -139,7 +141,7 @@ class PartitionWorker {
   const ProfileService service_;
   std::unique_ptr<Connection> connection_;
   SubscriptionPtr profiles_;  // answers FetchProfile for the partition
-  SubscriptionPtr subscription_;
+  std::unique_ptr<PullConsumer> consumer_;
   // Head office only (a follower forwards nothing); on connection_.
   std::unique_ptr<Forwards> forwards_;
   // Stream sequences of the changes waiting to be delivered again, in

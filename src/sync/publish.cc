@@ -36,19 +36,23 @@ std::uintptr_t Register(Publisher* p) {
 
 }  // namespace
 
-Publisher::Publisher(const SyncOptions& options)
-    : options_(options), number_(Register(this)) {}
+Publisher::Publisher(std::unique_ptr<Connection> connection,
+                     const SyncOptions& options)
+    : connection_(std::move(connection)),
+      options_(options),
+      number_(Register(this)) {}
 
 absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Create(
-    Connection& c, const SyncOptions& o) {
-  std::unique_ptr<Publisher> p(new Publisher(o));
+    std::unique_ptr<Connection> c, const SyncOptions& o) {
+  std::unique_ptr<Publisher> p(new Publisher(std::move(c), o));
   jsOptions js;
   jsOptions_Init(&js);
   js.Wait = o.timeout_ms;
   js.PublishAsync.MaxPending = static_cast<int64_t>(o.batch);
   js.PublishAsync.AckHandler = &Publisher::OnAck;
   js.PublishAsync.AckHandlerClosure = reinterpret_cast<void*>(p->number_);
-  const natsStatus s = natsConnection_JetStream(&p->js_, c.nc(), &js);
+  const natsStatus s =
+      natsConnection_JetStream(&p->js_, p->connection_->nc(), &js);
   if (s != NATS_OK) return FromNats(s, "opening JetStream for publishing");
   return p;
 }
@@ -65,6 +69,7 @@ Publisher::~Publisher() {
     absl::MutexLock lock(&r.mu);
     r.live.erase(number_);  // PubAcks from now on find nobody
   }
+  connection_->Close();
   jsCtx_Destroy(js_);
 }
 

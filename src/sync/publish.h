@@ -35,10 +35,14 @@ struct RoundResult {
 
 class Publisher {
  public:
-  // A JetStream context of its own on `connection`, whose PubAcks come to
-  // this Publisher. REQUIRES: `connection` outlives it.
+  // Takes `connection`, and opens a JetStream context of its own on it,
+  // whose PubAcks come to this Publisher.
   static absl::StatusOr<std::unique_ptr<Publisher>> Create(
-      Connection& connection, const SyncOptions& options);
+      std::unique_ptr<Connection> connection, const SyncOptions& options);
+  // Waits up to timeout_ms for PubAcks in flight, then closes the
+  // connection before destroying the context. The order matters: the
+  // context's PubAck subscription must not be destroyed on a live
+  // connection (Connection::Close says why).
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
@@ -51,8 +55,10 @@ class Publisher {
   // why. An error of the store is returned as such.
   absl::StatusOr<RoundResult> Round(Store& store);
 
+  Connection& connection() { return *connection_; }
+
  private:
-  explicit Publisher(const SyncOptions& options);
+  Publisher(std::unique_ptr<Connection> connection, const SyncOptions& options);
   // The PubAck handler. `closure` is this Publisher's number in a registry
   // of live ones, not a pointer to it: libnats may deliver a PubAck after
   // the Publisher is gone (its jsCtx outlives jsCtx_Destroy until the
@@ -67,6 +73,7 @@ class Publisher {
   absl::Status SendMessage(std::uint64_t sequence, int partition,
                            const std::string& id, const std::string& payload);
 
+  const std::unique_ptr<Connection> connection_;
   const SyncOptions options_;
   const std::uintptr_t number_;  // in the registry of live Publishers
   jsCtx* js_ = nullptr;

@@ -1,0 +1,162 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+
+#include "sync/pull_consumer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace ckm::sync {
+namespace {
+
+struct ConsumerInfoFree {
+  void operator()(jsConsumerInfo* ci) const { jsConsumerInfo_Destroy(ci); }
+};
+using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, ConsumerInfoFree>;
+
+// A message of the stream carries the subject its acknowledgement goes to;
+// the server's status messages (404, 408, 409, 100) carry none.
+bool FromStream(natsMsg* msg) {
+  const char* reply = natsMsg_GetReply(msg);
+  return reply != nullptr && absl::StartsWith(reply, "$JS.ACK.");
+}
+
+// Whether a status message is a heartbeat, which ends nothing.
+bool IsHeartbeat(natsMsg* msg) {
+  const char* status = nullptr;
+  return natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
+         status != nullptr && absl::string_view(status) == "100";
+}
+
+absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
+                            const std::string& subject,
+                            const std::string& durable) {
+  jsConsumerInfo* raw = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetConsumerInfo(&raw, c.js(), o.stream.c_str(),
+                                    durable.c_str(), c.js_options(), &js_error);
+  ConsumerInfoPtr found(raw);
+  absl::Status looked =
+      FromNats(s, absl::StrCat("looking up consumer ", durable), js_error);
+  if (!absl::IsNotFound(looked)) return looked;
+  jsConsumerConfig config;
+  jsConsumerConfig_Init(&config);
+  config.Durable = durable.c_str();
+  config.FilterSubject = subject.c_str();
+  config.AckPolicy = js_AckExplicit;
+  config.AckWait = o.ack_wait_ms * 1'000'000;  // nanoseconds
+  config.MaxDeliver = -1;  // a store error may last: never give up
+  config.DeliverPolicy = js_DeliverAll;
+  js_error = static_cast<jsErrCode>(0);
+  s = js_AddConsumer(&raw, c.js(), o.stream.c_str(), &config, c.js_options(),
+                     &js_error);
+  ConsumerInfoPtr added(raw);
+  return FromNats(s, absl::StrCat("creating consumer ", durable), js_error);
+}
+
+}  // namespace
+
+PullConsumer::PullConsumer(Connection& connection, std::string next,
+                           std::string inbox, SubscriptionPtr subscription,
+                           std::int64_t grace_ms)
+    : connection_(connection),
+      next_(std::move(next)),
+      inbox_(std::move(inbox)),
+      subscription_(std::move(subscription)),
+      grace_ms_(grace_ms) {}
+
+absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
+    Connection& c, const SyncOptions& o, const std::string& subject,
+    const std::string& durable) {
+  if (absl::Status s = LookUpOrCreate(c, o, subject, durable); !s.ok())
+    return s;
+  natsInbox* raw_inbox = nullptr;
+  natsStatus s = natsInbox_Create(&raw_inbox);
+  if (s != NATS_OK) return FromNats(s, "making an inbox");
+  const std::string inbox = raw_inbox;
+  natsInbox_Destroy(raw_inbox);
+  natsSubscription* raw = nullptr;
+  s = natsConnection_SubscribeSync(&raw, c.nc(), inbox.c_str());
+  SubscriptionPtr subscription(raw);
+  if (s != NATS_OK)
+    return FromNats(s, absl::StrCat("subscribing for consumer ", durable));
+  // The request's end normally comes at its expiry; a little later is
+  // still its own, and anything later is taken as stale.
+  const std::int64_t grace_ms = std::min<std::int64_t>(o.timeout_ms, 100);
+  return std::unique_ptr<PullConsumer>(new PullConsumer(
+      c, absl::StrCat("$JS.API.CONSUMER.MSG.NEXT.", o.stream, ".", durable),
+      inbox, std::move(subscription), grace_ms));
+}
+
+absl::Status PullConsumer::TakeWaiting(int batch, std::vector<MsgPtr>& out) {
+  while (static_cast<int>(out.size()) < batch) {
+    natsMsg* raw = nullptr;
+    const natsStatus s = natsSubscription_NextMsg(&raw, subscription_.get(), 0);
+    if (s == NATS_TIMEOUT) return absl::OkStatus();
+    if (s == NATS_SLOW_CONSUMER) continue;  // dropped ones come again
+    if (s != NATS_OK) return FromNats(s, "reading consumer messages");
+    MsgPtr msg(raw);
+    if (FromStream(msg.get())) out.push_back(std::move(msg));
+  }
+  return absl::OkStatus();
+}
+
+// "no_wait" with "expires": the server answers at once with what it has
+// and ends the request, or waits up to `wait_ms` for the first message.
+absl::Status PullConsumer::Request(int batch, std::int64_t wait_ms) {
+  const std::string body =
+      absl::StrCat("{\"batch\":", batch, ",\"expires\":", wait_ms * 1'000'000,
+                   ",\"no_wait\":true}");
+  const natsStatus s = natsConnection_PublishRequest(
+      connection_.nc(), next_.c_str(), inbox_.c_str(), body.data(),
+      static_cast<int>(body.size()));
+  return FromNats(s, absl::StrCat("asking ", next_, " for messages"));
+}
+
+absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
+                                                        std::int64_t wait_ms) {
+  std::vector<MsgPtr> out;
+  if (absl::Status s = TakeWaiting(batch, out); !s.ok() || !out.empty()) {
+    if (!s.ok()) return s;
+    return out;
+  }
+  if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
+  const absl::Time deadline =
+      absl::Now() + absl::Milliseconds(wait_ms + grace_ms_);
+  while (static_cast<int>(out.size()) < batch) {
+    const std::int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left <= 0) break;
+    natsMsg* raw = nullptr;
+    const natsStatus s =
+        natsSubscription_NextMsg(&raw, subscription_.get(), left);
+    if (s == NATS_TIMEOUT) break;
+    if (s == NATS_SLOW_CONSUMER) continue;
+    if (s == NATS_NO_RESPONDERS)
+      return absl::NotFoundError(absl::StrCat("nothing serves ", next_));
+    if (s != NATS_OK) return FromNats(s, "reading consumer messages");
+    MsgPtr msg(raw);
+    if (FromStream(msg.get())) {
+      out.push_back(std::move(msg));
+    } else if (!IsHeartbeat(msg.get())) {
+      break;  // a request ended: this one, or an earlier one late
+    }
+  }
+  return out;
+}
+
+void PullConsumer::Ack(natsMsg* msg) {
+  natsConnection_PublishString(connection_.nc(), natsMsg_GetReply(msg), "+ACK");
+}
+
+void PullConsumer::Nak(natsMsg* msg, std::int64_t delay_ms) {
+  const std::string body =
+      absl::StrCat("-NAK {\"delay\":", delay_ms * 1'000'000, "}");
+  natsConnection_PublishString(connection_.nc(), natsMsg_GetReply(msg),
+                               body.c_str());
+}
+
+}  // namespace ckm::sync

@@ -1,0 +1,81 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// A durable JetStream pull consumer, read with pull requests of ckm's own
+// rather than libnats' natsSubscription_Fetch.
+//
+// Why: libnats 3.4 (Debian 12's) has a heap buffer overflow in Fetch. A
+// Fetch that starts with more than half a batch already waiting on its
+// subscription (messages that answered an earlier request after it timed
+// out) goes on collecting past the end of its array of `batch` pointers,
+// until its timeout (nats.c #749, fixed upstream in 3.9.0). It corrupted
+// partition workers' heaps. Here the messages come to a plain subscription
+// on an inbox of our own and are collected into a vector, so that any
+// number of them arriving late is simply taken by the next Fetch.
+//
+// The protocol: one request per Fetch to $JS.API.CONSUMER.MSG.NEXT, for up
+// to `batch` messages, answered at once with what the consumer has (the
+// server then ends it with a 408 status) or, if it has nothing, as soon as
+// something comes within the wait. Acknowledgements are published to each
+// message's reply subject, as libnats' own do.
+//
+// Thread safety: one thread. The connection must be closed before a
+// PullConsumer is destroyed (Connection::Close says why).
+
+#ifndef CKM_SRC_SYNC_PULL_CONSUMER_H_
+#define CKM_SRC_SYNC_PULL_CONSUMER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ckm/sync.h"
+#include "sync/nats_client.h"
+
+namespace ckm::sync {
+
+class PullConsumer {
+ public:
+  // Binds to the durable consumer `durable` of options.stream, creating it
+  // (explicit acks, options.ack_wait_ms, unlimited deliveries, from the
+  // stream's start, on `subject` only) if it does not exist yet.
+  static absl::StatusOr<std::unique_ptr<PullConsumer>> Open(
+      Connection& connection, const SyncOptions& options,
+      const std::string& subject, const std::string& durable);
+  PullConsumer(const PullConsumer&) = delete;
+  PullConsumer& operator=(const PullConsumer&) = delete;
+
+  // Up to `batch` messages in the stream's order: those already here, or
+  // else what one request brings within `wait_ms` (none is not an error).
+  // An error means the connection or the consumer is gone: NotFound when
+  // nothing serves the consumer any more.
+  absl::StatusOr<std::vector<MsgPtr>> Fetch(int batch, std::int64_t wait_ms);
+
+  // Asks for up to `batch` messages within `wait_ms` without waiting for
+  // them: they are the next Fetch calls', however many there are. Fetch
+  // sends one itself when nothing is here yet.
+  absl::Status Request(int batch, std::int64_t wait_ms);
+
+  // Acknowledges `msg`: the server will not deliver it again.
+  void Ack(natsMsg* msg);
+  // Asks for `msg` again after `delay_ms`.
+  void Nak(natsMsg* msg, std::int64_t delay_ms);
+
+ private:
+  PullConsumer(Connection& connection, std::string next, std::string inbox,
+               SubscriptionPtr subscription, std::int64_t grace_ms);
+  // Takes the messages already on the subscription, up to `batch`.
+  absl::Status TakeWaiting(int batch, std::vector<MsgPtr>& out);
+
+  Connection& connection_;
+  const std::string next_;   // the consumer's pull request subject
+  const std::string inbox_;  // where its messages come
+  SubscriptionPtr subscription_;
+  // How long past a request's expiry its end may take to come.
+  const std::int64_t grace_ms_;
+};
+
+}  // namespace ckm::sync
+
+#endif  // CKM_SRC_SYNC_PULL_CONSUMER_H_
