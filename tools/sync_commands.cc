@@ -123,6 +123,14 @@ int SyncCommands::Status() {
               << p.dead_letters << "\t" << (p.has_consumer ? "yes" : "no")
               << "\n";
   }
+  bool followed = false;
+  for (const PartitionStatus& p : status->per_partition) {
+    for (const FollowerLag& f : p.followers) {
+      if (!followed) std::cout << "follower\tpartition\tlag\n";
+      followed = true;
+      std::cout << f.follower << "\t" << p.partition << "\t" << f.lag << "\n";
+    }
+  }
   if (db_.empty()) return 0;
   StoreOptions follow;
   follow.access = Access::kFollower;

@@ -220,15 +220,24 @@ class PartitionNode {
 [[nodiscard]] absl::StatusOr<Profile> FetchProfile(
     const SyncOptions& options, std::string_view customer_id);
 
+// A terminal following a partition (NodeOptions::follower), and the
+// messages it has not acknowledged yet, counted as PartitionStatus::lag is.
+struct FollowerLag {
+  std::string follower;
+  std::uint64_t lag = 0;
+};
+
 // One partition as the server sees it.
 struct PartitionStatus {
   int partition = 0;
   std::uint64_t messages = 0;  // in the stream, on the partition's subject
-  bool has_consumer = false;   // a node has served it
-  // Messages not yet acknowledged by its node: pending plus delivered but
-  // unacknowledged; all its messages while it has no consumer.
+  bool has_consumer = false;   // a head-office node has served it
+  // Messages not yet acknowledged by head office: pending plus delivered
+  // but unacknowledged; all its messages while it has no consumer.
   std::uint64_t lag = 0;
   std::uint64_t dead_letters = 0;  // in the dead-letter stream
+  // Each follower that has followed the partition, by name.
+  std::vector<FollowerLag> followers;
 };
 
 struct SyncStatus {

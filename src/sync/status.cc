@@ -1,8 +1,9 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// Operations: each partition's messages, lag and dead letters, as the
-// server counts them.
+// Operations: each partition's messages, lag (head office's and each
+// follower's) and dead letters, as the server counts them.
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -47,22 +48,58 @@ absl::StatusOr<std::map<int, std::uint64_t>> MessagesPerPartition(
   return out;
 }
 
-// Fills in the lag of a partition a consumer serves; leaves it if none does.
-absl::Status ConsumerLag(Connection& c, const SyncOptions& o,
-                         PartitionStatus& status) {
-  const std::string name = ConsumerName(o, status.partition);
-  jsConsumerInfo* raw = nullptr;
+struct ConsumerListFree {
+  void operator()(jsConsumerInfoList* l) const {
+    jsConsumerInfoList_Destroy(l);
+  }
+};
+
+// Messages a consumer has not acknowledged: pending, and delivered but
+// unacknowledged.
+std::uint64_t Lag(const jsConsumerInfo& info) {
+  return info.NumPending + static_cast<std::uint64_t>(info.NumAckPending);
+}
+
+// Fills in the lag of head office's consumer of each partition, and of
+// every follower's, from the stream's consumers (ConsumerName's names).
+// Consumers of other names, or of partitions past the count, are not ours.
+absl::Status ConsumerLags(Connection& c, const SyncOptions& o,
+                          std::vector<PartitionStatus>& partitions) {
+  jsConsumerInfoList* raw = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  const natsStatus s = js_GetConsumerInfo(
-      &raw, c.js(), o.stream.c_str(), name.c_str(), c.js_options(), &js_error);
-  std::unique_ptr<jsConsumerInfo, ConsumerInfoFree> info(raw);
-  const absl::Status error =
-      FromNats(s, absl::StrCat("reading consumer ", name), js_error);
-  if (absl::IsNotFound(error)) return absl::OkStatus();
+  const natsStatus s =
+      js_Consumers(&raw, c.js(), o.stream.c_str(), c.js_options(), &js_error);
+  std::unique_ptr<jsConsumerInfoList, ConsumerListFree> list(raw);
+  const absl::Status error = FromNats(
+      s, absl::StrCat("listing the consumers of ", o.stream), js_error);
+  if (absl::IsNotFound(error)) return absl::OkStatus();  // none yet
   if (!error.ok()) return error;
-  status.has_consumer = true;
-  status.lag =
-      info->NumPending + static_cast<std::uint64_t>(info->NumAckPending);
+  const std::string prefix = absl::StrCat(o.subject_prefix, "-");
+  for (int i = 0; i < list->Count; ++i) {
+    const jsConsumerInfo& info = *list->List[i];
+    absl::string_view name = info.Name == nullptr ? "" : info.Name;
+    if (!absl::ConsumePrefix(&name, prefix)) continue;
+    const std::size_t at = name.rfind("p");
+    int p = -1;
+    if (at == name.npos || !absl::SimpleAtoi(name.substr(at + 1), &p) ||
+        p < 0 || p >= static_cast<int>(partitions.size()) ||
+        name.substr(at + 1) != absl::StrCat(p))
+      continue;
+    PartitionStatus& status = partitions[p];
+    absl::string_view follower = name.substr(0, at);
+    if (follower.empty()) {
+      status.has_consumer = true;
+      status.lag = Lag(info);
+    } else if (absl::ConsumeSuffix(&follower, "-") && !follower.empty()) {
+      status.followers.push_back({std::string(follower), Lag(info)});
+    }
+  }
+  for (PartitionStatus& status : partitions) {
+    std::sort(status.followers.begin(), status.followers.end(),
+              [](const FollowerLag& a, const FollowerLag& b) {
+                return a.follower < b.follower;
+              });
+  }
   return absl::OkStatus();
 }
 
@@ -93,10 +130,12 @@ absl::StatusOr<SyncStatus> ReadSyncStatus(const SyncOptions& options) {
     one.messages = (*messages)[p];
     one.lag = one.messages;
     if (dead.ok()) one.dead_letters = (*dead)[p];
-    if (absl::Status s = sync::ConsumerLag(connection, options, one); !s.ok())
-      return s;
     status.per_partition.push_back(one);
   }
+  if (absl::Status s =
+          sync::ConsumerLags(connection, options, status.per_partition);
+      !s.ok())
+    return s;
   return status;
 }
 

@@ -95,8 +95,10 @@ TEST_CASE("Terminals offline for part of the run converge at head office") {
     agents[t] = *std::move(agent);
   }
   RecordPart(terminals, shares, 0);
-  REQUIRE(
-      Eventually([&] { return ckm_test::OutboxDepth(*terminals[0]) == 0; }));
+  const bool sent =
+      Eventually([&] { return ckm_test::OutboxDepth(*terminals[0]) == 0; });
+  INFO("terminal 0: " << agents[0]->stats().last_error);
+  REQUIRE(sent);
   // 2. The server goes away: every terminal records offline.
   server.Stop();
   RecordPart(terminals, shares, 1);
@@ -133,6 +135,22 @@ TEST_CASE("Terminals offline for part of the run converge at head office") {
       Eventually([&] { return followed() == ckm_test::ProfilesById(*node_a); });
   INFO("follower: " << (*follower)->stats().last_error);
   CHECK(converged);
+  // The status shows the follower on the partitions it follows, caught up.
+  const auto follower_lags = [&] {
+    std::vector<std::pair<int, FollowerLag>> lags;
+    absl::StatusOr<SyncStatus> status = ReadSyncStatus(options);
+    if (!status.ok()) return lags;
+    for (const PartitionStatus& p : status->per_partition)
+      for (const FollowerLag& f : p.followers) lags.push_back({p.partition, f});
+    return lags;
+  };
+  CHECK(Eventually([&] {
+    const auto lags = follower_lags();
+    return lags.size() == 2 && lags[0].first == 0 && lags[1].first == 1 &&
+           lags[0].second.follower == "terminal-0" &&
+           lags[1].second.follower == "terminal-0" && lags[0].second.lag == 0 &&
+           lags[1].second.lag == 0;
+  }));
   (*follower)->Stop();
   // What it recorded from head office did not travel back.
   CHECK(ckm_test::OutboxDepth(*terminals[0]) == 0);

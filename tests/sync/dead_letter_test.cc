@@ -59,6 +59,20 @@ std::string LastReason(const SyncOptions& o, int p) {
   return reason;
 }
 
+// The lag of follower "till-1" over every partition, as ReadSyncStatus
+// shows it; -1 unless it follows each of the four partitions.
+std::int64_t FollowerLag(const SyncOptions& o) {
+  absl::StatusOr<SyncStatus> status = ReadSyncStatus(o);
+  if (!status.ok() || status->per_partition.size() != 4) return -1;
+  std::int64_t lag = 0;
+  for (const PartitionStatus& p : status->per_partition) {
+    if (p.followers.size() != 1 || p.followers[0].follower != "till-1")
+      return -1;
+    lag += static_cast<std::int64_t>(p.followers[0].lag);
+  }
+  return lag;
+}
+
 TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   SKIP_WITHOUT_NATS_SERVER();
   TempDir dir = TempDir::InMemory();
@@ -70,9 +84,17 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   auto head_office = ckm_test::OpenTestStore(dir.sub("node"), false);
   auto node = PartitionNode::Start(*head_office, {0, 1, 2, 3}, options);
   REQUIRE_OK(node);
+  // A till following every partition, until it goes away halfway.
+  auto till = ckm_test::OpenTestStore(dir.sub("till"), false);
+  NodeOptions follow;
+  follow.follower = "till-1";
+  auto follower = PartitionNode::Start(*till, {0, 1, 2, 3}, options, follow);
+  REQUIRE_OK(follower);
 
   REQUIRE_OK(terminal->Record(absl::MakeConstSpan(events).subspan(0, 200)));
   REQUIRE_OK(DrainOutbox(*terminal, options));
+  REQUIRE(Eventually([&] { return FollowerLag(options) == 0; }));
+  (*follower)->Stop();
   // Bytes that are no event, and a valid event on another customer's
   // partition, both on partition 1, in the middle of the stream.
   PublishRaw(options, "ckm.events.1", "not an event");
@@ -95,6 +117,8 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   std::uint64_t dead = 0;
   for (const PartitionStatus& p : status->per_partition) dead += p.dead_letters;
   CHECK(dead == 2);
+  // Whatever came after the till went away: 200 events and 2 poison ones.
+  CHECK(FollowerLag(options) == 202);
   CHECK(status->per_partition[1].dead_letters >= (other == 1 ? 2u : 1u));
   CHECK(LastReason(options, other).find("customer belongs to partition") !=
         std::string::npos);
@@ -104,7 +128,8 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
                                 {{0, 1, 2, 3}});
 
   // The same from the command line: a line per partition (partition,
-  // messages, lag, dead letters, consumer) and the terminal's outbox.
+  // messages, lag, dead letters, consumer), one per follower and partition
+  // (follower, partition, lag), and the terminal's outbox.
   const ckm_test::SplitResult cli = ckm_test::CkmSplit(
       dir, "sync status --nats " + options.nats_url +
                " --partition-count 4 --db " + dir.sub("terminal"));
@@ -115,7 +140,8 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   std::getline(lines, line);  // the header
   std::uint64_t cli_dead = 0;
   int partitions = 0;
-  while (std::getline(lines, line) && line.rfind("outbox", 0) != 0) {
+  while (std::getline(lines, line) && line.rfind("outbox", 0) != 0 &&
+         line.rfind("follower", 0) != 0) {
     std::istringstream fields(line);
     std::uint64_t p = 0, messages = 0, lag = 0, dead_letters = 0;
     fields >> p >> messages >> lag >> dead_letters;
@@ -125,6 +151,22 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   }
   CHECK(partitions == 4);
   CHECK(cli_dead == 2);
+  REQUIRE(line == "follower\tpartition\tlag");
+  std::uint64_t cli_follower_lag = 0;
+  int followed = 0;
+  while (std::getline(lines, line) && line.rfind("outbox", 0) != 0) {
+    std::istringstream fields(line);
+    std::string name;
+    int p = -1;
+    std::uint64_t lag = 0;
+    fields >> name >> p >> lag;
+    CHECK(name == "till-1");
+    CHECK(p == followed);
+    cli_follower_lag += lag;
+    ++followed;
+  }
+  CHECK(followed == 4);
+  CHECK(cli_follower_lag == 202);
   CHECK(line == "outbox\t0");
 }
 
