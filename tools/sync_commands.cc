@@ -75,6 +75,11 @@ SyncCommands::SyncCommands(CLI::App& app) {
   node_->add_option("--follower", node_options_.follower,
                     "follow the partitions under this name (a terminal), "
                     "beside head office");
+  node_
+      ->add_option("--change-deliveries", node_options_.change_deliveries,
+                   "tries of a change naming a customer not known yet, "
+                   "before it goes to the dead letters")
+      ->capture_default_str();
 }
 
 std::optional<int> SyncCommands::Run() {
@@ -148,6 +153,13 @@ int SyncCommands::Node() {
   if (!partitions.ok()) {
     std::cerr << "ckm: --" << partitions.status().message()
               << " (see ckm --help)\n";
+    return 2;
+  }
+  // Checked before the store is opened, so that a bad option creates no
+  // store.
+  if (absl::Status s = CheckNodeOptions(*partitions, options_, node_options_);
+      !s.ok()) {
+    std::cerr << "ckm: " << s.message() << " (see ckm --help)\n";
     return 2;
   }
   const sigset_t signals = BlockStopSignals();

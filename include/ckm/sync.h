@@ -146,6 +146,12 @@ struct NodeOptions {
   int change_deliveries = 100;
 };
 
+// Whether PartitionNode::Start accepts these: InvalidArgument naming the
+// field otherwise. For checking before a store is opened (`ckm node`).
+[[nodiscard]] absl::Status CheckNodeOptions(const std::vector<int>& partitions,
+                                            const SyncOptions& options,
+                                            const NodeOptions& node);
+
 // What a PartitionNode has done since it started. Plain struct.
 struct PartitionNodeStats {
   std::uint64_t recorded = 0;          // events recorded now
@@ -191,8 +197,9 @@ struct PartitionNodeStats {
 // Ownership: the caller keeps the Store, which must outlive the node.
 class PartitionNode {
  public:
-  // InvalidArgument for a partition outside 0..options.partitions-1, or
-  // a follower name that does not fit.
+  // InvalidArgument (CheckNodeOptions) for no partition, one outside
+  // 0..options.partitions-1, a follower name that does not fit or
+  // change_deliveries below 1.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PartitionNode>> Start(
       Store& store, const std::vector<int>& partitions,
       const SyncOptions& options, const NodeOptions& node = {});

@@ -49,9 +49,9 @@ class Node final : public PartitionNode {
 }  // namespace
 }  // namespace sync
 
-absl::StatusOr<std::unique_ptr<PartitionNode>> PartitionNode::Start(
-    Store& store, const std::vector<int>& partitions,
-    const SyncOptions& options, const NodeOptions& node) {
+absl::Status CheckNodeOptions(const std::vector<int>& partitions,
+                              const SyncOptions& options,
+                              const NodeOptions& node) {
   if (absl::Status s = sync::CheckOptions(options); !s.ok()) return s;
   if (node.follower.size() > 64 ||
       node.follower.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -70,6 +70,14 @@ absl::StatusOr<std::unique_ptr<PartitionNode>> PartitionNode::Start(
           "partitions: ", p, " is outside 0-", options.partitions - 1));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<PartitionNode>> PartitionNode::Start(
+    Store& store, const std::vector<int>& partitions,
+    const SyncOptions& options, const NodeOptions& node) {
+  if (absl::Status s = CheckNodeOptions(partitions, options, node); !s.ok())
+    return s;
   return std::unique_ptr<PartitionNode>(
       new sync::Node(store, partitions, options, node));
 }

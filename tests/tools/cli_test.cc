@@ -191,6 +191,20 @@ TEST_CASE(
                           dir.sub("new") + " --currency GBP");
   CHECK(r.out.find("missing.csv") != std::string::npos);
   CHECK(!std::filesystem::exists(dir.sub("new")));  // nothing created
+  // A node's options are checked before its store is opened.
+  for (const std::string& node_args :
+       {std::string("--partitions 0 --change-deliveries 0"),
+        std::string("--partitions 0 --follower a.b"),
+        std::string("--partitions 0-3 --partition-count 2")}) {
+    INFO("ckm node " << node_args);
+    r = Ckm(dir, "node --db " + dir.sub("new") + " " + node_args);
+    CHECK(r.exit_code == 2);
+    CHECK(OneLine(r));
+    CHECK(!std::filesystem::exists(dir.sub("new")));
+  }
+  r = Ckm(dir,
+          "node --partitions 0 --change-deliveries 0 --db " + dir.sub("new"));
+  CHECK(r.out.find("change_deliveries") != std::string::npos);
 
   // Help is not an error.
   for (const std::string& args :
