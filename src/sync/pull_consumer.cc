@@ -2,7 +2,6 @@
 
 #include "sync/pull_consumer.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -18,6 +17,9 @@ struct ConsumerInfoFree {
 };
 using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, ConsumerInfoFree>;
 
+// How long past its expiry a request's end is waited for.
+constexpr std::int64_t kSlackMs = 10;
+
 // A message of the stream carries the subject its acknowledgement goes to;
 // the server's status messages (404, 408, 409, 100) carry none.
 bool FromStream(natsMsg* msg) {
@@ -25,11 +27,16 @@ bool FromStream(natsMsg* msg) {
   return reply != nullptr && absl::StartsWith(reply, "$JS.ACK.");
 }
 
-// Whether a status message is a heartbeat, which ends nothing.
-bool IsHeartbeat(natsMsg* msg) {
+// Whether a status message ends the request whose reply subject is
+// `reply`: a status comes on its request's own reply subject, and a
+// heartbeat ends nothing.
+bool Ends(natsMsg* msg, const std::string& reply) {
   const char* status = nullptr;
-  return natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
-         status != nullptr && absl::string_view(status) == "100";
+  if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
+      status != nullptr && absl::string_view(status) == "100")
+    return false;
+  const char* subject = natsMsg_GetSubject(msg);
+  return subject != nullptr && reply == subject;
 }
 
 absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
@@ -61,13 +68,11 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
 }  // namespace
 
 PullConsumer::PullConsumer(Connection& connection, std::string next,
-                           std::string inbox, SubscriptionPtr subscription,
-                           std::int64_t grace_ms)
+                           std::string inbox, SubscriptionPtr subscription)
     : connection_(connection),
       next_(std::move(next)),
       inbox_(std::move(inbox)),
-      subscription_(std::move(subscription)),
-      grace_ms_(grace_ms) {}
+      subscription_(std::move(subscription)) {}
 
 absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
     Connection& c, const SyncOptions& o, const std::string& subject,
@@ -80,16 +85,16 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
   const std::string inbox = raw_inbox;
   natsInbox_Destroy(raw_inbox);
   natsSubscription* raw = nullptr;
-  s = natsConnection_SubscribeSync(&raw, c.nc(), inbox.c_str());
+  // Each request has a reply subject of its own under the inbox, so that a
+  // request's end is told from an earlier one's that came late.
+  const std::string replies = absl::StrCat(inbox, ".*");
+  s = natsConnection_SubscribeSync(&raw, c.nc(), replies.c_str());
   SubscriptionPtr subscription(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("subscribing for consumer ", durable));
-  // The request's end normally comes at its expiry; a little later is
-  // still its own, and anything later is taken as stale.
-  const std::int64_t grace_ms = std::min<std::int64_t>(o.timeout_ms, 100);
   return std::unique_ptr<PullConsumer>(new PullConsumer(
       c, absl::StrCat("$JS.API.CONSUMER.MSG.NEXT.", o.stream, ".", durable),
-      inbox, std::move(subscription), grace_ms));
+      inbox, std::move(subscription)));
 }
 
 absl::Status PullConsumer::TakeWaiting(int batch, std::vector<MsgPtr>& out) {
@@ -111,8 +116,9 @@ absl::Status PullConsumer::Request(int batch, std::int64_t wait_ms) {
   const std::string body =
       absl::StrCat("{\"batch\":", batch, ",\"expires\":", wait_ms * 1'000'000,
                    ",\"no_wait\":true}");
+  reply_ = absl::StrCat(inbox_, ".", ++requests_);
   const natsStatus s = natsConnection_PublishRequest(
-      connection_.nc(), next_.c_str(), inbox_.c_str(), body.data(),
+      connection_.nc(), next_.c_str(), reply_.c_str(), body.data(),
       static_cast<int>(body.size()));
   return FromNats(s, absl::StrCat("asking ", next_, " for messages"));
 }
@@ -125,8 +131,11 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
     return out;
   }
   if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
+  // The server ends the request with a status at its expiry, but drops it
+  // without one when a message comes just as it expires (nats-server 2.9):
+  // a little past the expiry, the request is over either way.
   const absl::Time deadline =
-      absl::Now() + absl::Milliseconds(wait_ms + grace_ms_);
+      absl::Now() + absl::Milliseconds(wait_ms + kSlackMs);
   while (static_cast<int>(out.size()) < batch) {
     const std::int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
     if (left <= 0) break;
@@ -141,8 +150,8 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
     MsgPtr msg(raw);
     if (FromStream(msg.get())) {
       out.push_back(std::move(msg));
-    } else if (!IsHeartbeat(msg.get())) {
-      break;  // a request ended: this one, or an earlier one late
+    } else if (Ends(msg.get(), reply_)) {
+      break;
     }
   }
   return out;

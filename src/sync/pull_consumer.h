@@ -15,8 +15,10 @@
 // The protocol: one request per Fetch to $JS.API.CONSUMER.MSG.NEXT, for up
 // to `batch` messages, answered at once with what the consumer has (the
 // server then ends it with a 408 status) or, if it has nothing, as soon as
-// something comes within the wait. Acknowledgements are published to each
-// message's reply subject, as libnats' own do.
+// something comes within the wait. Each request has a reply subject of its
+// own, so that the status ending an earlier request, come late, does not
+// end a later fetch. Acknowledgements are published to each message's
+// reply subject, as libnats' own are.
 //
 // Thread safety: one thread. The connection must be closed before a
 // PullConsumer is destroyed (Connection::Close says why).
@@ -64,16 +66,16 @@ class PullConsumer {
 
  private:
   PullConsumer(Connection& connection, std::string next, std::string inbox,
-               SubscriptionPtr subscription, std::int64_t grace_ms);
+               SubscriptionPtr subscription);
   // Takes the messages already on the subscription, up to `batch`.
   absl::Status TakeWaiting(int batch, std::vector<MsgPtr>& out);
 
   Connection& connection_;
   const std::string next_;   // the consumer's pull request subject
-  const std::string inbox_;  // where its messages come
+  const std::string inbox_;  // its messages come to <inbox>.<request>
   SubscriptionPtr subscription_;
-  // How long past a request's expiry its end may take to come.
-  const std::int64_t grace_ms_;
+  std::uint64_t requests_ = 0;
+  std::string reply_;  // the last request's reply subject
 };
 
 }  // namespace ckm::sync

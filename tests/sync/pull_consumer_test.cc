@@ -7,8 +7,10 @@
 
 #include "sync/pull_consumer.h"
 
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "catch2/catch.hpp"
 #include "sync/names.h"
@@ -74,6 +76,34 @@ TEST_CASE("A fetch brings at most a batch, however many came early") {
   absl::StatusOr<std::vector<MsgPtr>> more = (*consumer)->Fetch(64, 200);
   REQUIRE_OK(more);
   CHECK(more->empty());
+  (*c)->Close();
+}
+
+TEST_CASE("An earlier request's end does not end a later fetch") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
+  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
+  REQUIRE_OK(c);
+  REQUIRE_OK(EnsureStreams(**c, o));
+  auto consumer =
+      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
+  REQUIRE_OK(consumer);
+  // Nothing in the stream: this request ends, empty, while the fetch
+  // below waits; the message published meanwhile is the fetch's.
+  REQUIRE_OK((*consumer)->Request(1, 50));
+  absl::StatusOr<std::unique_ptr<Connection>> publisher = Connection::Open(o);
+  REQUIRE_OK(publisher);
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    PublishNumbers(**publisher, o, 1);
+  });
+  absl::StatusOr<std::vector<MsgPtr>> got = (*consumer)->Fetch(1, 5000);
+  later.join();
+  REQUIRE_OK(got);
+  REQUIRE(got->size() == 1);
+  CHECK(Payload((*got)[0].get()) == "0");
   (*c)->Close();
 }
 
