@@ -130,6 +130,12 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
     if (!s.ok()) return s;
     return out;
   }
+  if (!connection_.connected()) {
+    // Reconnecting: a request now would wait in libnats' buffer and reach
+    // the server late, with every other one sent meanwhile.
+    absl::SleepFor(absl::Milliseconds(wait_ms));
+    return out;
+  }
   if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
   // The server ends the request with a status at its expiry, but drops it
   // without one when a message comes just as it expires (nats-server 2.9):

@@ -49,7 +49,8 @@ class PullConsumer {
   PullConsumer& operator=(const PullConsumer&) = delete;
 
   // Up to `batch` messages in the stream's order: those already here, or
-  // else what one request brings within `wait_ms` (none is not an error).
+  // else what one request brings within `wait_ms` (none is not an error;
+  // while libnats reconnects, none after `wait_ms`).
   // An error means the connection or the consumer is gone: NotFound when
   // nothing serves the consumer any more.
   absl::StatusOr<std::vector<MsgPtr>> Fetch(int batch, std::int64_t wait_ms);
