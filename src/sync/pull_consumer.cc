@@ -2,12 +2,12 @@
 
 #include "sync/pull_consumer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
 
 namespace ckm::sync {
 namespace {
@@ -17,7 +17,9 @@ struct ConsumerInfoFree {
 };
 using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, ConsumerInfoFree>;
 
-// How long past its expiry a request's end is waited for.
+// How long past its expiry a request's end is waited for. The server drops
+// an expired request without a status when a message comes just as it
+// expires (nats-server 2.9), so this is waited in vain then: keep it short.
 constexpr std::int64_t kSlackMs = 10;
 
 // A message of the stream carries the subject its acknowledgement goes to;
@@ -27,16 +29,31 @@ bool FromStream(natsMsg* msg) {
   return reply != nullptr && absl::StartsWith(reply, "$JS.ACK.");
 }
 
-// Whether a status message ends the request whose reply subject is
-// `reply`: a status comes on its request's own reply subject, and a
-// heartbeat ends nothing.
-bool Ends(natsMsg* msg, const std::string& reply) {
-  const char* status = nullptr;
-  if (natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
-      status != nullptr && absl::string_view(status) == "100")
-    return false;
-  const char* subject = natsMsg_GetSubject(msg);
-  return subject != nullptr && reply == subject;
+std::string Header(natsMsg* msg, const char* name) {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, name, &value) != NATS_OK || value == nullptr)
+    return "";
+  return value;
+}
+
+// FailedPrecondition unless `info` is a pull consumer of `subject` with
+// explicit acks, as this build makes them.
+absl::Status CheckFits(const jsConsumerInfo& info, const std::string& subject,
+                       const std::string& durable) {
+  const jsConsumerConfig* c = info.Config;
+  std::string wrong;
+  if (c == nullptr) {
+    wrong = "no configuration";
+  } else if (c->DeliverSubject != nullptr && *c->DeliverSubject != '\0') {
+    wrong = "a push consumer";
+  } else if (c->FilterSubject == nullptr || subject != c->FilterSubject) {
+    wrong = absl::StrCat("not on ", subject);
+  } else if (c->AckPolicy != js_AckExplicit) {
+    wrong = "without explicit acks";
+  }
+  if (wrong.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "consumer ", durable, " exists, ", wrong, ": delete it to start over"));
 }
 
 absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
@@ -49,6 +66,7 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
   ConsumerInfoPtr found(raw);
   absl::Status looked =
       FromNats(s, absl::StrCat("looking up consumer ", durable), js_error);
+  if (looked.ok()) return CheckFits(*found, subject, durable);
   if (!absl::IsNotFound(looked)) return looked;
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
@@ -58,6 +76,9 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
   config.AckWait = o.ack_wait_ms * 1'000'000;  // nanoseconds
   config.MaxDeliver = -1;  // a store error may last: never give up
   config.DeliverPolicy = js_DeliverAll;
+  // A batch is acknowledged before the next is asked for: room for two.
+  config.MaxAckPending =
+      std::max<std::int64_t>(1000, 2 * static_cast<std::int64_t>(o.batch));
   js_error = static_cast<jsErrCode>(0);
   s = js_AddConsumer(&raw, c.js(), o.stream.c_str(), &config, c.js_options(),
                      &js_error);
@@ -67,10 +88,15 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
 
 }  // namespace
 
-PullConsumer::PullConsumer(Connection& connection, std::string next,
+PullConsumer::PullConsumer(Connection& connection, const SyncOptions& options,
+                           std::string subject, std::string durable,
                            std::string inbox, SubscriptionPtr subscription)
     : connection_(connection),
-      next_(std::move(next)),
+      options_(options),
+      subject_(std::move(subject)),
+      durable_(std::move(durable)),
+      next_(absl::StrCat("$JS.API.CONSUMER.MSG.NEXT.", options.stream, ".",
+                         durable_)),
       inbox_(std::move(inbox)),
       subscription_(std::move(subscription)) {}
 
@@ -92,17 +118,22 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
   SubscriptionPtr subscription(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("subscribing for consumer ", durable));
-  return std::unique_ptr<PullConsumer>(new PullConsumer(
-      c, absl::StrCat("$JS.API.CONSUMER.MSG.NEXT.", o.stream, ".", durable),
-      inbox, std::move(subscription)));
+  return std::unique_ptr<PullConsumer>(
+      new PullConsumer(c, o, subject, durable, inbox, std::move(subscription)));
 }
 
+// Statuses already here belong to earlier requests: passed over, but a
+// "no responders" among them means the consumer should be looked up again.
 absl::Status PullConsumer::TakeWaiting(int batch, std::vector<MsgPtr>& out) {
   while (static_cast<int>(out.size()) < batch) {
     natsMsg* raw = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&raw, subscription_.get(), 0);
     if (s == NATS_TIMEOUT) return absl::OkStatus();
     if (s == NATS_SLOW_CONSUMER) continue;  // dropped ones come again
+    if (s == NATS_NO_RESPONDERS) {
+      bound_ = false;
+      continue;
+    }
     if (s != NATS_OK) return FromNats(s, "reading consumer messages");
     MsgPtr msg(raw);
     if (FromStream(msg.get())) out.push_back(std::move(msg));
@@ -123,6 +154,56 @@ absl::Status PullConsumer::Request(int batch, std::int64_t wait_ms) {
   return FromNats(s, absl::StrCat("asking ", next_, " for messages"));
 }
 
+// The last request's end (404, 408, or 409 for a leader change or a
+// deleted consumer, which also calls for looking it up again) ends the
+// fetch; an earlier request's ends it once there is something to return.
+// The server refusing the request (400, another 409) is an error, unless
+// there is something to return: the next fetch meets it again.
+absl::StatusOr<bool> PullConsumer::Ended(natsMsg* status, bool got) {
+  const std::string code = Header(status, "Status");
+  if (code == "100") return false;  // a heartbeat
+  const char* subject = natsMsg_GetSubject(status);
+  if (subject == nullptr || reply_ != subject) return got;
+  const std::string why = Header(status, "Description");
+  if (code == "404" || code == "408") return true;
+  if (code == "409" && (absl::StrContains(why, "Leadership Change") ||
+                        absl::StrContains(why, "Deleted"))) {
+    bound_ = false;
+    return true;
+  }
+  if (got) return true;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the server refused a pull request to ", next_, ": ", code, " ", why));
+}
+
+absl::Status PullConsumer::Collect(int batch, absl::Time deadline,
+                                   std::vector<MsgPtr>& out) {
+  while (static_cast<int>(out.size()) < batch) {
+    const std::int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left <= 0) return absl::OkStatus();
+    natsMsg* raw = nullptr;
+    const natsStatus s =
+        natsSubscription_NextMsg(&raw, subscription_.get(), left);
+    if (s == NATS_TIMEOUT) return absl::OkStatus();
+    if (s == NATS_SLOW_CONSUMER) continue;
+    if (s == NATS_NO_RESPONDERS) {  // a leader election, or no consumer
+      bound_ = false;
+      if (!out.empty()) return absl::OkStatus();
+      return absl::UnavailableError(absl::StrCat("nothing serves ", next_));
+    }
+    if (s != NATS_OK) return FromNats(s, "reading consumer messages");
+    MsgPtr msg(raw);
+    if (FromStream(msg.get())) {
+      out.push_back(std::move(msg));
+      continue;
+    }
+    absl::StatusOr<bool> ended = Ended(msg.get(), !out.empty());
+    if (!ended.ok()) return ended.status();
+    if (*ended) return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
                                                         std::int64_t wait_ms) {
   std::vector<MsgPtr> out;
@@ -136,30 +217,17 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
     absl::SleepFor(absl::Milliseconds(wait_ms));
     return out;
   }
-  if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
-  // The server ends the request with a status at its expiry, but drops it
-  // without one when a message comes just as it expires (nats-server 2.9):
-  // a little past the expiry, the request is over either way.
-  const absl::Time deadline =
-      absl::Now() + absl::Milliseconds(wait_ms + kSlackMs);
-  while (static_cast<int>(out.size()) < batch) {
-    const std::int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (left <= 0) break;
-    natsMsg* raw = nullptr;
-    const natsStatus s =
-        natsSubscription_NextMsg(&raw, subscription_.get(), left);
-    if (s == NATS_TIMEOUT) break;
-    if (s == NATS_SLOW_CONSUMER) continue;
-    if (s == NATS_NO_RESPONDERS)
-      return absl::NotFoundError(absl::StrCat("nothing serves ", next_));
-    if (s != NATS_OK) return FromNats(s, "reading consumer messages");
-    MsgPtr msg(raw);
-    if (FromStream(msg.get())) {
-      out.push_back(std::move(msg));
-    } else if (Ends(msg.get(), reply_)) {
-      break;
-    }
+  if (!bound_) {
+    if (absl::Status s =
+            LookUpOrCreate(connection_, options_, subject_, durable_);
+        !s.ok())
+      return s;
+    bound_ = true;
   }
+  if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
+  const absl::Status s =
+      Collect(batch, absl::Now() + absl::Milliseconds(wait_ms + kSlackMs), out);
+  if (!s.ok()) return s;
   return out;
 }
 
