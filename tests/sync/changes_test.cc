@@ -108,7 +108,13 @@ constexpr std::uint64_t kChangesMade = 5;  // with the erasure after them
 
 // Once JetStream has the streams (a node or agent makes them).
 void AwaitStreams(const SyncOptions& o) {
-  REQUIRE(Eventually([&] { return ReadSyncStatus(o).ok(); }));
+  absl::Status last;
+  const bool ready = Eventually([&] {
+    last = ReadSyncStatus(o).status();
+    return last.ok();
+  });
+  INFO(last.message());
+  REQUIRE(ready);
 }
 
 // Publishes `data` to `subject`, as a broken or replaying publisher would;
