@@ -1,0 +1,344 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// Merged groups cross partitions (docs/sync.md, "Merges across
+// partitions"): four head-office nodes, one partition each, and two tills
+// that do not all know of each other's merges. A group built of customers
+// of two partitions, merged into a customer of a third, takes its members'
+// histories and links along, and its later events, on every till; a later
+// merge into it, an unmerge of the group or of a member, a merge again and
+// an erasure all end with each node serving, byte for byte, the profiles
+// of a reference store that made the same events and changes. A node
+// killed mid-forward loses and doubles nothing.
+
+#include <nats/nats.h>
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catch2/catch.hpp"
+#include "sync/nats_server.h"
+#include "sync/sync_fixture.h"
+#include "tools/cli_runner.h"
+
+namespace ckm {
+namespace {
+
+using ckm_test::Eventually;
+using ckm_test::NatsServer;
+using ckm_test::TempDir;
+
+// The first id "<name>-<k>" of `partition`.
+std::string IdIn(int partition, const std::string& name) {
+  for (int k = 0;; ++k) {
+    const std::string id = name + "-" + std::to_string(k);
+    if (PartitionOf(id, ckm_test::kTestPartitions) == partition) return id;
+  }
+}
+
+// S's partition is the group's; A and D share one, B and C have their own.
+struct Cast {
+  std::string s = IdIn(0, "s"), a = IdIn(1, "a"), d = IdIn(1, "d"),
+              b = IdIn(2, "b"), c = IdIn(3, "c");
+};
+
+IdentityChangeOptions Why(std::string reason) {
+  IdentityChangeOptions o;
+  o.actor = "crm";
+  o.reason = std::move(reason);
+  return o;
+}
+
+// `n` sales to `customer` with event ids from `first`: purchases of a few
+// products in a few stores, and loyalty, so that merged profiles count
+// distinct products across members.
+std::vector<Event> Sales(const std::string& customer, std::uint64_t first,
+                         int n) {
+  std::vector<Event> out;
+  for (std::uint64_t id = first; id < first + n; ++id) {
+    const std::int64_t ts = 1'700'000'000'000 + static_cast<std::int64_t>(id);
+    if (id % 3 == 2) {
+      out.push_back({id, CustomerRef::Id(customer), ts, "pos",
+                     Loyalty::Earn(static_cast<std::int64_t>(id % 50 + 1))});
+      continue;
+    }
+    Purchase order("o-" + customer + "-" + std::to_string(id), "GBP",
+                   Channel::kInStore, "store-" + std::to_string(id % 3));
+    order.lines = {{"sku-" + std::to_string(id % 7),
+                    "cat-" + std::to_string(id % 3),
+                    static_cast<std::int64_t>(1 + id % 2),
+                    static_cast<std::int64_t>(1'000'000 * (1 + id % 5))}};
+    out.push_back({id, CustomerRef::Id(customer), ts, "pos", order});
+  }
+  return out;
+}
+
+std::uint64_t DeadLetters(const SyncOptions& o) {
+  absl::StatusOr<SyncStatus> status = ReadSyncStatus(o);
+  REQUIRE_OK(status);
+  std::uint64_t dead = 0;
+  for (const PartitionStatus& p : status->per_partition) dead += p.dead_letters;
+  return dead;
+}
+
+std::uint64_t MessagesOn(const SyncOptions& o, int partition) {
+  absl::StatusOr<SyncStatus> status = ReadSyncStatus(o);
+  if (!status.ok()) return 0;
+  for (const PartitionStatus& p : status->per_partition)
+    if (p.partition == partition) return p.messages;
+  return 0;
+}
+
+std::string SurvivorOf(const Store& store, const std::string& id) {
+  absl::StatusOr<CustomerIdentities> who = store.Identities(id);
+  return who.ok() ? who->survivor : who.status().ToString();
+}
+
+// A server, two tills, a reference store and one node per partition, each
+// with its own store (a node may also run as `ckm node`: Replace()).
+class Deployment {
+ public:
+  Deployment()
+      : server_(dir_.path()),
+        options(ckm_test::TestSyncOptions(server_.url())) {
+    till = ckm_test::OpenTestStore(dir_.sub("till"), true);
+    other_till = ckm_test::OpenTestStore(dir_.sub("other-till"), true);
+    reference = ckm_test::OpenTestStore(dir_.sub("reference"), false);
+    for (int p = 0; p < options.partitions; ++p) {
+      stores.push_back(
+          ckm_test::OpenTestStore(dir_.sub("node" + std::to_string(p)), false));
+      served.push_back({p});
+      nodes.emplace_back();
+      Start(p);
+    }
+  }
+  ~Deployment() { StopAll(); }
+
+  void Start(int p) {
+    auto node = PartitionNode::Start(*stores[p], served[p], options);
+    REQUIRE_OK(node);
+    nodes[p] = *std::move(node);
+  }
+  void StopAll() {
+    for (auto& n : nodes)
+      if (n != nullptr) n->Stop();
+  }
+  std::string Dir(const std::string& name) { return dir_.sub(name); }
+
+  // Records `events` on the till and on the reference.
+  void Sell(Store& on, const std::vector<Event>& events) {
+    REQUIRE_OK(on.Record(events));
+    REQUIRE_OK(reference->Record(events));
+  }
+  // Each till publishes its outbox; then every node serves the reference's
+  // profile of each customer of its partition.
+  void Sync() {
+    REQUIRE_OK(DrainOutbox(*till, options));
+    REQUIRE_OK(DrainOutbox(*other_till, options));
+    REQUIRE(Eventually([&] { return ckm_test::Drained(options) && Same(); }));
+  }
+  bool Same() const {
+    for (const auto& [id, bytes] : ckm_test::ProfilesById(*reference)) {
+      const Store* node = stores[PartitionOf(id, options.partitions)].get();
+      absl::StatusOr<Profile> got = node->Get(id);
+      if (!got.ok() || got->bytes() != bytes) return false;
+    }
+    return true;
+  }
+  std::vector<const Store*> Nodes() const {
+    std::vector<const Store*> out;
+    for (const auto& s : stores) out.push_back(s.get());
+    return out;
+  }
+  void RequireServed() {
+    StopAll();
+    ckm_test::RequireServedProfiles(*reference, Nodes(), served);
+    CHECK(DeadLetters(options) == 0);
+  }
+
+ private:
+  TempDir dir_ = TempDir::InMemory();
+  NatsServer server_;
+
+ public:
+  const SyncOptions options;
+  std::unique_ptr<Store> till, other_till, reference;
+  std::vector<std::unique_ptr<Store>> stores;
+  std::vector<std::vector<int>> served;
+  std::vector<std::unique_ptr<PartitionNode>> nodes;
+};
+
+// Case 1: A and D (A's partition) and B (another) are a group at A's node;
+// A is merged into S (a third partition); the other till, which heard of
+// no merge, sells to every member before and after, and merges C (a fourth
+// partition) into A, which reaches A's node and travels on.
+void BuildGroupAcross(Deployment& d, const Cast& x) {
+  for (const std::string* id : {&x.s, &x.a, &x.d, &x.b, &x.c}) {
+    d.Sell(*d.till, Sales(*id, 1000, 40));
+    d.Sell(*d.other_till, Sales(*id, 1500, 5));
+  }
+  for (Store* s : {d.till.get(), d.reference.get()}) {
+    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
+    REQUIRE_OK(s->Merge(x.a, x.d, Why("same phone")));
+  }
+  d.Sync();
+  d.Sell(*d.other_till, Sales(x.b, 2000, 20));
+  d.Sell(*d.other_till, Sales(x.d, 2000, 20));
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Sell(*d.other_till, Sales(x.b, 3000, 20));
+  d.Sell(*d.till, Sales(x.a, 3000, 20));
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));  // the merge before C's
+  for (Store* s : {d.other_till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.a, x.c, Why("same address")));
+  d.Sell(*d.other_till, Sales(x.c, 4000, 20));
+  d.Sell(*d.till, Sales(x.d, 4000, 20));
+  d.Sync();
+}
+
+TEST_CASE("A group of two partitions merged into a third travels whole") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  d.Sell(*d.other_till, Sales(x.b, 5000, 10));
+  d.Sell(*d.other_till, Sales(x.c, 5000, 10));
+  d.Sync();
+  d.RequireServed();
+  // The group's node holds the group's links, not only its events.
+  const Store& group = *d.stores[0];
+  for (const std::string* id : {&x.a, &x.b, &x.c, &x.d})
+    CHECK(SurvivorOf(group, *id) == x.s);
+  absl::StatusOr<CustomerIdentities> a = group.Identities(x.a);
+  REQUIRE_OK(a);
+  CHECK(a->aliases.size() == 4);
+  // A's node keeps its group (with C), unmerged from S.
+  CHECK(SurvivorOf(*d.stores[1], x.c) == x.a);
+  CHECK(SurvivorOf(*d.stores[1], x.a) == x.a);
+}
+
+TEST_CASE("The group's root unmerged, changed and merged again converges") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  d.Sell(*d.other_till, Sales(x.b, 5000, 10));
+  d.Sell(*d.till, Sales(x.s, 5000, 10));
+  d.Sync();
+  // S's node splits A's group off with all its members, and A's node,
+  // which serves the group now, has every member's events.
+  CHECK(SurvivorOf(*d.stores[1], x.b) == x.a);
+  CHECK(SurvivorOf(*d.stores[0], x.s) == x.s);
+  // S's node undid the links of its copy of A's group: no one would keep
+  // them up to date.
+  CHECK(SurvivorOf(*d.stores[0], x.b) == x.b);
+  // D leaves A's group while it is not merged into S; merged again, S's
+  // node must not bring back the link it held for D before.
+  for (Store* s : {d.till.get(), d.reference.get()}) {
+    REQUIRE_OK(s->Unmerge(x.a, x.d, Why("moved out")));
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("one household after all")));
+  }
+  d.Sell(*d.other_till, Sales(x.d, 6000, 10));
+  d.Sell(*d.other_till, Sales(x.c, 6000, 10));
+  d.Sync();
+  d.RequireServed();
+  CHECK(SurvivorOf(*d.stores[0], x.c) == x.s);
+  CHECK(SurvivorOf(*d.stores[0], x.d) == x.d);
+}
+
+TEST_CASE("A member unmerged, then a member erased, while merged across") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  // The till names the group's root; each node on B's way splits B off
+  // its parent there.
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Sell(*d.other_till, Sales(x.b, 5000, 10));
+  d.Sell(*d.other_till, Sales(x.d, 5000, 10));
+  d.Sync();
+  CHECK(SurvivorOf(*d.stores[0], x.b) == x.b);
+  CHECK(SurvivorOf(*d.stores[1], x.b) == x.b);
+  // An erasure of a member erases its whole group (docs/privacy.md): each
+  // member's node erases what it holds; B, split off, stays.
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.d, "request 7").status());
+  d.Sell(*d.other_till, Sales(x.b, 6000, 10));
+  d.Sync();
+  d.RequireServed();
+  for (const std::string* id : {&x.s, &x.a, &x.c, &x.d}) {
+    INFO(*id);
+    for (std::size_t p = 0; p < d.stores.size(); ++p) {
+      INFO("node " << p);
+      CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
+    }
+  }
+  CHECK(ckm_test::OutboxDepth(*d.till) == 0);
+}
+
+TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  // A's partition is served by `ckm node`, which the test can kill -9.
+  d.nodes[1]->Stop();
+  d.nodes[1].reset();
+  const std::string db = d.Dir("node1-cli");
+  const std::string log = d.Dir("node1.log");
+  const std::vector<std::string> command = {
+      CKM_CLI,
+      "node",
+      "--partitions",
+      "1",
+      "--db",
+      db,
+      "--nats",
+      d.options.nats_url,
+      "--partition-count",
+      std::to_string(d.options.partitions),
+      "--batch",
+      "16",
+      "--ack-wait-ms",
+      std::to_string(d.options.ack_wait_ms)};
+  d.stores[1].reset();
+  ckm_test::Child node(command, log);
+  // Long histories, so that the kill falls mid-forward.
+  constexpr int kEach = 1500;
+  for (const std::string* id : {&x.a, &x.d, &x.b})
+    d.Sell(*d.till, Sales(*id, 1000, kEach));
+  d.Sell(*d.till, Sales(x.s, 1000, 20));
+  for (Store* s : {d.till.get(), d.reference.get()}) {
+    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
+    REQUIRE_OK(s->Merge(x.a, x.d, Why("same phone")));
+  }
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  REQUIRE(Eventually([&] { return ckm_test::Drained(d.options); }));
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  const std::uint64_t before = MessagesOn(d.options, 0);
+  REQUIRE(Eventually([&] { return MessagesOn(d.options, 0) > before + 100; }));
+  node.Kill(SIGKILL);
+  // The group's history, its two links and the merge: not all there yet.
+  CHECK(MessagesOn(d.options, 0) < before + 3 * kEach + 3);
+  d.Sell(*d.other_till, Sales(x.b, 9000, 10));  // forwarded via A's node
+  REQUIRE_OK(DrainOutbox(*d.other_till, d.options));
+  node = ckm_test::Child(command, log);
+  const bool drained = Eventually([&] {
+    return ckm_test::Drained(d.options) && d.stores[0]->Get(x.s).ok() &&
+           d.stores[0]->Get(x.s)->bytes() == d.reference->Get(x.s)->bytes();
+  });
+  INFO(ckm_test::Slurp(log));
+  REQUIRE(drained);
+  REQUIRE(node.Kill(SIGTERM) == 0);
+  d.stores[1] = ckm_test::OpenTestStore(db, false);
+  d.RequireServed();
+}
+
+}  // namespace
+}  // namespace ckm
