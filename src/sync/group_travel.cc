@@ -157,13 +157,24 @@ absl::StatusOr<bool> PartitionWorker::MergeAtSource(
 }
 
 // The merge may already hold here: a node serving several partitions made
-// it for one of them, or sent it again after a restart.
+// it for one of them, or sent it again after a restart. A customer of
+// this partition forwarded into another partition's group is merged
+// already, though a root in this store: a till that had not heard of it
+// merges it here in vain, as a store would refuse it.
 absl::StatusOr<bool> PartitionWorker::MergeHere(const OutboxChange& change,
                                                 natsMsg* msg) {
   absl::StatusOr<std::optional<std::string>> parent =
       ParentOf(store_, change.other);
   if (!parent.ok() && !absl::IsNotFound(parent.status()))
     return parent.status();
+  const int elsewhere = forwards_ == nullptr
+                            ? -1
+                            : forwards_->TargetOf(change.other).value_or(-1);
+  if (parent.ok() && !*parent && elsewhere >= 0 && !IsForwarded(msg)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "customer \"", change.other, "\" is merged into a group of partition ",
+        elsewhere, " already; unmerge it first"));
+  }
   absl::StatusOr<bool> applied = false;
   if (!parent.ok() || *parent != change.customer)
     applied = store_.ApplyChange(change);

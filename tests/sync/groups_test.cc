@@ -91,6 +91,28 @@ std::uint64_t MessagesOn(const SyncOptions& o, int partition) {
   return 0;
 }
 
+// The reasons of every dead letter, in the order they were kept.
+std::vector<std::string> DeadLetterReasons(const SyncOptions& o) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  const std::string stream = o.stream + "_DEAD";
+  std::vector<std::string> reasons;
+  natsMsg* msg = nullptr;
+  for (std::uint64_t seq = 1;
+       js_GetMsg(&msg, js, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
+       ++seq) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK)
+      reasons.emplace_back(value);
+    natsMsg_Destroy(msg);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return reasons;
+}
+
 std::string SurvivorOf(const Store& store, const std::string& id) {
   absl::StatusOr<CustomerIdentities> who = store.Identities(id);
   return who.ok() ? who->survivor : who.status().ToString();
@@ -152,10 +174,10 @@ class Deployment {
     for (const auto& s : stores) out.push_back(s.get());
     return out;
   }
-  void RequireServed() {
+  void RequireServed(std::uint64_t dead_letters = 0) {
     StopAll();
     ckm_test::RequireServedProfiles(*reference, Nodes(), served);
-    CHECK(DeadLetters(options) == 0);
+    CHECK(DeadLetters(options) == dead_letters);
   }
 
  private:
@@ -279,6 +301,34 @@ TEST_CASE("A member unmerged, then a member erased, while merged across") {
     }
   }
   CHECK(ckm_test::OutboxDepth(*d.till) == 0);
+}
+
+TEST_CASE("A customer merged across is not merged again at its own node") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  for (const std::string* id : {&x.s, &x.a, &x.d, &x.b}) {
+    d.Sell(*d.till, Sales(*id, 1000, 20));
+    d.Sell(*d.other_till, Sales(*id, 1500, 5));
+  }
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  // The other till has not heard of it: it merges A into D, of A's own
+  // partition, which one store would refuse (A is merged into S already),
+  // and then B (another partition) into A, which joins S's group.
+  REQUIRE_OK(d.other_till->Merge(x.d, x.a, Why("a guess")));
+  for (Store* s : {d.other_till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
+  d.Sell(*d.other_till, Sales(x.a, 3000, 10));
+  d.Sync();
+  d.RequireServed(1);
+  CHECK(DeadLetterReasons(d.options) ==
+        std::vector<std::string>{"customer \"" + x.a +
+                                 "\" is merged into a group of partition 0 "
+                                 "already; unmerge it first"});
+  CHECK(SurvivorOf(*d.stores[0], x.b) == x.s);
+  CHECK(SurvivorOf(*d.stores[1], x.a) == x.a);
 }
 
 TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
