@@ -26,6 +26,13 @@ RecordOptions FromHeadOffice() {
   return options;
 }
 
+// An error PullConsumer::Fetch returns about the consumer, not the
+// connection (see its comment).
+bool OfTheConsumer(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsFailedPrecondition(s) ||
+         absl::IsNotFound(s) || absl::IsDeadlineExceeded(s);
+}
+
 bool Refused(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s);
 }
@@ -71,6 +78,10 @@ void PartitionWorker::StopServingProfiles() {
 void PartitionWorker::Disconnect() {
   StopServingProfiles();
   if (connection_ != nullptr) connection_->Close();
+  // Closing does not wait for an answer under way (a slow store read):
+  // service_ must outlive it.
+  if (profiles_done_ != nullptr) profiles_done_->WaitForNotification();
+  profiles_done_.reset();
   profiles_.reset();
   consumer_.reset();
   forwards_.reset();
@@ -85,10 +96,12 @@ absl::Status PartitionWorker::Subscribe() {
     connection_ = *std::move(c);
   }
   if (profiles_ == nullptr && node_.follower.empty()) {
+    auto done = std::make_unique<absl::Notification>();
     absl::StatusOr<SubscriptionPtr> served =
-        ServeProfiles(*connection_, &service_);
+        ServeProfiles(*connection_, &service_, done.get());
     if (!served.ok()) return served.status();
     profiles_ = *std::move(served);
+    profiles_done_ = std::move(done);
   }
   if (absl::Status s = EnsureStreams(*connection_, options_); !s.ok()) return s;
   if (forwards_ == nullptr && node_.follower.empty()) {
@@ -118,11 +131,12 @@ void PartitionWorker::Run() {
     absl::StatusOr<std::vector<MsgPtr>> fetched =
         consumer_->Fetch(static_cast<int>(options_.batch), options_.poll_ms);
     if (!fetched.ok()) {
-      // Connect and subscribe again: that makes again a consumer the
-      // server lost, and a subscription is never destroyed on a live
-      // connection (Connection::Close).
+      // The consumer's errors leave the subscription usable (its next
+      // Fetch binds again); a connection's is mended by connecting and
+      // subscribing again (Disconnect, Subscribe).
       shared_.NoteError(fetched.status());
-      Disconnect();
+      if (!connection_->connected() || !OfTheConsumer(fetched.status()))
+        Disconnect();
       shared_.Pause(options_.retry_ms);
       continue;
     }

@@ -18,6 +18,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "ckm/store.h"
 #include "ckm/sync.h"
 #include "sync/forwards.h"
@@ -164,6 +165,8 @@ class PartitionWorker {
   const ProfileService service_;
   std::unique_ptr<Connection> connection_;
   SubscriptionPtr profiles_;  // answers FetchProfile for the partition
+  // Notified once no answer of profiles_ runs any more (ServeProfiles).
+  std::unique_ptr<absl::Notification> profiles_done_;
   std::unique_ptr<PullConsumer> consumer_;
   // Head office only (a follower forwards nothing); on connection_.
   std::unique_ptr<Forwards> forwards_;

@@ -53,10 +53,15 @@ void OnRequest(natsConnection* nc, natsSubscription*, natsMsg* msg,
   natsMsg_Destroy(msg);
 }
 
+void OnComplete(void* closure) {
+  static_cast<absl::Notification*>(closure)->Notify();
+}
+
 }  // namespace
 
 absl::StatusOr<SubscriptionPtr> ServeProfiles(Connection& c,
-                                              const ProfileService* service) {
+                                              const ProfileService* service,
+                                              absl::Notification* done) {
   const std::string subject =
       ProfileSubject(service->options, service->partition);
   const std::string group = absl::StrCat(subject, ".nodes");
@@ -67,6 +72,12 @@ absl::StatusOr<SubscriptionPtr> ServeProfiles(Connection& c,
   SubscriptionPtr sub(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("serving profiles on ", subject));
+  if (const natsStatus set =
+          natsSubscription_SetOnCompleteCB(sub.get(), OnComplete, done);
+      set != NATS_OK) {
+    natsSubscription_Unsubscribe(sub.get());
+    return FromNats(set, "serving profiles");
+  }
   return sub;
 }
 

@@ -10,6 +10,7 @@
 #define CKM_SRC_SYNC_PROFILE_REQUESTS_H_
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "ckm/store.h"
 #include "ckm/sync.h"
 #include "sync/nats_client.h"
@@ -25,10 +26,14 @@ struct ProfileService {
 };
 
 // Answers requests for `service->partition` on `connection` until the
-// returned subscription is destroyed. A queue group, so that several nodes
-// serving the same partition share the requests.
+// returned subscription is drained or closed. A queue group, so that
+// several nodes serving the same partition share the requests. `done` is
+// notified once no answer runs any more, nor will (after a drain, or the
+// connection's close): wait for it before `service` goes, since closing
+// does not wait for an answer under way.
 absl::StatusOr<SubscriptionPtr> ServeProfiles(Connection& connection,
-                                              const ProfileService* service);
+                                              const ProfileService* service,
+                                              absl::Notification* done);
 
 }  // namespace ckm::sync
 

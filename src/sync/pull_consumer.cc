@@ -8,7 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
 
 namespace ckm::sync {
 namespace {
@@ -18,6 +17,11 @@ struct ConsumerInfoFree {
 };
 using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, ConsumerInfoFree>;
 
+// How long past its expiry a request's end is waited for. The server drops
+// an expired request without a status when a message comes just as it
+// expires (nats-server 2.9), so this is waited in vain then: keep it short.
+constexpr std::int64_t kSlackMs = 10;
+
 // A message of the stream carries the subject its acknowledgement goes to;
 // the server's status messages (404, 408, 409, 100) carry none.
 bool FromStream(natsMsg* msg) {
@@ -25,11 +29,31 @@ bool FromStream(natsMsg* msg) {
   return reply != nullptr && absl::StartsWith(reply, "$JS.ACK.");
 }
 
-// Whether a status message is a heartbeat, which ends nothing.
-bool IsHeartbeat(natsMsg* msg) {
-  const char* status = nullptr;
-  return natsMsgHeader_Get(msg, "Status", &status) == NATS_OK &&
-         status != nullptr && absl::string_view(status) == "100";
+std::string Header(natsMsg* msg, const char* name) {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, name, &value) != NATS_OK || value == nullptr)
+    return "";
+  return value;
+}
+
+// FailedPrecondition unless `info` is a pull consumer of `subject` with
+// explicit acks, as this build makes them.
+absl::Status CheckFits(const jsConsumerInfo& info, const std::string& subject,
+                       const std::string& durable) {
+  const jsConsumerConfig* c = info.Config;
+  std::string wrong;
+  if (c == nullptr) {
+    wrong = "no configuration";
+  } else if (c->DeliverSubject != nullptr && *c->DeliverSubject != '\0') {
+    wrong = "a push consumer";
+  } else if (c->FilterSubject == nullptr || subject != c->FilterSubject) {
+    wrong = absl::StrCat("not on ", subject);
+  } else if (c->AckPolicy != js_AckExplicit) {
+    wrong = "without explicit acks";
+  }
+  if (wrong.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "consumer ", durable, " exists, ", wrong, ": delete it to start over"));
 }
 
 absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
@@ -42,6 +66,7 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
   ConsumerInfoPtr found(raw);
   absl::Status looked =
       FromNats(s, absl::StrCat("looking up consumer ", durable), js_error);
+  if (looked.ok()) return CheckFits(*found, subject, durable);
   if (!absl::IsNotFound(looked)) return looked;
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
@@ -51,6 +76,9 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
   config.AckWait = o.ack_wait_ms * 1'000'000;  // nanoseconds
   config.MaxDeliver = -1;  // a store error may last: never give up
   config.DeliverPolicy = js_DeliverAll;
+  // A batch is acknowledged before the next is asked for: room for two.
+  config.MaxAckPending =
+      std::max<std::int64_t>(1000, 2 * static_cast<std::int64_t>(o.batch));
   js_error = static_cast<jsErrCode>(0);
   s = js_AddConsumer(&raw, c.js(), o.stream.c_str(), &config, c.js_options(),
                      &js_error);
@@ -60,14 +88,17 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
 
 }  // namespace
 
-PullConsumer::PullConsumer(Connection& connection, std::string next,
-                           std::string inbox, SubscriptionPtr subscription,
-                           std::int64_t grace_ms)
+PullConsumer::PullConsumer(Connection& connection, const SyncOptions& options,
+                           std::string subject, std::string durable,
+                           std::string inbox, SubscriptionPtr subscription)
     : connection_(connection),
-      next_(std::move(next)),
+      options_(options),
+      subject_(std::move(subject)),
+      durable_(std::move(durable)),
+      next_(absl::StrCat("$JS.API.CONSUMER.MSG.NEXT.", options.stream, ".",
+                         durable_)),
       inbox_(std::move(inbox)),
-      subscription_(std::move(subscription)),
-      grace_ms_(grace_ms) {}
+      subscription_(std::move(subscription)) {}
 
 absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
     Connection& c, const SyncOptions& o, const std::string& subject,
@@ -80,24 +111,29 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
   const std::string inbox = raw_inbox;
   natsInbox_Destroy(raw_inbox);
   natsSubscription* raw = nullptr;
-  s = natsConnection_SubscribeSync(&raw, c.nc(), inbox.c_str());
+  // Each request has a reply subject of its own under the inbox, so that a
+  // request's end is told from an earlier one's that came late.
+  const std::string replies = absl::StrCat(inbox, ".*");
+  s = natsConnection_SubscribeSync(&raw, c.nc(), replies.c_str());
   SubscriptionPtr subscription(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("subscribing for consumer ", durable));
-  // The request's end normally comes at its expiry; a little later is
-  // still its own, and anything later is taken as stale.
-  const std::int64_t grace_ms = std::min<std::int64_t>(o.timeout_ms, 100);
-  return std::unique_ptr<PullConsumer>(new PullConsumer(
-      c, absl::StrCat("$JS.API.CONSUMER.MSG.NEXT.", o.stream, ".", durable),
-      inbox, std::move(subscription), grace_ms));
+  return std::unique_ptr<PullConsumer>(
+      new PullConsumer(c, o, subject, durable, inbox, std::move(subscription)));
 }
 
+// Statuses already here belong to earlier requests: passed over, but a
+// "no responders" among them means the consumer should be looked up again.
 absl::Status PullConsumer::TakeWaiting(int batch, std::vector<MsgPtr>& out) {
   while (static_cast<int>(out.size()) < batch) {
     natsMsg* raw = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&raw, subscription_.get(), 0);
     if (s == NATS_TIMEOUT) return absl::OkStatus();
     if (s == NATS_SLOW_CONSUMER) continue;  // dropped ones come again
+    if (s == NATS_NO_RESPONDERS) {
+      bound_ = false;
+      continue;
+    }
     if (s != NATS_OK) return FromNats(s, "reading consumer messages");
     MsgPtr msg(raw);
     if (FromStream(msg.get())) out.push_back(std::move(msg));
@@ -111,10 +147,61 @@ absl::Status PullConsumer::Request(int batch, std::int64_t wait_ms) {
   const std::string body =
       absl::StrCat("{\"batch\":", batch, ",\"expires\":", wait_ms * 1'000'000,
                    ",\"no_wait\":true}");
+  reply_ = absl::StrCat(inbox_, ".", ++requests_);
   const natsStatus s = natsConnection_PublishRequest(
-      connection_.nc(), next_.c_str(), inbox_.c_str(), body.data(),
+      connection_.nc(), next_.c_str(), reply_.c_str(), body.data(),
       static_cast<int>(body.size()));
   return FromNats(s, absl::StrCat("asking ", next_, " for messages"));
+}
+
+// The last request's end (404, 408, or 409 for a leader change or a
+// deleted consumer, which also calls for looking it up again) ends the
+// fetch; an earlier request's ends it once there is something to return.
+// The server refusing the request (400, another 409) is an error, unless
+// there is something to return: the next fetch meets it again.
+absl::StatusOr<bool> PullConsumer::Ended(natsMsg* status, bool got) {
+  const std::string code = Header(status, "Status");
+  if (code == "100") return false;  // a heartbeat
+  const char* subject = natsMsg_GetSubject(status);
+  if (subject == nullptr || reply_ != subject) return got;
+  const std::string why = Header(status, "Description");
+  if (code == "404" || code == "408") return true;
+  if (code == "409" && (absl::StrContains(why, "Leadership Change") ||
+                        absl::StrContains(why, "Deleted"))) {
+    bound_ = false;
+    return true;
+  }
+  if (got) return true;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the server refused a pull request to ", next_, ": ", code, " ", why));
+}
+
+absl::Status PullConsumer::Collect(int batch, absl::Time deadline,
+                                   std::vector<MsgPtr>& out) {
+  while (static_cast<int>(out.size()) < batch) {
+    const std::int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left <= 0) return absl::OkStatus();
+    natsMsg* raw = nullptr;
+    const natsStatus s =
+        natsSubscription_NextMsg(&raw, subscription_.get(), left);
+    if (s == NATS_TIMEOUT) return absl::OkStatus();
+    if (s == NATS_SLOW_CONSUMER) continue;
+    if (s == NATS_NO_RESPONDERS) {  // a leader election, or no consumer
+      bound_ = false;
+      if (!out.empty()) return absl::OkStatus();
+      return absl::UnavailableError(absl::StrCat("nothing serves ", next_));
+    }
+    if (s != NATS_OK) return FromNats(s, "reading consumer messages");
+    MsgPtr msg(raw);
+    if (FromStream(msg.get())) {
+      out.push_back(std::move(msg));
+      continue;
+    }
+    absl::StatusOr<bool> ended = Ended(msg.get(), !out.empty());
+    if (!ended.ok()) return ended.status();
+    if (*ended) return absl::OkStatus();
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
@@ -124,27 +211,23 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
     if (!s.ok()) return s;
     return out;
   }
-  if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
-  const absl::Time deadline =
-      absl::Now() + absl::Milliseconds(wait_ms + grace_ms_);
-  while (static_cast<int>(out.size()) < batch) {
-    const std::int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (left <= 0) break;
-    natsMsg* raw = nullptr;
-    const natsStatus s =
-        natsSubscription_NextMsg(&raw, subscription_.get(), left);
-    if (s == NATS_TIMEOUT) break;
-    if (s == NATS_SLOW_CONSUMER) continue;
-    if (s == NATS_NO_RESPONDERS)
-      return absl::NotFoundError(absl::StrCat("nothing serves ", next_));
-    if (s != NATS_OK) return FromNats(s, "reading consumer messages");
-    MsgPtr msg(raw);
-    if (FromStream(msg.get())) {
-      out.push_back(std::move(msg));
-    } else if (!IsHeartbeat(msg.get())) {
-      break;  // a request ended: this one, or an earlier one late
-    }
+  if (!connection_.connected()) {
+    // Reconnecting: a request now would wait in libnats' buffer and reach
+    // the server late, with every other one sent meanwhile.
+    absl::SleepFor(absl::Milliseconds(wait_ms));
+    return out;
   }
+  if (!bound_) {
+    if (absl::Status s =
+            LookUpOrCreate(connection_, options_, subject_, durable_);
+        !s.ok())
+      return s;
+    bound_ = true;
+  }
+  if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
+  const absl::Status s =
+      Collect(batch, absl::Now() + absl::Milliseconds(wait_ms + kSlackMs), out);
+  if (!s.ok()) return s;
   return out;
 }
 

@@ -15,8 +15,10 @@
 // The protocol: one request per Fetch to $JS.API.CONSUMER.MSG.NEXT, for up
 // to `batch` messages, answered at once with what the consumer has (the
 // server then ends it with a 408 status) or, if it has nothing, as soon as
-// something comes within the wait. Acknowledgements are published to each
-// message's reply subject, as libnats' own do.
+// something comes within the wait. Each request has a reply subject of its
+// own, so that the status ending an earlier request, come late, does not
+// end a later fetch. Acknowledgements are published to each message's
+// reply subject, as libnats' own are.
 //
 // Thread safety: one thread. The connection must be closed before a
 // PullConsumer is destroyed (Connection::Close says why).
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "ckm/sync.h"
 #include "sync/nats_client.h"
 
@@ -39,7 +42,9 @@ class PullConsumer {
  public:
   // Binds to the durable consumer `durable` of options.stream, creating it
   // (explicit acks, options.ack_wait_ms, unlimited deliveries, from the
-  // stream's start, on `subject` only) if it does not exist yet.
+  // stream's start, on `subject` only) if it does not exist yet;
+  // FailedPrecondition if one of that name exists with other settings (a
+  // push consumer, another subject or ack policy).
   static absl::StatusOr<std::unique_ptr<PullConsumer>> Open(
       Connection& connection, const SyncOptions& options,
       const std::string& subject, const std::string& durable);
@@ -47,9 +52,12 @@ class PullConsumer {
   PullConsumer& operator=(const PullConsumer&) = delete;
 
   // Up to `batch` messages in the stream's order: those already here, or
-  // else what one request brings within `wait_ms` (none is not an error).
-  // An error means the connection or the consumer is gone: NotFound when
-  // nothing serves the consumer any more.
+  // else what one request brings within `wait_ms` (none is not an error;
+  // while libnats reconnects, none after `wait_ms`). Errors leave the
+  // subscription usable: Unavailable while nothing serves the consumer (a
+  // leader election; the next Fetch binds again, making the consumer again
+  // if the server lost it), FailedPrecondition when the server refuses the
+  // request (a limit an operator set), or the connection's own error.
   absl::StatusOr<std::vector<MsgPtr>> Fetch(int batch, std::int64_t wait_ms);
 
   // Asks for up to `batch` messages within `wait_ms` without waiting for
@@ -63,17 +71,29 @@ class PullConsumer {
   void Nak(natsMsg* msg, std::int64_t delay_ms);
 
  private:
-  PullConsumer(Connection& connection, std::string next, std::string inbox,
-               SubscriptionPtr subscription, std::int64_t grace_ms);
+  PullConsumer(Connection& connection, const SyncOptions& options,
+               std::string subject, std::string durable, std::string inbox,
+               SubscriptionPtr subscription);
   // Takes the messages already on the subscription, up to `batch`.
   absl::Status TakeWaiting(int batch, std::vector<MsgPtr>& out);
+  // Reads what the last request brings into `out`, until its end, `batch`
+  // messages or `deadline`.
+  absl::Status Collect(int batch, absl::Time deadline,
+                       std::vector<MsgPtr>& out);
+  // What a status message on the subscription means for a fetch holding
+  // `got` messages: go on, end it, or an error.
+  absl::StatusOr<bool> Ended(natsMsg* status, bool got);
 
   Connection& connection_;
+  const SyncOptions options_;
+  const std::string subject_;  // the partition's subject
+  const std::string durable_;
   const std::string next_;   // the consumer's pull request subject
-  const std::string inbox_;  // where its messages come
+  const std::string inbox_;  // its messages come to <inbox>.<request>
   SubscriptionPtr subscription_;
-  // How long past a request's expiry its end may take to come.
-  const std::int64_t grace_ms_;
+  bool bound_ = true;  // false after "no responders": look it up again
+  std::uint64_t requests_ = 0;
+  std::string reply_;  // the last request's reply subject
 };
 
 }  // namespace ckm::sync

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -48,9 +49,9 @@ absl::StatusOr<std::map<int, std::uint64_t>> MessagesPerPartition(
   return out;
 }
 
-struct ConsumerListFree {
-  void operator()(jsConsumerInfoList* l) const {
-    jsConsumerInfoList_Destroy(l);
+struct NamesFree {
+  void operator()(jsConsumerNamesList* l) const {
+    jsConsumerNamesList_Destroy(l);
   }
 };
 
@@ -60,38 +61,62 @@ std::uint64_t Lag(const jsConsumerInfo& info) {
   return info.NumPending + static_cast<std::uint64_t>(info.NumAckPending);
 }
 
+// A consumer of ConsumerName's: its partition, below `partitions`, and its
+// follower's name (empty for head office's). Nullopt for other names.
+struct OurConsumer {
+  int partition;
+  std::string follower;
+};
+std::optional<OurConsumer> Parse(absl::string_view name,
+                                 const std::string& prefix, int partitions) {
+  if (!absl::ConsumePrefix(&name, prefix)) return std::nullopt;
+  const std::size_t at = name.rfind('p');
+  int p = -1;
+  if (at == name.npos || !absl::SimpleAtoi(name.substr(at + 1), &p) || p < 0 ||
+      p >= partitions || name.substr(at + 1) != absl::StrCat(p))
+    return std::nullopt;
+  absl::string_view follower = name.substr(0, at);
+  if (follower.empty()) return OurConsumer{p, ""};
+  if (!absl::ConsumeSuffix(&follower, "-") || follower.empty())
+    return std::nullopt;
+  return OurConsumer{p, std::string(follower)};
+}
+
 // Fills in the lag of head office's consumer of each partition, and of
-// every follower's, from the stream's consumers (ConsumerName's names).
-// Consumers of other names, or of partitions past the count, are not ours.
+// every follower's. Names first, then each one's info: libnats 3.4's
+// js_Consumers frees the pages it read with the wrong destructor when a
+// later page fails, and the server pages lists at 256.
 absl::Status ConsumerLags(Connection& c, const SyncOptions& o,
                           std::vector<PartitionStatus>& partitions) {
-  jsConsumerInfoList* raw = nullptr;
+  jsConsumerNamesList* raw = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  const natsStatus s =
-      js_Consumers(&raw, c.js(), o.stream.c_str(), c.js_options(), &js_error);
-  std::unique_ptr<jsConsumerInfoList, ConsumerListFree> list(raw);
-  const absl::Status error = FromNats(
+  natsStatus s = js_ConsumerNames(&raw, c.js(), o.stream.c_str(),
+                                  c.js_options(), &js_error);
+  std::unique_ptr<jsConsumerNamesList, NamesFree> names(raw);
+  absl::Status error = FromNats(
       s, absl::StrCat("listing the consumers of ", o.stream), js_error);
   if (absl::IsNotFound(error)) return absl::OkStatus();  // none yet
   if (!error.ok()) return error;
   const std::string prefix = absl::StrCat(o.subject_prefix, "-");
-  for (int i = 0; i < list->Count; ++i) {
-    const jsConsumerInfo& info = *list->List[i];
-    absl::string_view name = info.Name == nullptr ? "" : info.Name;
-    if (!absl::ConsumePrefix(&name, prefix)) continue;
-    const std::size_t at = name.rfind("p");
-    int p = -1;
-    if (at == name.npos || !absl::SimpleAtoi(name.substr(at + 1), &p) ||
-        p < 0 || p >= static_cast<int>(partitions.size()) ||
-        name.substr(at + 1) != absl::StrCat(p))
-      continue;
-    PartitionStatus& status = partitions[p];
-    absl::string_view follower = name.substr(0, at);
-    if (follower.empty()) {
+  for (int i = 0; i < names->Count; ++i) {
+    std::optional<OurConsumer> ours =
+        Parse(names->List[i], prefix, static_cast<int>(partitions.size()));
+    if (!ours) continue;
+    jsConsumerInfo* info_raw = nullptr;
+    js_error = static_cast<jsErrCode>(0);
+    s = js_GetConsumerInfo(&info_raw, c.js(), o.stream.c_str(), names->List[i],
+                           c.js_options(), &js_error);
+    std::unique_ptr<jsConsumerInfo, ConsumerInfoFree> info(info_raw);
+    error = FromNats(s, absl::StrCat("reading consumer ", names->List[i]),
+                     js_error);
+    if (absl::IsNotFound(error)) continue;  // deleted meanwhile
+    if (!error.ok()) return error;
+    PartitionStatus& status = partitions[ours->partition];
+    if (ours->follower.empty()) {
       status.has_consumer = true;
-      status.lag = Lag(info);
-    } else if (absl::ConsumeSuffix(&follower, "-") && !follower.empty()) {
-      status.followers.push_back({std::string(follower), Lag(info)});
+      status.lag = Lag(*info);
+    } else {
+      status.followers.push_back({ours->follower, Lag(*info)});
     }
   }
   for (PartitionStatus& status : partitions) {

@@ -7,8 +7,10 @@
 
 #include "sync/pull_consumer.h"
 
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "catch2/catch.hpp"
 #include "sync/names.h"
@@ -33,6 +35,14 @@ void PublishNumbers(Connection& c, const SyncOptions& o, int n) {
     jsPubAck_Destroy(ack);
   }
 }
+
+// Closes the connection when it goes, before the consumer declared ahead of
+// it: a subscription is destroyed only on a closed connection, even when a
+// REQUIRE fails (Connection::Close).
+struct CloseFirst {
+  Connection& connection;
+  ~CloseFirst() { connection.Close(); }
+};
 
 // Fetches until `want` distinct messages came (or a fetch brings nothing),
 // acknowledging each; checks that no fetch brings more than `batch`.
@@ -64,6 +74,7 @@ TEST_CASE("A fetch brings at most a batch, however many came early") {
   auto consumer =
       PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
   REQUIRE_OK(consumer);
+  CloseFirst close_first{**c};
 
   // 200 delivered before any fetch: more than three batches of 64, the
   // case that overran libnats' Fetch.
@@ -74,7 +85,34 @@ TEST_CASE("A fetch brings at most a batch, however many came early") {
   absl::StatusOr<std::vector<MsgPtr>> more = (*consumer)->Fetch(64, 200);
   REQUIRE_OK(more);
   CHECK(more->empty());
-  (*c)->Close();
+}
+
+TEST_CASE("An earlier request's end does not end a later fetch") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
+  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
+  REQUIRE_OK(c);
+  REQUIRE_OK(EnsureStreams(**c, o));
+  auto consumer =
+      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
+  REQUIRE_OK(consumer);
+  CloseFirst close_first{**c};
+  // Nothing in the stream: this request ends, empty, while the fetch
+  // below waits; the message published meanwhile is the fetch's.
+  REQUIRE_OK((*consumer)->Request(1, 50));
+  absl::StatusOr<std::unique_ptr<Connection>> publisher = Connection::Open(o);
+  REQUIRE_OK(publisher);
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    PublishNumbers(**publisher, o, 1);
+  });
+  absl::StatusOr<std::vector<MsgPtr>> got = (*consumer)->Fetch(1, 5000);
+  later.join();
+  REQUIRE_OK(got);
+  REQUIRE(got->size() == 1);
+  CHECK(Payload((*got)[0].get()) == "0");
 }
 
 TEST_CASE("A message not acknowledged comes again, and a NAK brings it back") {
@@ -89,6 +127,7 @@ TEST_CASE("A message not acknowledged comes again, and a NAK brings it back") {
   auto consumer =
       PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
   REQUIRE_OK(consumer);
+  CloseFirst close_first{**c};
   absl::StatusOr<std::vector<MsgPtr>> first = (*consumer)->Fetch(3, 1000);
   REQUIRE_OK(first);
   REQUIRE(first->size() == 3);
@@ -105,7 +144,6 @@ TEST_CASE("A message not acknowledged comes again, and a NAK brings it back") {
     }
   }
   CHECK(again == std::set<std::string>{"1", "2"});
-  (*c)->Close();
 }
 
 TEST_CASE("A consumer opened again goes on where it left off") {
@@ -121,17 +159,36 @@ TEST_CASE("A consumer opened again goes on where it left off") {
     auto consumer =
         PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
     REQUIRE_OK(consumer);
+    CloseFirst close_first{**c};
     CHECK(FetchAll(**consumer, 4, 8).size() == 8);  // "0" to "7"
     REQUIRE(natsConnection_FlushTimeout((*c)->nc(), 1000) == NATS_OK);
-    (*c)->Close();  // before the consumer goes (Connection::Close)
   }
   absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
   REQUIRE_OK(c);
   auto again =
       PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
   REQUIRE_OK(again);
+  CloseFirst close_first{**c};
   CHECK(FetchAll(**again, 4, 10) == std::set<std::string>{"8", "9"});
-  (*c)->Close();
+}
+
+TEST_CASE("A consumer of that name with other settings is refused") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
+  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
+  REQUIRE_OK(c);
+  REQUIRE_OK(EnsureStreams(**c, o));
+  auto first =
+      PullConsumer::Open(**c, o, EventSubject(o, 1), ConsumerName(o, 0));
+  REQUIRE_OK(first);
+  CloseFirst close_first{**c};
+  auto second =
+      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
+  CHECK(absl::IsFailedPrecondition(second.status()));
+  CHECK(second.status().message().find("not on " + EventSubject(o, 0)) !=
+        std::string::npos);
 }
 
 }  // namespace
