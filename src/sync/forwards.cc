@@ -15,10 +15,6 @@
 namespace ckm::sync {
 namespace {
 
-struct StreamInfoFree {
-  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
-};
-
 // The subject that holds a customer's forward (its last message: the
 // target partition, or nothing once stopped), and a handled change's.
 // Subjects hold ids in hex: any byte may be in an id.
@@ -51,7 +47,7 @@ absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
   jsErrCode e = static_cast<jsErrCode>(0);
   const std::string stream = ForwardsStream(o);
   natsStatus s = js_GetStreamInfo(&raw, c.js(), stream.c_str(), &options, &e);
-  std::unique_ptr<jsStreamInfo, StreamInfoFree> info(raw);
+  StreamInfoPtr info(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("reading stream ", stream), e);
   const jsStreamStateSubjects* subjects = info->State.Subjects;
