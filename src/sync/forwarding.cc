@@ -57,14 +57,15 @@ absl::Status PartitionWorker::ForwardRecorded(
   if (forwards_ == nullptr) return absl::OkStatus();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string& customer = events[i].customer.id;
-    const std::optional<int> target = forwards_->TargetOf(customer);
-    if (!target || OnPath(messages[i], *target) ||
-        *target == PartitionOf(customer, options_.partitions))
-      continue;
-    if (absl::Status s =
-            Forward(events[i], Payload(messages[i]), *target, messages[i]);
-        !s.ok())
-      return s;
+    for (int target : forwards_->TargetsOf(customer)) {
+      if (OnPath(messages[i], target) ||
+          target == PartitionOf(customer, options_.partitions))
+        continue;
+      if (absl::Status s =
+              Forward(events[i], Payload(messages[i]), target, messages[i]);
+          !s.ok())
+        return s;
+    }
   }
   return absl::OkStatus();
 }

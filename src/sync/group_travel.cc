@@ -78,7 +78,8 @@ absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
   absl::StatusOr<bool> applied = store_.ApplyChange(change);
   if (!applied.ok() || forwards_ == nullptr) return applied;
   for (const std::string& id : gone) {
-    if (absl::Status s = forwards_->Stop(id); !s.ok()) return s;
+    for (int target : forwards_->TargetsOf(id))
+      if (absl::Status s = forwards_->Stop(id, target); !s.ok()) return s;
     const int own = PartitionOf(id, options_.partitions);
     if (own == partition_ || OnPath(msg, own) ||
         std::binary_search(change.erased.begin(), change.erased.end(), id))
@@ -96,29 +97,32 @@ absl::StatusOr<bool> PartitionWorker::Unlink(const OutboxChange& change,
                                              natsMsg* msg) {
   absl::StatusOr<bool> applied = store_.ApplyChange(change);
   if (!applied.ok() || forwards_ == nullptr) return applied;
-  const std::optional<int> target = forwards_->TargetOf(change.customer);
-  if (target && !OnPath(msg, *target)) {
-    if (absl::Status s = ForwardChange(change, *target, msg); !s.ok()) return s;
+  for (int target : forwards_->TargetsOf(change.customer)) {
+    if (OnPath(msg, target)) continue;
+    if (absl::Status s = ForwardChange(change, target, msg); !s.ok()) return s;
   }
   return applied;
 }
 
 // Handled once per partition: a merge redelivered after its unmerge must
-// not start forwarding again. A follower forwards nothing; it applies
-// what head office's nodes forward to its partitions.
+// not start forwarding again. One begun and not handled (a node killed
+// midway) is carried on. A follower forwards nothing; it applies what
+// head office's nodes forward to its partitions.
 absl::StatusOr<bool> PartitionWorker::HandlePair(const OutboxChange& change,
                                                  natsMsg* msg) {
+  Forwards::Progress progress = Forwards::Progress::kNone;
   if (forwards_ != nullptr) {
-    absl::StatusOr<bool> handled = forwards_->WasHandled(change.id);
-    if (!handled.ok()) return handled.status();
-    if (*handled) return false;
+    absl::StatusOr<Forwards::Progress> was = forwards_->ProgressOf(change.id);
+    if (!was.ok()) return was.status();
+    if (*was == Forwards::Progress::kDone) return false;
+    progress = *was;
   }
   const bool source =
       !IsForwarded(msg) &&
       PartitionOf(change.customer, options_.partitions) != partition_;
   absl::StatusOr<bool> done;
   if (change.kind == OutboxChange::Kind::kUnmerge) {
-    done = UnmergeHere(change, msg);
+    done = UnmergeHere(change, msg, progress == Forwards::Progress::kBegun);
   } else if (source) {
     done = MergeAtSource(change);
   } else {
@@ -146,11 +150,11 @@ absl::StatusOr<bool> PartitionWorker::MergeAtSource(
         "customer \"", x, "\" is merged into \"", **parent,
         "\" at its partition's node; unmerge it first (docs/sync.md)"));
   }
-  const std::optional<int> target = forwards_->TargetOf(x);
-  if (target && *target != home) {
+  for (int target : forwards_->TargetsOf(x)) {
+    if (target == home) continue;
     return absl::FailedPreconditionError(
         absl::StrCat("customer \"", x, "\" is merged into a group of ",
-                     "partition ", *target, " already; unmerge it first"));
+                     "partition ", target, " already; unmerge it first"));
   }
   if (absl::Status s = Travel(change, x, home, nullptr); !s.ok()) return s;
   return true;
@@ -167,66 +171,81 @@ absl::StatusOr<bool> PartitionWorker::MergeHere(const OutboxChange& change,
       ParentOf(store_, change.other);
   if (!parent.ok() && !absl::IsNotFound(parent.status()))
     return parent.status();
-  const int elsewhere = forwards_ == nullptr
-                            ? -1
-                            : forwards_->TargetOf(change.other).value_or(-1);
-  if (parent.ok() && !*parent && elsewhere >= 0 && !IsForwarded(msg)) {
+  const std::set<int> elsewhere = forwards_ == nullptr
+                                      ? std::set<int>()
+                                      : forwards_->TargetsOf(change.other);
+  if (parent.ok() && !*parent && !elsewhere.empty() && !IsForwarded(msg)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "customer \"", change.other, "\" is merged into a group of partition ",
-        elsewhere, " already; unmerge it first"));
+        *elsewhere.begin(), " already; unmerge it first"));
   }
   absl::StatusOr<bool> applied = false;
   if (!parent.ok() || *parent != change.customer)
     applied = store_.ApplyChange(change);
   if (!applied.ok() || forwards_ == nullptr) return applied;
-  const std::optional<int> target = forwards_->TargetOf(change.customer);
-  if (target && !OnPath(msg, *target)) {
-    if (absl::Status s = Travel(change, change.other, *target, msg); !s.ok())
+  for (int target : forwards_->TargetsOf(change.customer)) {
+    if (OnPath(msg, target)) continue;
+    if (absl::Status s = Travel(change, change.other, target, msg); !s.ok())
       return s;
   }
   return applied;
 }
 
 // The till names any customer above X in the chain; here the link is to
-// X's parent, which may be all this store knows of that chain.
+// X's parent, which may be all this store knows of that chain. X's group
+// stops going where X went (with its root here, or at X's own node as
+// X), and nowhere else: a member may go on to a group it was merged into
+// before it joined X's. Each step can be repeated, so that a node killed
+// midway carries on when the change comes back: Begin marks it, as a
+// repeat may find X a root forwarded nowhere; the link goes (a repeat
+// finds none); the unmerge goes on where X went (with the same message
+// ids); the forwards stop, X's last, as they are what the steps before
+// read; then the links copied here (Dissolve, which finds none the second
+// time, needs the forwards no more).
 absl::StatusOr<bool> PartitionWorker::UnmergeHere(const OutboxChange& change,
-                                                  natsMsg* msg) {
+                                                  natsMsg* msg, bool again) {
   const std::string& x = change.other;
   absl::StatusOr<std::optional<std::string>> parent = ParentOf(store_, x);
   if (!parent.ok()) return parent.status();  // NotFound: its events first
-  // -1: not forwarded from here (an optional<int> here trips GCC 12's
-  // maybe-uninitialized warning).
-  const int target =
-      forwards_ == nullptr ? -1 : forwards_->TargetOf(x).value_or(-1);
-  if (!*parent && target < 0 && !IsForwarded(msg) && forwards_ != nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("customer \"", x, "\" is merged into no one at its ",
-                     "partition's node: head office never made that merge"));
+  const std::set<int> targets =
+      forwards_ == nullptr ? std::set<int>() : forwards_->TargetsOf(x);
+  if (forwards_ != nullptr && !again) {
+    if (!*parent && targets.empty() && !IsForwarded(msg)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("customer \"", x, "\" is merged into no one at its ",
+                       "partition's node: head office never made that merge"));
+    }
+    if (absl::Status s = forwards_->Begin(change.id); !s.ok()) return s;
   }
-  bool done = false;
+  bool done = !targets.empty();
   if (*parent) {
     OutboxChange here = change;
     here.customer = **parent;
     absl::StatusOr<bool> applied = store_.ApplyChange(here);
     if (!applied.ok()) return applied;
-    done = *applied;
+    done = done || *applied;
   }
-  if (target >= 0) {
-    absl::StatusOr<Subtree> group = SubtreeOf(store_, x);
-    if (!group.ok()) return group.status();
-    for (const std::string& member : group->members) {
-      if (absl::Status s = forwards_->Stop(member); !s.ok()) return s;
-    }
-    if (!OnPath(msg, target)) {
-      if (absl::Status s = ForwardChange(change, target, msg); !s.ok())
-        return s;
-    }
-    done = true;
+  for (int target : targets) {
+    if (OnPath(msg, target)) continue;
+    if (absl::Status s = ForwardChange(change, target, msg); !s.ok()) return s;
   }
-  if (*parent && forwards_ != nullptr) {
-    if (absl::Status s = Dissolve(x); !s.ok()) return s;
-  }
+  if (absl::Status s = StopGroup(x, targets); !s.ok()) return s;
+  if (absl::Status s = Dissolve(x); !s.ok()) return s;
   return done;
+}
+
+// X's forwards stop last: they are what a repeat of the steps before
+// reads.
+absl::Status PartitionWorker::StopGroup(const std::string& x,
+                                        const std::set<int>& targets) {
+  if (targets.empty()) return absl::OkStatus();
+  absl::StatusOr<Subtree> group = SubtreeOf(store_, x);
+  if (!group.ok()) return group.status();
+  for (auto it = group->members.rbegin(); it != group->members.rend(); ++it) {
+    for (int target : targets)
+      if (absl::Status s = forwards_->Stop(*it, target); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 // Start before the history: events recorded from here on are forwarded

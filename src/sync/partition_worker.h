@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -124,7 +125,11 @@ class PartitionWorker {
   absl::StatusOr<bool> MergeHere(const OutboxChange& change, natsMsg* msg);
   // Splits the absorbed customer off here if it is linked here, stops
   // forwarding its group, and sends the unmerge on to where it went.
-  absl::StatusOr<bool> UnmergeHere(const OutboxChange& change, natsMsg* msg);
+  // `again`: begun before, by a node killed midway.
+  absl::StatusOr<bool> UnmergeHere(const OutboxChange& change, natsMsg* msg,
+                                   bool again);
+  // Stops forwarding `x`'s group here to `targets`.
+  absl::Status StopGroup(const std::string& x, const std::set<int>& targets);
   // Forwards `customer`'s group to `target` from now on: each member's
   // stored history, the merges that link them, then `change` itself.
   absl::Status Travel(const OutboxChange& change, const std::string& customer,

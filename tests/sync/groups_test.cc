@@ -118,6 +118,39 @@ std::string SurvivorOf(const Store& store, const std::string& id) {
   return who.ok() ? who->survivor : who.status().ToString();
 }
 
+// Publishes again the last message on partition `partition`'s subject, with
+// a message id of its own: the change comes back as after a node was
+// killed before it acknowledged it. Each node's marks of the merges and
+// unmerges it handled are purged first, as if it was killed before it
+// wrote them.
+void HandleAgain(const SyncOptions& o, int partition) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  const std::string handled = o.subject_prefix + ".forwards.h.>";
+  jsOptions purge;
+  jsOptions_Init(&purge);
+  purge.Stream.Purge.Subject = handled.c_str();
+  REQUIRE(js_PurgeStream(js, (o.stream + "_FORWARDS").c_str(), &purge,
+                         nullptr) == NATS_OK);
+  const std::string subject =
+      o.subject_prefix + ".events." + std::to_string(partition);
+  natsMsg* last = nullptr;
+  REQUIRE(js_GetLastMsg(&last, js, o.stream.c_str(), subject.c_str(), nullptr,
+                        nullptr) == NATS_OK);
+  natsMsg* again = nullptr;
+  REQUIRE(natsMsg_Create(&again, subject.c_str(), nullptr,
+                         natsMsg_GetData(last),
+                         natsMsg_GetDataLength(last)) == NATS_OK);
+  REQUIRE(natsMsgHeader_Set(again, "Nats-Msg-Id", "handled-again") == NATS_OK);
+  REQUIRE(js_PublishMsg(nullptr, js, again, nullptr, nullptr) == NATS_OK);
+  natsMsg_Destroy(again);
+  natsMsg_Destroy(last);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+}
+
 // A server, two tills, a reference store and one node per partition, each
 // with its own store (a node may also run as `ckm node`: Replace()).
 class Deployment {
@@ -245,6 +278,18 @@ TEST_CASE("The group's root unmerged, changed and merged again converges") {
   SKIP_WITHOUT_NATS_SERVER();
   Deployment d;
   const Cast x;
+  // A terminal following S's partition undoes the copied links as S's
+  // node does, though it forwards nothing.
+  std::unique_ptr<Store> follower =
+      ckm_test::OpenTestStore(d.Dir("follower"), true);
+  NodeOptions follow;
+  follow.follower = "till-0";
+  auto following = PartitionNode::Start(*follower, {0}, d.options, follow);
+  REQUIRE_OK(following);
+  const auto converged = [&] {
+    return ckm_test::ProfilesById(*follower) ==
+           ckm_test::ProfilesById(*d.stores[0]);
+  };
   BuildGroupAcross(d, x);
   for (Store* s : {d.till.get(), d.reference.get()})
     REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
@@ -258,6 +303,8 @@ TEST_CASE("The group's root unmerged, changed and merged again converges") {
   // S's node undid the links of its copy of A's group: no one would keep
   // them up to date.
   CHECK(SurvivorOf(*d.stores[0], x.b) == x.b);
+  CHECK(Eventually(converged));
+  CHECK(SurvivorOf(*follower, x.b) == x.b);
   // D leaves A's group while it is not merged into S; merged again, S's
   // node must not bring back the link it held for D before.
   for (Store* s : {d.till.get(), d.reference.get()}) {
@@ -267,9 +314,13 @@ TEST_CASE("The group's root unmerged, changed and merged again converges") {
   d.Sell(*d.other_till, Sales(x.d, 6000, 10));
   d.Sell(*d.other_till, Sales(x.c, 6000, 10));
   d.Sync();
+  CHECK(Eventually(converged));
+  (*following)->Stop();
   d.RequireServed();
   CHECK(SurvivorOf(*d.stores[0], x.c) == x.s);
   CHECK(SurvivorOf(*d.stores[0], x.d) == x.d);
+  CHECK(SurvivorOf(*follower, x.c) == x.s);
+  CHECK(SurvivorOf(*follower, x.d) == x.d);
 }
 
 TEST_CASE("A member unmerged, then a member erased, while merged across") {
@@ -329,6 +380,55 @@ TEST_CASE("A customer merged across is not merged again at its own node") {
                                  "already; unmerge it first"});
   CHECK(SurvivorOf(*d.stores[0], x.b) == x.s);
   CHECK(SurvivorOf(*d.stores[1], x.a) == x.a);
+}
+
+TEST_CASE("A customer in two groups across keeps going to both") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  for (const std::string* id : {&x.s, &x.a, &x.d, &x.b})
+    d.Sell(*d.till, Sales(*id, 1000, 20));
+  // D goes to B's partition; then B's group, D with it, to A's; then A's
+  // group to S's. D's node forwards D to both B's and S's partitions.
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.b, x.d, Why("same phone")));
+  d.Sync();
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
+  d.Sync();
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Sell(*d.other_till, Sales(x.d, 2000, 20));
+  d.Sync();
+  // B's group leaves A's: D's events still reach B's node, not S's.
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Sell(*d.other_till, Sales(x.d, 3000, 20));
+  d.Sync();
+  d.RequireServed();
+  CHECK(d.stores[2]->History(x.b, HistoryQuery{})->size() ==
+        d.reference->History(x.b, HistoryQuery{})->size());
+  CHECK(SurvivorOf(*d.stores[2], x.d) == x.b);
+  CHECK(SurvivorOf(*d.stores[0], x.d) == x.d);
+}
+
+TEST_CASE("An unmerge handled again after its last step does the same") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  d.Sync();
+  // A node killed after it stopped forwarding A's group and before it
+  // noted the unmerge handled gets it again: A is a root forwarded
+  // nowhere then, which is no reason for a dead letter.
+  HandleAgain(d.options, 1);
+  d.Sell(*d.other_till, Sales(x.b, 5000, 10));
+  d.Sync();
+  d.RequireServed();
+  CHECK(SurvivorOf(*d.stores[0], x.b) == x.b);
+  CHECK(SurvivorOf(*d.stores[1], x.b) == x.a);
 }
 
 TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
