@@ -64,7 +64,12 @@ absl::StatusOr<bool> PartitionWorker::Apply(const OutboxChange& change,
 // more than the till's (a member merged at another till): none of them is
 // forwarded any more, and each member of another partition that the till
 // did not name is erased at its own partition's node too, as one store
-// holding everything would erase it.
+// holding everything would erase it; so is the group each member was
+// forwarded into (a till that never heard of that merge erased one of
+// its members). Everything is sent before the store erases: only then can
+// the group be read, and a node killed midway finds it again (the
+// erasures sent have ids derived from the change's: sent again, they are
+// dropped, or erase what is gone already).
 absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
                                             natsMsg* msg) {
   std::set<std::string> gone(change.erased.begin(), change.erased.end());
@@ -75,20 +80,41 @@ absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
     gone.insert(who->survivor);
     gone.insert(who->aliases.begin(), who->aliases.end());
   }
-  absl::StatusOr<bool> applied = store_.ApplyChange(change);
-  if (!applied.ok() || forwards_ == nullptr) return applied;
-  for (const std::string& id : gone) {
-    for (int target : forwards_->TargetsOf(id))
-      if (absl::Status s = forwards_->Stop(id, target); !s.ok()) return s;
-    const int own = PartitionOf(id, options_.partitions);
-    if (own == partition_ || OnPath(msg, own) ||
-        std::binary_search(change.erased.begin(), change.erased.end(), id))
-      continue;
-    if (absl::Status s = ForwardChange(MemberErasure(change, id), own, msg);
-        !s.ok())
-      return s;
+  if (forwards_ != nullptr) {
+    if (absl::Status s = SendErasures(change, gone, msg); !s.ok()) return s;
+    for (const std::string& id : gone) {
+      for (int target : forwards_->TargetsOf(id))
+        if (absl::Status s = forwards_->Stop(id, target); !s.ok()) return s;
+    }
   }
-  return applied;
+  return store_.ApplyChange(change);
+}
+
+// One erasure for each member's own partition, and one for each partition
+// the group is forwarded to (its members share their root's targets).
+absl::Status PartitionWorker::SendErasures(const OutboxChange& change,
+                                           const std::set<std::string>& gone,
+                                           natsMsg* msg) {
+  std::set<int> sent;
+  for (const std::string& id : gone) {
+    const int own = PartitionOf(id, options_.partitions);
+    if (own != partition_ && !OnPath(msg, own) &&
+        !std::binary_search(change.erased.begin(), change.erased.end(), id)) {
+      if (absl::Status s = ForwardChange(MemberErasure(change, id), own, msg);
+          !s.ok())
+        return s;
+    }
+    for (int target : forwards_->TargetsOf(id)) {
+      if (target == partition_ || OnPath(msg, target) ||
+          !sent.insert(target).second)
+        continue;
+      if (absl::Status s =
+              ForwardChange(MemberErasure(change, id), target, msg);
+          !s.ok())
+        return s;
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Every node the customer's events reach holds the identity: the unlink

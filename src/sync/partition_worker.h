@@ -108,8 +108,11 @@ class PartitionWorker {
   // Applies the change here, or hands a merge or unmerge to HandlePair.
   absl::StatusOr<bool> Apply(const OutboxChange& change, natsMsg* msg);
   // Erases, stops forwarding the customers erased here, and sends the
-  // erasure to the partitions of members the till did not name.
+  // erasure to the partitions of members the till did not name, and to
+  // the partitions their groups are forwarded to.
   absl::StatusOr<bool> Erase(const OutboxChange& change, natsMsg* msg);
+  absl::Status SendErasures(const OutboxChange& change,
+                            const std::set<std::string>& gone, natsMsg* msg);
   // An unlink, applied here and sent on where its customer is forwarded.
   absl::StatusOr<bool> Unlink(const OutboxChange& change, natsMsg* msg);
 

@@ -412,6 +412,28 @@ TEST_CASE("A customer in two groups across keeps going to both") {
   CHECK(SurvivorOf(*d.stores[0], x.d) == x.d);
 }
 
+TEST_CASE("A member erased by a till that never heard of the group's root") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  // The other till knows D as a customer of its own; A's node erases A's
+  // group, and S's node, where A's group went, S's, as one store would.
+  for (Store* s : {d.other_till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.d, "request 9").status());
+  REQUIRE_OK(DrainOutbox(*d.other_till, d.options));
+  REQUIRE(Eventually([&] {
+    if (!ckm_test::Drained(d.options)) return false;
+    for (const std::string* id : {&x.s, &x.a, &x.b, &x.c, &x.d})
+      for (const auto& store : d.stores)
+        if (!absl::IsNotFound(store->Get(*id).status())) return false;
+    return true;
+  }));
+  d.Sell(*d.till, Sales(IdIn(0, "t"), 7000, 10));  // something to serve
+  d.Sync();
+  d.RequireServed();
+}
+
 TEST_CASE("An unmerge handled again after its last step does the same") {
   SKIP_WITHOUT_NATS_SERVER();
   Deployment d;
@@ -426,9 +448,25 @@ TEST_CASE("An unmerge handled again after its last step does the same") {
   HandleAgain(d.options, 1);
   d.Sell(*d.other_till, Sales(x.b, 5000, 10));
   d.Sync();
-  d.RequireServed();
+  CHECK(DeadLetters(d.options) == 0);
   CHECK(SurvivorOf(*d.stores[0], x.b) == x.b);
   CHECK(SurvivorOf(*d.stores[1], x.b) == x.a);
+  // An erasure handled twice (after a kill) erases the same. (S's node
+  // keeps the copies of the histories A's group brought: docs/sync.md,
+  // "Not yet".)
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.c, "request 11").status());
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  REQUIRE(Eventually([&] { return ckm_test::Drained(d.options); }));
+  HandleAgain(d.options, 3);
+  d.Sync();
+  d.RequireServed();
+  for (const std::string* id : {&x.a, &x.b, &x.c, &x.d}) {
+    for (std::size_t p = 1; p < d.stores.size(); ++p) {
+      INFO(*id << " on node " << p);
+      CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
+    }
+  }
 }
 
 TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
