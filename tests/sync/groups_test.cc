@@ -151,6 +151,36 @@ void HandleAgain(const SyncOptions& o, int partition) {
   natsConnection_Destroy(nc);
 }
 
+// Rewrites partition `partition`'s forward of `customer` to `target` as the
+// version before wrote it: one subject per customer, holding the target.
+void ForwardAsBefore(const SyncOptions& o, int partition,
+                     const std::string& customer, int target) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  std::string hex;
+  for (unsigned char ch : customer) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    hex += kDigits[ch >> 4];
+    hex += kDigits[ch & 15];
+  }
+  const std::string single =
+      o.subject_prefix + ".forwards.f." + std::to_string(partition) + "." + hex;
+  const std::string now = single + "." + std::to_string(target);
+  jsOptions purge;
+  jsOptions_Init(&purge);
+  purge.Stream.Purge.Subject = now.c_str();
+  REQUIRE(js_PurgeStream(js, (o.stream + "_FORWARDS").c_str(), &purge,
+                         nullptr) == NATS_OK);
+  const std::string value = std::to_string(target);
+  REQUIRE(js_Publish(nullptr, js, single.c_str(), value.data(),
+                     static_cast<int>(value.size()), nullptr,
+                     nullptr) == NATS_OK);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+}
+
 // A server, two tills, a reference store and one node per partition, each
 // with its own store (a node may also run as `ckm node`: Replace()).
 class Deployment {
@@ -467,6 +497,35 @@ TEST_CASE("An unmerge handled again after its last step does the same") {
       CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
     }
   }
+}
+
+TEST_CASE("A forward written by the version before is carried on") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  for (const std::string* id : {&x.d, &x.b})
+    d.Sell(*d.till, Sales(*id, 1000, 20));
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.b, x.d, Why("same phone")));
+  d.Sync();
+  // D's node starts again on a stream the version before wrote.
+  d.nodes[1]->Stop();
+  ForwardAsBefore(d.options, 1, x.d, 2);
+  d.Start(1);
+  d.Sell(*d.other_till, Sales(x.d, 2000, 20));
+  d.Sync();
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.b, x.d, Why("not the same phone")));
+  d.Sell(*d.other_till, Sales(x.d, 3000, 20));
+  d.Sync();
+  // Stopped, the forward is gone: a restart does not bring it back.
+  d.nodes[1]->Stop();
+  d.Start(1);
+  d.Sell(*d.other_till, Sales(x.d, 4000, 20));
+  d.Sync();
+  d.RequireServed();
+  CHECK(d.stores[2]->History(x.b, HistoryQuery{})->size() ==
+        d.reference->History(x.b, HistoryQuery{})->size());
 }
 
 TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
