@@ -16,9 +16,11 @@
 // stops forwarding the customer's group, and sends the unmerge on.
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "codec/event_codec.h"
@@ -72,17 +74,18 @@ absl::StatusOr<bool> PartitionWorker::Apply(const OutboxChange& change,
 // dropped, or erase what is gone already).
 absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
                                             natsMsg* msg) {
-  std::set<std::string> gone(change.erased.begin(), change.erased.end());
+  std::map<std::string, std::string> gone;  // each member's root here
   for (const std::string& id : change.erased) {
+    gone.emplace(id, id);
     absl::StatusOr<CustomerIdentities> who = store_.Identities(id);
     if (absl::IsNotFound(who.status())) continue;
     if (!who.ok()) return who.status();
-    gone.insert(who->survivor);
-    gone.insert(who->aliases.begin(), who->aliases.end());
+    gone[who->survivor] = who->survivor;
+    for (const std::string& alias : who->aliases) gone[alias] = who->survivor;
   }
   if (forwards_ != nullptr) {
     if (absl::Status s = SendErasures(change, gone, msg); !s.ok()) return s;
-    for (const std::string& id : gone) {
+    for (const auto& [id, root] : gone) {
       for (int target : forwards_->TargetsOf(id))
         if (absl::Status s = forwards_->Stop(id, target); !s.ok()) return s;
     }
@@ -90,23 +93,35 @@ absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
   return store_.ApplyChange(change);
 }
 
-// One erasure for each member's own partition, and one for each partition
-// the group is forwarded to (its members share their root's targets).
-absl::Status PartitionWorker::SendErasures(const OutboxChange& change,
-                                           const std::set<std::string>& gone,
-                                           natsMsg* msg) {
-  std::set<int> sent;
-  for (const std::string& id : gone) {
+// One erasure for each member's own partition, and one for each group and
+// partition it is forwarded to (the members share their root's targets),
+// unless the till's own erasure went there naming a member of the group:
+// that node erases the member's group as it is there.
+absl::Status PartitionWorker::SendErasures(
+    const OutboxChange& change, const std::map<std::string, std::string>& gone,
+    natsMsg* msg) {
+  const auto named = [&](const std::string& id) {
+    return std::binary_search(change.erased.begin(), change.erased.end(), id);
+  };
+  std::set<std::pair<std::string, int>> sent;  // root and target
+  for (const auto& [id, root] : gone) {
+    if (IsForwarded(msg) || !named(id)) continue;
+    for (int target : forwards_->TargetsOf(id)) {
+      for (const std::string& e : change.erased)
+        if (PartitionOf(e, options_.partitions) == target)
+          sent.insert({root, target});
+    }
+  }
+  for (const auto& [id, root] : gone) {
     const int own = PartitionOf(id, options_.partitions);
-    if (own != partition_ && !OnPath(msg, own) &&
-        !std::binary_search(change.erased.begin(), change.erased.end(), id)) {
+    if (own != partition_ && !OnPath(msg, own) && !named(id)) {
       if (absl::Status s = ForwardChange(MemberErasure(change, id), own, msg);
           !s.ok())
         return s;
     }
     for (int target : forwards_->TargetsOf(id)) {
       if (target == partition_ || OnPath(msg, target) ||
-          !sent.insert(target).second)
+          !sent.insert({root, target}).second)
         continue;
       if (absl::Status s =
               ForwardChange(MemberErasure(change, id), target, msg);

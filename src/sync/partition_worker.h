@@ -111,8 +111,10 @@ class PartitionWorker {
   // erasure to the partitions of members the till did not name, and to
   // the partitions their groups are forwarded to.
   absl::StatusOr<bool> Erase(const OutboxChange& change, natsMsg* msg);
+  // `gone`: each member erased here, with its root here.
   absl::Status SendErasures(const OutboxChange& change,
-                            const std::set<std::string>& gone, natsMsg* msg);
+                            const std::map<std::string, std::string>& gone,
+                            natsMsg* msg);
   // An unlink, applied here and sent on where its customer is forwarded.
   absl::StatusOr<bool> Unlink(const OutboxChange& change, natsMsg* msg);
 
