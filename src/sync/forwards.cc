@@ -25,7 +25,8 @@ std::string ForwardPrefix(const SyncOptions& o, int partition) {
   return absl::StrCat(ForwardsSubjects(o, "f"), ".", partition, ".");
 }
 
-// A change handled ("h"), or begun and not yet handled ("b").
+// A change handled ("h"), or begun and not yet handled ("b"); the last
+// unmerge of a customer ("u", by customer id).
 std::string ChangeSubject(const SyncOptions& o, absl::string_view what,
                           int partition, const std::string& change_id) {
   return absl::StrCat(ForwardsSubjects(o, what), ".", partition, ".",
@@ -99,6 +100,29 @@ absl::Status Forwards::Purge(const std::string& subject) {
   const natsStatus s = js_PurgeStream(
       connection_.js(), ForwardsStream(options_).c_str(), &options, &e);
   return FromNats(s, absl::StrCat("purging ", subject), e);
+}
+
+absl::StatusOr<std::uint64_t> Forwards::LastUnmerge(
+    const std::string& customer_id) const {
+  natsMsg* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const std::string stream = ForwardsStream(options_);
+  const std::string subject =
+      ChangeSubject(options_, "u", partition_, customer_id);
+  const natsStatus s = js_GetLastMsg(&raw, connection_.js(), stream.c_str(),
+                                     subject.c_str(), nullptr, &e);
+  MsgPtr msg(raw);
+  if (NoMessage(s, e)) return 0;
+  if (s != NATS_OK) return FromNats(s, absl::StrCat("reading ", subject), e);
+  std::uint64_t sequence = 0;
+  if (!absl::SimpleAtoi(Av(Payload(msg.get())), &sequence)) return 0;
+  return sequence;
+}
+
+absl::Status Forwards::Unmerged(const std::string& customer_id,
+                                std::uint64_t sequence) {
+  return Put(ChangeSubject(options_, "u", partition_, customer_id),
+             std::to_string(sequence));
 }
 
 absl::StatusOr<bool> Forwards::Holds(const std::string& subject) const {

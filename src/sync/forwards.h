@@ -15,6 +15,7 @@
 #ifndef CKM_SRC_SYNC_FORWARDS_H_
 #define CKM_SRC_SYNC_FORWARDS_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -52,6 +53,12 @@ class Forwards {
   absl::StatusOr<Progress> ProgressOf(const std::string& change_id) const;
   absl::Status Begin(const std::string& change_id);
   absl::Status Handled(const std::string& change_id);
+
+  // The stream sequence of the last unmerge of `customer_id` handled here
+  // (0: none), and noting a later one.
+  absl::StatusOr<std::uint64_t> LastUnmerge(
+      const std::string& customer_id) const;
+  absl::Status Unmerged(const std::string& customer_id, std::uint64_t sequence);
 
  private:
   Forwards(Connection& connection, const SyncOptions& options, int partition)

@@ -16,6 +16,7 @@
 // stops forwarding the customer's group, and sends the unmerge on.
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -34,6 +35,16 @@ namespace {
 bool IsPair(const OutboxChange& change) {
   return change.kind == OutboxChange::Kind::kMerge ||
          change.kind == OutboxChange::Kind::kUnmerge;
+}
+
+// The message's sequence in the event stream; 0 if unknown (no
+// JetStream metadata).
+std::uint64_t StreamSequence(natsMsg* msg) {
+  jsMsgMetaData* meta = nullptr;
+  if (msg == nullptr || natsMsg_GetMetaData(&meta, msg) != NATS_OK) return 0;
+  const std::uint64_t sequence = meta->Sequence.Stream;
+  jsMsgMetaData_Destroy(meta);
+  return sequence;
 }
 
 }  // namespace
@@ -158,6 +169,14 @@ absl::StatusOr<bool> PartitionWorker::HandlePair(const OutboxChange& change,
     if (*was == Forwards::Progress::kDone) return false;
     progress = *was;
   }
+  if (forwards_ != nullptr) {
+    absl::StatusOr<bool> overtaken = Overtaken(change, msg);
+    if (!overtaken.ok()) return overtaken.status();
+    if (*overtaken) {
+      if (absl::Status s = forwards_->Handled(change.id); !s.ok()) return s;
+      return false;
+    }
+  }
   const bool source =
       !IsForwarded(msg) &&
       PartitionOf(change.customer, options_.partitions) != partition_;
@@ -172,6 +191,26 @@ absl::StatusOr<bool> PartitionWorker::HandlePair(const OutboxChange& change,
   if (!done.ok() || forwards_ == nullptr) return done;
   if (absl::Status s = forwards_->Handled(change.id); !s.ok()) return s;
   return done;
+}
+
+// After a restart, a merge delivered and not acknowledged before comes
+// back only after the ack wait, behind an unmerge published after it,
+// which found nothing to undo: made then, the merge would hold for good.
+// So each unmerge notes its place in the event stream (one stream for
+// every partition, so places compare), and a merge of the same customer
+// from an earlier place is not made.
+absl::StatusOr<bool> PartitionWorker::Overtaken(const OutboxChange& change,
+                                                natsMsg* msg) {
+  const std::uint64_t sequence = StreamSequence(msg);
+  if (sequence == 0) return false;
+  absl::StatusOr<std::uint64_t> last = forwards_->LastUnmerge(change.other);
+  if (!last.ok()) return last.status();
+  if (change.kind == OutboxChange::Kind::kMerge) return sequence < *last;
+  if (sequence > *last) {
+    if (absl::Status s = forwards_->Unmerged(change.other, sequence); !s.ok())
+      return s;
+  }
+  return false;
 }
 
 // X stays unmerged in its own partition's store (unless that store also

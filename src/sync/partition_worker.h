@@ -122,6 +122,9 @@ class PartitionWorker {
   // "Merges across partitions"). Each is handled once per partition
   // (Forwards::Handled); true if something was done now.
   absl::StatusOr<bool> HandlePair(const OutboxChange& change, natsMsg* msg);
+  // Whether the merge `change` is older in the stream than an unmerge of
+  // its customer handled here; for an unmerge, notes its place.
+  absl::StatusOr<bool> Overtaken(const OutboxChange& change, natsMsg* msg);
   // On the absorbed customer's partition, of a survivor of another: sends
   // the absorbed customer's group to the survivor's partition.
   absl::StatusOr<bool> MergeAtSource(const OutboxChange& change);

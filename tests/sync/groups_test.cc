@@ -181,6 +181,22 @@ void ForwardAsBefore(const SyncOptions& o, int partition,
   natsConnection_Destroy(nc);
 }
 
+// Takes the next message of head office's consumer of `partition` and
+// leaves it unacknowledged: as a node killed after it was delivered, it
+// comes back only after the ack wait.
+void DeliverAndDrop(const SyncOptions& o, int partition) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  const std::string next = "$JS.API.CONSUMER.MSG.NEXT." + o.stream + "." +
+                           o.subject_prefix + "-p" + std::to_string(partition);
+  natsMsg* got = nullptr;
+  REQUIRE(natsConnection_RequestString(&got, nc, next.c_str(), "{\"batch\":1}",
+                                       5000) == NATS_OK);
+  CHECK(natsMsg_GetDataLength(got) > 0);
+  natsMsg_Destroy(got);
+  natsConnection_Destroy(nc);
+}
+
 // A server, two tills, a reference store and one node per partition, each
 // with its own store (a node may also run as `ckm node`: Replace()).
 class Deployment {
@@ -526,6 +542,36 @@ TEST_CASE("A forward written by the version before is carried on") {
   d.RequireServed();
   CHECK(d.stores[2]->History(x.b, HistoryQuery{})->size() ==
         d.reference->History(x.b, HistoryQuery{})->size());
+}
+
+TEST_CASE("An unmerge that overtakes its merge after a restart holds") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  for (const std::string* id : {&x.s, &x.a})
+    d.Sell(*d.till, Sales(*id, 1000, 20));
+  d.Sync();
+  // A's node is down; the merge it was delivered before comes back after
+  // the ack wait, behind the unmerge, which finds nothing to undo (a dead
+  // letter). The merge must not be made then.
+  d.nodes[1]->Stop();
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  DeliverAndDrop(d.options, 1);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  d.Start(1);
+  d.Sell(*d.till, Sales(x.a, 2000, 10));
+  d.Sync();
+  d.RequireServed(1);
+  CHECK(DeadLetterReasons(d.options) ==
+        std::vector<std::string>{"customer \"" + x.a +
+                                 "\" is merged into no one at its "
+                                 "partition's node: head office never made "
+                                 "that merge"});
+  CHECK(absl::IsNotFound(d.stores[0]->Get(x.a).status()));
 }
 
 TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
