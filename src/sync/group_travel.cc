@@ -168,8 +168,6 @@ absl::StatusOr<bool> PartitionWorker::HandlePair(const OutboxChange& change,
     if (!was.ok()) return was.status();
     if (*was == Forwards::Progress::kDone) return false;
     progress = *was;
-  }
-  if (forwards_ != nullptr) {
     absl::StatusOr<bool> overtaken = Overtaken(change, msg);
     if (!overtaken.ok()) return overtaken.status();
     if (*overtaken) {
