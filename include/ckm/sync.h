@@ -174,13 +174,18 @@ struct PartitionNodeStats {
 // naming a customer or identity the store does not know yet (its events
 // may be behind it) waits: it is delivered again every retry_ms, later
 // changes of the partition wait behind it while events go on, and after
-// NodeOptions::change_deliveries tries it is a dead letter. For a merge of
-// a customer of another partition, that partition's head-office node
-// forwards the customer's history, later events and the merge to the
-// group's partition, which applies it from there (a stream of its own,
-// <stream>_FORWARDS, remembers what is forwarded); a customer with others
-// merged into it does not cross partitions and is a dead letter
-// (docs/sync.md). A message that cannot be decoded, fails validation or
+// NodeOptions::change_deliveries tries it is a dead letter. A merge or
+// unmerge is handled on the absorbed customer's partition: for a survivor
+// of another partition, that partition's head-office node forwards the
+// customer's whole merged group there (each member's history, the merges
+// linking them, then the merge) and every later event of a member; the
+// survivor's node makes the merge and sends the group on if the
+// survivor's own root is forwarded further. A stream of its own,
+// <stream>_FORWARDS, remembers what is forwarded, so a node started again
+// carries on. A customer already merged into another at its partition's
+// node is not merged elsewhere: a dead letter, as a store would refuse it
+// (docs/sync.md, "Merges across partitions"). A message that cannot be
+// decoded, fails validation or
 // belongs to another partition is published to the
 // dead-letter subject with its reason (header Ckm-Reason) and then
 // acknowledged: it never blocks the partition and is never dropped

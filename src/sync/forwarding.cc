@@ -1,143 +1,107 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// A partition worker's part in merges across partitions (docs/sync.md,
-// "Merges across partitions"): on the absorbed customer's partition it
-// forwards the customer's history, its later events and the change itself
-// to the group's partition, which applies the change from there.
+// How a partition worker forwards (docs/sync.md, "Merges across
+// partitions"): events of the customers it forwards, as it records them,
+// and the messages a group's travel sends (group_travel.cc), each to the
+// partition of the group the customer is merged into, with the path the
+// message took so far, so that nothing goes round in a circle.
 
-#include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "codec/change_codec.h"
 #include "codec/event_codec.h"
 #include "sync/names.h"
 #include "sync/partition_worker.h"
 
 namespace ckm::sync {
+namespace {
+
+// The partitions whose nodes forwarded `msg`, in order; empty for a
+// message from a till.
+std::vector<int> PathOf(natsMsg* msg) {
+  std::vector<int> path;
+  const char* from = nullptr;
+  if (msg == nullptr ||
+      natsMsgHeader_Get(msg, kForwardedHeader, &from) != NATS_OK)
+    return path;
+  for (absl::string_view part : absl::StrSplit(from, ',')) {
+    int p = 0;
+    if (absl::SimpleAtoi(part, &p)) path.push_back(p);
+  }
+  return path;
+}
+
+}  // namespace
 
 bool IsForwarded(natsMsg* msg) {
   const char* from = nullptr;
   return natsMsgHeader_Get(msg, kForwardedHeader, &from) == NATS_OK;
 }
 
-bool PartitionWorker::IsSource(const OutboxChange& change) const {
-  return (change.kind == OutboxChange::Kind::kMerge ||
-          change.kind == OutboxChange::Kind::kUnmerge) &&
-         TargetPartition(change, options_.partitions) != partition_;
+bool OnPath(natsMsg* msg, int partition) {
+  for (int p : PathOf(msg))
+    if (p == partition) return true;
+  return false;
 }
 
-// Only a customer alone crosses partitions: the links inside a group
-// would not travel with its events.
-absl::Status PartitionWorker::CheckAlone(const std::string& customer) const {
-  absl::StatusOr<CustomerIdentities> who = store_.Identities(customer);
-  if (!who.ok()) return who.status();
-  if (who->aliases.empty() && who->survivor == customer)
-    return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat("customer \"", customer, "\" is merged with others here: ",
-                   "a group does not travel across partitions yet "
-                   "(docs/sync.md)"));
-}
-
-bool PartitionWorker::AwaitsItsSource(const OutboxChange& change,
-                                      natsMsg* msg) const {
-  return (change.kind == OutboxChange::Kind::kMerge ||
-          change.kind == OutboxChange::Kind::kUnmerge) &&
-         !IsSource(change) &&
-         PartitionOf(change.other, options_.partitions) != partition_ &&
-         !IsForwarded(msg);
-}
-
-absl::StatusOr<bool> PartitionWorker::Apply(const OutboxChange& change,
-                                            natsMsg* msg) {
-  if (IsSource(change)) return HandleAtSource(change, Payload(msg));
-  absl::StatusOr<bool> applied = store_.ApplyChange(change);
-  // An erased customer's events are forwarded no more.
-  if (applied.ok() && change.kind == OutboxChange::Kind::kErase &&
-      forwards_ != nullptr) {
-    for (const std::string& id : change.erased) {
-      if (absl::Status s = forwards_->Stop(id); !s.ok()) return s;
-    }
-  }
-  return applied;
-}
-
-// The absorbed customer's events go to the group's partition from now on
-// (a merge) or no longer (an unmerge), and then the change itself; its
-// own profile here stays its own. A redelivery forwards again, which the
-// message ids, or the group's node's exactly-once, make harmless.
-absl::StatusOr<bool> PartitionWorker::HandleAtSource(const OutboxChange& change,
-                                                     std::string_view payload) {
-  if (forwards_ == nullptr) return false;
-  absl::StatusOr<bool> handled = forwards_->WasHandled(change.id);
-  if (!handled.ok()) return handled.status();
-  if (*handled) return false;
-  const int target = TargetPartition(change, options_.partitions);
-  if (change.kind == OutboxChange::Kind::kUnmerge) {
-    if (absl::Status s = forwards_->Stop(change.other); !s.ok()) return s;
-  } else {
-    // NotFound: its events come first.
-    if (absl::Status s = CheckAlone(change.other); !s.ok()) return s;
-    if (absl::Status s = forwards_->Start(change.other, target); !s.ok())
-      return s;
-    HistoryQuery all;
-    all.limit = 0;
-    absl::StatusOr<Events> history = store_.History(change.other, all);
-    if (!history.ok()) return history.status();
-    for (Event& e : *history) {
-      e.customer = CustomerRef::Id(change.other);  // as its outbox sent it
-      if (absl::Status s = Forward(e, EncodeEvent(e, change.other), target);
-          !s.ok())
-        return s;
-    }
-  }
-  // Then the change itself, behind the history: the group's node applies
-  // it from there, in this partition's order.
-  if (absl::Status s = ForwardChange(change, payload, target); !s.ok())
-    return s;
-  if (absl::Status s = forwards_->Handled(change.id); !s.ok()) return s;
-  return true;
-}
-
+// An event goes on where its customer is forwarded, but not back along
+// its path, nor to its own partition, which has it from the till: a group
+// can hold a customer of the partition it is forwarded to.
 absl::Status PartitionWorker::ForwardRecorded(
     const std::vector<Event>& events, const std::vector<natsMsg*>& messages) {
   if (forwards_ == nullptr) return absl::OkStatus();
   for (std::size_t i = 0; i < events.size(); ++i) {
-    const std::optional<int> target =
-        forwards_->TargetOf(events[i].customer.id);
-    if (!target) continue;
-    if (absl::Status s = Forward(events[i], Payload(messages[i]), *target);
-        !s.ok())
-      return s;
+    const std::string& customer = events[i].customer.id;
+    for (int target : forwards_->TargetsOf(customer)) {
+      if (OnPath(messages[i], target) ||
+          target == PartitionOf(customer, options_.partitions))
+        continue;
+      if (absl::Status s =
+              Forward(events[i], Payload(messages[i]), target, messages[i]);
+          !s.ok())
+        return s;
+    }
   }
   return absl::OkStatus();
 }
 
+// The target is part of the id: a customer's event forwarded along a
+// chain of partitions is one message on each, and JetStream's duplicate
+// window is the stream's.
 absl::Status PartitionWorker::Forward(const Event& event,
-                                      std::string_view payload, int target) {
+                                      std::string_view payload, int target,
+                                      natsMsg* msg) {
   return Publish(payload, target,
-                 absl::StrCat("forward-", EventMessageId(event)));
+                 absl::StrCat("forward-", EventMessageId(event), "-", target),
+                 msg);
 }
 
 absl::Status PartitionWorker::ForwardChange(const OutboxChange& change,
-                                            std::string_view payload,
-                                            int target) {
-  return Publish(payload, target,
-                 absl::StrCat("forward-", ChangeMessageId(change, target)));
+                                            int target, natsMsg* msg) {
+  return Publish(codec::EncodeChange(change), target,
+                 absl::StrCat("forward-", ChangeMessageId(change, target)),
+                 msg);
 }
 
 // Its own message id, so that JetStream does not take it for the original
 // (the duplicate window is the stream's, not a subject's).
 absl::Status PartitionWorker::Publish(std::string_view payload, int target,
-                                      const std::string& id) {
+                                      const std::string& id, natsMsg* msg) {
   const std::string subject = EventSubject(options_, target);
   natsMsg* raw = nullptr;
   natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, payload.data(),
                                 static_cast<int>(payload.size()));
-  MsgPtr msg(raw);
-  const std::string from = std::to_string(partition_);
+  MsgPtr out(raw);
+  std::vector<int> path = PathOf(msg);
+  path.push_back(partition_);
+  const std::string from = absl::StrJoin(path, ",");
   if (s == NATS_OK)
-    s = natsMsgHeader_Set(msg.get(), kForwardedHeader, from.c_str());
+    s = natsMsgHeader_Set(out.get(), kForwardedHeader, from.c_str());
   if (s != NATS_OK) return FromNats(s, "building a forward");
   jsPubOptions pub;
   jsPubOptions_Init(&pub);
@@ -145,7 +109,7 @@ absl::Status PartitionWorker::Publish(std::string_view payload, int target,
   pub.MaxWait = options_.timeout_ms;
   jsPubAck* ack = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  s = js_PublishMsg(&ack, connection_->js(), msg.get(), &pub, &js_error);
+  s = js_PublishMsg(&ack, connection_->js(), out.get(), &pub, &js_error);
   if (ack != nullptr) jsPubAck_Destroy(ack);
   return FromNats(s, absl::StrCat("forwarding to ", subject), js_error);
 }

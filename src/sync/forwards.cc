@@ -4,10 +4,12 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "string_util.h"
 #include "sync/names.h"
@@ -15,20 +17,19 @@
 namespace ckm::sync {
 namespace {
 
-struct StreamInfoFree {
-  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
-};
-
-// The subject that holds a customer's forward (its last message: the
-// target partition, or nothing once stopped), and a handled change's.
-// Subjects hold ids in hex: any byte may be in an id.
+// Subjects hold ids in hex: any byte may be in an id. A forward is
+// "f.<partition>.<customer>.<target>", holding "1" while it runs, and
+// purged once stopped; a node of an earlier version wrote one subject per
+// customer, "f.<partition>.<customer>", holding the target.
 std::string ForwardPrefix(const SyncOptions& o, int partition) {
   return absl::StrCat(ForwardsSubjects(o, "f"), ".", partition, ".");
 }
 
-std::string ChangeSubject(const SyncOptions& o, int partition,
-                          const std::string& change_id) {
-  return absl::StrCat(ForwardsSubjects(o, "h"), ".", partition, ".",
+// A change handled ("h"), or begun and not yet handled ("b"); the last
+// unmerge of a customer ("u", by customer id).
+std::string ChangeSubject(const SyncOptions& o, absl::string_view what,
+                          int partition, const std::string& change_id) {
+  return absl::StrCat(ForwardsSubjects(o, what), ".", partition, ".",
                       absl::BytesToHexString(change_id));
 }
 
@@ -44,14 +45,14 @@ absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
   std::unique_ptr<Forwards> f(new Forwards(c, o, partition));
   // The partition's subjects that hold a forward, then each one's last.
   const std::string prefix = ForwardPrefix(o, partition);
-  const std::string filter = prefix + "*";
+  const std::string filter = prefix + ">";
   jsOptions options = *c.js_options();
   options.Stream.Info.SubjectsFilter = filter.c_str();
   jsStreamInfo* raw = nullptr;
   jsErrCode e = static_cast<jsErrCode>(0);
   const std::string stream = ForwardsStream(o);
   natsStatus s = js_GetStreamInfo(&raw, c.js(), stream.c_str(), &options, &e);
-  std::unique_ptr<jsStreamInfo, StreamInfoFree> info(raw);
+  StreamInfoPtr info(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("reading stream ", stream), e);
   const jsStreamStateSubjects* subjects = info->State.Subjects;
@@ -65,10 +66,18 @@ absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
     if (s != NATS_OK)
       return FromNats(s, absl::StrCat("reading ", subjects->List[i].Subject),
                       e);
+    if (!absl::ConsumePrefix(&subject, prefix)) continue;
+    const std::vector<absl::string_view> parts = absl::StrSplit(subject, '.');
+    const absl::string_view payload = Av(Payload(msg.get()));
     int target = 0;
-    if (absl::ConsumePrefix(&subject, prefix) &&
-        absl::SimpleAtoi(Av(Payload(msg.get())), &target))
-      f->targets_[absl::HexStringToBytes(subject)] = target;
+    if (parts.size() == 2 && payload == "1" &&
+        absl::SimpleAtoi(parts[1], &target)) {
+      f->targets_[absl::HexStringToBytes(parts[0])].insert(target);
+    } else if (parts.size() == 1 && absl::SimpleAtoi(payload, &target)) {
+      const std::string id = absl::HexStringToBytes(parts[0]);
+      f->targets_[id].insert(target);
+      f->single_.insert({id, target});
+    }
   }
   return f;
 }
@@ -84,47 +93,106 @@ absl::Status Forwards::Put(const std::string& subject,
   return FromNats(s, absl::StrCat("writing ", subject), e);
 }
 
-std::string Forwards::Subject(const std::string& customer_id) const {
-  return absl::StrCat(ForwardPrefix(options_, partition_),
-                      absl::BytesToHexString(customer_id));
+absl::Status Forwards::Purge(const std::string& subject) {
+  jsOptions options = *connection_.js_options();
+  options.Stream.Purge.Subject = subject.c_str();
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const natsStatus s = js_PurgeStream(
+      connection_.js(), ForwardsStream(options_).c_str(), &options, &e);
+  return FromNats(s, absl::StrCat("purging ", subject), e);
 }
 
-std::optional<int> Forwards::TargetOf(const std::string& customer_id) const {
-  auto it = targets_.find(customer_id);
-  if (it == targets_.end()) return std::nullopt;
-  return it->second;
-}
-
-absl::Status Forwards::Start(const std::string& customer_id, int target) {
-  if (absl::Status s = Put(Subject(customer_id), std::to_string(target));
-      !s.ok())
-    return s;
-  targets_[customer_id] = target;
-  return absl::OkStatus();
-}
-
-absl::Status Forwards::Stop(const std::string& customer_id) {
-  if (targets_.count(customer_id) == 0) return absl::OkStatus();
-  if (absl::Status s = Put(Subject(customer_id), ""); !s.ok()) return s;
-  targets_.erase(customer_id);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<bool> Forwards::WasHandled(const std::string& change_id) const {
+absl::StatusOr<std::uint64_t> Forwards::LastUnmerge(
+    const std::string& customer_id) const {
   natsMsg* raw = nullptr;
   jsErrCode e = static_cast<jsErrCode>(0);
   const std::string stream = ForwardsStream(options_);
-  const std::string subject = ChangeSubject(options_, partition_, change_id);
+  const std::string subject =
+      ChangeSubject(options_, "u", partition_, customer_id);
+  const natsStatus s = js_GetLastMsg(&raw, connection_.js(), stream.c_str(),
+                                     subject.c_str(), nullptr, &e);
+  MsgPtr msg(raw);
+  if (NoMessage(s, e)) return 0;
+  if (s != NATS_OK) return FromNats(s, absl::StrCat("reading ", subject), e);
+  std::uint64_t sequence = 0;
+  if (!absl::SimpleAtoi(Av(Payload(msg.get())), &sequence)) return 0;
+  return sequence;
+}
+
+absl::Status Forwards::Unmerged(const std::string& customer_id,
+                                std::uint64_t sequence) {
+  return Put(ChangeSubject(options_, "u", partition_, customer_id),
+             std::to_string(sequence));
+}
+
+absl::StatusOr<bool> Forwards::Holds(const std::string& subject) const {
+  natsMsg* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const std::string stream = ForwardsStream(options_);
   const natsStatus s = js_GetLastMsg(&raw, connection_.js(), stream.c_str(),
                                      subject.c_str(), nullptr, &e);
   MsgPtr msg(raw);
   if (NoMessage(s, e)) return false;
-  if (s != NATS_OK) return FromNats(s, "reading handled changes", e);
+  if (s != NATS_OK) return FromNats(s, absl::StrCat("reading ", subject), e);
   return true;
 }
 
+std::string Forwards::Subject(const std::string& customer_id,
+                              int target) const {
+  std::string subject = absl::StrCat(ForwardPrefix(options_, partition_),
+                                     absl::BytesToHexString(customer_id));
+  if (target >= 0) absl::StrAppend(&subject, ".", target);
+  return subject;
+}
+
+std::set<int> Forwards::TargetsOf(const std::string& customer_id) const {
+  auto it = targets_.find(customer_id);
+  if (it == targets_.end()) return {};
+  return it->second;
+}
+
+absl::Status Forwards::Start(const std::string& customer_id, int target) {
+  if (absl::Status s = Put(Subject(customer_id, target), "1"); !s.ok())
+    return s;
+  targets_[customer_id].insert(target);
+  return absl::OkStatus();
+}
+
+absl::Status Forwards::Stop(const std::string& customer_id, int target) {
+  auto it = targets_.find(customer_id);
+  if (it == targets_.end() || it->second.count(target) == 0)
+    return absl::OkStatus();
+  if (absl::Status s = Purge(Subject(customer_id, target)); !s.ok()) return s;
+  if (single_.count({customer_id, target}) > 0) {
+    if (absl::Status s = Purge(Subject(customer_id, -1)); !s.ok()) return s;
+    single_.erase({customer_id, target});
+  }
+  it->second.erase(target);
+  if (it->second.empty()) targets_.erase(it);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Forwards::Progress> Forwards::ProgressOf(
+    const std::string& change_id) const {
+  absl::StatusOr<bool> done =
+      Holds(ChangeSubject(options_, "h", partition_, change_id));
+  if (!done.ok()) return done.status();
+  if (*done) return Progress::kDone;
+  absl::StatusOr<bool> begun =
+      Holds(ChangeSubject(options_, "b", partition_, change_id));
+  if (!begun.ok()) return begun.status();
+  return *begun ? Progress::kBegun : Progress::kNone;
+}
+
+absl::Status Forwards::Begin(const std::string& change_id) {
+  return Put(ChangeSubject(options_, "b", partition_, change_id), "1");
+}
+
+// The mark that it was begun stays: a node killed after it stopped the
+// forwards a change read and before this mark was written finds the
+// change begun when it comes back.
 absl::Status Forwards::Handled(const std::string& change_id) {
-  return Put(ChangeSubject(options_, partition_, change_id), "1");
+  return Put(ChangeSubject(options_, "h", partition_, change_id), "1");
 }
 
 }  // namespace ckm::sync

@@ -2,22 +2,25 @@
 //
 // Forwards: the customers of one partition that head office has merged
 // into a group whose root is served on another partition, and to which
-// partition their events are forwarded (docs/sync.md, "Merges across
+// partitions their events are forwarded (docs/sync.md, "Merges across
 // partitions"). Kept in a JetStream stream of its own (<stream>_FORWARDS,
-// one message per subject: the last is the state), so that a node started
+// one message per subject: the last is the state; a forward is a subject
+// per customer and target, purged when it stops), so that a node started
 // again, or a node the partition moved to, carries on; with it, the merges
-// and unmerges the partition's node has handled, so that a change
-// redelivered is handled once.
+// and unmerges the partition's node has begun and handled, so that a
+// change redelivered is handled once, and one begun is carried on.
 //
 // Thread safety: one partition worker uses a Forwards.
 
 #ifndef CKM_SRC_SYNC_FORWARDS_H_
 #define CKM_SRC_SYNC_FORWARDS_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
-#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "ckm/sync.h"
@@ -34,27 +37,47 @@ class Forwards {
   Forwards(const Forwards&) = delete;
   Forwards& operator=(const Forwards&) = delete;
 
-  // The partition `customer_id`'s events go to as well; nullopt if none.
-  std::optional<int> TargetOf(const std::string& customer_id) const;
+  // The partitions `customer_id`'s events go to as well: one for each
+  // group of another partition it is in, through its root here or, at its
+  // own partition's node, itself (a customer of one partition merged into
+  // a group of a second, which is merged into a group of a third, goes to
+  // both). Empty if none.
+  std::set<int> TargetsOf(const std::string& customer_id) const;
   absl::Status Start(const std::string& customer_id, int target);
-  absl::Status Stop(const std::string& customer_id);
+  absl::Status Stop(const std::string& customer_id, int target);
 
-  // Whether the change `change_id` was handled here before; Handled()
-  // notes that it was.
-  absl::StatusOr<bool> WasHandled(const std::string& change_id) const;
+  // How far this node got with the change `change_id`: a merge or unmerge
+  // handled is handled once, and one begun (Begin) and not finished (a
+  // node killed midway) is carried on, its earlier steps repeated.
+  enum class Progress { kNone, kBegun, kDone };
+  absl::StatusOr<Progress> ProgressOf(const std::string& change_id) const;
+  absl::Status Begin(const std::string& change_id);
   absl::Status Handled(const std::string& change_id);
+
+  // The stream sequence of the last unmerge of `customer_id` handled here
+  // (0: none), and noting a later one.
+  absl::StatusOr<std::uint64_t> LastUnmerge(
+      const std::string& customer_id) const;
+  absl::Status Unmerged(const std::string& customer_id, std::uint64_t sequence);
 
  private:
   Forwards(Connection& connection, const SyncOptions& options, int partition)
       : connection_(connection), options_(options), partition_(partition) {}
-  std::string Subject(const std::string& customer_id) const;
+  std::string Subject(const std::string& customer_id, int target) const;
   // Publishes `value` to `subject` and waits for the PubAck.
   absl::Status Put(const std::string& subject, const std::string& value);
+  // Removes every message of `subject`: a stopped forward leaves nothing.
+  absl::Status Purge(const std::string& subject);
+  // Whether `subject` holds a message.
+  absl::StatusOr<bool> Holds(const std::string& subject) const;
 
   Connection& connection_;
   const SyncOptions options_;
   const int partition_;
-  std::map<std::string, int> targets_;  // by customer id
+  std::map<std::string, std::set<int>> targets_;  // by customer id
+  // Forwards written before a customer could have several targets, one
+  // subject per customer: stopped, they are purged there too.
+  std::set<std::pair<std::string, int>> single_;
 };
 
 }  // namespace ckm::sync

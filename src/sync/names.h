@@ -50,8 +50,9 @@ inline std::string ConsumerName(const SyncOptions& o, int partition,
 inline constexpr char kReasonHeader[] = "Ckm-Reason";
 inline constexpr char kSubjectHeader[] = "Ckm-Subject";
 inline constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
-// An event forwarded to the partition of the group its customer was
-// merged into; the value is the partition it came from.
+// An event or change forwarded to the partition of the group its customer
+// was merged into; the value is its path: the partitions whose nodes
+// forwarded it, in order, comma-separated ("1,0").
 inline constexpr char kForwardedHeader[] = "Ckm-Forwarded-From";
 
 // The partition that applies a merge, unmerge or unlink: its root's, or

@@ -45,6 +45,11 @@ struct SubscriptionFree {
 };
 using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionFree>;
 
+struct StreamInfoFree {
+  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
+};
+using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoFree>;
+
 class Connection {
  public:
   // Connects to options.nats_url; reconnects by itself for ever after a

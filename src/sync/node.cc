@@ -25,8 +25,8 @@ class Node final : public PartitionNode {
   Node(Store& store, const std::vector<int>& partitions,
        const SyncOptions& options, const NodeOptions& node) {
     for (int p : partitions)
-      workers_.push_back(
-          std::make_unique<PartitionWorker>(store, options, node, p, shared_));
+      workers_.push_back(std::make_unique<PartitionWorker>(
+          store, options, node, p, partitions, shared_));
     for (auto& w : workers_)
       threads_.emplace_back([worker = w.get()] { worker->Run(); });
   }

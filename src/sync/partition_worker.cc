@@ -199,7 +199,11 @@ void PartitionWorker::RecordEvents(const std::vector<Event>& events,
   }
 }
 
-std::string PartitionWorker::Misrouted(const OutboxChange& change) const {
+// A forwarded change came from the node of a partition whose customer is
+// merged into a group of this one, whatever partitions its till named.
+std::string PartitionWorker::Misrouted(const OutboxChange& change,
+                                       natsMsg* msg) const {
+  if (IsForwarded(msg)) return "";
   if (change.kind == OutboxChange::Kind::kErase) {
     for (const std::string& id : change.erased)
       if (PartitionOf(id, options_.partitions) == partition_) return "";
@@ -221,7 +225,7 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
   if (!change.ok())
     return Reject(msg, absl::StrCat("undecodable: ", change.status().message()),
                   delta);
-  if (std::string why = Misrouted(*change); !why.empty())
+  if (std::string why = Misrouted(*change, msg); !why.empty())
     return Reject(msg, why, delta);
   jsMsgMetaData* raw = nullptr;
   if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return Leave(msg, delta);
@@ -231,8 +235,8 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
     waiting_.emplace(sequence, 0);
     return Leave(msg, delta);
   }
-  if (AwaitsItsSource(*change, msg)) {
-    consumer_->Ack(msg);  // applied when its source forwards it
+  if (ForAnother(*change, msg)) {
+    consumer_->Ack(msg);  // it comes forwarded if this store is to make it
     return;
   }
   absl::StatusOr<bool> applied = Apply(*change, msg);

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -29,6 +31,9 @@ namespace ckm::sync {
 
 // Whether `msg` was forwarded from another partition (forwarding.cc).
 bool IsForwarded(natsMsg* msg);
+// Whether `msg` has been through `partition`'s node on its way here: a
+// forward never goes back along its path.
+bool OnPath(natsMsg* msg, int partition);
 
 // The counters of a node, and its stop flag.
 class SharedNodeState {
@@ -58,13 +63,15 @@ class SharedNodeState {
 
 class PartitionWorker {
  public:
+  // `served`: every partition of the node, `partition` among them.
   PartitionWorker(Store& store, const SyncOptions& options,
                   const NodeOptions& node, int partition,
-                  SharedNodeState& shared)
+                  std::vector<int> served, SharedNodeState& shared)
       : store_(store),
         options_(options),
         node_(node),
         partition_(partition),
+        served_(std::move(served)),
         shared_(shared),
         service_{&store, options, partition} {}
   ~PartitionWorker() { Disconnect(); }
@@ -93,37 +100,65 @@ class PartitionWorker {
   // Applies one change, or lets it wait, or keeps it as a dead letter.
   void HandleChange(natsMsg* msg, PartitionNodeStats& delta);
   // Why the change does not belong to this partition; empty if it does.
-  std::string Misrouted(const OutboxChange& change) const;
-  // Whether this partition is the absorbed customer's of a merge or
-  // unmerge applied on another (the group's) partition.
-  bool IsSource(const OutboxChange& change) const;
-  // Applies the change here, or handles it as its source.
+  std::string Misrouted(const OutboxChange& change, natsMsg* msg) const;
+  // A merge or unmerge as the till published it to a partition other than
+  // the absorbed customer's: that partition handles it, and sends it here
+  // if this partition's store is to make it (group_travel.cc).
+  bool ForAnother(const OutboxChange& change, natsMsg* msg) const;
+  // Applies the change here, or hands a merge or unmerge to HandlePair.
   absl::StatusOr<bool> Apply(const OutboxChange& change, natsMsg* msg);
-  // A merge or unmerge across partitions as the till published it, on the
-  // group's partition: applied only once its source forwards it, behind
-  // the absorbed customer's history (so after the events it needs, and in
-  // the source partition's order of changes).
-  bool AwaitsItsSource(const OutboxChange& change, natsMsg* msg) const;
-  // FailedPrecondition unless `customer` is alone here: neither merged
-  // into another nor with others merged into it. NotFound if unknown.
-  absl::Status CheckAlone(const std::string& customer) const;
-  // A merge or unmerge whose absorbed customer is this partition's and
-  // whose group is another's: starts or stops forwarding its events.
-  // True if handled now, false if before (or by a follower: nothing to do).
-  absl::StatusOr<bool> HandleAtSource(const OutboxChange& change,
-                                      std::string_view payload);
+  // Erases, stops forwarding the customers erased here, and sends the
+  // erasure to the partitions of members the till did not name, and to
+  // the partitions their groups are forwarded to.
+  absl::StatusOr<bool> Erase(const OutboxChange& change, natsMsg* msg);
+  // `gone`: each member erased here, with its root here.
+  absl::Status SendErasures(const OutboxChange& change,
+                            const std::map<std::string, std::string>& gone,
+                            natsMsg* msg);
+  // An unlink, applied here and sent on where its customer is forwarded.
+  absl::StatusOr<bool> Unlink(const OutboxChange& change, natsMsg* msg);
+
+  // Merges and unmerges across partitions (group_travel.cc, docs/sync.md
+  // "Merges across partitions"). Each is handled once per partition
+  // (Forwards::Handled); true if something was done now.
+  absl::StatusOr<bool> HandlePair(const OutboxChange& change, natsMsg* msg);
+  // Whether the merge `change` is older in the stream than an unmerge of
+  // its customer handled here; for an unmerge, notes its place.
+  absl::StatusOr<bool> Overtaken(const OutboxChange& change, natsMsg* msg);
+  // On the absorbed customer's partition, of a survivor of another: sends
+  // the absorbed customer's group to the survivor's partition.
+  absl::StatusOr<bool> MergeAtSource(const OutboxChange& change);
+  // Makes the merge here, and sends the absorbed group on if the
+  // survivor's group is forwarded from here.
+  absl::StatusOr<bool> MergeHere(const OutboxChange& change, natsMsg* msg);
+  // Splits the absorbed customer off here if it is linked here, stops
+  // forwarding its group, and sends the unmerge on to where it went.
+  // `again`: begun before, by a node killed midway.
+  absl::StatusOr<bool> UnmergeHere(const OutboxChange& change, natsMsg* msg,
+                                   bool again);
+  // Stops forwarding `x`'s group here to `targets`.
+  absl::Status StopGroup(const std::string& x, const std::set<int>& targets);
+  // Forwards `customer`'s group to `target` from now on: each member's
+  // stored history, the merges that link them, then `change` itself.
+  absl::Status Travel(const OutboxChange& change, const std::string& customer,
+                      int target, natsMsg* msg);
+  // Undoes the links of `customer`'s group here that only copied another
+  // partition's, which no one keeps up to date once it is split off.
+  absl::Status Dissolve(const std::string& customer);
+  bool Serves(int partition) const;
+
   // Forwards the recorded events of forwarded customers (messages[i]
-  // carries events[i]).
+  // carries events[i]) (forwarding.cc).
   absl::Status ForwardRecorded(const std::vector<Event>& events,
                                const std::vector<natsMsg*>& messages);
   // Publishes one event's `payload` to `target`'s subject and waits for
-  // the PubAck.
-  absl::Status Forward(const Event& event, std::string_view payload,
-                       int target);
-  absl::Status ForwardChange(const OutboxChange& change,
-                             std::string_view payload, int target);
+  // the PubAck; `msg` is what made it travel, whose path it extends.
+  absl::Status Forward(const Event& event, std::string_view payload, int target,
+                       natsMsg* msg);
+  absl::Status ForwardChange(const OutboxChange& change, int target,
+                             natsMsg* msg);
   absl::Status Publish(std::string_view payload, int target,
-                       const std::string& id);
+                       const std::string& id, natsMsg* msg);
   // Records `events` (from messages[i]) one at a time after their batch was
   // refused: each is acknowledged, kept as a dead letter, or left.
   void HandleOneByOne(const std::vector<Event>& events,
@@ -138,6 +173,7 @@ class PartitionWorker {
   const SyncOptions options_;
   const NodeOptions node_;
   const int partition_;
+  const std::vector<int> served_;  // the node's partitions, sharing store_
   SharedNodeState& shared_;
   const ProfileService service_;
   std::unique_ptr<Connection> connection_;

@@ -18,9 +18,6 @@ namespace ckm {
 namespace sync {
 namespace {
 
-struct StreamInfoFree {
-  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
-};
 struct ConsumerInfoFree {
   void operator()(jsConsumerInfo* ci) const { jsConsumerInfo_Destroy(ci); }
 };
@@ -34,7 +31,7 @@ absl::StatusOr<std::map<int, std::uint64_t>> MessagesPerPartition(
   jsErrCode js_error = static_cast<jsErrCode>(0);
   const natsStatus s =
       js_GetStreamInfo(&raw, c.js(), stream.c_str(), &options, &js_error);
-  std::unique_ptr<jsStreamInfo, StreamInfoFree> info(raw);
+  StreamInfoPtr info(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("reading stream ", stream), js_error);
   std::map<int, std::uint64_t> out;

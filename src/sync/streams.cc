@@ -18,11 +18,6 @@ namespace {
 
 constexpr char kPartitionsTag[] = "ckm events; partitions=";
 
-struct StreamInfoFree {
-  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
-};
-using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoFree>;
-
 // Creates the stream if it does not exist. Two agents creating it at once
 // with equal settings both succeed (JetStream's create is idempotent).
 // `per_subject`: messages kept per subject (0: no limit).

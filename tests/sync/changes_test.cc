@@ -432,14 +432,15 @@ TEST_CASE(
   REQUIRE_OK(terminal->Record(first));
   REQUIRE_OK(terminal->Merge(t[0], t[1], Why("same card")));
   // Refused at head office: the other till merged t[1] into t[2], but
-  // head office has t[1] merged into t[0] already. And a merge of a group
-  // (two customers) across partitions, which does not travel yet: the
-  // absorbed customer's partition refuses to forward it, so the
-  // survivor's never applies it.
+  // head office has t[1] merged into t[0] already. And, across
+  // partitions, the other till merges into a customer of another
+  // partition one that head office has merged into its neighbour: the
+  // absorbed customer's partition refuses to forward it, as a store
+  // refuses to merge a customer merged already.
   REQUIRE_OK(other_till->Record(first));
   REQUIRE_OK(other_till->Merge(t[2], t[1], Why("a guess")));
   REQUIRE_OK(terminal->Merge(far.there, far.beside_there, Why("pair")));
-  REQUIRE_OK(terminal->Merge(far.here, far.there, Why("across")));
+  REQUIRE_OK(other_till->Merge(far.here, far.beside_there, Why("across")));
   REQUIRE_OK(DrainOutbox(*terminal, options));
   REQUIRE_OK(DrainOutbox(*other_till, options));
   // A merge of customers head office will never hear of, and bytes that
@@ -463,8 +464,9 @@ TEST_CASE(
 
   REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
   (*node)->Stop();
-  // The refused merge, the group's merge, the unknown customers' merge
-  // after 3 deliveries, the undecodable bytes.
+  // The refused merge, the merge of a customer merged already at its
+  // partition's node, the unknown customers' merge after 3 deliveries,
+  // the undecodable bytes.
   CHECK((*node)->stats().dead_letters == 4);
   CHECK(DeadLetters(options) == 4);
   const std::vector<std::string> reasons = DeadReasons(options);
@@ -473,12 +475,12 @@ TEST_CASE(
   INFO(all);
   CHECK(reasons.size() == 4);
   CHECK(AnyHas(reasons, "is already merged into"));
-  CHECK(AnyHas(reasons, "a group does not travel across partitions"));
+  CHECK(AnyHas(reasons, "at its partition's node; unmerge it first"));
   CHECK(AnyHas(reasons, "after 3 deliveries"));
   CHECK(AnyHas(reasons, "undecodable"));
   CHECK((*node)->stats().changes_applied == 2);
   CHECK(SurvivorOf(*head_office, t[1]) == t[0]);
-  CHECK(SurvivorOf(*head_office, far.there) == far.there);
+  CHECK(SurvivorOf(*head_office, far.beside_there) == far.there);
   ckm_test::RequireSameProfiles(*reference, {head_office.get()},
                                 {{0, 1, 2, 3}});
 }
