@@ -16,8 +16,11 @@
 namespace ckm::engine {
 namespace {
 
-constexpr char kVersion = 1;
-constexpr std::size_t kCursorBytes = 19;
+// Version 2 adds the member's number to version 1's 19 bytes; version 1
+// cursors (without it) are still read.
+constexpr char kVersion = 2;
+constexpr std::size_t kCursorBytesV1 = 19;
+constexpr std::size_t kCursorBytes = 27;
 
 void PutBig(std::string& out, std::uint64_t v) {
   for (int i = 7; i >= 0; --i)
@@ -81,26 +84,31 @@ bool Passes(const Event& event, const HistoryQuery& q) {
   return true;
 }
 
-bool Before(const Event& a, const Event& b, bool newest_first) {
-  const auto ka = std::make_tuple(a.ts_ms, a.id, a.kind());
-  const auto kb = std::make_tuple(b.ts_ms, b.id, b.kind());
+bool Before(const MemberEvent& a, const MemberEvent& b, bool newest_first) {
+  const auto ka =
+      std::make_tuple(a.event.ts_ms, a.event.id, a.event.kind(), a.member);
+  const auto kb =
+      std::make_tuple(b.event.ts_ms, b.event.id, b.event.kind(), b.member);
   return newest_first ? kb < ka : ka < kb;
 }
 
-std::string EncodeHistoryCursor(const Event& last, bool newest_first) {
+std::string EncodeHistoryCursor(const MemberEvent& last, bool newest_first) {
   std::string raw(1, kVersion);
   raw.push_back(newest_first ? 1 : 0);
-  PutBig(raw, static_cast<std::uint64_t>(last.ts_ms) ^ (1ull << 63));
-  PutBig(raw, last.id);
-  raw.push_back(static_cast<char>(last.kind()));
+  PutBig(raw, static_cast<std::uint64_t>(last.event.ts_ms) ^ (1ull << 63));
+  PutBig(raw, last.event.id);
+  raw.push_back(static_cast<char>(last.event.kind()));
+  PutBig(raw, last.member);
   return absl::WebSafeBase64Escape(raw);
 }
 
 absl::StatusOr<HistoryPosition> DecodeHistoryCursor(std::string_view cursor,
                                                     bool newest_first) {
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(Av(cursor), &raw) ||
-      raw.size() != kCursorBytes || raw[0] != kVersion || raw[1] > 1 ||
+  const bool decoded = absl::WebSafeBase64Unescape(Av(cursor), &raw);
+  const bool v1 = decoded && raw.size() == kCursorBytesV1 && raw[0] == 1;
+  const bool v2 = decoded && raw.size() == kCursorBytes && raw[0] == kVersion;
+  if ((!v1 && !v2) || raw[1] > 1 ||
       static_cast<unsigned char>(raw[18]) >= kEventKindCount) {
     return absl::InvalidArgumentError(
         "cursor: not a cursor a page of history gave (malformed)");
@@ -113,6 +121,7 @@ absl::StatusOr<HistoryPosition> DecodeHistoryCursor(std::string_view cursor,
   p.ts_ms = static_cast<std::int64_t>(GetBig(raw.substr(2)) ^ (1ull << 63));
   p.id = GetBig(raw.substr(10));
   p.kind = static_cast<EventKind>(raw[18]);
+  if (v2) p.member = GetBig(raw.substr(19));
   return p;
 }
 

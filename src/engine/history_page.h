@@ -21,6 +21,18 @@ struct HistoryPosition {
   std::int64_t ts_ms = 0;
   std::uint64_t id = 0;
   EventKind kind = EventKind::kPurchase;
+  // The customer number the event is stored under. Members of a merged
+  // group may each have an event of the same time, id and kind; the number
+  // orders them. Absent in a cursor of the first version, which passes
+  // over all of them.
+  std::optional<std::uint64_t> member;
+};
+
+// An event of a customer's history with the number of the group member it
+// is stored under.
+struct MemberEvent {
+  Event event;
+  std::uint64_t member = 0;
 };
 
 // InvalidArgument naming the field for filters no event can pass.
@@ -33,10 +45,11 @@ std::optional<EventKind> KindOf(const HistoryQuery& query);
 // Whether `event` passes the query's kind, key and purpose filters.
 bool Passes(const Event& event, const HistoryQuery& query);
 
-// True if `a` comes before `b` in the query's direction.
-bool Before(const Event& a, const Event& b, bool newest_first);
+// True if `a` comes before `b` in the query's direction: by time, id,
+// kind, then member.
+bool Before(const MemberEvent& a, const MemberEvent& b, bool newest_first);
 
-std::string EncodeHistoryCursor(const Event& last, bool newest_first);
+std::string EncodeHistoryCursor(const MemberEvent& last, bool newest_first);
 // InvalidArgument "cursor: ..." for text EncodeHistoryCursor did not make,
 // or made for the other direction.
 absl::StatusOr<HistoryPosition> DecodeHistoryCursor(std::string_view cursor,

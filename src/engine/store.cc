@@ -252,7 +252,7 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistoryStored(
   // One event past the limit tells whether the limit cut the history.
   HistoryQuery scan = query;
   if (scan.limit != 0) ++scan.limit;
-  Events& out = page.events;
+  std::vector<MemberEvent> out;
   for (rocksdb::ColumnFamilyHandle* cf : cfs) {
     for (keys::CustomerNumber number : group) {
       if (absl::Status s = Scan(cf, customer_id, number, scan, after, out);
@@ -261,14 +261,17 @@ absl::StatusOr<HistoryPage> StoreImpl::ListHistoryStored(
     }
   }
   if (cfs.size() > 1 || group.size() > 1) {  // merge the runs
-    std::sort(out.begin(), out.end(), [&](const Event& a, const Event& b) {
-      return Before(a, b, query.newest_first);
-    });
+    std::sort(out.begin(), out.end(),
+              [&](const MemberEvent& a, const MemberEvent& b) {
+                return Before(a, b, query.newest_first);
+              });
   }
   if (query.limit != 0 && out.size() > query.limit) {
     out.resize(query.limit);
     page.next_cursor = EncodeHistoryCursor(out.back(), query.newest_first);
   }
+  page.events.reserve(out.size());
+  for (MemberEvent& e : out) page.events.push_back(std::move(e.event));
   return page;
 }
 
@@ -312,18 +315,25 @@ absl::Status StoreImpl::Scan(rocksdb::ColumnFamilyHandle* cf,
                              keys::CustomerNumber number,
                              const HistoryQuery& query,
                              const std::optional<HistoryPosition>& after,
-                             Events& out) const {
+                             std::vector<MemberEvent>& out) const {
   if (query.range.since_ms >= query.range.until_ms) return absl::OkStatus();
   std::string lower = keys::HistoryTimeBound(number, query.range.since_ms);
   std::string upper = keys::HistoryTimeBound(number, query.range.until_ms);
   if (after) {  // strictly past the cursor's event, in the query's direction
     std::string at =
         keys::HistoryKey(number, after->ts_ms, after->id, after->kind);
+    // This member's event of the cursor's time, id and kind, if any, comes
+    // after it if the member does (Before); a first-version cursor passes
+    // over all of them.
+    const bool past =
+        after->member && (query.newest_first ? number < *after->member
+                                             : number > *after->member);
+    std::string just_after = at;
+    just_after.push_back('\0');  // the least key after `at`: fixed length
     if (query.newest_first) {
-      upper = std::min(upper, at);
+      upper = std::min(upper, past ? just_after : at);
     } else {
-      at.push_back('\0');  // the least key after `at`: keys are fixed-length
-      lower = std::max(lower, at);
+      lower = std::max(lower, past ? at : just_after);
     }
     if (lower >= upper) return absl::OkStatus();
   }
@@ -343,7 +353,7 @@ absl::Status StoreImpl::Scan(rocksdb::ColumnFamilyHandle* cf,
                                               event.status().message()));
     }
     if (!Passes(*event, query)) continue;
-    out.push_back(*std::move(event));
+    out.push_back({*std::move(event), number});
     if (query.limit != 0 && ++taken >= query.limit) break;
   }
   return FromRocks(it->status(), "reading history");

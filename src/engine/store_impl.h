@@ -404,12 +404,13 @@ class StoreImpl final : public Store {
   // stripes of every customer the write builds on.
   absl::Status SettleUnlogged();
 
-  // Appends the customer's events of `cf` that match `query` (at most
-  // query.limit of them), after `after` if set.
+  // Appends the events of `cf` stored under member `number` of the
+  // customer's group that match `query` (at most query.limit of them),
+  // after `after` if set.
   absl::Status Scan(rocksdb::ColumnFamilyHandle* cf, std::string_view customer,
                     keys::CustomerNumber number, const HistoryQuery& query,
                     const std::optional<HistoryPosition>& after,
-                    Events& out) const;
+                    std::vector<MemberEvent>& out) const;
 
   // The customer's stored breakdowns as RocksDB holds them: a base value and
   // the merge operands not yet folded into it, unmerged. The views point into

@@ -234,3 +234,57 @@ TEST_CASE("Breakdown entries say when each product is expected again") {
 
 }  // namespace
 }  // namespace ckm
+
+namespace ckm {
+namespace {
+
+TEST_CASE("Pages of a merged group keep members' events of one time and id") {
+  // Two customers with events of the same time, id and kind each: merged,
+  // their group's history holds both, and pages of any size give both.
+  TempDir dir;
+  auto store = Store::Open(dir.path());
+  REQUIRE_OK(store);
+  std::vector<Event> events;
+  for (const char* who : {"ann", "bob", "cy"}) {
+    for (std::uint64_t i = 1; i <= 4; ++i) {
+      events.push_back(Event{i, CustomerRef::Id(who),
+                             1000 + static_cast<std::int64_t>(i), "pos",
+                             Loyalty::Earn(5)});
+    }
+  }
+  REQUIRE_OK((*store)->Record(events));
+  IdentityChangeOptions why;
+  why.actor = "test";
+  why.reason = "same card";
+  REQUIRE_OK((*store)->Merge("ann", "bob", why));
+  REQUIRE_OK((*store)->Merge("ann", "cy", why));
+  for (const bool newest_first : {false, true}) {
+    HistoryQuery whole;
+    whole.newest_first = newest_first;
+    whole.limit = 0;
+    auto all = (*store)->History("ann", whole);
+    REQUIRE_OK(all);
+    REQUIRE(all->size() == 12);
+    for (std::size_t limit : {1, 2, 5}) {
+      INFO("newest_first " << newest_first << ", limit " << limit);
+      HistoryQuery q = whole;
+      q.limit = limit;
+      Events paged;
+      for (int guard = 0; guard < 20; ++guard) {
+        auto page = (*store)->ListHistory("ann", q);
+        REQUIRE_OK(page);
+        paged.insert(paged.end(), page->events.begin(), page->events.end());
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+      }
+      CHECK(Names(paged) == Names(*all));
+      std::vector<std::string> owners;
+      for (const Event& e : paged) owners.push_back(e.customer.id);
+      std::sort(owners.begin(), owners.end());
+      CHECK(std::count(owners.begin(), owners.end(), "bob") == 4);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ckm
