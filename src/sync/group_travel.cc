@@ -32,6 +32,9 @@
 namespace ckm::sync {
 namespace {
 
+// Events of a group's history read at once when it travels.
+constexpr std::size_t kTravelPage = 1000;
+
 bool IsPair(const OutboxChange& change) {
   return change.kind == OutboxChange::Kind::kMerge ||
          change.kind == OutboxChange::Kind::kUnmerge;
@@ -339,18 +342,24 @@ absl::Status PartitionWorker::Travel(const OutboxChange& change,
   for (const std::string& member : group->members) {
     if (absl::Status s = forwards_->Start(member, target); !s.ok()) return s;
   }
-  HistoryQuery all;
-  all.limit = 0;
-  absl::StatusOr<Events> history = store_.History(customer, all);
-  if (!history.ok()) return history.status();
   const std::set<std::string> members(group->members.begin(),
                                       group->members.end());
-  for (const Event& e : *history) {
-    if (members.count(e.customer.id) == 0) continue;  // above `customer`
-    if (absl::Status s = Forward(e, EncodeEvent(e, e.customer.id), target, msg);
-        !s.ok())
-      return s;
-  }
+  // A page at a time: a group's history may be large. Events recorded
+  // meanwhile are forwarded as they come (Start above).
+  HistoryQuery page_query;
+  page_query.limit = kTravelPage;
+  do {
+    absl::StatusOr<HistoryPage> page = store_.ListHistory(customer, page_query);
+    if (!page.ok()) return page.status();
+    for (const Event& e : page->events) {
+      if (members.count(e.customer.id) == 0) continue;  // above `customer`
+      if (absl::Status s =
+              Forward(e, EncodeEvent(e, e.customer.id), target, msg);
+          !s.ok())
+        return s;
+    }
+    page_query.cursor = page->next_cursor;
+  } while (!page_query.cursor.empty());
   for (const GroupLink& link : group->links) {
     if (absl::Status s = ForwardChange(LinkChange(change, link), target, msg);
         !s.ok())
