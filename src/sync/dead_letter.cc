@@ -19,10 +19,6 @@ std::string OneLine(absl::string_view text) {
   return line;
 }
 
-struct MetaDataFree {
-  void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
-};
-
 }  // namespace
 
 absl::Status SendToDeadLetters(Connection& c, const SyncOptions& o,
@@ -42,7 +38,7 @@ absl::Status SendToDeadLetters(Connection& c, const SyncOptions& o,
                           natsMsg_GetSubject(msg));
   jsMsgMetaData* meta_raw = nullptr;
   if (s == NATS_OK) s = natsMsg_GetMetaData(&meta_raw, msg);
-  std::unique_ptr<jsMsgMetaData, MetaDataFree> meta(meta_raw);
+  MetaDataPtr meta(meta_raw);
   if (s != NATS_OK) return FromNats(s, "building a dead letter");
   const std::string id = absl::StrCat(meta->Stream, "-", meta->Sequence.Stream);
   jsPubOptions pub;

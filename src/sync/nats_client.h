@@ -35,20 +35,18 @@ inline std::string_view Payload(natsMsg* msg) {
                           static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
 }
 
-struct MsgFree {
-  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+// Owners of libnats objects, each freed by its own destroy function.
+template <typename T, void (*Destroy)(T*)>
+struct NatsFree {
+  void operator()(T* p) const { Destroy(p); }
 };
-using MsgPtr = std::unique_ptr<natsMsg, MsgFree>;
-
-struct SubscriptionFree {
-  void operator()(natsSubscription* s) const { natsSubscription_Destroy(s); }
-};
-using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionFree>;
-
-struct StreamInfoFree {
-  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
-};
-using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoFree>;
+template <typename T, void (*Destroy)(T*)>
+using NatsPtr = std::unique_ptr<T, NatsFree<T, Destroy>>;
+using MsgPtr = NatsPtr<natsMsg, natsMsg_Destroy>;
+using SubscriptionPtr = NatsPtr<natsSubscription, natsSubscription_Destroy>;
+using StreamInfoPtr = NatsPtr<jsStreamInfo, jsStreamInfo_Destroy>;
+using ConsumerInfoPtr = NatsPtr<jsConsumerInfo, jsConsumerInfo_Destroy>;
+using MetaDataPtr = NatsPtr<jsMsgMetaData, jsMsgMetaData_Destroy>;
 
 class Connection {
  public:

@@ -37,10 +37,6 @@ bool Refused(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s);
 }
 
-struct MetaDataFree {
-  void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
-};
-
 }  // namespace
 
 bool SharedNodeState::Pause(std::int64_t ms) const {
@@ -229,7 +225,7 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
     return Reject(msg, why, delta);
   jsMsgMetaData* raw = nullptr;
   if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return Leave(msg, delta);
-  std::unique_ptr<jsMsgMetaData, MetaDataFree> meta(raw);
+  MetaDataPtr meta(raw);
   const std::uint64_t sequence = meta->Sequence.Stream;
   if (!waiting_.empty() && sequence > waiting_.begin()->first) {
     waiting_.emplace(sequence, 0);

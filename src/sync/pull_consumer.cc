@@ -12,11 +12,6 @@
 namespace ckm::sync {
 namespace {
 
-struct ConsumerInfoFree {
-  void operator()(jsConsumerInfo* ci) const { jsConsumerInfo_Destroy(ci); }
-};
-using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, ConsumerInfoFree>;
-
 // How long past its expiry a request's end is waited for. The server drops
 // an expired request without a status when a message comes just as it
 // expires (nats-server 2.9), so this is waited in vain then: keep it short.

@@ -18,10 +18,6 @@ namespace ckm {
 namespace sync {
 namespace {
 
-struct ConsumerInfoFree {
-  void operator()(jsConsumerInfo* ci) const { jsConsumerInfo_Destroy(ci); }
-};
-
 // Messages per partition of `stream`'s subjects "<prefix>.<kind>.<p>".
 absl::StatusOr<std::map<int, std::uint64_t>> MessagesPerPartition(
     Connection& c, const std::string& stream, const std::string& subjects) {
@@ -45,12 +41,6 @@ absl::StatusOr<std::map<int, std::uint64_t>> MessagesPerPartition(
   }
   return out;
 }
-
-struct NamesFree {
-  void operator()(jsConsumerNamesList* l) const {
-    jsConsumerNamesList_Destroy(l);
-  }
-};
 
 // Messages a consumer has not acknowledged: pending, and delivered but
 // unacknowledged.
@@ -89,7 +79,7 @@ absl::Status ConsumerLags(Connection& c, const SyncOptions& o,
   jsErrCode js_error = static_cast<jsErrCode>(0);
   natsStatus s = js_ConsumerNames(&raw, c.js(), o.stream.c_str(),
                                   c.js_options(), &js_error);
-  std::unique_ptr<jsConsumerNamesList, NamesFree> names(raw);
+  NatsPtr<jsConsumerNamesList, jsConsumerNamesList_Destroy> names(raw);
   absl::Status error = FromNats(
       s, absl::StrCat("listing the consumers of ", o.stream), js_error);
   if (absl::IsNotFound(error)) return absl::OkStatus();  // none yet
@@ -103,7 +93,7 @@ absl::Status ConsumerLags(Connection& c, const SyncOptions& o,
     js_error = static_cast<jsErrCode>(0);
     s = js_GetConsumerInfo(&info_raw, c.js(), o.stream.c_str(), names->List[i],
                            c.js_options(), &js_error);
-    std::unique_ptr<jsConsumerInfo, ConsumerInfoFree> info(info_raw);
+    ConsumerInfoPtr info(info_raw);
     error = FromNats(s, absl::StrCat("reading consumer ", names->List[i]),
                      js_error);
     if (absl::IsNotFound(error)) continue;  // deleted meanwhile

@@ -159,28 +159,6 @@ std::uint64_t DeadLetters(const SyncOptions& o) {
   return dead;
 }
 
-// The reasons of every dead letter, in the order they were kept.
-std::vector<std::string> DeadReasons(const SyncOptions& o) {
-  natsConnection* nc = nullptr;
-  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
-  jsCtx* js = nullptr;
-  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
-  const std::string stream = o.stream + "_DEAD";
-  std::vector<std::string> reasons;
-  natsMsg* msg = nullptr;
-  for (std::uint64_t seq = 1;
-       js_GetMsg(&msg, js, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
-       ++seq) {
-    const char* value = nullptr;
-    if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK)
-      reasons.emplace_back(value);
-    natsMsg_Destroy(msg);
-  }
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
-  return reasons;
-}
-
 bool AnyHas(const std::vector<std::string>& texts, const std::string& part) {
   return std::any_of(texts.begin(), texts.end(), [&](const std::string& t) {
     return t.find(part) != std::string::npos;
@@ -469,7 +447,7 @@ TEST_CASE(
   // the undecodable bytes.
   CHECK((*node)->stats().dead_letters == 4);
   CHECK(DeadLetters(options) == 4);
-  const std::vector<std::string> reasons = DeadReasons(options);
+  const std::vector<std::string> reasons = ckm_test::DeadLetterReasons(options);
   std::string all;
   for (const std::string& r : reasons) all += r + "\n";
   INFO(all);

@@ -91,28 +91,6 @@ std::uint64_t MessagesOn(const SyncOptions& o, int partition) {
   return 0;
 }
 
-// The reasons of every dead letter, in the order they were kept.
-std::vector<std::string> DeadLetterReasons(const SyncOptions& o) {
-  natsConnection* nc = nullptr;
-  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
-  jsCtx* js = nullptr;
-  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
-  const std::string stream = o.stream + "_DEAD";
-  std::vector<std::string> reasons;
-  natsMsg* msg = nullptr;
-  for (std::uint64_t seq = 1;
-       js_GetMsg(&msg, js, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
-       ++seq) {
-    const char* value = nullptr;
-    if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK)
-      reasons.emplace_back(value);
-    natsMsg_Destroy(msg);
-  }
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
-  return reasons;
-}
-
 std::string SurvivorOf(const Store& store, const std::string& id) {
   absl::StatusOr<CustomerIdentities> who = store.Identities(id);
   return who.ok() ? who->survivor : who.status().ToString();
@@ -420,7 +398,7 @@ TEST_CASE("A customer merged across is not merged again at its own node") {
   d.Sell(*d.other_till, Sales(x.a, 3000, 10));
   d.Sync();
   d.RequireServed(1);
-  CHECK(DeadLetterReasons(d.options) ==
+  CHECK(ckm_test::DeadLetterReasons(d.options) ==
         std::vector<std::string>{"customer \"" + x.a +
                                  "\" is merged into a group of partition 0 "
                                  "already; unmerge it first"});
@@ -566,7 +544,7 @@ TEST_CASE("An unmerge that overtakes its merge after a restart holds") {
   d.Sell(*d.till, Sales(x.a, 2000, 10));
   d.Sync();
   d.RequireServed(1);
-  CHECK(DeadLetterReasons(d.options) ==
+  CHECK(ckm_test::DeadLetterReasons(d.options) ==
         std::vector<std::string>{"customer \"" + x.a +
                                  "\" is merged into no one at its "
                                  "partition's node: head office never made "

@@ -36,12 +36,58 @@ void PublishNumbers(Connection& c, const SyncOptions& o, int n) {
   }
 }
 
-// Closes the connection when it goes, before the consumer declared ahead of
-// it: a subscription is destroyed only on a closed connection, even when a
-// REQUIRE fails (Connection::Close).
-struct CloseFirst {
-  Connection& connection;
-  ~CloseFirst() { connection.Close(); }
+// A test's own server, and connections to it with the streams made. A
+// connection is closed before the consumers opened on it are destroyed,
+// even when a REQUIRE fails (Connection::Close says why).
+class Setup {
+ public:
+  Setup() : server_(dir_.path()), o(ckm_test::TestSyncOptions(server_.url())) {}
+
+  // Partition 0's consumer on a new connection; `subject_of` is the
+  // partition whose subject it reads.
+  PullConsumer& Consumer(int subject_of = 0) {
+    absl::StatusOr<PullConsumer*> c = TryConsumer(subject_of);
+    REQUIRE_OK(c);
+    return **c;
+  }
+  absl::StatusOr<PullConsumer*> TryConsumer(int subject_of = 0) {
+    Link& link = NewLink();
+    absl::StatusOr<std::unique_ptr<PullConsumer>> c = PullConsumer::Open(
+        *link.connection, o, EventSubject(o, subject_of), ConsumerName(o, 0));
+    if (!c.ok()) return c.status();
+    link.consumer = *std::move(c);
+    return link.consumer.get();
+  }
+  Connection& NewConnection() { return *NewLink().connection; }
+  Connection& LastConnection() { return *links_.back()->connection; }
+  // Closes every connection and destroys what is on them.
+  void Close() { links_.clear(); }
+
+ private:
+  struct Link {
+    std::unique_ptr<Connection> connection;
+    std::unique_ptr<PullConsumer> consumer;
+    ~Link() {
+      if (connection != nullptr) connection->Close();  // before `consumer`
+    }
+  };
+  Link& NewLink() {
+    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
+    REQUIRE_OK(c);
+    REQUIRE_OK(EnsureStreams(**c, o));
+    links_.push_back(std::make_unique<Link>());
+    links_.back()->connection = *std::move(c);
+    return *links_.back();
+  }
+
+  TempDir dir_ = TempDir::InMemory();
+  NatsServer server_;
+
+ public:
+  const SyncOptions o;
+
+ private:
+  std::vector<std::unique_ptr<Link>> links_;
 };
 
 // Fetches until `want` distinct messages came (or a fetch brings nothing),
@@ -64,51 +110,34 @@ std::set<std::string> FetchAll(PullConsumer& consumer, int batch,
 
 TEST_CASE("A fetch brings at most a batch, however many came early") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
-  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
-  REQUIRE_OK(c);
-  REQUIRE_OK(EnsureStreams(**c, o));
-  PublishNumbers(**c, o, 300);
-  auto consumer =
-      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
-  REQUIRE_OK(consumer);
-  CloseFirst close_first{**c};
+  Setup setup;
+  PublishNumbers(setup.NewConnection(), setup.o, 300);
+  PullConsumer& consumer = setup.Consumer();
 
   // 200 delivered before any fetch: more than three batches of 64, the
   // case that overran libnats' Fetch.
-  REQUIRE_OK((*consumer)->Request(200, 1000));
-  const std::set<std::string> seen = FetchAll(**consumer, 64, 300);
+  REQUIRE_OK(consumer.Request(200, 1000));
+  const std::set<std::string> seen = FetchAll(consumer, 64, 300);
   CHECK(seen.size() == 300);
   // All acknowledged: nothing more comes.
-  absl::StatusOr<std::vector<MsgPtr>> more = (*consumer)->Fetch(64, 200);
+  absl::StatusOr<std::vector<MsgPtr>> more = consumer.Fetch(64, 200);
   REQUIRE_OK(more);
   CHECK(more->empty());
 }
 
 TEST_CASE("An earlier request's end does not end a later fetch") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
-  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
-  REQUIRE_OK(c);
-  REQUIRE_OK(EnsureStreams(**c, o));
-  auto consumer =
-      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
-  REQUIRE_OK(consumer);
-  CloseFirst close_first{**c};
+  Setup setup;
+  PullConsumer& consumer = setup.Consumer();
   // Nothing in the stream: this request ends, empty, while the fetch
   // below waits; the message published meanwhile is the fetch's.
-  REQUIRE_OK((*consumer)->Request(1, 50));
-  absl::StatusOr<std::unique_ptr<Connection>> publisher = Connection::Open(o);
-  REQUIRE_OK(publisher);
+  REQUIRE_OK(consumer.Request(1, 50));
+  Connection& publisher = setup.NewConnection();
   std::thread later([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    PublishNumbers(**publisher, o, 1);
+    PublishNumbers(publisher, setup.o, 1);
   });
-  absl::StatusOr<std::vector<MsgPtr>> got = (*consumer)->Fetch(1, 5000);
+  absl::StatusOr<std::vector<MsgPtr>> got = consumer.Fetch(1, 5000);
   later.join();
   REQUIRE_OK(got);
   REQUIRE(got->size() == 1);
@@ -117,30 +146,22 @@ TEST_CASE("An earlier request's end does not end a later fetch") {
 
 TEST_CASE("A message not acknowledged comes again, and a NAK brings it back") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
-  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
-  REQUIRE_OK(c);
-  REQUIRE_OK(EnsureStreams(**c, o));
-  PublishNumbers(**c, o, 3);
-  auto consumer =
-      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
-  REQUIRE_OK(consumer);
-  CloseFirst close_first{**c};
-  absl::StatusOr<std::vector<MsgPtr>> first = (*consumer)->Fetch(3, 1000);
+  Setup setup;
+  PublishNumbers(setup.NewConnection(), setup.o, 3);
+  PullConsumer& consumer = setup.Consumer();
+  absl::StatusOr<std::vector<MsgPtr>> first = consumer.Fetch(3, 1000);
   REQUIRE_OK(first);
   REQUIRE(first->size() == 3);
-  (*consumer)->Ack((*first)[0].get());
-  (*consumer)->Nak((*first)[1].get(), 0);
+  consumer.Ack((*first)[0].get());
+  consumer.Nak((*first)[1].get(), 0);
   // "2" is neither: it comes again after the ack wait (1 s in tests).
   std::set<std::string> again;
   for (int i = 0; i < 40 && again.size() < 2; ++i) {
-    absl::StatusOr<std::vector<MsgPtr>> got = (*consumer)->Fetch(3, 100);
+    absl::StatusOr<std::vector<MsgPtr>> got = consumer.Fetch(3, 100);
     REQUIRE_OK(got);
     for (const MsgPtr& msg : *got) {
       again.insert(std::string(Payload(msg.get())));
-      (*consumer)->Ack(msg.get());
+      consumer.Ack(msg.get());
     }
   }
   CHECK(again == std::set<std::string>{"1", "2"});
@@ -148,46 +169,24 @@ TEST_CASE("A message not acknowledged comes again, and a NAK brings it back") {
 
 TEST_CASE("A consumer opened again goes on where it left off") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
-  {
-    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
-    REQUIRE_OK(c);
-    REQUIRE_OK(EnsureStreams(**c, o));
-    PublishNumbers(**c, o, 10);
-    auto consumer =
-        PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
-    REQUIRE_OK(consumer);
-    CloseFirst close_first{**c};
-    CHECK(FetchAll(**consumer, 4, 8).size() == 8);  // "0" to "7"
-    REQUIRE(natsConnection_FlushTimeout((*c)->nc(), 1000) == NATS_OK);
-  }
-  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
-  REQUIRE_OK(c);
-  auto again =
-      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
-  REQUIRE_OK(again);
-  CloseFirst close_first{**c};
-  CHECK(FetchAll(**again, 4, 10) == std::set<std::string>{"8", "9"});
+  Setup setup;
+  PublishNumbers(setup.NewConnection(), setup.o, 10);
+  PullConsumer& consumer = setup.Consumer();
+  CHECK(FetchAll(consumer, 4, 8).size() == 8);  // "0" to "7"
+  REQUIRE(natsConnection_FlushTimeout(setup.LastConnection().nc(), 1000) ==
+          NATS_OK);
+  setup.Close();
+  PullConsumer& again = setup.Consumer();
+  CHECK(FetchAll(again, 4, 10) == std::set<std::string>{"8", "9"});
 }
 
 TEST_CASE("A consumer of that name with other settings is refused") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions o = ckm_test::TestSyncOptions(server.url());
-  absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(o);
-  REQUIRE_OK(c);
-  REQUIRE_OK(EnsureStreams(**c, o));
-  auto first =
-      PullConsumer::Open(**c, o, EventSubject(o, 1), ConsumerName(o, 0));
-  REQUIRE_OK(first);
-  CloseFirst close_first{**c};
-  auto second =
-      PullConsumer::Open(**c, o, EventSubject(o, 0), ConsumerName(o, 0));
+  Setup setup;
+  setup.Consumer(1);
+  absl::StatusOr<PullConsumer*> second = setup.TryConsumer(0);
   CHECK(absl::IsFailedPrecondition(second.status()));
-  CHECK(second.status().message().find("not on " + EventSubject(o, 0)) !=
+  CHECK(second.status().message().find("not on " + EventSubject(setup.o, 0)) !=
         std::string::npos);
 }
 

@@ -7,6 +7,8 @@
 #ifndef CKM_TESTS_SYNC_SYNC_FIXTURE_H_
 #define CKM_TESTS_SYNC_SYNC_FIXTURE_H_
 
+#include <nats/nats.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -119,6 +121,28 @@ inline void RequireServedProfiles(const ckm::Store& reference,
     REQUIRE_OK(got);
     CHECK(got->bytes() == bytes);
   }
+}
+
+// The reasons of every dead letter, in the order they were kept.
+inline std::vector<std::string> DeadLetterReasons(const ckm::SyncOptions& o) {
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  const std::string stream = o.stream + "_DEAD";
+  std::vector<std::string> reasons;
+  natsMsg* msg = nullptr;
+  for (std::uint64_t seq = 1;
+       js_GetMsg(&msg, js, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
+       ++seq) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK)
+      reasons.emplace_back(value);
+    natsMsg_Destroy(msg);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return reasons;
 }
 
 }  // namespace ckm_test
