@@ -66,9 +66,11 @@ struct SyncOptions {
   std::int64_t poll_ms = 100;
   // How long the server waits for a node's acknowledgement before it
   // delivers a message again, in ms: after a node crash, its unacknowledged
-  // messages come again after this long. Longer than a Record of one batch
-  // takes; a node's consumers keep the value they were created with.
-  // Default: 30 s.
+  // messages come again after this long. A node started again while its
+  // consumer holds such messages waits up to this long for them before it
+  // takes newer ones, so that the partition's order holds (docs/sync.md,
+  // section 3). Longer than a Record of one batch takes; a node's consumers
+  // keep the value they were created with. Default: 30 s.
   std::int64_t ack_wait_ms = 30'000;
   // Outbox entries per publish round; messages per fetch. Default: 256.
   std::size_t batch = 256;
@@ -170,7 +172,8 @@ struct PartitionNodeStats {
 // applies their merges, unmerges, unlinks and erasures (Store::ApplyChange),
 // in the stream's order: one durable pull consumer per partition, a thread
 // each. A message is acknowledged only after Record or ApplyChange returned
-// OK for it, so a crash redelivers it and exactly-once skips it. A change
+// OK for it, so a crash redelivers it and exactly-once skips it, and what
+// a crash left unacknowledged comes back before newer messages. A change
 // naming a customer or identity the store does not know yet (its events
 // may be behind it) waits: it is delivered again every retry_ms, later
 // changes of the partition wait behind it while events go on, and after

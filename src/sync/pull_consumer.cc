@@ -17,6 +17,18 @@ namespace {
 // expires (nats-server 2.9), so this is waited in vain then: keep it short.
 constexpr std::int64_t kSlackMs = 10;
 
+// How long past the ack wait a consumer opened with leftovers holds newer
+// messages back: the server's timer has put every leftover in its
+// redelivery queue by then, which it serves before anything new.
+constexpr std::int64_t kDueSlackMs = 250;
+
+std::uint64_t StreamSequence(natsMsg* msg) {
+  jsMsgMetaData* raw = nullptr;
+  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return 0;
+  MetaDataPtr meta(raw);
+  return meta->Sequence.Stream;
+}
+
 // A message of the stream carries the subject its acknowledgement goes to;
 // the server's status messages (404, 408, 409, 100) carry none.
 bool FromStream(natsMsg* msg) {
@@ -51,18 +63,45 @@ absl::Status CheckFits(const jsConsumerInfo& info, const std::string& subject,
       "consumer ", durable, " exists, ", wrong, ": delete it to start over"));
 }
 
-absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
-                            const std::string& subject,
-                            const std::string& durable) {
+absl::StatusOr<ConsumerInfoPtr> ReadInfo(Connection& c, const SyncOptions& o,
+                                         const std::string& durable) {
   jsConsumerInfo* raw = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetConsumerInfo(&raw, c.js(), o.stream.c_str(),
-                                    durable.c_str(), c.js_options(), &js_error);
-  ConsumerInfoPtr found(raw);
-  absl::Status looked =
+  const natsStatus s =
+      js_GetConsumerInfo(&raw, c.js(), o.stream.c_str(), durable.c_str(),
+                         c.js_options(), &js_error);
+  ConsumerInfoPtr info(raw);
+  absl::Status read =
       FromNats(s, absl::StrCat("looking up consumer ", durable), js_error);
-  if (looked.ok()) return CheckFits(*found, subject, durable);
-  if (!absl::IsNotFound(looked)) return looked;
+  if (!read.ok()) return read;
+  return info;
+}
+
+// What the consumer holds delivered and not acknowledged as it is opened:
+// a node killed, or cut off, before it acknowledged them.
+PullConsumer::Leftovers LeftoversOf(const jsConsumerInfo& info) {
+  PullConsumer::Leftovers left;
+  left.count = info.NumAckPending;
+  left.last = info.Delivered.Stream;
+  const std::int64_t ack_wait_ns =
+      info.Config != nullptr ? info.Config->AckWait : 0;
+  left.until = absl::Now() + absl::Nanoseconds(ack_wait_ns) +
+               absl::Milliseconds(kDueSlackMs);
+  return left;
+}
+
+absl::StatusOr<PullConsumer::Leftovers> LookUpOrCreate(
+    Connection& c, const SyncOptions& o, const std::string& subject,
+    const std::string& durable) {
+  absl::StatusOr<ConsumerInfoPtr> found = ReadInfo(c, o, durable);
+  if (found.ok()) {
+    if (absl::Status fits = CheckFits(**found, subject, durable); !fits.ok())
+      return fits;
+    return LeftoversOf(**found);
+  }
+  if (!absl::IsNotFound(found.status())) return found.status();
+  jsConsumerInfo* raw = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
   config.Durable = durable.c_str();
@@ -74,11 +113,14 @@ absl::Status LookUpOrCreate(Connection& c, const SyncOptions& o,
   // A batch is acknowledged before the next is asked for: room for two.
   config.MaxAckPending =
       std::max<std::int64_t>(1000, 2 * static_cast<std::int64_t>(o.batch));
-  js_error = static_cast<jsErrCode>(0);
-  s = js_AddConsumer(&raw, c.js(), o.stream.c_str(), &config, c.js_options(),
-                     &js_error);
+  const natsStatus s = js_AddConsumer(&raw, c.js(), o.stream.c_str(), &config,
+                                      c.js_options(), &js_error);
   ConsumerInfoPtr added(raw);
-  return FromNats(s, absl::StrCat("creating consumer ", durable), js_error);
+  if (absl::Status made =
+          FromNats(s, absl::StrCat("creating consumer ", durable), js_error);
+      !made.ok())
+    return made;
+  return PullConsumer::Leftovers{};
 }
 
 }  // namespace
@@ -98,8 +140,8 @@ PullConsumer::PullConsumer(Connection& connection, const SyncOptions& options,
 absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
     Connection& c, const SyncOptions& o, const std::string& subject,
     const std::string& durable) {
-  if (absl::Status s = LookUpOrCreate(c, o, subject, durable); !s.ok())
-    return s;
+  absl::StatusOr<Leftovers> left = LookUpOrCreate(c, o, subject, durable);
+  if (!left.ok()) return left.status();
   natsInbox* raw_inbox = nullptr;
   natsStatus s = natsInbox_Create(&raw_inbox);
   if (s != NATS_OK) return FromNats(s, "making an inbox");
@@ -113,8 +155,10 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
   SubscriptionPtr subscription(raw);
   if (s != NATS_OK)
     return FromNats(s, absl::StrCat("subscribing for consumer ", durable));
-  return std::unique_ptr<PullConsumer>(
+  std::unique_ptr<PullConsumer> consumer(
       new PullConsumer(c, o, subject, durable, inbox, std::move(subscription)));
+  if (left->count > 0) consumer->leftovers_ = *left;
+  return consumer;
 }
 
 // Statuses already here belong to earlier requests: passed over, but a
@@ -199,8 +243,57 @@ absl::Status PullConsumer::Collect(int batch, absl::Time deadline,
   return absl::OkStatus();
 }
 
+bool PullConsumer::LeftoversDone() {
+  natsConnection_FlushTimeout(connection_.nc(), options_.timeout_ms);
+  absl::StatusOr<ConsumerInfoPtr> info =
+      ReadInfo(connection_, options_, durable_);
+  return info.ok() && (*info)->AckFloor.Stream >= leftovers_->last;
+}
+
+void PullConsumer::HoldBackNewer(std::vector<MsgPtr>& out) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::uint64_t sequence = StreamSequence(out[i].get());
+    if (sequence <= leftovers_->last) {
+      returned_.insert(sequence);
+      if (static_cast<std::int64_t>(returned_.size()) >= leftovers_->count)
+        return EndLeftovers();
+      continue;
+    }
+    // The count may hold acknowledgements the server had not taken in yet.
+    if (LeftoversDone()) return EndLeftovers();
+    // Due just after the leftovers: behind them in the server's queue.
+    const std::int64_t delay_ms = std::max<std::int64_t>(
+        0, absl::ToInt64Milliseconds(leftovers_->until - absl::Now()));
+    for (std::size_t j = i; j < out.size(); ++j) Nak(out[j].get(), delay_ms);
+    out.resize(i);
+    holding_back_ = true;
+    return;
+  }
+}
+
+void PullConsumer::EndLeftovers() {
+  leftovers_.reset();
+  returned_.clear();
+  holding_back_ = false;
+}
+
 absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
                                                         std::int64_t wait_ms) {
+  if (holding_back_) {
+    const absl::Duration left = leftovers_->until - absl::Now();
+    if (left > absl::ZeroDuration()) {
+      absl::SleepFor(std::min(left, absl::Milliseconds(wait_ms)));
+      return std::vector<MsgPtr>{};
+    }
+    EndLeftovers();  // every leftover is due, ahead of what was handed back
+  }
+  absl::StatusOr<std::vector<MsgPtr>> out = FetchNow(batch, wait_ms);
+  if (out.ok() && leftovers_.has_value()) HoldBackNewer(*out);
+  return out;
+}
+
+absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchNow(
+    int batch, std::int64_t wait_ms) {
   std::vector<MsgPtr> out;
   if (absl::Status s = TakeWaiting(batch, out); !s.ok() || !out.empty()) {
     if (!s.ok()) return s;
@@ -213,10 +306,10 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
     return out;
   }
   if (!bound_) {
-    if (absl::Status s =
-            LookUpOrCreate(connection_, options_, subject_, durable_);
-        !s.ok())
-      return s;
+    // What the consumer holds unacknowledged now is this one's own.
+    absl::StatusOr<Leftovers> bound =
+        LookUpOrCreate(connection_, options_, subject_, durable_);
+    if (!bound.ok()) return bound.status();
     bound_ = true;
   }
   if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;

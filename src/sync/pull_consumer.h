@@ -20,6 +20,17 @@
 // end a later fetch. Acknowledgements are published to each message's
 // reply subject, as libnats' own are.
 //
+// What was delivered and not acknowledged when a consumer is opened (by a
+// node killed or cut off mid-batch, or messages it was holding back) comes
+// back first, in the stream's order, before anything published after it:
+// the server would otherwise send newer messages at once and those only
+// after its ack wait, so that a node restarted mid-change would apply the
+// changes of one customer out of their order. Until the leftovers are back,
+// a Fetch that meets a newer message hands it back (a NAK due just after
+// the leftovers are) and brings nothing more until they are due: at most
+// the consumer's ack wait after opening, and only after a stop that left
+// messages unacknowledged.
+//
 // Thread safety: one thread. The connection must be closed before a
 // PullConsumer is destroyed (Connection::Close says why).
 
@@ -28,6 +39,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +53,13 @@ namespace ckm::sync {
 
 class PullConsumer {
  public:
+  // What the consumer held delivered and not acknowledged when opened.
+  struct Leftovers {
+    std::int64_t count = 0;  // how many
+    std::uint64_t last = 0;  // the last delivered message's stream sequence
+    absl::Time until;        // by when they are all due again, with slack
+  };
+
   // Binds to the durable consumer `durable` of options.stream, creating it
   // (explicit acks, options.ack_wait_ms, unlimited deliveries, from the
   // stream's start, on `subject` only) if it does not exist yet;
@@ -74,6 +94,8 @@ class PullConsumer {
   PullConsumer(Connection& connection, const SyncOptions& options,
                std::string subject, std::string durable, std::string inbox,
                SubscriptionPtr subscription);
+  // Fetch, but for leftovers.
+  absl::StatusOr<std::vector<MsgPtr>> FetchNow(int batch, std::int64_t wait_ms);
   // Takes the messages already on the subscription, up to `batch`.
   absl::Status TakeWaiting(int batch, std::vector<MsgPtr>& out);
   // Reads what the last request brings into `out`, until its end, `batch`
@@ -83,6 +105,12 @@ class PullConsumer {
   // What a status message on the subscription means for a fetch holding
   // `got` messages: go on, end it, or an error.
   absl::StatusOr<bool> Ended(natsMsg* status, bool got);
+  // While leftovers are not all back: counts those in `out`, and hands back
+  // the first newer message and everything after it.
+  void HoldBackNewer(std::vector<MsgPtr>& out);
+  // Whether every leftover is acknowledged, by the server's ack floor.
+  bool LeftoversDone();
+  void EndLeftovers();
 
   Connection& connection_;
   const SyncOptions options_;
@@ -94,6 +122,10 @@ class PullConsumer {
   bool bound_ = true;  // false after "no responders": look it up again
   std::uint64_t requests_ = 0;
   std::string reply_;  // the last request's reply subject
+  // Set while leftovers from before Open may still come back.
+  std::optional<Leftovers> leftovers_;
+  std::set<std::uint64_t> returned_;  // leftovers back, by stream sequence
+  bool holding_back_ = false;         // newer ones handed back until due
 };
 
 }  // namespace ckm::sync

@@ -522,34 +522,33 @@ TEST_CASE("A forward written by the version before is carried on") {
         d.reference->History(x.b, HistoryQuery{})->size());
 }
 
-TEST_CASE("An unmerge that overtakes its merge after a restart holds") {
+// A's node was handed the merge and stopped before it acknowledged it; the
+// unmerge and a merge into C come after. Without their order kept, the
+// server would send those two at once and the merge only after its ack
+// wait: the unmerge would find nothing to undo (a dead letter), and the
+// merge behind it would have to be passed over.
+TEST_CASE("A merge left unacknowledged at a restart comes before its sequels") {
   SKIP_WITHOUT_NATS_SERVER();
   Deployment d;
   const Cast x;
-  for (const std::string* id : {&x.s, &x.a})
+  for (const std::string* id : {&x.s, &x.a, &x.c})
     d.Sell(*d.till, Sales(*id, 1000, 20));
   d.Sync();
-  // A's node is down; the merge it was delivered before comes back after
-  // the ack wait, behind the unmerge, which finds nothing to undo (a dead
-  // letter). The merge must not be made then.
   d.nodes[1]->Stop();
   for (Store* s : {d.till.get(), d.reference.get()})
     REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   DeliverAndDrop(d.options, 1);
-  for (Store* s : {d.till.get(), d.reference.get()})
+  for (Store* s : {d.till.get(), d.reference.get()}) {
     REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+    REQUIRE_OK(s->Merge(x.c, x.a, Why("same card")));
+  }
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   d.Start(1);
   d.Sell(*d.till, Sales(x.a, 2000, 10));
   d.Sync();
-  d.RequireServed(1);
-  CHECK(ckm_test::DeadLetterReasons(d.options) ==
-        std::vector<std::string>{"customer \"" + x.a +
-                                 "\" is merged into no one at its "
-                                 "partition's node: head office never made "
-                                 "that merge"});
-  CHECK(absl::IsNotFound(d.stores[0]->Get(x.a).status()));
+  d.RequireServed();
+  CHECK(ckm_test::DeadLetterReasons(d.options).empty());
 }
 
 TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
@@ -582,7 +581,8 @@ TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
   constexpr int kEach = 1500;
   for (const std::string* id : {&x.a, &x.d, &x.b})
     d.Sell(*d.till, Sales(*id, 1000, kEach));
-  d.Sell(*d.till, Sales(x.s, 1000, 20));
+  for (const std::string* id : {&x.s, &x.c})
+    d.Sell(*d.till, Sales(*id, 1000, 20));
   for (Store* s : {d.till.get(), d.reference.get()}) {
     REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
     REQUIRE_OK(s->Merge(x.a, x.d, Why("same phone")));
@@ -599,10 +599,20 @@ TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
   CHECK(MessagesOn(d.options, 0) < before + 3 * kEach + 3);
   d.Sell(*d.other_till, Sales(x.b, 9000, 10));  // forwarded via A's node
   REQUIRE_OK(DrainOutbox(*d.other_till, d.options));
+  // Sequels of the unfinished merge, published before the node is back:
+  // they must wait for it.
+  for (Store* s : {d.till.get(), d.reference.get()}) {
+    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+    REQUIRE_OK(s->Merge(x.c, x.a, Why("same card again")));
+  }
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
   node = ckm_test::Child(command, log);
+  const auto same = [&](int p, const std::string& id) {
+    absl::StatusOr<Profile> got = d.stores[p]->Get(id);
+    return got.ok() && got->bytes() == d.reference->Get(id)->bytes();
+  };
   const bool drained = Eventually([&] {
-    return ckm_test::Drained(d.options) && d.stores[0]->Get(x.s).ok() &&
-           d.stores[0]->Get(x.s)->bytes() == d.reference->Get(x.s)->bytes();
+    return ckm_test::Drained(d.options) && same(0, x.s) && same(3, x.c);
   });
   INFO(ckm_test::Slurp(log));
   REQUIRE(drained);
