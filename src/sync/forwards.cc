@@ -18,9 +18,11 @@ namespace ckm::sync {
 namespace {
 
 // Subjects hold ids in hex: any byte may be in an id. A forward is
-// "f.<partition>.<customer>.<target>", holding "1" while it runs, and
-// purged once stopped; a node of an earlier version wrote one subject per
-// customer, "f.<partition>.<customer>", holding the target.
+// "f.<partition>.<customer>.<target>", holding "1" while it runs and "0"
+// once stopped (the copy stays there), and purged once the customer is
+// erased; a node of an earlier version wrote one subject per customer,
+// "f.<partition>.<customer>", holding the target, and purged it once
+// stopped.
 std::string ForwardPrefix(const SyncOptions& o, int partition) {
   return absl::StrCat(ForwardsSubjects(o, "f"), ".", partition, ".");
 }
@@ -70,9 +72,10 @@ absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
     const std::vector<absl::string_view> parts = absl::StrSplit(subject, '.');
     const absl::string_view payload = Av(Payload(msg.get()));
     int target = 0;
-    if (parts.size() == 2 && payload == "1" &&
+    if (parts.size() == 2 && (payload == "1" || payload == "0") &&
         absl::SimpleAtoi(parts[1], &target)) {
-      f->targets_[absl::HexStringToBytes(parts[0])].insert(target);
+      auto& to = payload == "1" ? f->targets_ : f->left_;
+      to[absl::HexStringToBytes(parts[0])].insert(target);
     } else if (parts.size() == 1 && absl::SimpleAtoi(payload, &target)) {
       const std::string id = absl::HexStringToBytes(parts[0]);
       f->targets_[id].insert(target);
@@ -151,25 +154,54 @@ std::set<int> Forwards::TargetsOf(const std::string& customer_id) const {
   return it->second;
 }
 
+std::set<int> Forwards::LeftAt(const std::string& customer_id) const {
+  auto it = left_.find(customer_id);
+  if (it == left_.end()) return {};
+  return it->second;
+}
+
 absl::Status Forwards::Start(const std::string& customer_id, int target) {
   if (absl::Status s = Put(Subject(customer_id, target), "1"); !s.ok())
     return s;
   targets_[customer_id].insert(target);
+  Drop(left_, customer_id, target);
   return absl::OkStatus();
 }
 
 absl::Status Forwards::Stop(const std::string& customer_id, int target) {
-  auto it = targets_.find(customer_id);
-  if (it == targets_.end() || it->second.count(target) == 0)
+  if (TargetsOf(customer_id).count(target) == 0) return absl::OkStatus();
+  if (absl::Status s = Put(Subject(customer_id, target), "0"); !s.ok())
+    return s;
+  if (absl::Status s = PurgeSingle(customer_id, target); !s.ok()) return s;
+  Drop(targets_, customer_id, target);
+  left_[customer_id].insert(target);
+  return absl::OkStatus();
+}
+
+absl::Status Forwards::Forget(const std::string& customer_id, int target) {
+  if (TargetsOf(customer_id).count(target) == 0 &&
+      LeftAt(customer_id).count(target) == 0)
     return absl::OkStatus();
   if (absl::Status s = Purge(Subject(customer_id, target)); !s.ok()) return s;
-  if (single_.count({customer_id, target}) > 0) {
-    if (absl::Status s = Purge(Subject(customer_id, -1)); !s.ok()) return s;
-    single_.erase({customer_id, target});
-  }
-  it->second.erase(target);
-  if (it->second.empty()) targets_.erase(it);
+  if (absl::Status s = PurgeSingle(customer_id, target); !s.ok()) return s;
+  Drop(targets_, customer_id, target);
+  Drop(left_, customer_id, target);
   return absl::OkStatus();
+}
+
+absl::Status Forwards::PurgeSingle(const std::string& customer_id, int target) {
+  if (single_.count({customer_id, target}) == 0) return absl::OkStatus();
+  if (absl::Status s = Purge(Subject(customer_id, -1)); !s.ok()) return s;
+  single_.erase({customer_id, target});
+  return absl::OkStatus();
+}
+
+void Forwards::Drop(std::map<std::string, std::set<int>>& from,
+                    const std::string& customer_id, int target) {
+  auto it = from.find(customer_id);
+  if (it == from.end()) return;
+  it->second.erase(target);
+  if (it->second.empty()) from.erase(it);
 }
 
 absl::StatusOr<Forwards::Progress> Forwards::ProgressOf(

@@ -5,7 +5,9 @@
 // partitions their events are forwarded (docs/sync.md, "Merges across
 // partitions"). Kept in a JetStream stream of its own (<stream>_FORWARDS,
 // one message per subject: the last is the state; a forward is a subject
-// per customer and target, purged when it stops), so that a node started
+// per customer and target, "1" while it runs, "0" once stopped while the
+// copy stays at the target, purged once the customer is erased), so that
+// a node started
 // again, or a node the partition moved to, carries on; with it, the merges
 // and unmerges the partition's node has begun and handled, so that a
 // change redelivered is handled once, and one begun is carried on.
@@ -44,7 +46,15 @@ class Forwards {
   // both). Empty if none.
   std::set<int> TargetsOf(const std::string& customer_id) const;
   absl::Status Start(const std::string& customer_id, int target);
+  // Stops forwarding; the customer's copy stays at `target`'s node,
+  // unserved (split off its group there), and is noted: LeftAt.
   absl::Status Stop(const std::string& customer_id, int target);
+  // The partitions whose nodes keep a copy of the customer that this node
+  // no longer forwards to them: an erasure must reach them too.
+  std::set<int> LeftAt(const std::string& customer_id) const;
+  // Forgets the forward, running or stopped: the copy at `target` is
+  // erased, or on its way to be.
+  absl::Status Forget(const std::string& customer_id, int target);
 
   // How far this node got with the change `change_id`: a merge or unmerge
   // handled is handled once, and one begun (Begin) and not finished (a
@@ -68,6 +78,10 @@ class Forwards {
   absl::Status Put(const std::string& subject, const std::string& value);
   // Removes every message of `subject`: a stopped forward leaves nothing.
   absl::Status Purge(const std::string& subject);
+  // Purges the subject a version before wrote for this forward, if any.
+  absl::Status PurgeSingle(const std::string& customer_id, int target);
+  static void Drop(std::map<std::string, std::set<int>>& from,
+                   const std::string& customer_id, int target);
   // Whether `subject` holds a message.
   absl::StatusOr<bool> Holds(const std::string& subject) const;
 
@@ -75,6 +89,7 @@ class Forwards {
   const SyncOptions options_;
   const int partition_;
   std::map<std::string, std::set<int>> targets_;  // by customer id
+  std::map<std::string, std::set<int>> left_;     // stopped, by customer id
   // Forwards written before a customer could have several targets, one
   // subject per customer: stopped, they are purged there too.
   std::set<std::pair<std::string, int>> single_;

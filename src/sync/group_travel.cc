@@ -100,8 +100,10 @@ absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
   if (forwards_ != nullptr) {
     if (absl::Status s = SendErasures(change, gone, msg); !s.ok()) return s;
     for (const auto& [id, root] : gone) {
-      for (int target : forwards_->TargetsOf(id))
-        if (absl::Status s = forwards_->Stop(id, target); !s.ok()) return s;
+      std::set<int> targets = forwards_->TargetsOf(id);
+      targets.merge(forwards_->LeftAt(id));
+      for (int target : targets)
+        if (absl::Status s = forwards_->Forget(id, target); !s.ok()) return s;
     }
   }
   return store_.ApplyChange(change);
@@ -110,7 +112,9 @@ absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
 // One erasure for each member's own partition, and one for each group and
 // partition it is forwarded to (the members share their root's targets),
 // unless the till's own erasure went there naming a member of the group:
-// that node erases the member's group as it is there.
+// that node erases the member's group as it is there. And one for each
+// copy of a member left at a partition it is no longer forwarded to,
+// where it is a group of its own.
 absl::Status PartitionWorker::SendErasures(
     const OutboxChange& change, const std::map<std::string, std::string>& gone,
     natsMsg* msg) {
@@ -137,6 +141,13 @@ absl::Status PartitionWorker::SendErasures(
       if (target == partition_ || OnPath(msg, target) ||
           !sent.insert({root, target}).second)
         continue;
+      if (absl::Status s =
+              ForwardChange(MemberErasure(change, id), target, msg);
+          !s.ok())
+        return s;
+    }
+    for (int target : forwards_->LeftAt(id)) {
+      if (OnPath(msg, target)) continue;
       if (absl::Status s =
               ForwardChange(MemberErasure(change, id), target, msg);
           !s.ok())

@@ -378,6 +378,45 @@ TEST_CASE("A member unmerged, then a member erased, while merged across") {
   CHECK(ckm_test::OutboxDepth(*d.till) == 0);
 }
 
+// Split off, B leaves copies of its events at A's node and at S's, where
+// they are no one's any more; so does A's group at S's node when A is
+// split off. Erased later, each must go from every node, though no node
+// forwards them there any more.
+TEST_CASE("An erasure reaches the copies a split-off customer left behind") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Sync();
+  for (int p : {0, 1}) CHECK(d.stores[p]->Get(x.b).ok());  // the copies
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.b, "request 8").status());
+  d.Sync();
+  for (std::size_t p = 0; p < d.stores.size(); ++p) {
+    INFO("node " << p);
+    CHECK(absl::IsNotFound(d.stores[p]->Get(x.b).status()));
+  }
+  // A's group split off S: its copy at S's node goes with its erasure.
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  d.Sync();
+  CHECK(d.stores[0]->Get(x.a).ok());
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.a, "request 9").status());
+  d.Sell(*d.till, Sales(x.s, 7000, 10));
+  d.Sync();
+  d.RequireServed();
+  for (const std::string* id : {&x.a, &x.b, &x.c, &x.d}) {
+    INFO(*id);
+    for (std::size_t p = 0; p < d.stores.size(); ++p) {
+      INFO("node " << p);
+      CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
+    }
+  }
+}
+
 TEST_CASE("A customer merged across is not merged again at its own node") {
   SKIP_WITHOUT_NATS_SERVER();
   Deployment d;
