@@ -24,9 +24,11 @@
 //   AlreadyExists       Open() with StoreOptions::error_if_exists on a store.
 //   DataLoss            stored bytes failed verification.
 //   FailedPrecondition  the directory holds an incompatible store.
-//   FailedPrecondition  also: a write on a read-only or follower Store, and a
+//   FailedPrecondition  also: a write on a read-only or follower Store, a
 //                       merge or unmerge the store refuses (the message
-//                       names the rule, see docs/identity.md).
+//                       names the rule, see docs/identity.md), and Record()
+//                       of an erased customer's event dated up to its
+//                       erasure (IsErasedReplay() tells it apart).
 //   ResourceExhausted   the disk is full; reads keep working; writes go on
 //                       once space is freed (or after reopening, see
 //                       docs/reliability.md).
@@ -98,6 +100,12 @@ struct ErasureEntry {
   std::int64_t identities = 0;
   std::int64_t customers = 1;  // customers the same Erase() removed
 };
+
+// Whether `status` is Record()'s refusal of a replay of erased data: an
+// event of an erased customer dated up to its erasure (docs/privacy.md).
+// Code that keeps refused events for later (a dead-letter queue) should
+// not keep those: they are what the erasure removed.
+bool IsErasedReplay(const absl::Status& status);
 
 class Store {
  public:

@@ -13,7 +13,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "ckm/store.h"
 #include "ckm/validate.h"
 #include "codec/event_codec.h"
 #include "codec/json.h"
@@ -24,7 +26,20 @@
 #include "string_util.h"
 #include "validate.h"
 
-namespace ckm::engine {
+namespace ckm {
+namespace {
+
+// The payload that marks Record()'s refusal of a replay of erased data.
+constexpr char kErasedReplayUrl[] = "ckm/erased-replay";
+
+}  // namespace
+
+bool IsErasedReplay(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         status.GetPayload(kErasedReplayUrl).has_value();
+}
+
+namespace engine {
 
 using storage::FromRocks;
 
@@ -440,12 +455,14 @@ absl::Status Recorder::RefuseErased() const {
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const std::optional<std::int64_t> cutoff = (*cutoffs)[slot_[i]];
     if (!cutoff || events_[i].ts_ms > *cutoff) continue;
-    return absl::FailedPreconditionError(absl::StrCat(
+    absl::Status refused = absl::FailedPreconditionError(absl::StrCat(
         "events[", i, "].customer: customer ",
         QuoteForError(slot_customer_[slot_[i]]),
         " was erased; events dated up to its erasure (",
         json::FormatTime(*cutoff),
         ") are refused as replays of erased data; nothing was written"));
+    refused.SetPayload(kErasedReplayUrl, absl::Cord("1"));
+    return refused;
   }
   return absl::OkStatus();
 }
@@ -756,4 +773,5 @@ void Recorder::UpdateBuffers() {
   }
 }
 
-}  // namespace ckm::engine
+}  // namespace engine
+}  // namespace ckm

@@ -23,12 +23,12 @@ std::string OneLine(absl::string_view text) {
 
 absl::Status SendToDeadLetters(Connection& c, const SyncOptions& o,
                                int partition, natsMsg* msg,
-                               absl::string_view reason) {
+                               absl::string_view reason, bool withhold_body) {
   const std::string subject = DeadSubject(o, partition);
   natsMsg* raw = nullptr;
-  natsStatus s =
-      natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(msg),
-                     natsMsg_GetDataLength(msg));
+  natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr,
+                                withhold_body ? "" : natsMsg_GetData(msg),
+                                withhold_body ? 0 : natsMsg_GetDataLength(msg));
   MsgPtr letter(raw);
   if (s != NATS_OK) return FromNats(s, "building a dead letter");
   const std::string why = OneLine(reason);

@@ -15,10 +15,12 @@ namespace ckm::sync {
 // headers Ckm-Reason (`reason`, on one line) and Ckm-Subject, and waits for
 // the PubAck. Its message id is the original's stream sequence, so that a
 // redelivered poison message is kept once. The caller acknowledges `msg`
-// only if this returns OK.
+// only if this returns OK. `withhold_body`: the letter carries no payload
+// (a replay of erased data, which the dead letters must not keep).
 absl::Status SendToDeadLetters(Connection& connection,
                                const SyncOptions& options, int partition,
-                               natsMsg* msg, absl::string_view reason);
+                               natsMsg* msg, absl::string_view reason,
+                               bool withhold_body = false);
 
 }  // namespace ckm::sync
 

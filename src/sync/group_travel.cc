@@ -109,12 +109,14 @@ absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
   return store_.ApplyChange(change);
 }
 
-// One erasure for each member's own partition, and one for each group and
-// partition it is forwarded to (the members share their root's targets),
-// unless the till's own erasure went there naming a member of the group:
-// that node erases the member's group as it is there. And one for each
-// copy of a member left at a partition it is no longer forwarded to,
-// where it is a group of its own.
+// One erasure for each member's own partition that the till did not name,
+// one for each group and partition it is forwarded to (the members share
+// their root's targets), and one for each copy of a member left at a
+// partition it is no longer forwarded to, where it is a group of its own.
+// A forwarded group's partition gets its erasure from here even when the
+// till's own erasure went there naming a member: that one may be applied
+// before the forward has brought the whole group, and this one comes after
+// everything forwarded from here.
 absl::Status PartitionWorker::SendErasures(
     const OutboxChange& change, const std::map<std::string, std::string>& gone,
     natsMsg* msg) {
@@ -122,14 +124,6 @@ absl::Status PartitionWorker::SendErasures(
     return std::binary_search(change.erased.begin(), change.erased.end(), id);
   };
   std::set<std::pair<std::string, int>> sent;  // root and target
-  for (const auto& [id, root] : gone) {
-    if (IsForwarded(msg) || !named(id)) continue;
-    for (int target : forwards_->TargetsOf(id)) {
-      for (const std::string& e : change.erased)
-        if (PartitionOf(e, options_.partitions) == target)
-          sent.insert({root, target});
-    }
-  }
   for (const auto& [id, root] : gone) {
     const int own = PartitionOf(id, options_.partitions);
     if (own != partition_ && !OnPath(msg, own) && !named(id)) {

@@ -33,6 +33,10 @@ bool OfTheConsumer(const absl::Status& s) {
          absl::IsNotFound(s) || absl::IsDeadlineExceeded(s);
 }
 
+constexpr char kErasedReplay[] =
+    "an event of an erased customer, dated up to its erasure: a replay of "
+    "erased data, not kept (docs/privacy.md)";
+
 bool Refused(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s);
 }
@@ -273,6 +277,10 @@ void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
       delta.recorded += r->recorded;
       delta.already_recorded += r->already_recorded;
       consumer_->Ack(messages[i]);
+    } else if (IsErasedReplay(r.status())) {
+      // Neither the event nor its customer's id may stay: the reason says
+      // what it was, and nothing of it.
+      Reject(messages[i], kErasedReplay, delta, /*withhold_body=*/true);
     } else if (Refused(r.status())) {
       Reject(messages[i], r.status().message(), delta);
     } else {
@@ -283,9 +291,9 @@ void PartitionWorker::HandleOneByOne(const std::vector<Event>& events,
 }
 
 void PartitionWorker::Reject(natsMsg* msg, absl::string_view reason,
-                             PartitionNodeStats& delta) {
-  const absl::Status s =
-      SendToDeadLetters(*connection_, options_, partition_, msg, reason);
+                             PartitionNodeStats& delta, bool withhold_body) {
+  const absl::Status s = SendToDeadLetters(*connection_, options_, partition_,
+                                           msg, reason, withhold_body);
   if (!s.ok()) {
     delta.last_error = std::string(s.message());
     Leave(msg, delta);

@@ -164,9 +164,10 @@ class PartitionWorker {
   void HandleOneByOne(const std::vector<Event>& events,
                       const std::vector<natsMsg*>& messages,
                       PartitionNodeStats& delta);
-  // Keeps `msg` as a dead letter and acknowledges it; leaves it on failure.
-  void Reject(natsMsg* msg, absl::string_view reason,
-              PartitionNodeStats& delta);
+  // Keeps `msg` as a dead letter (without its payload if `withhold_body`)
+  // and acknowledges it; leaves it on failure.
+  void Reject(natsMsg* msg, absl::string_view reason, PartitionNodeStats& delta,
+              bool withhold_body = false);
   void Leave(natsMsg* msg, PartitionNodeStats& delta);
 
   Store& store_;

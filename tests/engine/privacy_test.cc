@@ -186,7 +186,11 @@ TEST_CASE(
   if (events[1'000].customer.id == Id(0)) {
     CHECK_THAT(std::string(replay.status().message()),
                Catch::Contains("was erased"));
+    CHECK(IsErasedReplay(replay.status()));
   }
+  // Other refusals are not replays of erased data.
+  CHECK_FALSE(IsErasedReplay(absl::FailedPreconditionError("merged already")));
+  CHECK_FALSE(IsErasedReplay(absl::OkStatus()));
   // A genuinely new event, dated after the erasure, starts a new customer.
   Event fresh;
   fresh.id = 1;

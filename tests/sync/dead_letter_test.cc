@@ -170,5 +170,45 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   CHECK(line == "outbox\t0");
 }
 
+// A till that sold to a customer offline publishes the sales after head
+// office erased that customer: replays of erased data. The dead letters
+// say so, and keep neither the sales nor whose they were.
+TEST_CASE("A replay of an erased customer is a dead letter without its body") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
+  auto head_office = ckm_test::OpenTestStore(dir.sub("node"), false);
+  auto node = PartitionNode::Start(*head_office, {0, 1, 2, 3}, options);
+  REQUIRE_OK(node);
+  auto offline = ckm_test::OpenTestStore(dir.sub("offline"), true);
+  auto online = ckm_test::OpenTestStore(dir.sub("online"), true);
+  const std::vector<Event> events = ckm_test::EventGen(41, 1).Events(20);
+  const std::string customer = events[0].customer.id;
+  REQUIRE_OK(offline->Record(events));  // queued while offline
+  REQUIRE_OK(online->Record(absl::MakeConstSpan(events).subspan(0, 10)));
+  REQUIRE_OK(DrainOutbox(*online, options));
+  REQUIRE(Eventually([&] { return head_office->Get(customer).ok(); }));
+  REQUIRE_OK(online->Erase(customer, "request 5").status());
+  REQUIRE_OK(DrainOutbox(*online, options));
+  REQUIRE(Eventually(
+      [&] { return absl::IsNotFound(head_office->Get(customer).status()); }));
+  // The first ten are dropped by the duplicate window; the other ten reach
+  // the node, which refuses them.
+  REQUIRE_OK(DrainOutbox(*offline, options));
+  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
+  (*node)->Stop();
+  CHECK((*node)->stats().dead_letters == 10);
+  const std::vector<ckm_test::DeadLetter> letters =
+      ckm_test::ReadDeadLetters(options);
+  CHECK(letters.size() == 10);
+  for (const ckm_test::DeadLetter& letter : letters) {
+    CHECK(letter.body.empty());
+    CHECK(letter.reason.find("erased customer") != std::string::npos);
+    CHECK(letter.reason.find(customer) == std::string::npos);
+  }
+  CHECK(absl::IsNotFound(head_office->Get(customer).status()));
+}
+
 }  // namespace
 }  // namespace ckm

@@ -124,24 +124,40 @@ inline void RequireServedProfiles(const ckm::Store& reference,
 }
 
 // The reasons of every dead letter, in the order they were kept.
-inline std::vector<std::string> DeadLetterReasons(const ckm::SyncOptions& o) {
+// Each dead letter's reason (header Ckm-Reason) and payload, in order.
+struct DeadLetter {
+  std::string reason;
+  std::string body;
+};
+inline std::vector<DeadLetter> ReadDeadLetters(const ckm::SyncOptions& o) {
   natsConnection* nc = nullptr;
   REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
   jsCtx* js = nullptr;
   REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
   const std::string stream = o.stream + "_DEAD";
-  std::vector<std::string> reasons;
+  std::vector<DeadLetter> letters;
   natsMsg* msg = nullptr;
   for (std::uint64_t seq = 1;
        js_GetMsg(&msg, js, stream.c_str(), seq, nullptr, nullptr) == NATS_OK;
        ++seq) {
+    DeadLetter letter;
     const char* value = nullptr;
     if (natsMsgHeader_Get(msg, "Ckm-Reason", &value) == NATS_OK)
-      reasons.emplace_back(value);
+      letter.reason = value;
+    if (natsMsg_GetDataLength(msg) > 0)
+      letter.body.assign(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    letters.push_back(std::move(letter));
     natsMsg_Destroy(msg);
   }
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
+  return letters;
+}
+
+inline std::vector<std::string> DeadLetterReasons(const ckm::SyncOptions& o) {
+  std::vector<std::string> reasons;
+  for (const DeadLetter& letter : ReadDeadLetters(o))
+    reasons.push_back(letter.reason);
   return reasons;
 }
 
