@@ -199,12 +199,12 @@ absl::StatusOr<bool> PartitionWorker::HandlePair(const OutboxChange& change,
   return done;
 }
 
-// After a restart, a merge delivered and not acknowledged before comes
-// back only after the ack wait, behind an unmerge published after it,
-// which found nothing to undo: made then, the merge would hold for good.
-// So each unmerge notes its place in the event stream (one stream for
-// every partition, so places compare), and a merge of the same customer
-// from an earlier place is not made.
+// A merge handled after an unmerge of its customer that came later in the
+// stream would hold for good. The consumer brings what a node left
+// unacknowledged back first (pull_consumer.h), so this guards only what
+// comes back later than it waited for: each unmerge notes its place in
+// the event stream (one stream for every partition, so places compare),
+// and a merge of the same customer from an earlier place is not made.
 absl::StatusOr<bool> PartitionWorker::Overtaken(const OutboxChange& change,
                                                 natsMsg* msg) {
   const std::uint64_t sequence = StreamSequence(msg);

@@ -78,4 +78,30 @@ Connection::~Connection() {
   if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
 
+std::uint64_t Connection::reconnects() const {
+  natsStatistics* stats = nullptr;
+  if (natsStatistics_Create(&stats) != NATS_OK) return 0;
+  std::uint64_t reconnected = 0;
+  if (natsConnection_GetStats(nc_, stats) != NATS_OK ||
+      natsStatistics_GetCounts(stats, nullptr, nullptr, nullptr, nullptr,
+                               &reconnected) != NATS_OK)
+    reconnected = 0;
+  natsStatistics_Destroy(stats);
+  return reconnected;
+}
+
+absl::StatusOr<ConsumerInfoPtr> ReadConsumerInfo(Connection& c,
+                                                 const std::string& stream,
+                                                 const std::string& durable) {
+  jsConsumerInfo* raw = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetConsumerInfo(
+      &raw, c.js(), stream.c_str(), durable.c_str(), c.js_options(), &js_error);
+  ConsumerInfoPtr info(raw);
+  absl::Status read =
+      FromNats(s, absl::StrCat("reading consumer ", durable), js_error);
+  if (!read.ok()) return read;
+  return info;
+}
+
 }  // namespace ckm::sync

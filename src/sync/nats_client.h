@@ -75,6 +75,10 @@ class Connection {
   bool connected() const {
     return natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
   }
+  // How many times libnats has connected again since Open: messages on
+  // their way while it was cut off are lost, and come again only after
+  // the consumer's ack wait.
+  std::uint64_t reconnects() const;
 
  private:
   Connection() = default;
@@ -82,6 +86,12 @@ class Connection {
   jsCtx* js_ = nullptr;
   jsOptions js_options_;
 };
+
+// The durable consumer `durable` of `stream`, as the server has it now;
+// NotFound if there is none.
+absl::StatusOr<ConsumerInfoPtr> ReadConsumerInfo(Connection& connection,
+                                                 const std::string& stream,
+                                                 const std::string& durable);
 
 // Creates the event, dead-letter and forwards streams if they do not exist,
 // and checks that the event stream was created with options.partitions

@@ -17,18 +17,6 @@ namespace {
 // expires (nats-server 2.9), so this is waited in vain then: keep it short.
 constexpr std::int64_t kSlackMs = 10;
 
-// How long past the ack wait a consumer opened with leftovers holds newer
-// messages back: the server's timer has put every leftover in its
-// redelivery queue by then, which it serves before anything new.
-constexpr std::int64_t kDueSlackMs = 250;
-
-std::uint64_t StreamSequence(natsMsg* msg) {
-  jsMsgMetaData* raw = nullptr;
-  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return 0;
-  MetaDataPtr meta(raw);
-  return meta->Sequence.Stream;
-}
-
 // A message of the stream carries the subject its acknowledgement goes to;
 // the server's status messages (404, 408, 409, 100) carry none.
 bool FromStream(natsMsg* msg) {
@@ -57,47 +45,25 @@ absl::Status CheckFits(const jsConsumerInfo& info, const std::string& subject,
     wrong = absl::StrCat("not on ", subject);
   } else if (c->AckPolicy != js_AckExplicit) {
     wrong = "without explicit acks";
+  } else if (c->BackOffLen > 0) {
+    wrong = "with a redelivery back-off";  // leftovers due past the ack wait
   }
   if (wrong.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "consumer ", durable, " exists, ", wrong, ": delete it to start over"));
 }
 
-absl::StatusOr<ConsumerInfoPtr> ReadInfo(Connection& c, const SyncOptions& o,
-                                         const std::string& durable) {
-  jsConsumerInfo* raw = nullptr;
-  jsErrCode js_error = static_cast<jsErrCode>(0);
-  const natsStatus s =
-      js_GetConsumerInfo(&raw, c.js(), o.stream.c_str(), durable.c_str(),
-                         c.js_options(), &js_error);
-  ConsumerInfoPtr info(raw);
-  absl::Status read =
-      FromNats(s, absl::StrCat("looking up consumer ", durable), js_error);
-  if (!read.ok()) return read;
-  return info;
-}
-
-// What the consumer holds delivered and not acknowledged as it is opened:
-// a node killed, or cut off, before it acknowledged them.
-PullConsumer::Leftovers LeftoversOf(const jsConsumerInfo& info) {
-  PullConsumer::Leftovers left;
-  left.count = info.NumAckPending;
-  left.last = info.Delivered.Stream;
-  const std::int64_t ack_wait_ns =
-      info.Config != nullptr ? info.Config->AckWait : 0;
-  left.until = absl::Now() + absl::Nanoseconds(ack_wait_ns) +
-               absl::Milliseconds(kDueSlackMs);
-  return left;
-}
-
-absl::StatusOr<PullConsumer::Leftovers> LookUpOrCreate(
-    Connection& c, const SyncOptions& o, const std::string& subject,
-    const std::string& durable) {
-  absl::StatusOr<ConsumerInfoPtr> found = ReadInfo(c, o, durable);
+// The consumer as it is, or nullptr after making it.
+absl::StatusOr<ConsumerInfoPtr> LookUpOrCreate(Connection& c,
+                                               const SyncOptions& o,
+                                               const std::string& subject,
+                                               const std::string& durable) {
+  absl::StatusOr<ConsumerInfoPtr> found =
+      ReadConsumerInfo(c, o.stream, durable);
   if (found.ok()) {
     if (absl::Status fits = CheckFits(**found, subject, durable); !fits.ok())
       return fits;
-    return LeftoversOf(**found);
+    return found;
   }
   if (!absl::IsNotFound(found.status())) return found.status();
   jsConsumerInfo* raw = nullptr;
@@ -120,7 +86,7 @@ absl::StatusOr<PullConsumer::Leftovers> LookUpOrCreate(
           FromNats(s, absl::StrCat("creating consumer ", durable), js_error);
       !made.ok())
     return made;
-  return PullConsumer::Leftovers{};
+  return ConsumerInfoPtr();
 }
 
 }  // namespace
@@ -140,8 +106,9 @@ PullConsumer::PullConsumer(Connection& connection, const SyncOptions& options,
 absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
     Connection& c, const SyncOptions& o, const std::string& subject,
     const std::string& durable) {
-  absl::StatusOr<Leftovers> left = LookUpOrCreate(c, o, subject, durable);
-  if (!left.ok()) return left.status();
+  absl::StatusOr<ConsumerInfoPtr> found =
+      LookUpOrCreate(c, o, subject, durable);
+  if (!found.ok()) return found.status();
   natsInbox* raw_inbox = nullptr;
   natsStatus s = natsInbox_Create(&raw_inbox);
   if (s != NATS_OK) return FromNats(s, "making an inbox");
@@ -157,7 +124,8 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Open(
     return FromNats(s, absl::StrCat("subscribing for consumer ", durable));
   std::unique_ptr<PullConsumer> consumer(
       new PullConsumer(c, o, subject, durable, inbox, std::move(subscription)));
-  if (left->count > 0) consumer->leftovers_ = *left;
+  consumer->reconnects_ = c.reconnects();
+  if (*found != nullptr) consumer->Arm(**found);
   return consumer;
 }
 
@@ -243,53 +211,27 @@ absl::Status PullConsumer::Collect(int batch, absl::Time deadline,
   return absl::OkStatus();
 }
 
-bool PullConsumer::LeftoversDone() {
-  natsConnection_FlushTimeout(connection_.nc(), options_.timeout_ms);
-  absl::StatusOr<ConsumerInfoPtr> info =
-      ReadInfo(connection_, options_, durable_);
-  return info.ok() && (*info)->AckFloor.Stream >= leftovers_->last;
-}
-
-void PullConsumer::HoldBackNewer(std::vector<MsgPtr>& out) {
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const std::uint64_t sequence = StreamSequence(out[i].get());
-    if (sequence <= leftovers_->last) {
-      returned_.insert(sequence);
-      if (static_cast<std::int64_t>(returned_.size()) >= leftovers_->count)
-        return EndLeftovers();
-      continue;
-    }
-    // The count may hold acknowledgements the server had not taken in yet.
-    if (LeftoversDone()) return EndLeftovers();
-    // Due just after the leftovers: behind them in the server's queue.
-    const std::int64_t delay_ms = std::max<std::int64_t>(
-        0, absl::ToInt64Milliseconds(leftovers_->until - absl::Now()));
-    for (std::size_t j = i; j < out.size(); ++j) Nak(out[j].get(), delay_ms);
-    out.resize(i);
-    holding_back_ = true;
-    return;
-  }
-}
-
-void PullConsumer::EndLeftovers() {
-  leftovers_.reset();
-  returned_.clear();
-  holding_back_ = false;
+absl::Status PullConsumer::Bind() {
+  absl::StatusOr<ConsumerInfoPtr> found =
+      LookUpOrCreate(connection_, options_, subject_, durable_);
+  if (!found.ok()) return found.status();
+  bound_ = true;
+  // What it holds unacknowledged now went to this consumer before a
+  // leader change; the new leader redelivers it only when due.
+  if (*found != nullptr) Arm(**found);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<MsgPtr>> PullConsumer::Fetch(int batch,
                                                         std::int64_t wait_ms) {
-  if (holding_back_) {
-    const absl::Duration left = leftovers_->until - absl::Now();
-    if (left > absl::ZeroDuration()) {
-      absl::SleepFor(std::min(left, absl::Milliseconds(wait_ms)));
-      return std::vector<MsgPtr>{};
+  if (connection_.connected()) {
+    if (absl::Status s = NoteReconnect(); !s.ok()) return s;
+    if (!bound_) {
+      if (absl::Status s = Bind(); !s.ok()) return s;
     }
-    EndLeftovers();  // every leftover is due, ahead of what was handed back
   }
-  absl::StatusOr<std::vector<MsgPtr>> out = FetchNow(batch, wait_ms);
-  if (out.ok() && leftovers_.has_value()) HoldBackNewer(*out);
-  return out;
+  if (leftovers_.has_value()) return FetchLeftovers(wait_ms);
+  return FetchNow(batch, wait_ms);
 }
 
 absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchNow(
@@ -305,13 +247,6 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchNow(
     absl::SleepFor(absl::Milliseconds(wait_ms));
     return out;
   }
-  if (!bound_) {
-    // What the consumer holds unacknowledged now is this one's own.
-    absl::StatusOr<Leftovers> bound =
-        LookUpOrCreate(connection_, options_, subject_, durable_);
-    if (!bound.ok()) return bound.status();
-    bound_ = true;
-  }
   if (absl::Status s = Request(batch, wait_ms); !s.ok()) return s;
   const absl::Status s =
       Collect(batch, absl::Now() + absl::Milliseconds(wait_ms + kSlackMs), out);
@@ -323,9 +258,12 @@ void PullConsumer::Ack(natsMsg* msg) {
   natsConnection_PublishString(connection_.nc(), natsMsg_GetReply(msg), "+ACK");
 }
 
+// Without a delay, straight to the end of the server's redelivery queue.
 void PullConsumer::Nak(natsMsg* msg, std::int64_t delay_ms) {
   const std::string body =
-      absl::StrCat("-NAK {\"delay\":", delay_ms * 1'000'000, "}");
+      delay_ms <= 0
+          ? std::string("-NAK")
+          : absl::StrCat("-NAK {\"delay\":", delay_ms * 1'000'000, "}");
   natsConnection_PublishString(connection_.nc(), natsMsg_GetReply(msg),
                                body.c_str());
 }

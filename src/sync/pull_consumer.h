@@ -20,16 +20,19 @@
 // end a later fetch. Acknowledgements are published to each message's
 // reply subject, as libnats' own are.
 //
-// What was delivered and not acknowledged when a consumer is opened (by a
-// node killed or cut off mid-batch, or messages it was holding back) comes
-// back first, in the stream's order, before anything published after it:
-// the server would otherwise send newer messages at once and those only
-// after its ack wait, so that a node restarted mid-change would apply the
-// changes of one customer out of their order. Until the leftovers are back,
-// a Fetch that meets a newer message hands it back (a NAK due just after
-// the leftovers are) and brings nothing more until they are due: at most
-// the consumer's ack wait after opening, and only after a stop that left
-// messages unacknowledged.
+// Leftovers come back first, in the stream's order. What the server holds
+// delivered and not acknowledged when the consumer is opened, bound again
+// or its connection mended (a node killed or cut off mid-batch, changes it
+// was letting wait, messages lost on the wire) would otherwise come back
+// only when due: after newer messages, which the server sends at once,
+// and in the order they fall due rather than the stream's. A node would
+// then apply one customer's changes out of their order. So until the
+// leftovers are back, Fetch asks for one message at a time and keeps
+// whatever comes, leftovers and newer ones alike; once every leftover is
+// back (counted, or because the server holds nothing unacknowledged that
+// is not here), or at the latest the consumer's ack wait plus 2 s after
+// arming, it returns everything kept at once, sorted by stream sequence.
+// See pull_consumer_leftovers.cc.
 //
 // Thread safety: one thread. The connection must be closed before a
 // PullConsumer is destroyed (Connection::Close says why).
@@ -38,6 +41,7 @@
 #define CKM_SRC_SYNC_PULL_CONSUMER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -53,18 +57,11 @@ namespace ckm::sync {
 
 class PullConsumer {
  public:
-  // What the consumer held delivered and not acknowledged when opened.
-  struct Leftovers {
-    std::int64_t count = 0;  // how many
-    std::uint64_t last = 0;  // the last delivered message's stream sequence
-    absl::Time until;        // by when they are all due again, with slack
-  };
-
   // Binds to the durable consumer `durable` of options.stream, creating it
   // (explicit acks, options.ack_wait_ms, unlimited deliveries, from the
   // stream's start, on `subject` only) if it does not exist yet;
   // FailedPrecondition if one of that name exists with other settings (a
-  // push consumer, another subject or ack policy).
+  // push consumer, another subject or ack policy, a redelivery back-off).
   static absl::StatusOr<std::unique_ptr<PullConsumer>> Open(
       Connection& connection, const SyncOptions& options,
       const std::string& subject, const std::string& durable);
@@ -73,7 +70,8 @@ class PullConsumer {
 
   // Up to `batch` messages in the stream's order: those already here, or
   // else what one request brings within `wait_ms` (none is not an error;
-  // while libnats reconnects, none after `wait_ms`). Errors leave the
+  // while libnats reconnects, none after `wait_ms`); the leftovers, once
+  // back, all at once however many they are. Errors leave the
   // subscription usable: Unavailable while nothing serves the consumer (a
   // leader election; the next Fetch binds again, making the consumer again
   // if the server lost it), FailedPrecondition when the server refuses the
@@ -94,8 +92,11 @@ class PullConsumer {
   PullConsumer(Connection& connection, const SyncOptions& options,
                std::string subject, std::string durable, std::string inbox,
                SubscriptionPtr subscription);
-  // Fetch, but for leftovers.
+  // Fetch without the leftovers' rules: the pull protocol.
   absl::StatusOr<std::vector<MsgPtr>> FetchNow(int batch, std::int64_t wait_ms);
+  // Looks the consumer up again (making it if the server lost it), and
+  // arms the leftovers' rules if it holds messages unacknowledged.
+  absl::Status Bind();
   // Takes the messages already on the subscription, up to `batch`.
   absl::Status TakeWaiting(int batch, std::vector<MsgPtr>& out);
   // Reads what the last request brings into `out`, until its end, `batch`
@@ -105,12 +106,27 @@ class PullConsumer {
   // What a status message on the subscription means for a fetch holding
   // `got` messages: go on, end it, or an error.
   absl::StatusOr<bool> Ended(natsMsg* status, bool got);
-  // While leftovers are not all back: counts those in `out`, and hands back
-  // the first newer message and everything after it.
-  void HoldBackNewer(std::vector<MsgPtr>& out);
-  // Whether every leftover is acknowledged, by the server's ack floor.
-  bool LeftoversDone();
-  void EndLeftovers();
+
+  // The leftovers' rules (pull_consumer_leftovers.cc).
+  struct Leftovers {
+    std::int64_t count = 0;   // how many the server held when armed
+    std::int64_t back = 0;    // how many came back (delivered before)
+    std::uint64_t below = 0;  // each has a stream sequence up to this
+    absl::Time until;         // when to stop waiting for the rest
+    // Everything fetched meanwhile, by stream sequence; `unplaced`: the
+    // messages whose sequence could not be read, which go last.
+    std::map<std::uint64_t, MsgPtr> kept;
+    std::vector<MsgPtr> unplaced;
+  };
+  // Starts (or extends) the leftovers' rules for what `info` holds.
+  void Arm(const jsConsumerInfo& info);
+  // Arms them again if libnats has reconnected since the last look.
+  absl::Status NoteReconnect();
+  absl::StatusOr<std::vector<MsgPtr>> FetchLeftovers(std::int64_t wait_ms);
+  // Whether every leftover is back.
+  bool AllBack();
+  // Everything kept, in the stream's order; ends the rules.
+  std::vector<MsgPtr> Release();
 
   Connection& connection_;
   const SyncOptions options_;
@@ -121,11 +137,9 @@ class PullConsumer {
   SubscriptionPtr subscription_;
   bool bound_ = true;  // false after "no responders": look it up again
   std::uint64_t requests_ = 0;
-  std::string reply_;  // the last request's reply subject
-  // Set while leftovers from before Open may still come back.
-  std::optional<Leftovers> leftovers_;
-  std::set<std::uint64_t> returned_;  // leftovers back, by stream sequence
-  bool holding_back_ = false;         // newer ones handed back until due
+  std::string reply_;                   // the last request's reply subject
+  std::optional<Leftovers> leftovers_;  // set while they may come back
+  std::uint64_t reconnects_ = 0;        // as last looked at
 };
 
 }  // namespace ckm::sync

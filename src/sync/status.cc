@@ -89,21 +89,16 @@ absl::Status ConsumerLags(Connection& c, const SyncOptions& o,
     std::optional<OurConsumer> ours =
         Parse(names->List[i], prefix, static_cast<int>(partitions.size()));
     if (!ours) continue;
-    jsConsumerInfo* info_raw = nullptr;
-    js_error = static_cast<jsErrCode>(0);
-    s = js_GetConsumerInfo(&info_raw, c.js(), o.stream.c_str(), names->List[i],
-                           c.js_options(), &js_error);
-    ConsumerInfoPtr info(info_raw);
-    error = FromNats(s, absl::StrCat("reading consumer ", names->List[i]),
-                     js_error);
-    if (absl::IsNotFound(error)) continue;  // deleted meanwhile
-    if (!error.ok()) return error;
+    absl::StatusOr<ConsumerInfoPtr> info =
+        ReadConsumerInfo(c, o.stream, names->List[i]);
+    if (absl::IsNotFound(info.status())) continue;  // deleted meanwhile
+    if (!info.ok()) return info.status();
     PartitionStatus& status = partitions[ours->partition];
     if (ours->follower.empty()) {
       status.has_consumer = true;
-      status.lag = Lag(*info);
+      status.lag = Lag(**info);
     } else {
-      status.followers.push_back({ours->follower, Lag(*info)});
+      status.followers.push_back({ours->follower, Lag(**info)});
     }
   }
   for (PartitionStatus& status : partitions) {

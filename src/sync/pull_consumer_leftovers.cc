@@ -1,0 +1,124 @@
+// Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
+//
+// PullConsumer's leftovers' rules: what a consumer holds unacknowledged
+// when it is armed comes back before anything newer (pull_consumer.h says
+// why).
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "sync/pull_consumer.h"
+
+namespace ckm::sync {
+namespace {
+
+// How long past the consumer's ack wait the rules wait for leftovers at
+// most. Every one is due by then; a consumer's new leader puts them in
+// its redelivery queue up to 1.5 s after it took over (nats-server 2.9,
+// applyState).
+constexpr absl::Duration kLeftoverSlack = absl::Seconds(2);
+
+struct Place {
+  std::uint64_t sequence = 0;  // in the stream; 0 if unknown
+  std::uint64_t delivered = 0;
+};
+
+Place PlaceOf(natsMsg* msg) {
+  jsMsgMetaData* raw = nullptr;
+  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return {};
+  MetaDataPtr meta(raw);
+  return {meta->Sequence.Stream, meta->NumDelivered};
+}
+
+}  // namespace
+
+// `below` is the consumer's delivered sequence, an upper bound of the
+// leftovers': on a shared stream it may be past this subject's last.
+void PullConsumer::Arm(const jsConsumerInfo& info) {
+  if (info.NumAckPending <= 0 && !leftovers_.has_value()) return;
+  if (!leftovers_.has_value()) leftovers_.emplace();
+  Leftovers& left = *leftovers_;
+  const std::int64_t ack_wait_ns =
+      info.Config != nullptr ? info.Config->AckWait : 0;
+  const absl::Duration wait = std::max(absl::Nanoseconds(ack_wait_ns),
+                                       absl::Milliseconds(options_.retry_ms));
+  left.until = std::max(left.until, absl::Now() + wait + kLeftoverSlack);
+  left.below = std::max(left.below, info.Delivered.Stream);
+  const auto here = static_cast<std::int64_t>(left.kept.size());
+  left.count = left.back + std::max<std::int64_t>(0, info.NumAckPending - here);
+}
+
+// Messages on their way while libnats was cut off are lost: they come back
+// only when due. A consumer the server lost is made again by Bind.
+absl::Status PullConsumer::NoteReconnect() {
+  const std::uint64_t reconnects = connection_.reconnects();
+  if (reconnects == reconnects_) return absl::OkStatus();
+  absl::StatusOr<ConsumerInfoPtr> info =
+      ReadConsumerInfo(connection_, options_.stream, durable_);
+  if (absl::IsNotFound(info.status())) {
+    bound_ = false;
+  } else if (!info.ok()) {
+    return info.status();  // looked at again by the next Fetch
+  } else {
+    Arm(**info);
+  }
+  reconnects_ = reconnects;
+  return absl::OkStatus();
+}
+
+// One message per request: the server sends its redelivery queue first,
+// so leftovers that are due come one after another at once, while newer
+// messages, which only wait here, come one per poll. Everything is kept,
+// so the order they come in does not matter.
+absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchLeftovers(
+    std::int64_t wait_ms) {
+  const absl::Time poll_end = absl::Now() + absl::Milliseconds(wait_ms);
+  absl::StatusOr<std::vector<MsgPtr>> got = FetchNow(1, wait_ms);
+  if (!got.ok()) return got.status();
+  Leftovers& left = *leftovers_;
+  bool newer = false;
+  for (MsgPtr& msg : *got) {
+    const Place place = PlaceOf(msg.get());
+    if (place.sequence == 0) {
+      left.unplaced.push_back(std::move(msg));
+      continue;
+    }
+    const bool leftover = place.sequence <= left.below;
+    newer = newer || !leftover;
+    if (leftover && place.delivered > 1 && left.kept.count(place.sequence) == 0)
+      ++left.back;
+    left.kept[place.sequence] = std::move(msg);  // a later delivery replaces
+  }
+  if (got->empty() || newer) {
+    if (AllBack()) return Release();
+    // A poll, not a spin: a request can end at once with nothing ("408
+    // Requests Pending" while an earlier one is not yet struck off).
+    absl::SleepFor(got->empty() ? poll_end - absl::Now()
+                                : absl::Milliseconds(wait_ms));
+  }
+  return std::vector<MsgPtr>{};
+}
+
+// The server's count may still hold acknowledgements on their way: it
+// can only make this wait longer.
+bool PullConsumer::AllBack() {
+  const Leftovers& left = *leftovers_;
+  if (left.back >= left.count || absl::Now() >= left.until) return true;
+  absl::StatusOr<ConsumerInfoPtr> info =
+      ReadConsumerInfo(connection_, options_.stream, durable_);
+  return info.ok() &&
+         (*info)->NumAckPending <= static_cast<std::int64_t>(left.kept.size());
+}
+
+std::vector<MsgPtr> PullConsumer::Release() {
+  Leftovers& left = *leftovers_;
+  std::vector<MsgPtr> out;
+  out.reserve(left.kept.size() + left.unplaced.size());
+  for (auto& [sequence, msg] : left.kept) out.push_back(std::move(msg));
+  for (MsgPtr& msg : left.unplaced) out.push_back(std::move(msg));
+  leftovers_.reset();
+  return out;
+}
+
+}  // namespace ckm::sync
