@@ -2,6 +2,7 @@
 
 #include "sync/forwards.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,29 @@ bool NoMessage(natsStatus s, jsErrCode e) {
   return s == NATS_NOT_FOUND || e == JSNoMessageFoundErr;
 }
 
+// "1" (a version before: reasons not recorded, read as "") or "1:" and
+// the reasons' ids in hex, separated by commas.
+std::string EncodeVias(const Forwards::Vias& vias) {
+  std::string out = "1:";
+  bool first = true;
+  for (const std::string& via : vias) {
+    if (via.empty()) continue;
+    if (!first) out += ",";
+    out += absl::BytesToHexString(via);
+    first = false;
+  }
+  return out;
+}
+
+std::optional<Forwards::Vias> DecodeVias(absl::string_view value) {
+  if (value == "1") return Forwards::Vias{""};
+  if (!absl::ConsumePrefix(&value, "1:")) return std::nullopt;
+  Forwards::Vias vias;
+  for (absl::string_view hex : absl::StrSplit(value, ',', absl::SkipEmpty()))
+    vias.insert(absl::HexStringToBytes(hex));
+  return vias;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
@@ -72,14 +96,16 @@ absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
     const std::vector<absl::string_view> parts = absl::StrSplit(subject, '.');
     const absl::string_view payload = Av(Payload(msg.get()));
     int target = 0;
-    if (parts.size() == 2 && (payload == "1" || payload == "0") &&
-        absl::SimpleAtoi(parts[1], &target)) {
-      auto& to = payload == "1" ? f->targets_ : f->left_;
-      to[absl::HexStringToBytes(parts[0])].insert(target);
-    } else if (parts.size() == 1 && absl::SimpleAtoi(payload, &target)) {
-      const std::string id = absl::HexStringToBytes(parts[0]);
-      f->targets_[id].insert(target);
-      f->single_.insert({id, target});
+    const std::string id = absl::HexStringToBytes(parts[0]);
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &target)) {
+      if (parts.size() == 1 && absl::SimpleAtoi(payload, &target)) {
+        f->running_[id][target] = {""};
+        f->single_.insert({id, target});
+      }
+    } else if (payload == "0") {
+      f->left_[id].insert(target);
+    } else if (std::optional<Vias> vias = DecodeVias(payload); vias) {
+      f->running_[id][target] = *std::move(vias);
     }
   }
   return f;
@@ -107,18 +133,13 @@ absl::Status Forwards::Purge(const std::string& subject) {
 
 absl::StatusOr<std::uint64_t> Forwards::LastUnmerge(
     const std::string& customer_id) const {
-  natsMsg* raw = nullptr;
-  jsErrCode e = static_cast<jsErrCode>(0);
-  const std::string stream = ForwardsStream(options_);
-  const std::string subject =
-      ChangeSubject(options_, "u", partition_, customer_id);
-  const natsStatus s = js_GetLastMsg(&raw, connection_.js(), stream.c_str(),
-                                     subject.c_str(), nullptr, &e);
-  MsgPtr msg(raw);
-  if (NoMessage(s, e)) return 0;
-  if (s != NATS_OK) return FromNats(s, absl::StrCat("reading ", subject), e);
+  absl::StatusOr<MsgPtr> last =
+      Last(ChangeSubject(options_, "u", partition_, customer_id));
+  if (!last.ok()) return last.status();
   std::uint64_t sequence = 0;
-  if (!absl::SimpleAtoi(Av(Payload(msg.get())), &sequence)) return 0;
+  if (*last == nullptr ||
+      !absl::SimpleAtoi(Av(Payload(last->get())), &sequence))
+    return 0;
   return sequence;
 }
 
@@ -128,16 +149,22 @@ absl::Status Forwards::Unmerged(const std::string& customer_id,
              std::to_string(sequence));
 }
 
-absl::StatusOr<bool> Forwards::Holds(const std::string& subject) const {
+absl::StatusOr<MsgPtr> Forwards::Last(const std::string& subject) const {
   natsMsg* raw = nullptr;
   jsErrCode e = static_cast<jsErrCode>(0);
   const std::string stream = ForwardsStream(options_);
   const natsStatus s = js_GetLastMsg(&raw, connection_.js(), stream.c_str(),
                                      subject.c_str(), nullptr, &e);
   MsgPtr msg(raw);
-  if (NoMessage(s, e)) return false;
+  if (NoMessage(s, e)) return MsgPtr();
   if (s != NATS_OK) return FromNats(s, absl::StrCat("reading ", subject), e);
-  return true;
+  return msg;
+}
+
+absl::StatusOr<bool> Forwards::Holds(const std::string& subject) const {
+  absl::StatusOr<MsgPtr> last = Last(subject);
+  if (!last.ok()) return last.status();
+  return *last != nullptr;
 }
 
 std::string Forwards::Subject(const std::string& customer_id,
@@ -149,9 +176,19 @@ std::string Forwards::Subject(const std::string& customer_id,
 }
 
 std::set<int> Forwards::TargetsOf(const std::string& customer_id) const {
-  auto it = targets_.find(customer_id);
-  if (it == targets_.end()) return {};
-  return it->second;
+  std::set<int> targets;
+  auto it = running_.find(customer_id);
+  if (it == running_.end()) return targets;
+  for (const auto& [target, vias] : it->second) targets.insert(target);
+  return targets;
+}
+
+Forwards::Vias Forwards::ViasOf(const std::string& customer_id,
+                                int target) const {
+  auto it = running_.find(customer_id);
+  if (it == running_.end()) return {};
+  auto to = it->second.find(target);
+  return to == it->second.end() ? Vias() : to->second;
 }
 
 std::set<int> Forwards::LeftAt(const std::string& customer_id) const {
@@ -160,20 +197,37 @@ std::set<int> Forwards::LeftAt(const std::string& customer_id) const {
   return it->second;
 }
 
-absl::Status Forwards::Start(const std::string& customer_id, int target) {
-  if (absl::Status s = Put(Subject(customer_id, target), "1"); !s.ok())
+absl::Status Forwards::Start(const std::string& customer_id, int target,
+                             const Vias& vias) {
+  Vias now = ViasOf(customer_id, target);
+  const std::size_t before = now.size();
+  now.insert(vias.begin(), vias.end());
+  if (now.size() == before && !now.empty()) return absl::OkStatus();
+  if (absl::Status s = Put(Subject(customer_id, target), EncodeVias(now));
+      !s.ok())
     return s;
-  targets_[customer_id].insert(target);
+  running_[customer_id][target] = std::move(now);
   Drop(left_, customer_id, target);
   return absl::OkStatus();
 }
 
-absl::Status Forwards::Stop(const std::string& customer_id, int target) {
+absl::Status Forwards::Stop(const std::string& customer_id, int target,
+                            const Vias& ending) {
   if (TargetsOf(customer_id).count(target) == 0) return absl::OkStatus();
+  Vias now = ViasOf(customer_id, target);
+  for (const std::string& via : ending) now.erase(via);
+  now.erase("");
+  if (!now.empty()) {
+    if (absl::Status s = Put(Subject(customer_id, target), EncodeVias(now));
+        !s.ok())
+      return s;
+    running_[customer_id][target] = std::move(now);
+    return absl::OkStatus();
+  }
   if (absl::Status s = Put(Subject(customer_id, target), "0"); !s.ok())
     return s;
   if (absl::Status s = PurgeSingle(customer_id, target); !s.ok()) return s;
-  Drop(targets_, customer_id, target);
+  EndRunning(customer_id, target);
   left_[customer_id].insert(target);
   return absl::OkStatus();
 }
@@ -184,7 +238,7 @@ absl::Status Forwards::Forget(const std::string& customer_id, int target) {
     return absl::OkStatus();
   if (absl::Status s = Purge(Subject(customer_id, target)); !s.ok()) return s;
   if (absl::Status s = PurgeSingle(customer_id, target); !s.ok()) return s;
-  Drop(targets_, customer_id, target);
+  EndRunning(customer_id, target);
   Drop(left_, customer_id, target);
   return absl::OkStatus();
 }
@@ -194,6 +248,13 @@ absl::Status Forwards::PurgeSingle(const std::string& customer_id, int target) {
   if (absl::Status s = Purge(Subject(customer_id, -1)); !s.ok()) return s;
   single_.erase({customer_id, target});
   return absl::OkStatus();
+}
+
+void Forwards::EndRunning(const std::string& customer_id, int target) {
+  auto it = running_.find(customer_id);
+  if (it == running_.end()) return;
+  it->second.erase(target);
+  if (it->second.empty()) running_.erase(it);
 }
 
 void Forwards::Drop(std::map<std::string, std::set<int>>& from,
@@ -216,8 +277,18 @@ absl::StatusOr<Forwards::Progress> Forwards::ProgressOf(
   return *begun ? Progress::kBegun : Progress::kNone;
 }
 
-absl::Status Forwards::Begin(const std::string& change_id) {
-  return Put(ChangeSubject(options_, "b", partition_, change_id), "1");
+absl::Status Forwards::Begin(const std::string& change_id, const Vias& noted) {
+  return Put(ChangeSubject(options_, "b", partition_, change_id),
+             EncodeVias(noted));
+}
+
+absl::StatusOr<Forwards::Vias> Forwards::NotedWith(
+    const std::string& change_id) const {
+  absl::StatusOr<MsgPtr> last =
+      Last(ChangeSubject(options_, "b", partition_, change_id));
+  if (!last.ok()) return last.status();
+  if (*last == nullptr) return Vias();
+  return DecodeVias(Av(Payload(last->get()))).value_or(Vias{""});
 }
 
 // The mark that it was begun stays: a node killed after it stopped the

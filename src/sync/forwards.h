@@ -5,8 +5,9 @@
 // partitions their events are forwarded (docs/sync.md, "Merges across
 // partitions"). Kept in a JetStream stream of its own (<stream>_FORWARDS,
 // one message per subject: the last is the state; a forward is a subject
-// per customer and target, "1" while it runs, "0" once stopped while the
-// copy stays at the target, purged once the customer is erased), so that
+// per customer and target, "1:<reasons>" while it runs, "0" once stopped
+// while the copy stays at the target, purged once the customer is
+// erased), so that
 // a node started
 // again, or a node the partition moved to, carries on; with it, the merges
 // and unmerges the partition's node has begun and handled, so that a
@@ -39,16 +40,28 @@ class Forwards {
   Forwards(const Forwards&) = delete;
   Forwards& operator=(const Forwards&) = delete;
 
+  // The customers through whose groups a customer is forwarded to a
+  // target: the root of each group that travelled there with it. One
+  // customer may go to one partition for several reasons (D in B's group,
+  // and in A's, which holds B's: A and B both merged into customers of
+  // that partition); a forward stops once it has none. "" stands for the
+  // reasons a version before did not record.
+  using Vias = std::set<std::string>;
+
   // The partitions `customer_id`'s events go to as well: one for each
   // group of another partition it is in, through its root here or, at its
   // own partition's node, itself (a customer of one partition merged into
   // a group of a second, which is merged into a group of a third, goes to
   // both). Empty if none.
   std::set<int> TargetsOf(const std::string& customer_id) const;
-  absl::Status Start(const std::string& customer_id, int target);
-  // Stops forwarding; the customer's copy stays at `target`'s node,
-  // unserved (split off its group there), and is noted: LeftAt.
-  absl::Status Stop(const std::string& customer_id, int target);
+  Vias ViasOf(const std::string& customer_id, int target) const;
+  absl::Status Start(const std::string& customer_id, int target,
+                     const Vias& vias);
+  // Ends the reasons `ending` (and any unrecorded one) of the forward;
+  // once none is left it stops, and the customer's copy stays at
+  // `target`'s node, unserved (split off its group there), noted: LeftAt.
+  absl::Status Stop(const std::string& customer_id, int target,
+                    const Vias& ending);
   // The partitions whose nodes keep a copy of the customer that this node
   // no longer forwards to them: an erasure must reach them too.
   std::set<int> LeftAt(const std::string& customer_id) const;
@@ -61,7 +74,11 @@ class Forwards {
   // node killed midway) is carried on, its earlier steps repeated.
   enum class Progress { kNone, kBegun, kDone };
   absl::StatusOr<Progress> ProgressOf(const std::string& change_id) const;
-  absl::Status Begin(const std::string& change_id);
+  // Marks the change begun, noting `noted` with it (an unmerge notes the
+  // customers its forwards went through, which a repeat may no longer
+  // find in the store).
+  absl::Status Begin(const std::string& change_id, const Vias& noted = {});
+  absl::StatusOr<Vias> NotedWith(const std::string& change_id) const;
   absl::Status Handled(const std::string& change_id);
 
   // The stream sequence of the last unmerge of `customer_id` handled here
@@ -80,16 +97,22 @@ class Forwards {
   absl::Status Purge(const std::string& subject);
   // Purges the subject a version before wrote for this forward, if any.
   absl::Status PurgeSingle(const std::string& customer_id, int target);
+  void EndRunning(const std::string& customer_id, int target);
   static void Drop(std::map<std::string, std::set<int>>& from,
                    const std::string& customer_id, int target);
   // Whether `subject` holds a message.
   absl::StatusOr<bool> Holds(const std::string& subject) const;
+  // The last message of `subject`; nullptr if it holds none.
+  absl::StatusOr<MsgPtr> Last(const std::string& subject) const;
+  // Writes the forward as it now is: running with its reasons, or stopped.
+  absl::Status Write(const std::string& customer_id, int target);
 
   Connection& connection_;
   const SyncOptions options_;
   const int partition_;
-  std::map<std::string, std::set<int>> targets_;  // by customer id
-  std::map<std::string, std::set<int>> left_;     // stopped, by customer id
+  // Running forwards, by customer id and target.
+  std::map<std::string, std::map<int, Vias>> running_;
+  std::map<std::string, std::set<int>> left_;  // stopped, by customer id
   // Forwards written before a customer could have several targets, one
   // subject per customer: stopped, they are purged there too.
   std::set<std::pair<std::string, int>> single_;

@@ -242,7 +242,7 @@ absl::StatusOr<bool> PartitionWorker::MergeAtSource(
         absl::StrCat("customer \"", x, "\" is merged into a group of ",
                      "partition ", target, " already; unmerge it first"));
   }
-  if (absl::Status s = Travel(change, x, home, nullptr); !s.ok()) return s;
+  if (absl::Status s = Travel(change, x, home, nullptr, {x}); !s.ok()) return s;
   return true;
 }
 
@@ -269,9 +269,12 @@ absl::StatusOr<bool> PartitionWorker::MergeHere(const OutboxChange& change,
   if (!parent.ok() || *parent != change.customer)
     applied = store_.ApplyChange(change);
   if (!applied.ok() || forwards_ == nullptr) return applied;
+  // The absorbed group goes where the survivor goes, for its reasons.
   for (int target : forwards_->TargetsOf(change.customer)) {
     if (OnPath(msg, target)) continue;
-    if (absl::Status s = Travel(change, change.other, target, msg); !s.ok())
+    if (absl::Status s = Travel(change, change.other, target, msg,
+                                forwards_->ViasOf(change.customer, target));
+        !s.ok())
       return s;
   }
   return applied;
@@ -295,13 +298,22 @@ absl::StatusOr<bool> PartitionWorker::UnmergeHere(const OutboxChange& change,
   if (!parent.ok()) return parent.status();  // NotFound: its events first
   const std::set<int> targets =
       forwards_ == nullptr ? std::set<int>() : forwards_->TargetsOf(x);
+  // The groups X leaves: its own and those above it, whose forwards its
+  // group stops going with. A repeat may find the link undone already.
+  absl::StatusOr<Forwards::Vias> leaving = SelfAndAbove(store_, x);
+  if (!leaving.ok()) return leaving.status();
   if (forwards_ != nullptr && !again) {
     if (!*parent && targets.empty() && !IsForwarded(msg)) {
       return absl::FailedPreconditionError(
           absl::StrCat("customer \"", x, "\" is merged into no one at its ",
                        "partition's node: head office never made that merge"));
     }
-    if (absl::Status s = forwards_->Begin(change.id); !s.ok()) return s;
+    if (absl::Status s = forwards_->Begin(change.id, *leaving); !s.ok())
+      return s;
+  } else if (forwards_ != nullptr) {
+    absl::StatusOr<Forwards::Vias> noted = forwards_->NotedWith(change.id);
+    if (!noted.ok()) return noted.status();
+    leaving->insert(noted->begin(), noted->end());
   }
   bool done = !targets.empty();
   if (*parent) {
@@ -315,7 +327,7 @@ absl::StatusOr<bool> PartitionWorker::UnmergeHere(const OutboxChange& change,
     if (OnPath(msg, target)) continue;
     if (absl::Status s = ForwardChange(change, target, msg); !s.ok()) return s;
   }
-  if (absl::Status s = StopGroup(x, targets); !s.ok()) return s;
+  if (absl::Status s = StopGroup(x, targets, *leaving); !s.ok()) return s;
   if (absl::Status s = Dissolve(x); !s.ok()) return s;
   return done;
 }
@@ -323,13 +335,15 @@ absl::StatusOr<bool> PartitionWorker::UnmergeHere(const OutboxChange& change,
 // X's forwards stop last: they are what a repeat of the steps before
 // reads.
 absl::Status PartitionWorker::StopGroup(const std::string& x,
-                                        const std::set<int>& targets) {
+                                        const std::set<int>& targets,
+                                        const Forwards::Vias& leaving) {
   if (targets.empty()) return absl::OkStatus();
   absl::StatusOr<Subtree> group = SubtreeOf(store_, x);
   if (!group.ok()) return group.status();
   for (auto it = group->members.rbegin(); it != group->members.rend(); ++it) {
     for (int target : targets)
-      if (absl::Status s = forwards_->Stop(*it, target); !s.ok()) return s;
+      if (absl::Status s = forwards_->Stop(*it, target, leaving); !s.ok())
+        return s;
   }
   return absl::OkStatus();
 }
@@ -341,11 +355,12 @@ absl::Status PartitionWorker::StopGroup(const std::string& x,
 // node killed midway sends it all again, with the same message ids.
 absl::Status PartitionWorker::Travel(const OutboxChange& change,
                                      const std::string& customer, int target,
-                                     natsMsg* msg) {
+                                     natsMsg* msg, const Forwards::Vias& vias) {
   absl::StatusOr<Subtree> group = SubtreeOf(store_, customer);
   if (!group.ok()) return group.status();
   for (const std::string& member : group->members) {
-    if (absl::Status s = forwards_->Start(member, target); !s.ok()) return s;
+    if (absl::Status s = forwards_->Start(member, target, vias); !s.ok())
+      return s;
   }
   const std::set<std::string> members(group->members.begin(),
                                       group->members.end());

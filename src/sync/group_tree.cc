@@ -51,6 +51,20 @@ absl::StatusOr<std::optional<std::string>> ParentOf(
   return into->other;
 }
 
+// A chain of merges ends at its root: the `seen` check only guards
+// against stored links that contradict each other.
+absl::StatusOr<std::set<std::string>> SelfAndAbove(
+    const Store& store, const std::string& customer_id) {
+  std::set<std::string> chain = {customer_id};
+  std::string at = customer_id;
+  while (true) {
+    absl::StatusOr<std::optional<std::string>> parent = ParentOf(store, at);
+    if (!parent.ok()) return parent.status();
+    if (!*parent || !chain.insert(**parent).second) return chain;
+    at = **parent;
+  }
+}
+
 absl::StatusOr<Subtree> SubtreeOf(const Store& store,
                                   std::string_view customer_id) {
   Subtree tree;

@@ -14,6 +14,7 @@
 #define CKM_SRC_SYNC_GROUP_TREE_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,11 @@ struct Subtree {
 // root. NotFound for a customer the store does not know.
 absl::StatusOr<std::optional<std::string>> ParentOf(
     const Store& store, std::string_view customer_id);
+
+// `customer_id` and each customer above it here, up to its root.
+// NotFound for a customer the store does not know.
+absl::StatusOr<std::set<std::string>> SelfAndAbove(
+    const Store& store, const std::string& customer_id);
 
 // `customer_id` and the customers merged below it here. NotFound for a
 // customer the store does not know.

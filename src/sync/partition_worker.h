@@ -136,12 +136,16 @@ class PartitionWorker {
   // `again`: begun before, by a node killed midway.
   absl::StatusOr<bool> UnmergeHere(const OutboxChange& change, natsMsg* msg,
                                    bool again);
-  // Stops forwarding `x`'s group here to `targets`.
-  absl::Status StopGroup(const std::string& x, const std::set<int>& targets);
-  // Forwards `customer`'s group to `target` from now on: each member's
-  // stored history, the merges that link them, then `change` itself.
+  // Stops forwarding `x`'s group here to `targets` for the reasons
+  // `leaving` (X and the customers above it): a member may go on for
+  // another.
+  absl::Status StopGroup(const std::string& x, const std::set<int>& targets,
+                         const Forwards::Vias& leaving);
+  // Forwards `customer`'s group to `target` from now on, for the reasons
+  // `vias`: each member's stored history, the merges that link them, then
+  // `change` itself.
   absl::Status Travel(const OutboxChange& change, const std::string& customer,
-                      int target, natsMsg* msg);
+                      int target, natsMsg* msg, const Forwards::Vias& vias);
   // Undoes the links of `customer`'s group here that only copied another
   // partition's, which no one keeps up to date once it is split off.
   absl::Status Dissolve(const std::string& customer);
