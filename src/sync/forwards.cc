@@ -291,11 +291,16 @@ absl::StatusOr<Forwards::Vias> Forwards::NotedWith(
   return DecodeVias(Av(Payload(last->get()))).value_or(Vias{""});
 }
 
-// The mark that it was begun stays: a node killed after it stopped the
-// forwards a change read and before this mark was written finds the
-// change begun when it comes back.
+// The mark that it was begun goes only once this one is written: a node
+// killed after it stopped the forwards a change read and before this mark
+// was written finds the change begun when it comes back. Killed between
+// the two, it leaves a begun mark that the handled one outranks.
 absl::Status Forwards::Handled(const std::string& change_id) {
-  return Put(ChangeSubject(options_, "h", partition_, change_id), "1");
+  if (absl::Status s =
+          Put(ChangeSubject(options_, "h", partition_, change_id), "1");
+      !s.ok())
+    return s;
+  return Purge(ChangeSubject(options_, "b", partition_, change_id));
 }
 
 }  // namespace ckm::sync

@@ -18,7 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "codec/change_codec.h"
 #include "sync/nats_server.h"
 #include "sync/sync_fixture.h"
 #include "tools/cli_runner.h"
@@ -99,8 +102,9 @@ std::string SurvivorOf(const Store& store, const std::string& id) {
 // Publishes again the last message on partition `partition`'s subject, with
 // a message id of its own: the change comes back as after a node was
 // killed before it acknowledged it. Each node's marks of the merges and
-// unmerges it handled are purged first, as if it was killed before it
-// wrote them.
+// unmerges it handled are purged first, and the change is marked begun at
+// `partition` (as the version before, noting nothing), as if the node was
+// killed before it wrote its handled mark.
 void HandleAgain(const SyncOptions& o, int partition) {
   natsConnection* nc = nullptr;
   REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
@@ -117,6 +121,14 @@ void HandleAgain(const SyncOptions& o, int partition) {
   natsMsg* last = nullptr;
   REQUIRE(js_GetLastMsg(&last, js, o.stream.c_str(), subject.c_str(), nullptr,
                         nullptr) == NATS_OK);
+  absl::StatusOr<OutboxChange> change = codec::DecodeChange(
+      std::string_view(natsMsg_GetData(last), natsMsg_GetDataLength(last)));
+  REQUIRE_OK(change);
+  const std::string begun =
+      absl::StrCat(o.subject_prefix, ".forwards.b.", partition, ".",
+                   absl::BytesToHexString(change->id));
+  REQUIRE(js_Publish(nullptr, js, begun.c_str(), "1", 1, nullptr, nullptr) ==
+          NATS_OK);
   natsMsg* again = nullptr;
   REQUIRE(natsMsg_Create(&again, subject.c_str(), nullptr,
                          natsMsg_GetData(last),
