@@ -268,6 +268,13 @@ class Store {
   // The erasure audit log, oldest first.
   [[nodiscard]] virtual absl::StatusOr<std::vector<ErasureEntry>> Erasures()
       const = 0;
+  // Whether `customer_id` was erased here, and the cutoff its tombstone
+  // holds (events dated up to it are replays, docs/privacy.md); nullopt if
+  // it never was. As with Record(), whoever holds the store can confirm an
+  // id they guess this way, and nothing more. Sync uses it to keep no
+  // erased id in what it sends on or keeps (docs/sync.md).
+  [[nodiscard]] virtual absl::StatusOr<std::optional<std::int64_t>> ErasedUpTo(
+      std::string_view customer_id) const = 0;
 
   // Flushes memtables to disk: makes everything recorded with kNone durable.
   // Also merges the breakdowns held in memory into the store (see
@@ -348,7 +355,10 @@ class Store {
   // was applied now, false if this store applied (or made) it before, so a
   // redelivery changes nothing. An erasure erases each of `erased` the
   // store knows, with its merged group, and leaves a tombstone for the
-  // others, so that their events dated up to `ts_ms` are refused later.
+  // others, so that their events dated up to `ts_ms` are refused later;
+  // a customer erased here already as late as `ts_ms` or later (a copy
+  // of the erasure arriving late, the customer since recorded anew) is
+  // left as it is.
   // InvalidArgument for a malformed change; NotFound when a customer or
   // identity it names is unknown here (its events may still be on their
   // way); FailedPrecondition when the store refuses it as Merge(),

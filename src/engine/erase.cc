@@ -201,18 +201,27 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
 
 // Each erased id the store knows is erased with its group, dated as the
 // change; each it does not know gets a tombstone alone, so that events of
-// it dated up to the erasure, arriving later, are refused as replays. The
-// mark goes last: a crash before it erases again, which finds nothing.
+// it dated up to the erasure, arriving later, are refused as replays. An
+// id known here but erased here already, as late as the change or later,
+// is a customer recorded anew since: an erasure that arrives late (a
+// copy of it sent on by another store) leaves it. The mark goes last: a
+// crash before it erases again, which finds nothing.
 absl::Status StoreImpl::ApplyErase(const ChangeTravel& travel) {
   const OutboxChange& change = travel.change;
   std::vector<std::string_view> unknown;
+  std::vector<std::string_view> known;
   for (const std::string& id : change.erased) {
     absl::StatusOr<std::optional<Resolved>> who = ResolveId(id);
     if (!who.ok()) return who.status();
-    if (!*who) {
-      unknown.push_back(id);
-      continue;
-    }
+    (*who ? known : unknown).push_back(id);
+  }
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> erased_before =
+      ErasureCutoffs(known);
+  if (!erased_before.ok()) return erased_before.status();
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    const std::optional<std::int64_t> cutoff = (*erased_before)[i];
+    if (cutoff && *cutoff >= change.ts_ms) continue;
+    const std::string id(known[i]);
     absl::StatusOr<ErasureResult> erased =
         EraseWith(id, change.reason, ChangeTravel{}, change.ts_ms);
     if (!erased.ok() && !absl::IsNotFound(erased.status()))

@@ -22,9 +22,10 @@ constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
 }  // namespace
 
 absl::StatusOr<std::vector<std::optional<std::int64_t>>>
-StoreImpl::ErasureCutoffs(const std::vector<std::string_view>& ids) const {
+StoreImpl::ErasureCutoffs(const std::vector<std::string_view>& ids,
+                          bool look_always) const {
   std::vector<std::optional<std::int64_t>> out(ids.size());
-  if (!has_tombstones_) return out;
+  if (!has_tombstones_ && !look_always) return out;
   std::vector<std::string> keys;
   for (std::string_view id : ids) keys.push_back(keys::TombstoneKey(id));
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
@@ -42,6 +43,14 @@ StoreImpl::ErasureCutoffs(const std::vector<std::string_view>& ids) const {
         absl::big_endian::Load64(values[i].data()) ^ kSignBit);
   }
   return out;
+}
+
+absl::StatusOr<std::optional<std::int64_t>> StoreImpl::ErasedUpTo(
+    std::string_view customer_id) const {
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
+      ErasureCutoffs({customer_id}, /*look_always=*/true);  // a follower too
+  if (!cutoffs.ok()) return cutoffs.status();
+  return cutoffs->front();
 }
 
 absl::StatusOr<std::vector<ErasureEntry>> StoreImpl::Erasures() const {

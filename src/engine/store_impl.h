@@ -191,6 +191,8 @@ class StoreImpl final : public Store {
   absl::StatusOr<ErasureResult> Erase(std::string_view customer_id,
                                       std::string_view reason) override;
   absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override;
+  absl::StatusOr<std::optional<std::int64_t>> ErasedUpTo(
+      std::string_view customer_id) const override;
   // access_audit.cc
   absl::StatusOr<std::vector<AccessEntry>> AccessLog(
       std::string_view customer_id) const override;
@@ -361,8 +363,10 @@ class StoreImpl final : public Store {
   // erasure_log.cc
   // For each id, the cutoff of its erasure (events dated up to it are
   // refused), or nullopt if it was never erased. Cheap when none was.
+  // `look_always`: even when this process has seen no tombstone (a
+  // follower, whose primary may have written some since it opened).
   absl::StatusOr<std::vector<std::optional<std::int64_t>>> ErasureCutoffs(
-      const std::vector<std::string_view>& ids) const;
+      const std::vector<std::string_view>& ids, bool look_always = false) const;
 
   // The customer's number; nullopt for a customer the store has never seen.
   absl::StatusOr<std::optional<keys::CustomerNumber>> NumberOf(

@@ -102,8 +102,6 @@ absl::StatusOr<std::unique_ptr<Forwards>> Forwards::Open(Connection& c,
         f->running_[id][target] = {""};
         f->single_.insert({id, target});
       }
-    } else if (payload == "0") {
-      f->left_[id].insert(target);
     } else if (std::optional<Vias> vias = DecodeVias(payload); vias) {
       f->running_[id][target] = *std::move(vias);
     }
@@ -191,12 +189,6 @@ Forwards::Vias Forwards::ViasOf(const std::string& customer_id,
   return to == it->second.end() ? Vias() : to->second;
 }
 
-std::set<int> Forwards::LeftAt(const std::string& customer_id) const {
-  auto it = left_.find(customer_id);
-  if (it == left_.end()) return {};
-  return it->second;
-}
-
 absl::Status Forwards::Start(const std::string& customer_id, int target,
                              const Vias& vias) {
   Vias now = ViasOf(customer_id, target);
@@ -207,7 +199,6 @@ absl::Status Forwards::Start(const std::string& customer_id, int target,
       !s.ok())
     return s;
   running_[customer_id][target] = std::move(now);
-  Drop(left_, customer_id, target);
   return absl::OkStatus();
 }
 
@@ -224,22 +215,22 @@ absl::Status Forwards::Stop(const std::string& customer_id, int target,
     running_[customer_id][target] = std::move(now);
     return absl::OkStatus();
   }
-  if (absl::Status s = Put(Subject(customer_id, target), "0"); !s.ok())
-    return s;
-  if (absl::Status s = PurgeSingle(customer_id, target); !s.ok()) return s;
-  EndRunning(customer_id, target);
-  left_[customer_id].insert(target);
-  return absl::OkStatus();
+  return End(customer_id, target);
 }
 
-absl::Status Forwards::Forget(const std::string& customer_id, int target) {
-  if (TargetsOf(customer_id).count(target) == 0 &&
-      LeftAt(customer_id).count(target) == 0)
-    return absl::OkStatus();
+absl::Status Forwards::Forget(const std::string& customer_id) {
+  for (int target : TargetsOf(customer_id))
+    if (absl::Status s = End(customer_id, target); !s.ok()) return s;
+  return Purge(ChangeSubject(options_, "u", partition_, customer_id));
+}
+
+absl::Status Forwards::End(const std::string& customer_id, int target) {
   if (absl::Status s = Purge(Subject(customer_id, target)); !s.ok()) return s;
   if (absl::Status s = PurgeSingle(customer_id, target); !s.ok()) return s;
-  EndRunning(customer_id, target);
-  Drop(left_, customer_id, target);
+  auto it = running_.find(customer_id);
+  if (it == running_.end()) return absl::OkStatus();
+  it->second.erase(target);
+  if (it->second.empty()) running_.erase(it);
   return absl::OkStatus();
 }
 
@@ -248,21 +239,6 @@ absl::Status Forwards::PurgeSingle(const std::string& customer_id, int target) {
   if (absl::Status s = Purge(Subject(customer_id, -1)); !s.ok()) return s;
   single_.erase({customer_id, target});
   return absl::OkStatus();
-}
-
-void Forwards::EndRunning(const std::string& customer_id, int target) {
-  auto it = running_.find(customer_id);
-  if (it == running_.end()) return;
-  it->second.erase(target);
-  if (it->second.empty()) running_.erase(it);
-}
-
-void Forwards::Drop(std::map<std::string, std::set<int>>& from,
-                    const std::string& customer_id, int target) {
-  auto it = from.find(customer_id);
-  if (it == from.end()) return;
-  it->second.erase(target);
-  if (it->second.empty()) from.erase(it);
 }
 
 absl::StatusOr<Forwards::Progress> Forwards::ProgressOf(

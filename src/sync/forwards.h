@@ -5,9 +5,8 @@
 // partitions their events are forwarded (docs/sync.md, "Merges across
 // partitions"). Kept in a JetStream stream of its own (<stream>_FORWARDS,
 // one message per subject: the last is the state; a forward is a subject
-// per customer and target, "1:<reasons>" while it runs, "0" once stopped
-// while the copy stays at the target, purged once the customer is
-// erased), so that
+// per customer and target, "1:<reasons>" while it runs, purged once it
+// stops), so that
 // a node started
 // again, or a node the partition moved to, carries on; with it, the merges
 // and unmerges the partition's node has begun and handled, so that a
@@ -58,16 +57,13 @@ class Forwards {
   absl::Status Start(const std::string& customer_id, int target,
                      const Vias& vias);
   // Ends the reasons `ending` (and any unrecorded one) of the forward;
-  // once none is left it stops, and the customer's copy stays at
-  // `target`'s node, unserved (split off its group there), noted: LeftAt.
+  // once none is left it stops (the customer's copy stays at `target`'s
+  // node, unserved, split off its group there).
   absl::Status Stop(const std::string& customer_id, int target,
                     const Vias& ending);
-  // The partitions whose nodes keep a copy of the customer that this node
-  // no longer forwards to them: an erasure must reach them too.
-  std::set<int> LeftAt(const std::string& customer_id) const;
-  // Forgets the forward, running or stopped: the copy at `target` is
-  // erased, or on its way to be.
-  absl::Status Forget(const std::string& customer_id, int target);
+  // Forgets everything kept of an erased customer: its forwards and the
+  // place of its last unmerge.
+  absl::Status Forget(const std::string& customer_id);
 
   // How far this node got with the change `change_id`: a merge or unmerge
   // handled is handled once, and one begun (Begin) and not finished (a
@@ -97,9 +93,8 @@ class Forwards {
   absl::Status Purge(const std::string& subject);
   // Purges the subject a version before wrote for this forward, if any.
   absl::Status PurgeSingle(const std::string& customer_id, int target);
-  void EndRunning(const std::string& customer_id, int target);
-  static void Drop(std::map<std::string, std::set<int>>& from,
-                   const std::string& customer_id, int target);
+  // Purges the forward's subjects and forgets it here.
+  absl::Status End(const std::string& customer_id, int target);
   // Whether `subject` holds a message.
   absl::StatusOr<bool> Holds(const std::string& subject) const;
   // The last message of `subject`; nullptr if it holds none.
@@ -112,7 +107,6 @@ class Forwards {
   const int partition_;
   // Running forwards, by customer id and target.
   std::map<std::string, std::map<int, Vias>> running_;
-  std::map<std::string, std::set<int>> left_;  // stopped, by customer id
   // Forwards written before a customer could have several targets, one
   // subject per customer: stopped, they are purged there too.
   std::set<std::pair<std::string, int>> single_;

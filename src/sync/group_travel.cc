@@ -85,63 +85,64 @@ absl::StatusOr<bool> PartitionWorker::Apply(const OutboxChange& change,
 // its members). Everything is sent before the store erases: only then can
 // the group be read, and a node killed midway finds it again (the
 // erasures sent have ids derived from the change's: sent again, they are
-// dropped, or erase what is gone already).
+// dropped, or erase what is gone already). An id erased here already, as
+// late as the change or later, is a customer recorded anew since, which
+// the store leaves (ApplyChange): so does this.
 absl::StatusOr<bool> PartitionWorker::Erase(const OutboxChange& change,
                                             natsMsg* msg) {
-  std::map<std::string, std::string> gone;  // each member's root here
+  Erased gone;
   for (const std::string& id : change.erased) {
-    gone.emplace(id, id);
+    gone.root.emplace(id, id);
+    absl::StatusOr<std::optional<std::int64_t>> before = store_.ErasedUpTo(id);
+    if (!before.ok()) return before.status();
+    if (*before && **before >= change.ts_ms) continue;
     absl::StatusOr<CustomerIdentities> who = store_.Identities(id);
     if (absl::IsNotFound(who.status())) continue;
     if (!who.ok()) return who.status();
-    gone[who->survivor] = who->survivor;
-    for (const std::string& alias : who->aliases) gone[alias] = who->survivor;
+    gone.root[who->survivor] = who->survivor;
+    gone.known.insert(who->survivor);
+    for (const std::string& alias : who->aliases) {
+      gone.root[alias] = who->survivor;
+      gone.known.insert(alias);
+    }
   }
   if (forwards_ != nullptr) {
     if (absl::Status s = SendErasures(change, gone, msg); !s.ok()) return s;
-    for (const auto& [id, root] : gone) {
-      std::set<int> targets = forwards_->TargetsOf(id);
-      targets.merge(forwards_->LeftAt(id));
-      for (int target : targets)
-        if (absl::Status s = forwards_->Forget(id, target); !s.ok()) return s;
+    for (const std::string& id : gone.known) {
+      if (absl::Status s = forwards_->Forget(id); !s.ok()) return s;
     }
   }
   return store_.ApplyChange(change);
 }
 
 // One erasure for each member's own partition that the till did not name,
-// one for each group and partition it is forwarded to (the members share
-// their root's targets), and one for each copy of a member left at a
-// partition it is no longer forwarded to, where it is a group of its own.
-// A forwarded group's partition gets its erasure from here even when the
-// till's own erasure went there naming a member: that one may be applied
-// before the forward has brought the whole group, and this one comes after
-// everything forwarded from here.
-absl::Status PartitionWorker::SendErasures(
-    const OutboxChange& change, const std::map<std::string, std::string>& gone,
-    natsMsg* msg) {
+// and one for each group and partition it is forwarded to (the members
+// share their root's targets). A forwarded group's partition gets its
+// erasure from here even when the till's own erasure went there naming a
+// member: that one may be applied before the forward has brought the whole
+// group, and this one comes after everything forwarded from here. At a
+// member's own node, one to every other partition: any of them may keep a
+// copy of it from a group it was in and left (split off there, the copy
+// is no one's), and everything that reaches them of it later goes through
+// this node, after this.
+absl::Status PartitionWorker::SendErasures(const OutboxChange& change,
+                                           const Erased& gone, natsMsg* msg) {
   const auto named = [&](const std::string& id) {
     return std::binary_search(change.erased.begin(), change.erased.end(), id);
   };
   std::set<std::pair<std::string, int>> sent;  // root and target
-  for (const auto& [id, root] : gone) {
+  for (const auto& [id, root] : gone.root) {
+    std::set<int> to;
     const int own = PartitionOf(id, options_.partitions);
-    if (own != partition_ && !OnPath(msg, own) && !named(id)) {
-      if (absl::Status s = ForwardChange(MemberErasure(change, id), own, msg);
-          !s.ok())
-        return s;
+    if (own != partition_ && !named(id)) to.insert(own);
+    if (own == partition_ && gone.known.count(id) > 0) {
+      for (int p = 0; p < options_.partitions; ++p)
+        if (p != partition_) to.insert(p);
     }
-    for (int target : forwards_->TargetsOf(id)) {
-      if (target == partition_ || OnPath(msg, target) ||
-          !sent.insert({root, target}).second)
-        continue;
-      if (absl::Status s =
-              ForwardChange(MemberErasure(change, id), target, msg);
-          !s.ok())
-        return s;
-    }
-    for (int target : forwards_->LeftAt(id)) {
-      if (OnPath(msg, target)) continue;
+    for (int target : forwards_->TargetsOf(id))
+      if (sent.insert({root, target}).second) to.insert(target);
+    for (int target : to) {
+      if (target == partition_ || OnPath(msg, target)) continue;
       if (absl::Status s =
               ForwardChange(MemberErasure(change, id), target, msg);
           !s.ok())

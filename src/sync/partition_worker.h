@@ -99,6 +99,9 @@ class PartitionWorker {
                     PartitionNodeStats& delta);
   // Applies one change, or lets it wait, or keeps it as a dead letter.
   void HandleChange(natsMsg* msg, PartitionNodeStats& delta);
+  // Whether the change names a customer erased here: its dead letter
+  // keeps neither its body nor the ids.
+  bool NamesErased(const OutboxChange& change) const;
   // Why the change does not belong to this partition; empty if it does.
   std::string Misrouted(const OutboxChange& change, natsMsg* msg) const;
   // A merge or unmerge as the till published it to a partition other than
@@ -108,12 +111,15 @@ class PartitionWorker {
   // Applies the change here, or hands a merge or unmerge to HandlePair.
   absl::StatusOr<bool> Apply(const OutboxChange& change, natsMsg* msg);
   // Erases, stops forwarding the customers erased here, and sends the
-  // erasure to the partitions of members the till did not name, and to
-  // the partitions their groups are forwarded to.
+  // erasure to the partitions of members the till did not name, to the
+  // partitions their groups are forwarded to, and from a member's own
+  // node to every partition (group_travel.cc).
   absl::StatusOr<bool> Erase(const OutboxChange& change, natsMsg* msg);
-  // `gone`: each member erased here, with its root here.
-  absl::Status SendErasures(const OutboxChange& change,
-                            const std::map<std::string, std::string>& gone,
+  struct Erased {
+    std::map<std::string, std::string> root;  // each id, with its root here
+    std::set<std::string> known;  // those this store holds and erases
+  };
+  absl::Status SendErasures(const OutboxChange& change, const Erased& gone,
                             natsMsg* msg);
   // An unlink, applied here and sent on where its customer is forwarded.
   absl::StatusOr<bool> Unlink(const OutboxChange& change, natsMsg* msg);

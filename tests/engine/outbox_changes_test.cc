@@ -264,6 +264,43 @@ TEST_CASE("An erasure travels with its merged group and leaves tombstones") {
   CHECK(!*again);
 }
 
+// A copy of an erasure that reaches a store late (sent on by another)
+// must not erase a customer recorded anew after an erasure here at least
+// as late; a later erasure still does.
+TEST_CASE("An erasure arriving late leaves a customer recorded anew since") {
+  TempDir dir = TempDir::InMemory();
+  auto store = OpenStore(dir.sub("store"), false);
+  REQUIRE_OK(store->Record(People()));
+  REQUIRE_OK(store->Erase("bob", "request 1"));
+  auto log = store->Erasures();
+  REQUIRE_OK(log);
+  REQUIRE(log->size() == 1);
+  const std::int64_t cutoff = log->back().erased_ms;  // Bob's events: older
+  const Event anew{500, CustomerRef::Id("bob"), cutoff + 86'400'000, "pos",
+                   Loyalty::Earn(7)};
+  REQUIRE_OK(store->Record(anew));
+  const std::string bob(store->Get("bob")->bytes());
+
+  OutboxChange late;
+  late.kind = Kind::kErase;
+  late.id = std::string(16, '\x01');
+  late.ts_ms = cutoff - 1;
+  late.reason = "request 1, sent on";
+  late.customer = "bob";
+  late.erased = {"bob"};
+  auto applied = store->ApplyChange(late);
+  REQUIRE_OK(applied);
+  REQUIRE(store->Get("bob").ok());
+  CHECK(store->Get("bob")->bytes() == bob);
+
+  OutboxChange later = late;
+  later.id = std::string(16, '\x02');
+  later.ts_ms = anew.ts_ms + 1;
+  later.reason = "request 2";
+  REQUIRE_OK(store->ApplyChange(later));
+  CHECK(absl::IsNotFound(store->Get("bob").status()));
+}
+
 TEST_CASE("A change that cannot be applied writes nothing") {
   TempDir dir = TempDir::InMemory();
   auto terminal = OpenStore(dir.sub("terminal"), true);

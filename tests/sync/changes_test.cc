@@ -221,8 +221,12 @@ TEST_CASE("Changes made at a terminal reach head office and a follower") {
 
   ckm_test::RequireSameProfiles(*reference, {head_office.get()},
                                 {{0, 1, 2, 3}});
+  // Each change once; and the erasure sent on from the erased customers'
+  // own partitions to every other, for copies elsewhere (how many of those
+  // find something left depends on which partition's worker came first).
   for (const PartitionNode* n : {node->get(), following->get()}) {
-    CHECK(n->stats().changes_applied == kChangesMade);
+    CHECK(n->stats().changes_applied >= kChangesMade);
+    CHECK(n->stats().changes_applied <= kChangesMade + 2 * 3);
     CHECK(n->stats().dead_letters == 0);
   }
   CHECK(DeadLetters(options) == 0);

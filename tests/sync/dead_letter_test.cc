@@ -210,5 +210,50 @@ TEST_CASE("A replay of an erased customer is a dead letter without its body") {
   CHECK(absl::IsNotFound(head_office->Get(customer).status()));
 }
 
+// A merge another till queued offline, naming a customer erased since, is
+// a dead letter too: it must not keep the erased id either.
+TEST_CASE("A change naming an erased customer is a dead letter with no id") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
+  auto head_office = ckm_test::OpenTestStore(dir.sub("node"), false);
+  NodeOptions quick;
+  quick.change_deliveries = 3;
+  auto node = PartitionNode::Start(*head_office, {0, 1, 2, 3}, options, quick);
+  REQUIRE_OK(node);
+  auto offline = ckm_test::OpenTestStore(dir.sub("offline"), true);
+  auto online = ckm_test::OpenTestStore(dir.sub("online"), true);
+  std::vector<Event> events = ckm_test::EventGen(41, 1).Events(10);
+  const std::string customer = events[0].customer.id;
+  std::vector<Event> keeper = events;
+  for (Event& e : keeper) e.customer = CustomerRef::Id("keeper-1");
+  REQUIRE_OK(online->Record(events));
+  REQUIRE_OK(DrainOutbox(*online, options));
+  REQUIRE(Eventually([&] { return head_office->Get(customer).ok(); }));
+  REQUIRE_OK(offline->Record(events));
+  REQUIRE_OK(offline->Record(keeper));
+  IdentityChangeOptions why;
+  why.actor = "crm";
+  why.reason = "same card";
+  REQUIRE_OK(offline->Merge("keeper-1", customer, why));
+  REQUIRE_OK(online->Erase(customer, "request 6").status());
+  REQUIRE_OK(DrainOutbox(*online, options));
+  REQUIRE(Eventually(
+      [&] { return absl::IsNotFound(head_office->Get(customer).status()); }));
+  REQUIRE_OK(DrainOutbox(*offline, options));
+  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
+  (*node)->Stop();
+  const std::vector<ckm_test::DeadLetter> letters =
+      ckm_test::ReadDeadLetters(options);
+  CHECK(letters.size() == 1);
+  for (const ckm_test::DeadLetter& letter : letters) {
+    INFO(letter.reason);
+    CHECK(letter.reason.find(customer) == std::string::npos);
+    CHECK(letter.body.empty());
+    CHECK(letter.reason.find("erased") != std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace ckm

@@ -20,6 +20,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "catch2/catch.hpp"
 #include "codec/change_codec.h"
 #include "sync/nats_server.h"
@@ -434,6 +435,131 @@ TEST_CASE("An erasure reaches the copies a split-off customer left behind") {
       CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
     }
   }
+}
+
+// B, split off S, left copies at A's node and S's. Erased while A's node
+// lags, then back as a new customer (sales dated after the erasure) merged
+// into S: S's node must not serve the old B's events meanwhile, nor erase
+// S's group when A's node catches up. One store would keep S's group with
+// the new B.
+TEST_CASE("A late erasure of a copy spares a group formed since") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Sync();            // copies of B at nodes 0 and 1
+  d.nodes[1]->Stop();  // A's node lags behind
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.b, "request 8").status());
+  std::vector<Event> fresh = Sales(x.b, 8000, 10);
+  const std::int64_t now = absl::ToUnixMillis(absl::Now());
+  for (Event& e : fresh)
+    e.ts_ms = now + 60'000 + static_cast<std::int64_t>(e.id);
+  d.Sell(*d.till, fresh);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.b, Why("new card, same household")));
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  REQUIRE(Eventually([&] { return SurvivorOf(*d.stores[0], x.b) == x.s; }));
+  {  // S's node serves B's erased events, merged into S with the new ones
+    HistoryQuery q;
+    q.limit = 1000;
+    absl::StatusOr<HistoryPage> page = d.stores[0]->ListHistory(x.s, q);
+    REQUIRE_OK(page);
+    int old_b = 0;
+    for (const Event& e : page->events)
+      if (e.customer.id == x.b && e.id < 8000) ++old_b;
+    CHECK(old_b == 0);
+  }
+  d.Start(1);
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  Eventually([&] { return ckm_test::Drained(d.options) && d.Same(); });
+  CHECK(d.Same());
+  CHECK(d.stores[0]->Get(x.s).ok());
+  CHECK(d.stores[1]->Get(x.a).ok());
+  CHECK(d.stores[3]->Get(x.c).ok());
+}
+
+// The subjects of <stream>_FORWARDS that name `customer` (in hex).
+std::vector<std::string> ForwardsNaming(const SyncOptions& o,
+                                        const std::string& customer) {
+  std::string hex;
+  for (unsigned char ch : customer) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    hex += kDigits[ch >> 4];
+    hex += kDigits[ch & 15];
+  }
+  natsConnection* nc = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
+  jsCtx* js = nullptr;
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  jsOptions opts;
+  jsOptions_Init(&opts);
+  opts.Stream.Info.SubjectsFilter = ">";
+  jsStreamInfo* info = nullptr;
+  REQUIRE(js_GetStreamInfo(&info, js, (o.stream + "_FORWARDS").c_str(), &opts,
+                           nullptr) == NATS_OK);
+  std::vector<std::string> out;
+  for (int i = 0;
+       info->State.Subjects != nullptr && i < info->State.Subjects->Count;
+       ++i) {
+    const std::string subject = info->State.Subjects->List[i].Subject;
+    if (subject.find(hex) != std::string::npos) out.push_back(subject);
+  }
+  jsStreamInfo_Destroy(info);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return out;
+}
+
+TEST_CASE("An erased customer leaves no subject in FORWARDS") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  BuildGroupAcross(d, x);
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Sync();
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(x.b, "request 8").status());
+  d.Sync();
+  d.RequireServed();
+  const std::vector<std::string> left = ForwardsNaming(d.options, x.b);
+  CHECK(left == std::vector<std::string>{});
+}
+
+// A's node sends its erasure to S's partition though the till's went there
+// too. Late (A's node lagging), it names M, a member of S's partition that
+// sorts before A, which came back meanwhile as a new customer (sales dated
+// after the erasure): the new M must stay.
+TEST_CASE("A late second erasure spares a customer new since") {
+  SKIP_WITHOUT_NATS_SERVER();
+  Deployment d;
+  const Cast x;
+  const std::string m = IdIn(0, "0m");
+  for (const std::string* id : {&x.s, &x.a, &m})
+    d.Sell(*d.till, Sales(*id, 1000, 20));
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.a, m, Why("same card")));
+  d.Sync();
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Sync();
+  d.nodes[1]->Stop();  // A's node lags behind
+  for (Store* s : {d.till.get(), d.reference.get()})
+    REQUIRE_OK(s->Erase(m, "request 10").status());
+  std::vector<Event> fresh = Sales(m, 8000, 10);
+  const std::int64_t now = absl::ToUnixMillis(absl::Now());
+  for (Event& e : fresh)
+    e.ts_ms = now + 60'000 + static_cast<std::int64_t>(e.id);
+  d.Sell(*d.till, fresh);
+  REQUIRE_OK(DrainOutbox(*d.till, d.options));
+  REQUIRE(Eventually([&] { return d.stores[0]->Get(m).ok(); }));
+  d.Start(1);
+  Eventually([&] { return ckm_test::Drained(d.options) && d.Same(); });
+  CHECK(d.stores[0]->Get(m).ok());
+  CHECK(d.Same());
 }
 
 TEST_CASE("A customer merged across is not merged again at its own node") {

@@ -390,6 +390,10 @@ class FailingStore : public Store {
   absl::StatusOr<std::vector<ErasureEntry>> Erasures() const override {
     return real_.Erasures();
   }
+  absl::StatusOr<std::optional<std::int64_t>> ErasedUpTo(
+      std::string_view id) const override {
+    return real_.ErasedUpTo(id);
+  }
   absl::StatusOr<std::vector<AccessEntry>> AccessLog(
       std::string_view id) const override {
     return real_.AccessLog(id);
