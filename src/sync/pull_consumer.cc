@@ -136,7 +136,10 @@ absl::Status PullConsumer::TakeWaiting(int batch, std::vector<MsgPtr>& out) {
     natsMsg* raw = nullptr;
     const natsStatus s = natsSubscription_NextMsg(&raw, subscription_.get(), 0);
     if (s == NATS_TIMEOUT) return absl::OkStatus();
-    if (s == NATS_SLOW_CONSUMER) continue;  // dropped ones come again
+    if (s == NATS_SLOW_CONSUMER) {  // dropped ones come again, late
+      dropped_ = true;
+      continue;
+    }
     if (s == NATS_NO_RESPONDERS) {
       bound_ = false;
       continue;
@@ -192,7 +195,10 @@ absl::Status PullConsumer::Collect(int batch, absl::Time deadline,
     const natsStatus s =
         natsSubscription_NextMsg(&raw, subscription_.get(), left);
     if (s == NATS_TIMEOUT) return absl::OkStatus();
-    if (s == NATS_SLOW_CONSUMER) continue;
+    if (s == NATS_SLOW_CONSUMER) {
+      dropped_ = true;
+      continue;
+    }
     if (s == NATS_NO_RESPONDERS) {  // a leader election, or no consumer
       bound_ = false;
       if (!out.empty()) return absl::OkStatus();

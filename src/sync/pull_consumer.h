@@ -21,9 +21,10 @@
 // reply subject, as libnats' own are.
 //
 // Leftovers come back first, in the stream's order. What the server holds
-// delivered and not acknowledged when the consumer is opened, bound again
-// or its connection mended (a node killed or cut off mid-batch, changes it
-// was letting wait, messages lost on the wire) would otherwise come back
+// delivered and not acknowledged when the consumer is opened, bound again,
+// its connection mended or libnats dropped messages (a node killed or cut
+// off mid-batch, changes it was letting wait, messages lost on the wire or
+// dropped as a slow consumer) would otherwise come back
 // only when due: after newer messages, which the server sends at once,
 // and in the order they fall due rather than the stream's. A node would
 // then apply one customer's changes out of their order. So until the
@@ -31,7 +32,9 @@
 // whatever comes, leftovers and newer ones alike; once every leftover is
 // back (counted, or because the server holds nothing unacknowledged that
 // is not here), or at the latest the consumer's ack wait plus 2 s after
-// arming, it returns everything kept at once, sorted by stream sequence.
+// arming (but never while cut off), it returns everything kept at once,
+// sorted by stream sequence; what it keeps for half an ack wait has its
+// ack wait restarted ("+WPI").
 // See pull_consumer_leftovers.cc.
 //
 // Thread safety: one thread. The connection must be closed before a
@@ -44,7 +47,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -108,14 +110,21 @@ class PullConsumer {
   absl::StatusOr<bool> Ended(natsMsg* status, bool got);
 
   // The leftovers' rules (pull_consumer_leftovers.cc).
+  struct Kept {
+    MsgPtr msg;
+    absl::Time since;  // delivered, or its ack wait restarted
+  };
   struct Leftovers {
-    std::int64_t count = 0;   // how many the server held when armed
+    // How many leftovers to wait for: those back, and those the server
+    // held unacknowledged when armed that were not kept here yet.
+    std::int64_t count = 0;
     std::int64_t back = 0;    // how many came back (delivered before)
     std::uint64_t below = 0;  // each has a stream sequence up to this
     absl::Time until;         // when to stop waiting for the rest
+    absl::Duration ack_wait;  // the consumer's
     // Everything fetched meanwhile, by stream sequence; `unplaced`: the
     // messages whose sequence could not be read, which go last.
-    std::map<std::uint64_t, MsgPtr> kept;
+    std::map<std::uint64_t, Kept> kept;
     std::vector<MsgPtr> unplaced;
   };
   // Starts (or extends) the leftovers' rules for what `info` holds.
@@ -125,6 +134,8 @@ class PullConsumer {
   absl::StatusOr<std::vector<MsgPtr>> FetchLeftovers(std::int64_t wait_ms);
   // Whether every leftover is back.
   bool AllBack();
+  // Restarts the ack wait of what has been kept half of it.
+  void KeepKept();
   // Everything kept, in the stream's order; ends the rules.
   std::vector<MsgPtr> Release();
 
@@ -140,6 +151,7 @@ class PullConsumer {
   std::string reply_;                   // the last request's reply subject
   std::optional<Leftovers> leftovers_;  // set while they may come back
   std::uint64_t reconnects_ = 0;        // as last looked at
+  bool dropped_ = false;  // libnats dropped messages (a slow consumer)
 };
 
 }  // namespace ckm::sync

@@ -41,19 +41,21 @@ void PullConsumer::Arm(const jsConsumerInfo& info) {
   Leftovers& left = *leftovers_;
   const std::int64_t ack_wait_ns =
       info.Config != nullptr ? info.Config->AckWait : 0;
-  const absl::Duration wait = std::max(absl::Nanoseconds(ack_wait_ns),
-                                       absl::Milliseconds(options_.retry_ms));
+  left.ack_wait = absl::Nanoseconds(ack_wait_ns);
+  const absl::Duration wait =
+      std::max(left.ack_wait, absl::Milliseconds(options_.retry_ms));
   left.until = std::max(left.until, absl::Now() + wait + kLeftoverSlack);
   left.below = std::max(left.below, info.Delivered.Stream);
   const auto here = static_cast<std::int64_t>(left.kept.size());
   left.count = left.back + std::max<std::int64_t>(0, info.NumAckPending - here);
 }
 
-// Messages on their way while libnats was cut off are lost: they come back
-// only when due. A consumer the server lost is made again by Bind.
+// Messages on their way while libnats was cut off, or that it dropped as a
+// slow consumer, are lost: they come back only when due. A consumer the
+// server lost is made again by Bind.
 absl::Status PullConsumer::NoteReconnect() {
   const std::uint64_t reconnects = connection_.reconnects();
-  if (reconnects == reconnects_) return absl::OkStatus();
+  if (reconnects == reconnects_ && !dropped_) return absl::OkStatus();
   absl::StatusOr<ConsumerInfoPtr> info =
       ReadConsumerInfo(connection_, options_.stream, durable_);
   if (absl::IsNotFound(info.status())) {
@@ -64,6 +66,7 @@ absl::Status PullConsumer::NoteReconnect() {
     Arm(**info);
   }
   reconnects_ = reconnects;
+  dropped_ = false;
   return absl::OkStatus();
 }
 
@@ -88,8 +91,10 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchLeftovers(
     newer = newer || !leftover;
     if (leftover && place.delivered > 1 && left.kept.count(place.sequence) == 0)
       ++left.back;
-    left.kept[place.sequence] = std::move(msg);  // a later delivery replaces
+    // A later delivery replaces an earlier one.
+    left.kept[place.sequence] = Kept{std::move(msg), absl::Now()};
   }
+  KeepKept();
   if (got->empty() || newer) {
     if (AllBack()) return Release();
     // A poll, not a spin: a request can end at once with nothing ("408
@@ -102,20 +107,39 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchLeftovers(
 
 // The server's count may still hold acknowledgements on their way: it
 // can only make this wait longer.
+// Cut off, nothing can come back: the wait goes on until the connection
+// is mended, which arms the rules again.
 bool PullConsumer::AllBack() {
   const Leftovers& left = *leftovers_;
-  if (left.back >= left.count || absl::Now() >= left.until) return true;
+  if (left.back >= left.count) return true;
+  if (!connection_.connected() || connection_.reconnects() != reconnects_)
+    return false;
+  if (absl::Now() >= left.until) return true;
   absl::StatusOr<ConsumerInfoPtr> info =
       ReadConsumerInfo(connection_, options_.stream, durable_);
   return info.ok() &&
          (*info)->NumAckPending <= static_cast<std::int64_t>(left.kept.size());
 }
 
+// A message kept longer than the ack wait would be delivered again, and
+// might come after newer ones once released: "+WPI" (work in progress)
+// restarts its ack wait.
+void PullConsumer::KeepKept() {
+  Leftovers& left = *leftovers_;
+  const absl::Time now = absl::Now();
+  for (auto& [sequence, kept] : left.kept) {
+    if (now - kept.since < left.ack_wait / 2) continue;
+    natsConnection_PublishString(connection_.nc(),
+                                 natsMsg_GetReply(kept.msg.get()), "+WPI");
+    kept.since = now;
+  }
+}
+
 std::vector<MsgPtr> PullConsumer::Release() {
   Leftovers& left = *leftovers_;
   std::vector<MsgPtr> out;
   out.reserve(left.kept.size() + left.unplaced.size());
-  for (auto& [sequence, msg] : left.kept) out.push_back(std::move(msg));
+  for (auto& [sequence, kept] : left.kept) out.push_back(std::move(kept.msg));
   for (MsgPtr& msg : left.unplaced) out.push_back(std::move(msg));
   leftovers_.reset();
   return out;
