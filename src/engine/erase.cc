@@ -208,34 +208,35 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
 // crash before it erases again, which finds nothing.
 absl::Status StoreImpl::ApplyErase(const ChangeTravel& travel) {
   const OutboxChange& change = travel.change;
-  std::vector<std::string_view> unknown;
-  std::vector<std::string_view> known;
-  for (const std::string& id : change.erased) {
+  const std::vector<std::string_view> ids(change.erased.begin(),
+                                          change.erased.end());
+  // Both read before anything is erased: whether the store knows each id
+  // (one may go with an earlier one's group), and its tombstone.
+  std::vector<bool> known;
+  for (std::string_view id : ids) {
     absl::StatusOr<std::optional<Resolved>> who = ResolveId(id);
     if (!who.ok()) return who.status();
-    (*who ? known : unknown).push_back(id);
-  }
-  absl::StatusOr<std::vector<std::optional<std::int64_t>>> erased_before =
-      ErasureCutoffs(known);
-  if (!erased_before.ok()) return erased_before.status();
-  for (std::size_t i = 0; i < known.size(); ++i) {
-    const std::optional<std::int64_t> cutoff = (*erased_before)[i];
-    if (cutoff && *cutoff >= change.ts_ms) continue;
-    const std::string id(known[i]);
-    absl::StatusOr<ErasureResult> erased =
-        EraseWith(id, change.reason, ChangeTravel{}, change.ts_ms);
-    if (!erased.ok() && !absl::IsNotFound(erased.status()))
-      return erased.status();  // NotFound: erased with an earlier id's group
+    known.push_back(who->has_value());
   }
   absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
-      ErasureCutoffs(unknown);
+      ErasureCutoffs(ids);
   if (!cutoffs.ok()) return cutoffs.status();
   rocksdb::WriteBatch batch;
   rocksdb::Status s;
-  for (std::size_t i = 0; i < unknown.size() && s.ok(); ++i) {
-    if ((*cutoffs)[i]) continue;
-    s = batch.Put(keys::TombstoneKey(unknown[i]),
-                  Be64(static_cast<std::uint64_t>(change.ts_ms) ^ kSignBit));
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::optional<std::int64_t> cutoff = (*cutoffs)[i];
+    if (!known[i]) {
+      if (!cutoff && s.ok())
+        s = batch.Put(
+            keys::TombstoneKey(ids[i]),
+            Be64(static_cast<std::uint64_t>(change.ts_ms) ^ kSignBit));
+      continue;
+    }
+    if (cutoff && *cutoff >= change.ts_ms) continue;  // recorded anew since
+    absl::StatusOr<ErasureResult> erased = EraseWith(
+        std::string(ids[i]), change.reason, ChangeTravel{}, change.ts_ms);
+    if (!erased.ok() && !absl::IsNotFound(erased.status()))
+      return erased.status();  // NotFound: erased with an earlier id's group
   }
   if (s.ok()) s = AddTravel(batch, travel);
   if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);

@@ -19,11 +19,10 @@ namespace ckm::sync {
 namespace {
 
 // Subjects hold ids in hex: any byte may be in an id. A forward is
-// "f.<partition>.<customer>.<target>", holding "1" while it runs and "0"
-// once stopped (the copy stays there), and purged once the customer is
-// erased; a node of an earlier version wrote one subject per customer,
-// "f.<partition>.<customer>", holding the target, and purged it once
-// stopped.
+// "f.<partition>.<customer>.<target>", holding its reasons while it runs
+// (EncodeVias), and purged once it stops; a node of an earlier version
+// wrote one subject per customer, "f.<partition>.<customer>", holding the
+// target.
 std::string ForwardPrefix(const SyncOptions& o, int partition) {
   return absl::StrCat(ForwardsSubjects(o, "f"), ".", partition, ".");
 }
@@ -195,27 +194,26 @@ absl::Status Forwards::Start(const std::string& customer_id, int target,
   const std::size_t before = now.size();
   now.insert(vias.begin(), vias.end());
   if (now.size() == before && !now.empty()) return absl::OkStatus();
-  if (absl::Status s = Put(Subject(customer_id, target), EncodeVias(now));
-      !s.ok())
-    return s;
-  running_[customer_id][target] = std::move(now);
-  return absl::OkStatus();
+  return Keep(customer_id, target, std::move(now));
 }
 
 absl::Status Forwards::Stop(const std::string& customer_id, int target,
                             const Vias& ending) {
-  if (TargetsOf(customer_id).count(target) == 0) return absl::OkStatus();
   Vias now = ViasOf(customer_id, target);
+  if (now.empty()) return absl::OkStatus();  // not forwarded there
   for (const std::string& via : ending) now.erase(via);
   now.erase("");
-  if (!now.empty()) {
-    if (absl::Status s = Put(Subject(customer_id, target), EncodeVias(now));
-        !s.ok())
-      return s;
-    running_[customer_id][target] = std::move(now);
-    return absl::OkStatus();
-  }
+  if (!now.empty()) return Keep(customer_id, target, std::move(now));
   return End(customer_id, target);
+}
+
+absl::Status Forwards::Keep(const std::string& customer_id, int target,
+                            Vias vias) {
+  if (absl::Status s = Put(Subject(customer_id, target), EncodeVias(vias));
+      !s.ok())
+    return s;
+  running_[customer_id][target] = std::move(vias);
+  return absl::OkStatus();
 }
 
 absl::Status Forwards::Forget(const std::string& customer_id) {

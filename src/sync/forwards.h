@@ -6,9 +6,8 @@
 // partitions"). Kept in a JetStream stream of its own (<stream>_FORWARDS,
 // one message per subject: the last is the state; a forward is a subject
 // per customer and target, "1:<reasons>" while it runs, purged once it
-// stops), so that
-// a node started
-// again, or a node the partition moved to, carries on; with it, the merges
+// stops), so that a node started again, or a node the partition moved
+// to, carries on; with it, the merges
 // and unmerges the partition's node has begun and handled, so that a
 // change redelivered is handled once, and one begun is carried on.
 //
@@ -99,8 +98,8 @@ class Forwards {
   absl::StatusOr<bool> Holds(const std::string& subject) const;
   // The last message of `subject`; nullptr if it holds none.
   absl::StatusOr<MsgPtr> Last(const std::string& subject) const;
-  // Writes the forward as it now is: running with its reasons, or stopped.
-  absl::Status Write(const std::string& customer_id, int target);
+  // Writes the forward running for `vias` (not empty) and notes it here.
+  absl::Status Keep(const std::string& customer_id, int target, Vias vias);
 
   Connection& connection_;
   const SyncOptions options_;

@@ -40,16 +40,6 @@ bool IsPair(const OutboxChange& change) {
          change.kind == OutboxChange::Kind::kUnmerge;
 }
 
-// The message's sequence in the event stream; 0 if unknown (no
-// JetStream metadata).
-std::uint64_t StreamSequence(natsMsg* msg) {
-  jsMsgMetaData* meta = nullptr;
-  if (msg == nullptr || natsMsg_GetMetaData(&meta, msg) != NATS_OK) return 0;
-  const std::uint64_t sequence = meta->Sequence.Stream;
-  jsMsgMetaData_Destroy(meta);
-  return sequence;
-}
-
 }  // namespace
 
 bool PartitionWorker::Serves(int partition) const {
@@ -208,7 +198,7 @@ absl::StatusOr<bool> PartitionWorker::HandlePair(const OutboxChange& change,
 // and a merge of the same customer from an earlier place is not made.
 absl::StatusOr<bool> PartitionWorker::Overtaken(const OutboxChange& change,
                                                 natsMsg* msg) {
-  const std::uint64_t sequence = StreamSequence(msg);
+  const std::uint64_t sequence = PlaceOf(msg).sequence;
   if (sequence == 0) return false;
   absl::StatusOr<std::uint64_t> last = forwards_->LastUnmerge(change.other);
   if (!last.ok()) return last.status();

@@ -78,6 +78,13 @@ Connection::~Connection() {
   if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
 
+StreamPlace PlaceOf(natsMsg* msg) {
+  jsMsgMetaData* raw = nullptr;
+  if (msg == nullptr || natsMsg_GetMetaData(&raw, msg) != NATS_OK) return {};
+  MetaDataPtr meta(raw);
+  return {meta->Sequence.Stream, meta->NumDelivered};
+}
+
 std::uint64_t Connection::reconnects() const {
   natsStatistics* stats = nullptr;
   if (natsStatistics_Create(&stats) != NATS_OK) return 0;

@@ -48,6 +48,15 @@ using StreamInfoPtr = NatsPtr<jsStreamInfo, jsStreamInfo_Destroy>;
 using ConsumerInfoPtr = NatsPtr<jsConsumerInfo, jsConsumerInfo_Destroy>;
 using MetaDataPtr = NatsPtr<jsMsgMetaData, jsMsgMetaData_Destroy>;
 
+// Where a message of a stream stands: its sequence there, and how many
+// times its consumer has delivered it. Zeros for a message without
+// JetStream metadata (or nullptr).
+struct StreamPlace {
+  std::uint64_t sequence = 0;
+  std::uint64_t delivered = 0;
+};
+StreamPlace PlaceOf(natsMsg* msg);
+
 class Connection {
  public:
   // Connects to options.nats_url; reconnects by itself for ever after a

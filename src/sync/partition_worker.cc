@@ -230,10 +230,8 @@ void PartitionWorker::HandleChange(natsMsg* msg, PartitionNodeStats& delta) {
                   delta);
   if (std::string why = Misrouted(*change, msg); !why.empty())
     return Reject(msg, why, delta);
-  jsMsgMetaData* raw = nullptr;
-  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return Leave(msg, delta);
-  MetaDataPtr meta(raw);
-  const std::uint64_t sequence = meta->Sequence.Stream;
+  const std::uint64_t sequence = PlaceOf(msg).sequence;
+  if (sequence == 0) return Leave(msg, delta);
   if (!waiting_.empty() && sequence > waiting_.begin()->first) {
     waiting_.emplace(sequence, 0);
     return Leave(msg, delta);

@@ -19,18 +19,6 @@ namespace {
 // applyState).
 constexpr absl::Duration kLeftoverSlack = absl::Seconds(2);
 
-struct Place {
-  std::uint64_t sequence = 0;  // in the stream; 0 if unknown
-  std::uint64_t delivered = 0;
-};
-
-Place PlaceOf(natsMsg* msg) {
-  jsMsgMetaData* raw = nullptr;
-  if (natsMsg_GetMetaData(&raw, msg) != NATS_OK) return {};
-  MetaDataPtr meta(raw);
-  return {meta->Sequence.Stream, meta->NumDelivered};
-}
-
 }  // namespace
 
 // `below` is the consumer's delivered sequence, an upper bound of the
@@ -82,7 +70,7 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchLeftovers(
   Leftovers& left = *leftovers_;
   bool newer = false;
   for (MsgPtr& msg : *got) {
-    const Place place = PlaceOf(msg.get());
+    const StreamPlace place = PlaceOf(msg.get());
     if (place.sequence == 0) {
       left.unplaced.push_back(std::move(msg));
       continue;
@@ -105,10 +93,9 @@ absl::StatusOr<std::vector<MsgPtr>> PullConsumer::FetchLeftovers(
   return std::vector<MsgPtr>{};
 }
 
-// The server's count may still hold acknowledgements on their way: it
-// can only make this wait longer.
 // Cut off, nothing can come back: the wait goes on until the connection
-// is mended, which arms the rules again.
+// is mended, which arms the rules again. The server's count may still
+// hold acknowledgements on their way: it can only make this wait longer.
 bool PullConsumer::AllBack() {
   const Leftovers& left = *leftovers_;
   if (left.back >= left.count) return true;

@@ -170,86 +170,103 @@ TEST_CASE("A poison message goes to the dead letters and the partition flows") {
   CHECK(line == "outbox\t0");
 }
 
+// A node serving every partition, a till online and one offline, and one
+// customer of theirs that head office knows and then erases.
+class ErasedAtHeadOffice {
+ public:
+  explicit ErasedAtHeadOffice(const NodeOptions& node_options = {})
+      : server_(dir_.path()),
+        options(ckm_test::TestSyncOptions(server_.url())),
+        head_office(ckm_test::OpenTestStore(dir_.sub("node"), false)),
+        offline(ckm_test::OpenTestStore(dir_.sub("offline"), true)),
+        online(ckm_test::OpenTestStore(dir_.sub("online"), true)) {
+    auto started =
+        PartitionNode::Start(*head_office, {0, 1, 2, 3}, options, node_options);
+    REQUIRE_OK(started);
+    node = *std::move(started);
+  }
+  // The online till sells `events` to the customer; head office has them.
+  void Sell(absl::Span<const Event> events) {
+    customer = events[0].customer.id;
+    REQUIRE_OK(online->Record(events));
+    REQUIRE_OK(DrainOutbox(*online, options));
+    REQUIRE(Eventually([&] { return head_office->Get(customer).ok(); }));
+  }
+  // The online till erases the customer; head office has erased it.
+  void Erase(const std::string& reason) {
+    REQUIRE_OK(online->Erase(customer, reason).status());
+    REQUIRE_OK(DrainOutbox(*online, options));
+    REQUIRE(Eventually(
+        [&] { return absl::IsNotFound(head_office->Get(customer).status()); }));
+  }
+  // The offline till comes back and publishes; the node then stops.
+  void Reconnect() {
+    REQUIRE_OK(DrainOutbox(*offline, options));
+    REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
+    node->Stop();
+  }
+
+ private:
+  TempDir dir_ = TempDir::InMemory();
+  NatsServer server_;
+
+ public:
+  const SyncOptions options;
+  std::unique_ptr<Store> head_office, offline, online;
+  std::unique_ptr<PartitionNode> node;
+  std::string customer;
+};
+
 // A till that sold to a customer offline publishes the sales after head
 // office erased that customer: replays of erased data. The dead letters
 // say so, and keep neither the sales nor whose they were.
 TEST_CASE("A replay of an erased customer is a dead letter without its body") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
-  auto head_office = ckm_test::OpenTestStore(dir.sub("node"), false);
-  auto node = PartitionNode::Start(*head_office, {0, 1, 2, 3}, options);
-  REQUIRE_OK(node);
-  auto offline = ckm_test::OpenTestStore(dir.sub("offline"), true);
-  auto online = ckm_test::OpenTestStore(dir.sub("online"), true);
+  ErasedAtHeadOffice h;
   const std::vector<Event> events = ckm_test::EventGen(41, 1).Events(20);
-  const std::string customer = events[0].customer.id;
-  REQUIRE_OK(offline->Record(events));  // queued while offline
-  REQUIRE_OK(online->Record(absl::MakeConstSpan(events).subspan(0, 10)));
-  REQUIRE_OK(DrainOutbox(*online, options));
-  REQUIRE(Eventually([&] { return head_office->Get(customer).ok(); }));
-  REQUIRE_OK(online->Erase(customer, "request 5").status());
-  REQUIRE_OK(DrainOutbox(*online, options));
-  REQUIRE(Eventually(
-      [&] { return absl::IsNotFound(head_office->Get(customer).status()); }));
+  REQUIRE_OK(h.offline->Record(events));  // queued while offline
+  h.Sell(absl::MakeConstSpan(events).subspan(0, 10));
+  h.Erase("request 5");
   // The first ten are dropped by the duplicate window; the other ten reach
   // the node, which refuses them.
-  REQUIRE_OK(DrainOutbox(*offline, options));
-  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
-  (*node)->Stop();
-  CHECK((*node)->stats().dead_letters == 10);
+  h.Reconnect();
+  CHECK(h.node->stats().dead_letters == 10);
   const std::vector<ckm_test::DeadLetter> letters =
-      ckm_test::ReadDeadLetters(options);
+      ckm_test::ReadDeadLetters(h.options);
   CHECK(letters.size() == 10);
   for (const ckm_test::DeadLetter& letter : letters) {
     CHECK(letter.body.empty());
     CHECK(letter.reason.find("erased customer") != std::string::npos);
-    CHECK(letter.reason.find(customer) == std::string::npos);
+    CHECK(letter.reason.find(h.customer) == std::string::npos);
   }
-  CHECK(absl::IsNotFound(head_office->Get(customer).status()));
+  CHECK(absl::IsNotFound(h.head_office->Get(h.customer).status()));
 }
 
 // A merge another till queued offline, naming a customer erased since, is
 // a dead letter too: it must not keep the erased id either.
 TEST_CASE("A change naming an erased customer is a dead letter with no id") {
   SKIP_WITHOUT_NATS_SERVER();
-  TempDir dir = TempDir::InMemory();
-  NatsServer server(dir.path());
-  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
-  auto head_office = ckm_test::OpenTestStore(dir.sub("node"), false);
   NodeOptions quick;
   quick.change_deliveries = 3;
-  auto node = PartitionNode::Start(*head_office, {0, 1, 2, 3}, options, quick);
-  REQUIRE_OK(node);
-  auto offline = ckm_test::OpenTestStore(dir.sub("offline"), true);
-  auto online = ckm_test::OpenTestStore(dir.sub("online"), true);
-  std::vector<Event> events = ckm_test::EventGen(41, 1).Events(10);
-  const std::string customer = events[0].customer.id;
+  ErasedAtHeadOffice h(quick);
+  const std::vector<Event> events = ckm_test::EventGen(41, 1).Events(10);
   std::vector<Event> keeper = events;
   for (Event& e : keeper) e.customer = CustomerRef::Id("keeper-1");
-  REQUIRE_OK(online->Record(events));
-  REQUIRE_OK(DrainOutbox(*online, options));
-  REQUIRE(Eventually([&] { return head_office->Get(customer).ok(); }));
-  REQUIRE_OK(offline->Record(events));
-  REQUIRE_OK(offline->Record(keeper));
+  h.Sell(events);
+  REQUIRE_OK(h.offline->Record(events));
+  REQUIRE_OK(h.offline->Record(keeper));
   IdentityChangeOptions why;
   why.actor = "crm";
   why.reason = "same card";
-  REQUIRE_OK(offline->Merge("keeper-1", customer, why));
-  REQUIRE_OK(online->Erase(customer, "request 6").status());
-  REQUIRE_OK(DrainOutbox(*online, options));
-  REQUIRE(Eventually(
-      [&] { return absl::IsNotFound(head_office->Get(customer).status()); }));
-  REQUIRE_OK(DrainOutbox(*offline, options));
-  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
-  (*node)->Stop();
+  REQUIRE_OK(h.offline->Merge("keeper-1", h.customer, why));
+  h.Erase("request 6");
+  h.Reconnect();
   const std::vector<ckm_test::DeadLetter> letters =
-      ckm_test::ReadDeadLetters(options);
+      ckm_test::ReadDeadLetters(h.options);
   CHECK(letters.size() == 1);
   for (const ckm_test::DeadLetter& letter : letters) {
     INFO(letter.reason);
-    CHECK(letter.reason.find(customer) == std::string::npos);
+    CHECK(letter.reason.find(h.customer) == std::string::npos);
     CHECK(letter.body.empty());
     CHECK(letter.reason.find("erased") != std::string::npos);
   }

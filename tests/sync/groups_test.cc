@@ -79,6 +79,16 @@ std::vector<Event> Sales(const std::string& customer, std::uint64_t first,
   return out;
 }
 
+// Sales() dated a minute from now: after any erasure made before, so that
+// they start the customer anew.
+std::vector<Event> SalesAfterNow(const std::string& customer,
+                                 std::uint64_t first, int n) {
+  std::vector<Event> out = Sales(customer, first, n);
+  const std::int64_t now = absl::ToUnixMillis(absl::Now());
+  for (Event& e : out) e.ts_ms = now + 60'000 + static_cast<std::int64_t>(e.id);
+  return out;
+}
+
 std::uint64_t DeadLetters(const SyncOptions& o) {
   absl::StatusOr<SyncStatus> status = ReadSyncStatus(o);
   REQUIRE_OK(status);
@@ -150,12 +160,7 @@ void ForwardAsBefore(const SyncOptions& o, int partition,
   REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
   jsCtx* js = nullptr;
   REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
-  std::string hex;
-  for (unsigned char ch : customer) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    hex += kDigits[ch >> 4];
-    hex += kDigits[ch & 15];
-  }
+  const std::string hex = absl::BytesToHexString(customer);
   const std::string single =
       o.subject_prefix + ".forwards.f." + std::to_string(partition) + "." + hex;
   const std::string now = single + "." + std::to_string(target);
@@ -224,6 +229,31 @@ class Deployment {
     REQUIRE_OK(on.Record(events));
     REQUIRE_OK(reference->Record(events));
   }
+  // Merges, unmerges or erases at `till` and on the reference.
+  void Merge(const std::string& survivor, const std::string& absorbed,
+             const std::string& reason) {
+    for (Store* s : {till.get(), reference.get()})
+      REQUIRE_OK(s->Merge(survivor, absorbed, Why(reason)));
+  }
+  void Unmerge(const std::string& survivor, const std::string& absorbed,
+               const std::string& reason) {
+    for (Store* s : {till.get(), reference.get()})
+      REQUIRE_OK(s->Unmerge(survivor, absorbed, Why(reason)));
+  }
+  void Erase(const std::string& customer, const std::string& reason) {
+    for (Store* s : {till.get(), reference.get()})
+      REQUIRE_OK(s->Erase(customer, reason).status());
+  }
+  // No node holds any of `ids` (erased, copies included).
+  void RequireGone(const std::vector<std::string>& ids) const {
+    for (const std::string& id : ids) {
+      INFO(id);
+      for (std::size_t p = 0; p < stores.size(); ++p) {
+        INFO("node " << p);
+        CHECK(absl::IsNotFound(stores[p]->Get(id).status()));
+      }
+    }
+  }
   // Each till publishes its outbox; then every node serves the reference's
   // profile of each customer of its partition.
   void Sync() {
@@ -278,15 +308,12 @@ void BuildGroupAcross(Deployment& d, const Cast& x) {
     d.Sell(*d.till, Sales(*id, 1000, 40));
     d.Sell(*d.other_till, Sales(*id, 1500, 5));
   }
-  for (Store* s : {d.till.get(), d.reference.get()}) {
-    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
-    REQUIRE_OK(s->Merge(x.a, x.d, Why("same phone")));
-  }
+  d.Merge(x.a, x.b, "same card");
+  d.Merge(x.a, x.d, "same phone");
   d.Sync();
   d.Sell(*d.other_till, Sales(x.b, 2000, 20));
   d.Sell(*d.other_till, Sales(x.d, 2000, 20));
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Merge(x.s, x.a, "same household");
   d.Sell(*d.other_till, Sales(x.b, 3000, 20));
   d.Sell(*d.till, Sales(x.a, 3000, 20));
   REQUIRE_OK(DrainOutbox(*d.till, d.options));  // the merge before C's
@@ -335,8 +362,7 @@ TEST_CASE("The group's root unmerged, changed and merged again converges") {
            ckm_test::ProfilesById(*d.stores[0]);
   };
   BuildGroupAcross(d, x);
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  d.Unmerge(x.s, x.a, "two households");
   d.Sell(*d.other_till, Sales(x.b, 5000, 10));
   d.Sell(*d.till, Sales(x.s, 5000, 10));
   d.Sync();
@@ -351,10 +377,8 @@ TEST_CASE("The group's root unmerged, changed and merged again converges") {
   CHECK(SurvivorOf(*follower, x.b) == x.b);
   // D leaves A's group while it is not merged into S; merged again, S's
   // node must not bring back the link it held for D before.
-  for (Store* s : {d.till.get(), d.reference.get()}) {
-    REQUIRE_OK(s->Unmerge(x.a, x.d, Why("moved out")));
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("one household after all")));
-  }
+  d.Unmerge(x.a, x.d, "moved out");
+  d.Merge(x.s, x.a, "one household after all");
   d.Sell(*d.other_till, Sales(x.d, 6000, 10));
   d.Sell(*d.other_till, Sales(x.c, 6000, 10));
   d.Sync();
@@ -374,8 +398,7 @@ TEST_CASE("A member unmerged, then a member erased, while merged across") {
   BuildGroupAcross(d, x);
   // The till names the group's root; each node on B's way splits B off
   // its parent there.
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Unmerge(x.s, x.b, "not the same card");
   d.Sell(*d.other_till, Sales(x.b, 5000, 10));
   d.Sell(*d.other_till, Sales(x.d, 5000, 10));
   d.Sync();
@@ -383,18 +406,11 @@ TEST_CASE("A member unmerged, then a member erased, while merged across") {
   CHECK(SurvivorOf(*d.stores[1], x.b) == x.b);
   // An erasure of a member erases its whole group (docs/privacy.md): each
   // member's node erases what it holds; B, split off, stays.
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(x.d, "request 7").status());
+  d.Erase(x.d, "request 7");
   d.Sell(*d.other_till, Sales(x.b, 6000, 10));
   d.Sync();
   d.RequireServed();
-  for (const std::string* id : {&x.s, &x.a, &x.c, &x.d}) {
-    INFO(*id);
-    for (std::size_t p = 0; p < d.stores.size(); ++p) {
-      INFO("node " << p);
-      CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
-    }
-  }
+  d.RequireGone({x.s, x.a, x.c, x.d});
   CHECK(ckm_test::OutboxDepth(*d.till) == 0);
 }
 
@@ -407,34 +423,21 @@ TEST_CASE("An erasure reaches the copies a split-off customer left behind") {
   Deployment d;
   const Cast x;
   BuildGroupAcross(d, x);
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Unmerge(x.s, x.b, "not the same card");
   d.Sync();
   for (int p : {0, 1}) CHECK(d.stores[p]->Get(x.b).ok());  // the copies
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(x.b, "request 8").status());
+  d.Erase(x.b, "request 8");
   d.Sync();
-  for (std::size_t p = 0; p < d.stores.size(); ++p) {
-    INFO("node " << p);
-    CHECK(absl::IsNotFound(d.stores[p]->Get(x.b).status()));
-  }
+  d.RequireGone({x.b});
   // A's group split off S: its copy at S's node goes with its erasure.
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  d.Unmerge(x.s, x.a, "two households");
   d.Sync();
   CHECK(d.stores[0]->Get(x.a).ok());
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(x.a, "request 9").status());
+  d.Erase(x.a, "request 9");
   d.Sell(*d.till, Sales(x.s, 7000, 10));
   d.Sync();
   d.RequireServed();
-  for (const std::string* id : {&x.a, &x.b, &x.c, &x.d}) {
-    INFO(*id);
-    for (std::size_t p = 0; p < d.stores.size(); ++p) {
-      INFO("node " << p);
-      CHECK(absl::IsNotFound(d.stores[p]->Get(*id).status()));
-    }
-  }
+  d.RequireGone({x.a, x.b, x.c, x.d});
 }
 
 // B, split off S, left copies at A's node and S's. Erased while A's node
@@ -447,22 +450,15 @@ TEST_CASE("A late erasure of a copy spares a group formed since") {
   Deployment d;
   const Cast x;
   BuildGroupAcross(d, x);
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Unmerge(x.s, x.b, "not the same card");
   d.Sync();            // copies of B at nodes 0 and 1
   d.nodes[1]->Stop();  // A's node lags behind
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(x.b, "request 8").status());
-  std::vector<Event> fresh = Sales(x.b, 8000, 10);
-  const std::int64_t now = absl::ToUnixMillis(absl::Now());
-  for (Event& e : fresh)
-    e.ts_ms = now + 60'000 + static_cast<std::int64_t>(e.id);
-  d.Sell(*d.till, fresh);
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.b, Why("new card, same household")));
+  d.Erase(x.b, "request 8");
+  d.Sell(*d.till, SalesAfterNow(x.b, 8000, 10));
+  d.Merge(x.s, x.b, "new card, same household");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   REQUIRE(Eventually([&] { return SurvivorOf(*d.stores[0], x.b) == x.s; }));
-  {  // S's node serves B's erased events, merged into S with the new ones
+  {  // S's node holds none of the old B's events in S's group
     HistoryQuery q;
     q.limit = 1000;
     absl::StatusOr<HistoryPage> page = d.stores[0]->ListHistory(x.s, q);
@@ -484,12 +480,7 @@ TEST_CASE("A late erasure of a copy spares a group formed since") {
 // The subjects of <stream>_FORWARDS that name `customer` (in hex).
 std::vector<std::string> ForwardsNaming(const SyncOptions& o,
                                         const std::string& customer) {
-  std::string hex;
-  for (unsigned char ch : customer) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    hex += kDigits[ch >> 4];
-    hex += kDigits[ch & 15];
-  }
+  const std::string hex = absl::BytesToHexString(customer);
   natsConnection* nc = nullptr;
   REQUIRE(natsConnection_ConnectTo(&nc, o.nats_url.c_str()) == NATS_OK);
   jsCtx* js = nullptr;
@@ -518,11 +509,9 @@ TEST_CASE("An erased customer leaves no subject in FORWARDS") {
   Deployment d;
   const Cast x;
   BuildGroupAcross(d, x);
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Unmerge(x.s, x.b, "not the same card");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(x.b, "request 8").status());
+  d.Erase(x.b, "request 8");
   d.Sync();
   d.RequireServed();
   const std::vector<std::string> left = ForwardsNaming(d.options, x.b);
@@ -540,20 +529,13 @@ TEST_CASE("A late second erasure spares a customer new since") {
   const std::string m = IdIn(0, "0m");
   for (const std::string* id : {&x.s, &x.a, &m})
     d.Sell(*d.till, Sales(*id, 1000, 20));
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.a, m, Why("same card")));
+  d.Merge(x.a, m, "same card");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Merge(x.s, x.a, "same household");
   d.Sync();
   d.nodes[1]->Stop();  // A's node lags behind
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(m, "request 10").status());
-  std::vector<Event> fresh = Sales(m, 8000, 10);
-  const std::int64_t now = absl::ToUnixMillis(absl::Now());
-  for (Event& e : fresh)
-    e.ts_ms = now + 60'000 + static_cast<std::int64_t>(e.id);
-  d.Sell(*d.till, fresh);
+  d.Erase(m, "request 10");
+  d.Sell(*d.till, SalesAfterNow(m, 8000, 10));
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   REQUIRE(Eventually([&] { return d.stores[0]->Get(m).ok(); }));
   d.Start(1);
@@ -570,8 +552,7 @@ TEST_CASE("A customer merged across is not merged again at its own node") {
     d.Sell(*d.till, Sales(*id, 1000, 20));
     d.Sell(*d.other_till, Sales(*id, 1500, 5));
   }
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Merge(x.s, x.a, "same household");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   // The other till has not heard of it: it merges A into D, of A's own
   // partition, which one store would refuse (A is merged into S already),
@@ -598,19 +579,15 @@ TEST_CASE("A customer in two groups across keeps going to both") {
     d.Sell(*d.till, Sales(*id, 1000, 20));
   // D goes to B's partition; then B's group, D with it, to A's; then A's
   // group to S's. D's node forwards D to both B's and S's partitions.
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.b, x.d, Why("same phone")));
+  d.Merge(x.b, x.d, "same phone");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
+  d.Merge(x.a, x.b, "same card");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Merge(x.s, x.a, "same household");
   d.Sell(*d.other_till, Sales(x.d, 2000, 20));
   d.Sync();
   // B's group leaves A's: D's events still reach B's node, not S's.
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.b, Why("not the same card")));
+  d.Unmerge(x.s, x.b, "not the same card");
   d.Sell(*d.other_till, Sales(x.d, 3000, 20));
   d.Sync();
   d.RequireServed();
@@ -631,22 +608,17 @@ TEST_CASE("A customer forwarded to one partition for two reasons keeps one") {
   const std::string e = IdIn(2, "e");
   for (const std::string* id : {&x.a, &x.d, &x.b, &e})
     d.Sell(*d.till, Sales(*id, 1000, 20));
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.b, x.d, Why("same phone")));
+  d.Merge(x.b, x.d, "same phone");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
+  d.Merge(x.a, x.b, "same card");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(e, x.a, Why("same household")));
+  d.Merge(e, x.a, "same household");
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(e, x.a, Why("two households")));
+  d.Unmerge(e, x.a, "two households");
   d.Sync();
   d.Sell(*d.other_till, Sales(x.d, 2000, 20));
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.a, x.b, Why("not the same card")));
+  d.Unmerge(x.a, x.b, "not the same card");
   d.Sell(*d.other_till, Sales(x.d, 3000, 20));
   d.Sync();
   d.RequireServed();
@@ -680,8 +652,7 @@ TEST_CASE("An unmerge handled again after its last step does the same") {
   Deployment d;
   const Cast x;
   BuildGroupAcross(d, x);
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
+  d.Unmerge(x.s, x.a, "two households");
   d.Sync();
   // A node killed after it stopped forwarding A's group and before it
   // noted the unmerge handled gets it again: A is a root forwarded
@@ -695,8 +666,7 @@ TEST_CASE("An unmerge handled again after its last step does the same") {
   // An erasure handled twice (after a kill) erases the same. (S's node
   // keeps the copies of the histories A's group brought: docs/sync.md,
   // "Not yet".)
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Erase(x.c, "request 11").status());
+  d.Erase(x.c, "request 11");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   REQUIRE(Eventually([&] { return ckm_test::Drained(d.options); }));
   HandleAgain(d.options, 3);
@@ -716,8 +686,7 @@ TEST_CASE("A forward written by the version before is carried on") {
   const Cast x;
   for (const std::string* id : {&x.d, &x.b})
     d.Sell(*d.till, Sales(*id, 1000, 20));
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.b, x.d, Why("same phone")));
+  d.Merge(x.b, x.d, "same phone");
   d.Sync();
   // D's node starts again on a stream the version before wrote.
   d.nodes[1]->Stop();
@@ -725,8 +694,7 @@ TEST_CASE("A forward written by the version before is carried on") {
   d.Start(1);
   d.Sell(*d.other_till, Sales(x.d, 2000, 20));
   d.Sync();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Unmerge(x.b, x.d, Why("not the same phone")));
+  d.Unmerge(x.b, x.d, "not the same phone");
   d.Sell(*d.other_till, Sales(x.d, 3000, 20));
   d.Sync();
   // Stopped, the forward is gone: a restart does not bring it back.
@@ -752,14 +720,11 @@ TEST_CASE("A merge left unacknowledged at a restart comes before its sequels") {
     d.Sell(*d.till, Sales(*id, 1000, 20));
   d.Sync();
   d.nodes[1]->Stop();
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Merge(x.s, x.a, "same household");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   DeliverAndDrop(d.options, 1);
-  for (Store* s : {d.till.get(), d.reference.get()}) {
-    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
-    REQUIRE_OK(s->Merge(x.c, x.a, Why("same card")));
-  }
+  d.Unmerge(x.s, x.a, "two households");
+  d.Merge(x.c, x.a, "same card");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   d.Start(1);
   d.Sell(*d.till, Sales(x.a, 2000, 10));
@@ -800,14 +765,11 @@ TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
     d.Sell(*d.till, Sales(*id, 1000, kEach));
   for (const std::string* id : {&x.s, &x.c})
     d.Sell(*d.till, Sales(*id, 1000, 20));
-  for (Store* s : {d.till.get(), d.reference.get()}) {
-    REQUIRE_OK(s->Merge(x.a, x.b, Why("same card")));
-    REQUIRE_OK(s->Merge(x.a, x.d, Why("same phone")));
-  }
+  d.Merge(x.a, x.b, "same card");
+  d.Merge(x.a, x.d, "same phone");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   REQUIRE(Eventually([&] { return ckm_test::Drained(d.options); }));
-  for (Store* s : {d.till.get(), d.reference.get()})
-    REQUIRE_OK(s->Merge(x.s, x.a, Why("same household")));
+  d.Merge(x.s, x.a, "same household");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   const std::uint64_t before = MessagesOn(d.options, 0);
   REQUIRE(Eventually([&] { return MessagesOn(d.options, 0) > before + 100; }));
@@ -818,10 +780,8 @@ TEST_CASE("A node killed while it forwards a group loses and doubles nothing") {
   REQUIRE_OK(DrainOutbox(*d.other_till, d.options));
   // Sequels of the unfinished merge, published before the node is back:
   // they must wait for it.
-  for (Store* s : {d.till.get(), d.reference.get()}) {
-    REQUIRE_OK(s->Unmerge(x.s, x.a, Why("two households")));
-    REQUIRE_OK(s->Merge(x.c, x.a, Why("same card again")));
-  }
+  d.Unmerge(x.s, x.a, "two households");
+  d.Merge(x.c, x.a, "same card again");
   REQUIRE_OK(DrainOutbox(*d.till, d.options));
   node = ckm_test::Child(command, log);
   const auto same = [&](int p, const std::string& id) {

@@ -185,37 +185,70 @@ TEST_CASE("A consumer opened again goes on where it left off") {
   CHECK(FetchAll(again, 4, 10) == std::set<std::string>{"8", "9"});
 }
 
-// A node killed mid-batch: "0" acknowledged, "1" asked for again soon (a
-// change waiting for its events), "2" and "3" never answered. Opened
-// again, the consumer brings them back before "4" and "5", published
-// since; the server alone would send "4" and "5" at once and "2" and "3"
-// only after its ack wait.
+// Fetches with `wait_ms` until `want` messages came or `tries` fetches
+// were made, acknowledging each; the payloads in the order they came.
+// `server_away`: a fetch may fail, the server being stopped.
+std::vector<std::string> FetchInOrder(PullConsumer& consumer, std::size_t want,
+                                      int tries, std::int64_t wait_ms = 100,
+                                      bool server_away = false) {
+  std::vector<std::string> order;
+  for (int i = 0; i < tries && order.size() < want; ++i) {
+    absl::StatusOr<std::vector<MsgPtr>> got = consumer.Fetch(2, wait_ms);
+    if (!server_away) REQUIRE_OK(got);
+    if (!got.ok()) continue;
+    for (const MsgPtr& msg : *got) {
+      order.emplace_back(Payload(msg.get()));
+      consumer.Ack(msg.get());
+    }
+  }
+  return order;
+}
+
+// `order` without its repeats: a message may come twice around a cut.
+std::vector<std::string> Distinct(const std::vector<std::string>& order) {
+  std::vector<std::string> distinct;
+  for (const std::string& m : order)
+    if (std::find(distinct.begin(), distinct.end(), m) == distinct.end())
+      distinct.push_back(m);
+  return distinct;
+}
+
+// Publishes "0" to "3"; a new consumer is handed them, acknowledges "0",
+// asks for "`nak`" again after retry_ms (none if negative), as a change
+// waiting for its events, and never answers the rest; flushed, so that the
+// server has taken all of it in.
+PullConsumer& LeaveUnanswered(Setup& setup, Connection& publisher, int nak) {
+  PublishNumbers(publisher, setup.o, 4);
+  PullConsumer& consumer = setup.Consumer();
+  absl::StatusOr<std::vector<MsgPtr>> first = consumer.Fetch(4, 1000);
+  REQUIRE_OK(first);
+  REQUIRE(first->size() == 4);
+  consumer.Ack((*first)[0].get());
+  if (nak >= 0) consumer.Nak((*first)[nak].get(), setup.o.retry_ms);
+  REQUIRE(natsConnection_FlushTimeout(setup.LastConnection().nc(), 1000) ==
+          NATS_OK);
+  return consumer;
+}
+
+// LeaveUnanswered as by a node then killed; "4" and "5" are published
+// after it, and the consumer is opened again.
+PullConsumer& OpenedAfterKill(Setup& setup, int nak) {
+  Connection& publisher = setup.NewConnection();
+  LeaveUnanswered(setup, publisher, nak);
+  PublishNumbers(publisher, setup.o, 6, 4);
+  return setup.Consumer();
+}
+
+// A node killed mid-batch: "0" acknowledged, "1" asked for again soon, "2"
+// and "3" never answered. Opened again, the consumer brings them back
+// before "4" and "5", published since; the server alone would send "4" and
+// "5" at once and "2" and "3" only after its ack wait.
 TEST_CASE("What a consumer left unacknowledged comes back before newer ones") {
   SKIP_WITHOUT_NATS_SERVER();
   Setup setup;
-  Connection& publisher = setup.NewConnection();
-  PublishNumbers(publisher, setup.o, 4);
-  PullConsumer& killed = setup.Consumer();
-  absl::StatusOr<std::vector<MsgPtr>> first = killed.Fetch(4, 1000);
-  REQUIRE_OK(first);
-  REQUIRE(first->size() == 4);
-  killed.Ack((*first)[0].get());
-  killed.Nak((*first)[1].get(), setup.o.retry_ms);
-  REQUIRE(natsConnection_FlushTimeout(setup.LastConnection().nc(), 1000) ==
-          NATS_OK);
-  PublishNumbers(publisher, setup.o, 6, 4);
-
-  PullConsumer& again = setup.Consumer();
-  std::vector<std::string> order;
-  for (int i = 0; i < 100 && order.size() < 5; ++i) {
-    absl::StatusOr<std::vector<MsgPtr>> got = again.Fetch(2, 100);
-    REQUIRE_OK(got);
-    for (const MsgPtr& msg : *got) {
-      order.emplace_back(Payload(msg.get()));
-      again.Ack(msg.get());
-    }
-  }
-  CHECK(order == std::vector<std::string>{"1", "2", "3", "4", "5"});
+  PullConsumer& again = OpenedAfterKill(setup, 1);
+  CHECK(FetchInOrder(again, 5, 100) ==
+        std::vector<std::string>{"1", "2", "3", "4", "5"});
   // Acknowledged, each once: nothing more comes.
   absl::StatusOr<std::vector<MsgPtr>> more = again.Fetch(6, 1500);
   REQUIRE_OK(more);
@@ -233,16 +266,7 @@ TEST_CASE("A consumer opened after a clean stop goes on in order") {
   CHECK(FetchAll(stopped, 2, 2).size() == 2);
   PublishNumbers(publisher, setup.o, 4, 2);
   PullConsumer& again = setup.Consumer();
-  std::vector<std::string> order;
-  for (int i = 0; i < 100 && order.size() < 2; ++i) {
-    absl::StatusOr<std::vector<MsgPtr>> got = again.Fetch(2, 100);
-    REQUIRE_OK(got);
-    for (const MsgPtr& msg : *got) {
-      order.emplace_back(Payload(msg.get()));
-      again.Ack(msg.get());
-    }
-  }
-  CHECK(order == std::vector<std::string>{"2", "3"});
+  CHECK(FetchInOrder(again, 2, 100) == std::vector<std::string>{"2", "3"});
 }
 
 // The leftovers fall due in another order than the stream's: "2", NAKed
@@ -251,44 +275,9 @@ TEST_CASE("A consumer opened after a clean stop goes on in order") {
 TEST_CASE("Leftovers come back in the stream's order, not as they fall due") {
   SKIP_WITHOUT_NATS_SERVER();
   Setup setup;
-  Connection& publisher = setup.NewConnection();
-  PublishNumbers(publisher, setup.o, 4);
-  PullConsumer& killed = setup.Consumer();
-  absl::StatusOr<std::vector<MsgPtr>> first = killed.Fetch(4, 1000);
-  REQUIRE_OK(first);
-  REQUIRE(first->size() == 4);
-  killed.Ack((*first)[0].get());
-  killed.Nak((*first)[2].get(), setup.o.retry_ms);
-  REQUIRE(natsConnection_FlushTimeout(setup.LastConnection().nc(), 1000) ==
-          NATS_OK);
-  PublishNumbers(publisher, setup.o, 6, 4);
-  PullConsumer& again = setup.Consumer();
-  std::vector<std::string> order;
-  for (int i = 0; i < 100 && order.size() < 5; ++i) {
-    absl::StatusOr<std::vector<MsgPtr>> got = again.Fetch(2, 100);
-    REQUIRE_OK(got);
-    for (const MsgPtr& msg : *got) {
-      order.emplace_back(Payload(msg.get()));
-      again.Ack(msg.get());
-    }
-  }
-  CHECK(order == std::vector<std::string>{"1", "2", "3", "4", "5"});
-}
-
-// Fetches with `wait_ms` until `want` messages came or `tries` fetches
-// were made, acknowledging each; the payloads in the order they came.
-std::vector<std::string> FetchInOrder(PullConsumer& consumer, std::size_t want,
-                                      int tries, std::int64_t wait_ms = 100) {
-  std::vector<std::string> order;
-  for (int i = 0; i < tries && order.size() < want; ++i) {
-    absl::StatusOr<std::vector<MsgPtr>> got = consumer.Fetch(2, wait_ms);
-    if (!got.ok()) continue;  // the server is away
-    for (const MsgPtr& msg : *got) {
-      order.emplace_back(Payload(msg.get()));
-      consumer.Ack(msg.get());
-    }
-  }
-  return order;
+  PullConsumer& again = OpenedAfterKill(setup, 2);
+  CHECK(FetchInOrder(again, 5, 100) ==
+        std::vector<std::string>{"1", "2", "3", "4", "5"});
 }
 
 // Messages a consumer was handed and never answered before a cut (as if
@@ -298,20 +287,13 @@ std::vector<std::string> FetchInOrder(PullConsumer& consumer, std::size_t want,
 TEST_CASE("Messages lost in a cut come back before newer ones") {
   SKIP_WITHOUT_NATS_SERVER();
   Setup setup;
-  PublishNumbers(setup.NewConnection(), setup.o, 4);
-  PullConsumer& consumer = setup.Consumer();
-  absl::StatusOr<std::vector<MsgPtr>> first = consumer.Fetch(4, 1000);
-  REQUIRE_OK(first);
-  REQUIRE(first->size() == 4);
-  consumer.Ack((*first)[0].get());  // "1" to "3": never answered
-  REQUIRE(natsConnection_FlushTimeout(setup.LastConnection().nc(), 1000) ==
-          NATS_OK);
+  PullConsumer& consumer = LeaveUnanswered(setup, setup.NewConnection(), -1);
   setup.server().Stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   setup.server().Start();
   PublishNumbers(setup.NewConnection(), setup.o, 6, 4);
-  const std::vector<std::string> order = FetchInOrder(consumer, 5, 200);
-  CHECK(order == std::vector<std::string>{"1", "2", "3", "4", "5"});
+  CHECK(FetchInOrder(consumer, 5, 200, 100, /*server_away=*/true) ==
+        std::vector<std::string>{"1", "2", "3", "4", "5"});
 }
 
 // Cut off longer than the leftovers' rules would wait, a consumer still
@@ -320,33 +302,20 @@ TEST_CASE("Messages lost in a cut come back before newer ones") {
 TEST_CASE("A long cut does not release newer messages before leftovers") {
   SKIP_WITHOUT_NATS_SERVER();
   Setup setup;
-  Connection& publisher = setup.NewConnection();
-  PublishNumbers(publisher, setup.o, 4);
-  PullConsumer& killed = setup.Consumer();
-  absl::StatusOr<std::vector<MsgPtr>> first = killed.Fetch(4, 1000);
-  REQUIRE_OK(first);
-  REQUIRE(first->size() == 4);
-  killed.Ack((*first)[0].get());
-  REQUIRE(natsConnection_FlushTimeout(setup.LastConnection().nc(), 1000) ==
-          NATS_OK);
-  PublishNumbers(publisher, setup.o, 6, 4);
-  PullConsumer& again = setup.Consumer();
+  PullConsumer& again = OpenedAfterKill(setup, -1);
   CHECK(FetchInOrder(again, 1, 3, 50).empty());  // keeps "4"
   setup.server().Stop();
   const auto end = std::chrono::steady_clock::now() +
                    std::chrono::milliseconds(setup.o.ack_wait_ms + 3000);
   std::vector<std::string> order;
   while (std::chrono::steady_clock::now() < end)
-    for (const std::string& m : FetchInOrder(again, 1, 1, 50))
+    for (const std::string& m : FetchInOrder(again, 1, 1, 50, true))
       order.push_back(m);
   CHECK(order.empty());
   setup.server().Start();
-  for (const std::string& m : FetchInOrder(again, 5, 200)) order.push_back(m);
-  std::vector<std::string> distinct;
-  for (const std::string& m : order)
-    if (std::find(distinct.begin(), distinct.end(), m) == distinct.end())
-      distinct.push_back(m);
-  CHECK(distinct == std::vector<std::string>{"1", "2", "3", "4", "5"});
+  for (const std::string& m : FetchInOrder(again, 5, 200, 100, true))
+    order.push_back(m);
+  CHECK(Distinct(order) == std::vector<std::string>{"1", "2", "3", "4", "5"});
 }
 
 TEST_CASE("A consumer of that name with other settings is refused") {
