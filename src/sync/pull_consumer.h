@@ -57,6 +57,28 @@
 
 namespace ckm::sync {
 
+// What a PullConsumer keeps while its leftovers come back (its rules are
+// in pull_consumer_leftovers.cc). At namespace scope, not nested: clang
+// cannot default-construct a nested class with member initializers inside
+// std::optional before the enclosing class is complete.
+struct PullLeftovers {
+  struct Kept {
+    MsgPtr msg;
+    absl::Time since;  // delivered, or its ack wait restarted
+  };
+  // How many leftovers to wait for: those back, and those the server
+  // held unacknowledged when armed that were not kept here yet.
+  std::int64_t count = 0;
+  std::int64_t back = 0;    // how many came back (delivered before)
+  std::uint64_t below = 0;  // each has a stream sequence up to this
+  absl::Time until;         // when to stop waiting for the rest
+  absl::Duration ack_wait;  // the consumer's
+  // Everything fetched meanwhile, by stream sequence; `unplaced`: the
+  // messages whose sequence could not be read, which go last.
+  std::map<std::uint64_t, Kept> kept;
+  std::vector<MsgPtr> unplaced;
+};
+
 class PullConsumer {
  public:
   // Binds to the durable consumer `durable` of options.stream, creating it
@@ -110,23 +132,8 @@ class PullConsumer {
   absl::StatusOr<bool> Ended(natsMsg* status, bool got);
 
   // The leftovers' rules (pull_consumer_leftovers.cc).
-  struct Kept {
-    MsgPtr msg;
-    absl::Time since;  // delivered, or its ack wait restarted
-  };
-  struct Leftovers {
-    // How many leftovers to wait for: those back, and those the server
-    // held unacknowledged when armed that were not kept here yet.
-    std::int64_t count = 0;
-    std::int64_t back = 0;    // how many came back (delivered before)
-    std::uint64_t below = 0;  // each has a stream sequence up to this
-    absl::Time until;         // when to stop waiting for the rest
-    absl::Duration ack_wait;  // the consumer's
-    // Everything fetched meanwhile, by stream sequence; `unplaced`: the
-    // messages whose sequence could not be read, which go last.
-    std::map<std::uint64_t, Kept> kept;
-    std::vector<MsgPtr> unplaced;
-  };
+  using Kept = PullLeftovers::Kept;
+  using Leftovers = PullLeftovers;
   // Starts (or extends) the leftovers' rules for what `info` holds.
   void Arm(const jsConsumerInfo& info);
   // Arms them again if libnats has reconnected since the last look.
