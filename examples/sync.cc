@@ -99,9 +99,11 @@ int main(int argc, char** argv) {
   }
   // [end]
   // [snippet:fetch]
-  // A customer this terminal may not hold: head office's copy, kept as a
-  // Profile that stays readable offline.
-  absl::StatusOr<ckm::Profile> copy = ckm::FetchProfile(sync, "c-1001");
+  // A customer this terminal may not hold: head office's copy, read there
+  // for this role, kept as a Profile that stays readable offline.
+  ckm::ReadOptions till;
+  till.role = "till";
+  absl::StatusOr<ckm::Profile> copy = ckm::FetchProfile(sync, "c-1001", till);
   if (!copy.ok()) return Fail(copy.status());
   std::cout << "fetched: " << copy->loyalty().balance() << " points\n";
   // [end]

@@ -136,22 +136,6 @@ int PrintAccessLog(const Store& store, const std::string& customer) {
   return 0;
 }
 
-// `--policy FILE`: the access policy, or none without the flag.
-absl::StatusOr<std::optional<AccessPolicy>> LoadPolicy(
-    const std::string& file) {
-  if (file.empty()) return std::optional<AccessPolicy>();
-  std::ifstream in(file);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", QuoteForError(file),
-                                            ": ", std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<AccessPolicy> policy = ParsePolicy(text.str(), file);
-  if (!policy.ok()) return policy.status();
-  return std::optional<AccessPolicy>(*std::move(policy));
-}
-
 std::string Days(std::optional<std::int64_t> ms) {
   if (!ms) return "-";
   char buf[32];

@@ -2,6 +2,12 @@
 
 #include "policy.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -38,15 +44,14 @@ absl::StatusOr<AccessPolicy> ParsePolicy(std::string_view text,
     if (words.size() < 2) return error("role: name the role");
     std::set<DataPart>& parts = policy.roles[words[1]];
     for (std::size_t w = 2; w < words.size(); ++w) {
-      bool known = false;
-      for (int p = 1; p < kDataPartEnd; ++p) {
-        const auto part = static_cast<DataPart>(p);
-        if (words[w] == "all" || words[w] == ToString(part)) {
-          parts.insert(part);
-          known = true;
-        }
+      if (words[w] == "all") {
+        for (int p = 1; p < kDataPartEnd; ++p)
+          parts.insert(static_cast<DataPart>(p));
+        continue;
       }
-      if (!known) {
+      const std::optional<DataPart> part = ParseDataPart(words[w]);
+      if (part) parts.insert(*part);
+      if (!part) {
         return error(absl::StrCat(
             "unknown part ", QuoteForError(words[w]),
             " (identities, personal, demographic, psychographic, custom, "
@@ -55,6 +60,21 @@ absl::StatusOr<AccessPolicy> ParsePolicy(std::string_view text,
     }
   }
   return policy;
+}
+
+absl::StatusOr<std::optional<AccessPolicy>> LoadPolicy(
+    const std::string& file) {
+  if (file.empty()) return std::optional<AccessPolicy>();
+  std::ifstream in(file);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", QuoteForError(file),
+                                            ": ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<AccessPolicy> policy = ParsePolicy(text.str(), file);
+  if (!policy.ok()) return policy.status();
+  return std::optional<AccessPolicy>(*std::move(policy));
 }
 
 }  // namespace ckm::tools

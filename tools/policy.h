@@ -15,6 +15,7 @@
 #ifndef CKM_TOOLS_POLICY_H_
 #define CKM_TOOLS_POLICY_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,11 @@ namespace ckm::tools {
 // InvalidArgument "NAME:LINE: why" for a malformed line.
 [[nodiscard]] absl::StatusOr<AccessPolicy> ParsePolicy(std::string_view text,
                                                        std::string_view name);
+
+// `--policy FILE`: the policy `file` holds, or none when `file` is empty.
+// NotFound when it cannot be read; ParsePolicy's errors.
+[[nodiscard]] absl::StatusOr<std::optional<AccessPolicy>> LoadPolicy(
+    const std::string& file);
 
 }  // namespace ckm::tools
 

@@ -8,7 +8,10 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "ckm/store.h"
+#include "policy.h"
 
 namespace ckm::tools {
 namespace {
@@ -66,6 +69,14 @@ SyncCommands::SyncCommands(CLI::App& app) {
       "status", "per-partition messages, lag and dead letters; outbox depth");
   AddDeployment(status_, options_);
   status_->add_option("--db", db_, "a terminal's store: show its outbox depth");
+  fetch_ = sync_->add_subcommand(
+      "fetch", "ask head office for a customer's profile; print it as JSON");
+  AddDeployment(fetch_, options_);
+  fetch_->add_option("CUSTOMER", customer_, "customer id")->required();
+  fetch_->add_option("--role", read_.role,
+                     "who reads it, under head office's access policy");
+  fetch_->add_option("--for", read_.purpose,
+                     "the purpose of the read, checked against consent");
   node_ = app.add_subcommand(
       "node", "record some partitions of the stream into a head-office store");
   AddDeployment(node_, options_);
@@ -80,10 +91,16 @@ SyncCommands::SyncCommands(CLI::App& app) {
                    "tries of a change naming a customer not known yet, "
                    "before it goes to the dead letters")
       ->capture_default_str();
+  node_->add_option("--policy", policy_file_,
+                    "access policy file for profile requests (default: none, "
+                    "everything visible)");
+  node_->add_flag("--audit", audit_,
+                  "append each profile request to the customer's access audit");
 }
 
 std::optional<int> SyncCommands::Run() {
   if (status_->parsed()) return Status();
+  if (fetch_->parsed()) return Fetch();
   if (sync_->parsed()) return Sync();
   if (node_->parsed()) return Node();
   return std::nullopt;
@@ -162,8 +179,14 @@ int SyncCommands::Node() {
     std::cerr << "ckm: " << s.message() << " (see ckm --help)\n";
     return 2;
   }
+  absl::StatusOr<std::optional<AccessPolicy>> policy = LoadPolicy(policy_file_);
+  if (!policy.ok()) return Fail(policy.status());
   const sigset_t signals = BlockStopSignals();
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(db_);
+  StoreOptions store_options;
+  store_options.access_policy = *std::move(policy);
+  store_options.access_audit = audit_;
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(db_, store_options);
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::unique_ptr<PartitionNode>> node =
       PartitionNode::Start(**store, *partitions, options_, node_options_);
@@ -174,6 +197,14 @@ int SyncCommands::Node() {
   std::cout << "recorded " << stats.recorded << " events, "
             << stats.already_recorded << " already recorded, "
             << stats.dead_letters << " dead letters\n";
+  return 0;
+}
+
+int SyncCommands::Fetch() {
+  absl::StatusOr<Profile> profile = FetchProfile(options_, customer_, read_);
+  if (!profile.ok()) return Fail(profile.status());
+  const std::int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  std::cout << profile->ToJson(now_ms) << "\n";
   return 0;
 }
 

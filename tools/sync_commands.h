@@ -1,7 +1,8 @@
 // Copyright 2026 The ckm Authors. Licensed under the Apache License 2.0.
 //
-// `ckm sync`, `ckm sync status` and `ckm node`: the sync agent, its
-// operations view and a partition node (docs/sync.md). Built where libnats
+// `ckm sync`, `ckm sync status`, `ckm sync fetch` and `ckm node`: the sync
+// agent, its operations view, a profile from head office and a partition
+// node (docs/sync.md). Built where libnats
 // is (CKM_HAVE_SYNC).
 
 #ifndef CKM_TOOLS_SYNC_COMMANDS_H_
@@ -27,15 +28,21 @@ class SyncCommands {
   int Sync();
   int Status();
   int Node();
+  int Fetch();
 
   CLI::App* sync_ = nullptr;
   CLI::App* status_ = nullptr;
   CLI::App* node_ = nullptr;
+  CLI::App* fetch_ = nullptr;
   SyncOptions options_;
   NodeOptions node_options_;
   std::string db_;
   std::string partitions_;
   bool once_ = false;
+  std::string policy_file_;  // the node's access policy (--policy)
+  bool audit_ = false;       // the node's access audit (--audit)
+  std::string customer_;     // fetch's
+  ReadOptions read_;         // fetch's access context
 };
 
 }  // namespace ckm::tools

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ inline constexpr int kDataPartEnd = 8;  // one past the last DataPart
 // "interaction_text", "purchase_lines": the names used in policy files and
 // in JSON.
 std::string_view ToString(DataPart part);
+// The part of one of those names; nullopt for any other.
+std::optional<DataPart> ParseDataPart(std::string_view name);
 
 // What a redacted string value in an event reads.
 inline constexpr char kRedacted[] = "[redacted]";

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ckm/access.h"
 #include "ckm/event.h"
 #include "ckm/profile.h"
 #include "ckm/store.h"
@@ -32,7 +33,9 @@ namespace ckm {
 // The deployment's settings. Every terminal and node of a deployment uses
 // the same nats_url, partitions, stream and subject_prefix. Plain struct.
 struct SyncOptions {
-  // NATS server URL, or several separated by commas (a cluster).
+  // NATS server URL, or several separated by commas (a cluster). A URL
+  // may name a user, "nats://user:password@host:4222" (docs/sync.md says
+  // which permissions a till needs); errors show "***" for the password.
   // Default: "nats://127.0.0.1:4222".
   std::string nats_url = "nats://127.0.0.1:4222";
   // Partitions of the event stream: customers are spread over them by a
@@ -224,16 +227,25 @@ class PartitionNode {
 
 // Asks head office for a customer's profile, by request and reply on
 // "<prefix>.profile.<p>", answered by the node serving the customer's
-// partition p from its store. For a terminal that does not hold the
-// customer: the Profile owns its bytes, verified like any stored profile,
-// so the terminal may keep it as a cached copy and read it offline. The
-// copy is head office's profile as of the answer; it does not change when
-// either side records more (ask again to refresh). NotFound when head
-// office does not know the customer; Unavailable or DeadlineExceeded when
+// partition p from its store, read there with the access context `read`
+// against head office's policy (StoreOptions::access_policy): redacted
+// as head office's rules say, the redaction listed in Profile::redacted(),
+// and kept in head office's access audit when that is on. The role is the
+// one the application asserts, as for a local read; who may ask at all is
+// for the NATS server's accounts and permissions (docs/sync.md). For a
+// terminal that does not hold the customer: the Profile owns its bytes,
+// verified like any stored profile, so the terminal may keep it as a
+// cached copy and read it offline. The copy is head office's profile as of
+// the answer; it does not change when either side records more (ask again
+// to refresh), and head office's erasure of the customer cannot reach it:
+// the application drops it. NotFound when head office does not know the
+// customer; PermissionDenied when head office's policy refuses the read;
+// InvalidArgument for a malformed id; Unavailable or DeadlineExceeded when
 // no node answers within timeout_ms; DataLoss when the answer fails
 // verification.
 [[nodiscard]] absl::StatusOr<Profile> FetchProfile(
-    const SyncOptions& options, std::string_view customer_id);
+    const SyncOptions& options, std::string_view customer_id,
+    const ReadOptions& read = {});
 
 // A terminal following a partition (NodeOptions::follower), and the
 // messages it has not acknowledged yet, counted as PartitionStatus::lag is.

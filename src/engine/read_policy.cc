@@ -33,6 +33,14 @@ std::string_view ToString(DataPart part) {
   return "invalid";
 }
 
+std::optional<DataPart> ParseDataPart(std::string_view name) {
+  for (int p = 1; p < kDataPartEnd; ++p) {
+    const auto part = static_cast<DataPart>(p);
+    if (name == ToString(part)) return part;
+  }
+  return std::nullopt;
+}
+
 namespace engine {
 
 Parts PersonalParts() {

@@ -2,10 +2,12 @@
 
 #include "sync/nats_client.h"
 
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "string_util.h"
 
@@ -34,12 +36,41 @@ absl::Status FromNats(natsStatus s, std::string_view context,
     case NATS_IO_ERROR:
     case NATS_STALE_CONNECTION:
       return absl::UnavailableError(message);
+    case NATS_CONNECTION_AUTH_FAILED:
+      return absl::UnauthenticatedError(message);
+    case NATS_NOT_PERMITTED:
+      return absl::PermissionDeniedError(message);
     default:
       if (js_error == JSStreamNotFoundErr || js_error == JSConsumerNotFoundErr)
         return absl::NotFoundError(message);
       return absl::InternalError(message);
   }
 }
+
+namespace {
+
+// `urls` as an error may show them: each password (or token) in them
+// replaced by "***".
+std::string WithoutSecrets(const std::vector<std::string>& urls) {
+  std::vector<std::string> shown;
+  for (const std::string& url : urls) {
+    const std::size_t host = url.rfind('@');
+    const std::size_t scheme = url.find("://");
+    const std::size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+    if (host == std::string::npos || host < from) {
+      shown.push_back(url);
+      continue;
+    }
+    const std::size_t colon = url.find(':', from);
+    const std::size_t secret =
+        colon != std::string::npos && colon < host ? colon + 1 : from;
+    shown.push_back(
+        absl::StrCat(url.substr(0, secret), "***", url.substr(host)));
+  }
+  return absl::StrJoin(shown, ",");
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const SyncOptions& options) {
@@ -62,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   if (s == NATS_OK) s = natsConnection_Connect(&c->nc_, opts);
   natsOptions_Destroy(opts);
   if (s != NATS_OK)
-    return FromNats(s, absl::StrCat("connecting to ", options.nats_url));
+    return FromNats(s, absl::StrCat("connecting to ", WithoutSecrets(urls)));
   jsOptions_Init(&c->js_options_);
   c->js_options_.Wait = options.timeout_ms;
   s = natsConnection_JetStream(&c->js_, c->nc_, &c->js_options_);

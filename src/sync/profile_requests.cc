@@ -2,9 +2,17 @@
 
 #include "sync/profile_requests.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "ckm/access.h"
+#include "quote.h"
+#include "string_util.h"
 #include "sync/names.h"
 
 namespace ckm {
@@ -12,12 +20,56 @@ namespace sync {
 namespace {
 
 constexpr char kStatusHeader[] = "Ckm-Status";
+constexpr char kRoleHeader[] = "Ckm-Role";
+constexpr char kPurposeHeader[] = "Ckm-Purpose";
+constexpr char kRedactedHeader[] = "Ckm-Redacted";
 
 std::string ProfileSubject(const SyncOptions& o, int partition) {
   return absl::StrCat(o.subject_prefix, ".profile.", partition);
 }
 
-// The answer to one request: the profile, or why there is none.
+// A header's value; empty when the message lacks it.
+std::string HeaderOf(natsMsg* msg, const char* name) {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, name, &value) != NATS_OK || value == nullptr)
+    return "";
+  return value;
+}
+
+// What a node answers: the profile's bytes and what its access policy
+// withheld from them, or why there is none.
+struct Reply {
+  std::string status = "ok";  // "ok", "not_found", "denied", "invalid", "error"
+  std::string reason;
+  std::string body;
+  std::string redacted;  // the withheld parts' names, comma-separated
+};
+
+Reply Read(const ProfileService& service, const std::string& customer,
+           const ReadOptions& read) {
+  Reply reply;
+  if (PartitionOf(customer, service.options.partitions) != service.partition) {
+    reply.status = "error";
+    reply.reason = "customer belongs to another partition";
+    return reply;
+  }
+  absl::StatusOr<Profile> p = service.store->Get(customer, read);
+  if (!p.ok()) {
+    reply.status = absl::IsNotFound(p.status())           ? "not_found"
+                   : absl::IsPermissionDenied(p.status()) ? "denied"
+                   : absl::IsInvalidArgument(p.status())  ? "invalid"
+                                                          : "error";
+    reply.reason = std::string(p.status().message());
+    return reply;
+  }
+  reply.body = std::string(p->bytes());
+  for (DataPart part : p->redacted())
+    absl::StrAppend(&reply.redacted, reply.redacted.empty() ? "" : ",",
+                    Av(ToString(part)));
+  return reply;
+}
+
+// The answer to one request, read with the access context it names.
 void Answer(natsConnection* nc, natsMsg* request,
             const ProfileService& service) {
   const char* reply_to = natsMsg_GetReply(request);
@@ -25,25 +77,21 @@ void Answer(natsConnection* nc, natsMsg* request,
   const std::string customer(
       natsMsg_GetData(request),
       static_cast<std::size_t>(natsMsg_GetDataLength(request)));
-  std::string body, status = "ok", reason;
-  if (PartitionOf(customer, service.options.partitions) != service.partition) {
-    status = "error";
-    reason = "customer belongs to another partition";
-  } else if (absl::StatusOr<Profile> p = service.store->Get(customer); p.ok()) {
-    body = std::string(p->bytes());
-  } else {
-    status = absl::IsNotFound(p.status()) ? "not_found" : "error";
-    reason = std::string(p.status().message());
-  }
+  ReadOptions read;
+  read.role = HeaderOf(request, kRoleHeader);
+  read.purpose = HeaderOf(request, kPurposeHeader);
+  const Reply answer = Read(service, customer, read);
   natsMsg* raw = nullptr;
-  if (natsMsg_Create(&raw, reply_to, nullptr, body.data(),
-                     static_cast<int>(body.size())) != NATS_OK)
+  if (natsMsg_Create(&raw, reply_to, nullptr, answer.body.data(),
+                     static_cast<int>(answer.body.size())) != NATS_OK)
     return;
   MsgPtr reply(raw);
-  natsMsgHeader_Set(reply.get(), kStatusHeader, status.c_str());
-  if (!reason.empty())
+  natsMsgHeader_Set(reply.get(), kStatusHeader, answer.status.c_str());
+  if (!answer.reason.empty())
     natsMsgHeader_Set(reply.get(), kReasonHeader,
-                      reason.substr(0, 1000).c_str());
+                      answer.reason.substr(0, 1000).c_str());
+  if (!answer.redacted.empty())
+    natsMsgHeader_Set(reply.get(), kRedactedHeader, answer.redacted.c_str());
   natsConnection_PublishMsg(nc, reply.get());
 }
 
@@ -55,6 +103,55 @@ void OnRequest(natsConnection* nc, natsSubscription*, natsMsg* msg,
 
 void OnComplete(void* closure) {
   static_cast<absl::Notification*>(closure)->Notify();
+}
+
+// The request: the customer id, with the access context as headers.
+absl::StatusOr<MsgPtr> ProfileRequest(const std::string& subject,
+                                      std::string_view customer_id,
+                                      const ReadOptions& read) {
+  natsMsg* raw = nullptr;
+  if (natsStatus s =
+          natsMsg_Create(&raw, subject.c_str(), nullptr, customer_id.data(),
+                         static_cast<int>(customer_id.size()));
+      s != NATS_OK)
+    return FromNats(s, "making a profile request");
+  MsgPtr msg(raw);
+  for (const auto& [name, value] : {std::pair(kRoleHeader, &read.role),
+                                    std::pair(kPurposeHeader, &read.purpose)}) {
+    if (value->empty()) continue;
+    if (natsStatus s = natsMsgHeader_Set(msg.get(), name, value->c_str());
+        s != NATS_OK)
+      return FromNats(s, "making a profile request");
+  }
+  return msg;
+}
+
+// The profile a reply holds, or the status its node answered with.
+absl::StatusOr<Profile> FromReply(natsMsg* reply) {
+  const std::string status = HeaderOf(reply, kStatusHeader);
+  const std::string why = HeaderOf(reply, kReasonHeader);
+  if (status == "not_found") return absl::NotFoundError(why);
+  if (status == "denied") return absl::PermissionDeniedError(why);
+  if (status == "invalid") return absl::InvalidArgumentError(why);
+  if (status != "ok")
+    return absl::UnavailableError(
+        absl::StrCat("head office could not answer: ", why));
+  std::vector<DataPart> redacted;
+  const std::vector<std::string> names =
+      absl::StrSplit(HeaderOf(reply, kRedactedHeader), ',', absl::SkipEmpty());
+  for (const std::string& name : names) {
+    const std::optional<DataPart> part = ParseDataPart(name);
+    if (!part)
+      return absl::DataLossError(
+          absl::StrCat("head office's answer names an unknown redacted part ",
+                       QuoteForError(name)));
+    redacted.push_back(*part);
+  }
+  std::sort(redacted.begin(), redacted.end());
+  return Profile::FromRedactedBytes(
+      std::string(natsMsg_GetData(reply),
+                  static_cast<std::size_t>(natsMsg_GetDataLength(reply))),
+      std::move(redacted));
 }
 
 }  // namespace
@@ -84,36 +181,25 @@ absl::StatusOr<SubscriptionPtr> ServeProfiles(Connection& c,
 }  // namespace sync
 
 absl::StatusOr<Profile> FetchProfile(const SyncOptions& options,
-                                     std::string_view customer_id) {
+                                     std::string_view customer_id,
+                                     const ReadOptions& read) {
   if (absl::Status s = sync::CheckOptions(options); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<sync::Connection>> c =
       sync::Connection::Open(options);
   if (!c.ok()) return c.status();
   const std::string subject = sync::ProfileSubject(
       options, PartitionOf(customer_id, options.partitions));
+  absl::StatusOr<sync::MsgPtr> request =
+      sync::ProfileRequest(subject, customer_id, read);
+  if (!request.ok()) return request.status();
   natsMsg* raw = nullptr;
-  const natsStatus s = natsConnection_Request(
-      &raw, (*c)->nc(), subject.c_str(), customer_id.data(),
-      static_cast<int>(customer_id.size()), options.timeout_ms);
+  const natsStatus s = natsConnection_RequestMsg(
+      &raw, (*c)->nc(), request->get(), options.timeout_ms);
   sync::MsgPtr reply(raw);
   if (s != NATS_OK)
     return sync::FromNats(s,
                           absl::StrCat("asking ", subject, " for a profile"));
-  const char* status = nullptr;
-  const char* reason = nullptr;
-  if (natsMsgHeader_Get(reply.get(), sync::kStatusHeader, &status) != NATS_OK)
-    status = nullptr;
-  if (natsMsgHeader_Get(reply.get(), sync::kReasonHeader, &reason) != NATS_OK)
-    reason = nullptr;
-  const std::string answer = status == nullptr ? "" : status;
-  const std::string why = reason == nullptr ? "" : reason;
-  if (answer == "not_found") return absl::NotFoundError(why);
-  if (answer != "ok")
-    return absl::UnavailableError(
-        absl::StrCat("head office could not answer: ", why));
-  return Profile::FromBytes(std::string(
-      natsMsg_GetData(reply.get()),
-      static_cast<std::size_t>(natsMsg_GetDataLength(reply.get()))));
+  return sync::FromReply(reply.get());
 }
 
 }  // namespace ckm

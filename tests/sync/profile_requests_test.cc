@@ -3,17 +3,31 @@
 // A terminal asks head office for a profile it does not hold: the node of
 // the customer's partition answers, and the copy stays readable offline.
 
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+
 #include "catch2/catch.hpp"
 #include "event_gen.h"
 #include "sync/nats_server.h"
 #include "sync/sync_fixture.h"
+#include "tools/cli_runner.h"
 
 namespace ckm {
 namespace {
 
+using ckm_test::Child;
 using ckm_test::Eventually;
 using ckm_test::NatsServer;
 using ckm_test::TempDir;
+
+// Whether `fetched` holds `bytes`, unredacted.
+bool FetchedInFull(const absl::StatusOr<Profile>& fetched,
+                   const std::string& bytes) {
+  return fetched.ok() && fetched->bytes() == bytes &&
+         fetched->redacted().empty();
+}
 
 TEST_CASE("A terminal fetches a profile from the node of its partition") {
   SKIP_WITHOUT_NATS_SERVER();
@@ -56,6 +70,120 @@ TEST_CASE("A terminal fetches a profile from the node of its partition") {
   CHECK((absl::IsUnavailable(offline) || absl::IsDeadlineExceeded(offline)));
   for (const Profile& p : cached)
     CHECK(p.bytes() == want.at(std::string(p.customer_id())));
+}
+
+// Head office reads for the role and purpose the terminal names, under its
+// own policy: the same redaction as a read there, the same refusals, and
+// an entry in its access audit.
+TEST_CASE("A fetched profile is read with the terminal's access context") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
+  const std::vector<Event> events = ckm_test::EventGen(52, 6).Events(240);
+  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
+  REQUIRE_OK(terminal->Record(events));
+  REQUIRE_OK(DrainOutbox(*terminal, options));
+  StoreOptions office_options;
+  office_options.access_audit = true;
+  office_options.access_policy = AccessPolicy{
+      {{"till", {DataPart::kPurchaseLines}},
+       {"call_centre",
+        {DataPart::kIdentities, DataPart::kPersonal, DataPart::kDemographic,
+         DataPart::kPsychographic, DataPart::kCustom,
+         DataPart::kInteractionText, DataPart::kPurchaseLines}}},
+      {"marketing.email"}};
+  auto office = Store::Open(dir.sub("office"), office_options);
+  REQUIRE_OK(office);
+  auto node = PartitionNode::Start(**office, {0, 1, 2, 3}, options);
+  REQUIRE_OK(node);
+  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
+
+  const std::map<std::string, std::string> full =
+      ckm_test::ProfilesById(*terminal);
+  REQUIRE(full.size() == 6);
+  const ReadOptions reads[] = {
+      {"", "till"}, {"", "call_centre"}, {"marketing.email", "call_centre"}};
+  bool redacted_any = false;
+  for (const auto& [customer, bytes] : full) {
+    for (const ReadOptions& read : reads) {
+      INFO(customer << " as " << read.role << " for " << read.purpose);
+      absl::StatusOr<Profile> fetched = FetchProfile(options, customer, read);
+      REQUIRE_OK(fetched);
+      absl::StatusOr<Profile> there = (*office)->Get(customer, read);
+      REQUIRE_OK(there);
+      CHECK(fetched->bytes() == there->bytes());
+      CHECK(fetched->redacted() == there->redacted());
+      redacted_any = redacted_any || !fetched->redacted().empty();
+    }
+    CHECK(FetchedInFull(FetchProfile(options, customer, {"", "call_centre"}),
+                        bytes));
+    // No role, or one the policy does not name: refused, as there.
+    CHECK(absl::IsPermissionDenied(FetchProfile(options, customer).status()));
+    CHECK(absl::IsPermissionDenied(
+        FetchProfile(options, customer, {"", "stranger"}).status()));
+    absl::StatusOr<std::vector<AccessEntry>> log =
+        (*office)->AccessLog(customer);
+    REQUIRE_OK(log);
+    CHECK(std::count_if(log->begin(), log->end(), [](const AccessEntry& e) {
+            return e.call == "Get" && e.role == "till" && e.outcome == "OK";
+          }) == 2);  // the fetch and the read here
+  }
+  CHECK(redacted_any);
+  CHECK(absl::IsInvalidArgument(
+      FetchProfile(options, std::string(300, 'x'), {"", "till"}).status()));
+  (*node)->Stop();
+}
+
+// The same from the command line: `ckm node --policy FILE --audit` answers
+// `ckm sync fetch` as its policy says, and audits the reads.
+TEST_CASE("ckm sync fetch asks a ckm node with an access policy") {
+  SKIP_WITHOUT_NATS_SERVER();
+  TempDir dir = TempDir::InMemory();
+  NatsServer server(dir.path());
+  const SyncOptions options = ckm_test::TestSyncOptions(server.url());
+  const std::vector<Event> events = ckm_test::EventGen(53, 3).Events(90);
+  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
+  REQUIRE_OK(terminal->Record(events));
+  REQUIRE_OK(DrainOutbox(*terminal, options));
+  const std::string policy = dir.sub("policy.txt");
+  std::ofstream(policy) << "role till purchase_lines\nrole office all\n";
+  const std::string deployment = " --nats " + options.nats_url +
+                                 " --partition-count " +
+                                 std::to_string(options.partitions);
+  const std::string node_db = dir.sub("node");
+  Child node({CKM_CLI, "node", "--partitions", "0-3", "--db", node_db,
+              "--policy", policy, "--audit", "--nats", options.nats_url,
+              "--partition-count", std::to_string(options.partitions)},
+             dir.sub("node.log"));
+  REQUIRE(Eventually([&] { return ckm_test::Drained(options); }));
+
+  const std::string customer = ckm_test::ProfilesById(*terminal).begin()->first;
+  ckm_test::SplitResult till = ckm_test::CkmSplit(
+      dir, "sync fetch " + customer + " --role till" + deployment);
+  INFO(till.out << till.err);
+  CHECK(till.exit_code == 0);
+  CHECK(till.out.find("\"redacted\":[\"identities\",\"personal\"") !=
+        std::string::npos);
+  ckm_test::SplitResult office = ckm_test::CkmSplit(
+      dir, "sync fetch " + customer + " --role office" + deployment);
+  CHECK(office.exit_code == 0);
+  CHECK(office.out.find("redacted") == std::string::npos);
+  CHECK(office.out.find(customer) != std::string::npos);
+  ckm_test::SplitResult stranger = ckm_test::CkmSplit(
+      dir, "sync fetch " + customer + " --role stranger" + deployment);
+  CHECK(stranger.exit_code == 1);
+  CHECK(stranger.err.find("may read nothing") != std::string::npos);
+  REQUIRE(node.Kill(SIGTERM) == 0);
+
+  auto head_office = ckm_test::OpenTestStore(node_db, false);
+  absl::StatusOr<std::vector<AccessEntry>> log =
+      head_office->AccessLog(customer);
+  REQUIRE_OK(log);
+  std::vector<std::string> seen;
+  for (const AccessEntry& e : *log) seen.push_back(e.role + " " + e.outcome);
+  CHECK(seen == std::vector<std::string>{"till OK", "office OK",
+                                         "stranger PERMISSION_DENIED"});
 }
 
 }  // namespace
