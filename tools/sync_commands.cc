@@ -38,7 +38,10 @@ void WaitForSignal(const sigset_t& set) {
 }
 
 void AddDeployment(CLI::App* cmd, SyncOptions& o) {
-  cmd->add_option("--nats", o.nats_url, "NATS server URL(s), comma-separated")
+  cmd->add_option("--nats", o.nats_url,
+                  "NATS server URL(s), comma-separated; a URL with a password "
+                  "is better given as CKM_NATS_URL, which ps does not show")
+      ->envname("CKM_NATS_URL")
       ->capture_default_str();
   cmd->add_option("--partition-count", o.partitions,
                   "partitions of the stream (fixed for a deployment)")

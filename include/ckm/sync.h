@@ -35,7 +35,8 @@ namespace ckm {
 struct SyncOptions {
   // NATS server URL, or several separated by commas (a cluster). A URL
   // may name a user, "nats://user:password@host:4222" (docs/sync.md says
-  // which permissions a till needs); errors show "***" for the password.
+  // which permissions a till needs; the password cannot hold a comma);
+  // errors show "***" for the password.
   // Default: "nats://127.0.0.1:4222".
   std::string nats_url = "nats://127.0.0.1:4222";
   // Partitions of the event stream: customers are spread over them by a
@@ -227,21 +228,28 @@ class PartitionNode {
 
 // Asks head office for a customer's profile, by request and reply on
 // "<prefix>.profile.<p>", answered by the node serving the customer's
-// partition p from its store, read there with the access context `read`
-// against head office's policy (StoreOptions::access_policy): redacted
-// as head office's rules say, the redaction listed in Profile::redacted(),
-// and kept in head office's access audit when that is on. The role is the
-// one the application asserts, as for a local read; who may ask at all is
-// for the NATS server's accounts and permissions (docs/sync.md). For a
-// terminal that does not hold the customer: the Profile owns its bytes,
-// verified like any stored profile, so the terminal may keep it as a
-// cached copy and read it offline. The copy is head office's profile as of
-// the answer; it does not change when either side records more (ask again
-// to refresh), and head office's erasure of the customer cannot reach it:
-// the application drops it. NotFound when head office does not know the
-// customer; PermissionDenied when head office's policy refuses the read;
-// InvalidArgument for a malformed id; Unavailable or DeadlineExceeded when
-// no node answers within timeout_ms; DataLoss when the answer fails
+// partition p from its store. The node reads with the access context
+// `read` under head office's policy (StoreOptions::access_policy): the
+// copy is redacted as a read there would be, Profile::redacted() lists
+// what it lacks, and head office's access audit keeps the read when that
+// is on. The role is the one the application asserts, as for a local
+// read; who may ask at all is for the NATS server's users and permissions
+// (docs/sync.md).
+//
+// For a terminal that does not hold the customer: the Profile owns its
+// bytes, verified like any stored profile, so the terminal may keep it as
+// a cached copy and read it offline. The copy is head office's profile as
+// of the answer; it does not change when either side records more (ask
+// again to refresh), and head office's erasure of the customer cannot
+// reach it: the application drops it.
+//
+// NotFound when head office does not know the customer; PermissionDenied
+// when head office's policy refuses the read, or the NATS server refused
+// this user the profile subject; InvalidArgument for a malformed id, or a
+// role or purpose a header could not carry unchanged (more than 128
+// bytes, a control character, a space at either end; the message names
+// read.role or read.purpose); Unavailable or DeadlineExceeded when no
+// node answers within timeout_ms; DataLoss when the answer fails
 // verification.
 [[nodiscard]] absl::StatusOr<Profile> FetchProfile(
     const SyncOptions& options, std::string_view customer_id,

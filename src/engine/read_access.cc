@@ -4,9 +4,18 @@
 // policy withholds from the read (engine/read_policy.h, docs/privacy.md),
 // each audited when StoreOptions::access_audit is on (access_audit.cc).
 
+#include "engine/machinery_reads.h"
 #include "engine/store_impl.h"
 
 namespace ckm::engine {
+
+absl::StatusOr<HistoryPage> ListHistoryForMachinery(
+    const Store& store, std::string_view customer_id,
+    const HistoryQuery& query) {
+  if (const auto* impl = dynamic_cast<const StoreImpl*>(&store))
+    return impl->MachineryHistory(customer_id, query);
+  return store.ListHistory(customer_id, query);
+}
 
 absl::StatusOr<Parts> StoreImpl::Withheld(const ReadOptions& read,
                                           const Profile* profile) const {

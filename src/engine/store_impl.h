@@ -227,6 +227,13 @@ class StoreImpl final : public Store {
   }
   const storage::Directory& directory() const { return *directory_; }
 
+  // A page of the customer's history, whole and unaudited, whatever the
+  // access policy: for ckm's own machinery (engine/machinery_reads.h).
+  absl::StatusOr<HistoryPage> MachineryHistory(
+      std::string_view customer_id, const HistoryQuery& query) const {
+    return ListHistoryStored(customer_id, query);
+  }
+
  private:
   friend class Recorder;
 

@@ -72,6 +72,18 @@ std::string WithoutSecrets(const std::vector<std::string>& urls) {
 
 }  // namespace
 
+absl::Status Connection::Error(natsStatus s, std::string_view context) const {
+  if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) {
+    const char* text = nullptr;
+    if (natsConnection_GetLastError(nc_, &text) == NATS_NOT_PERMITTED) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(Av(context), ": the server refused a subject (",
+                       text == nullptr ? "" : text, ")"));
+    }
+  }
+  return FromNats(s, context);
+}
+
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const SyncOptions& options) {
   natsOptions* opts = nullptr;

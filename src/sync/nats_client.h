@@ -24,7 +24,9 @@ namespace ckm::sync {
 
 // libnats' status as an absl one: DeadlineExceeded for a timeout,
 // Unavailable when there is no server or connection, NotFound for a
-// stream or consumer that does not exist, Internal otherwise. The message
+// stream or consumer that does not exist, Unauthenticated when the server
+// refused the user, PermissionDenied for what libnats calls not
+// permitted, Internal otherwise. The message
 // is "<context>: <libnats' text>" and, where known, the JetStream error.
 absl::Status FromNats(natsStatus s, std::string_view context,
                       jsErrCode js_error = static_cast<jsErrCode>(0));
@@ -88,6 +90,12 @@ class Connection {
   // their way while it was cut off are lost, and come again only after
   // the consumer's ack wait.
   std::uint64_t reconnects() const;
+
+  // FromNats(s, context), except that a timeout or a request nobody
+  // answered, after the server refused this connection a subject
+  // ("Permissions Violation", which libnats only notes on the connection),
+  // is PermissionDenied with the server's words.
+  absl::Status Error(natsStatus s, std::string_view context) const;
 
  private:
   Connection() = default;

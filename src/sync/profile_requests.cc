@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -28,12 +30,47 @@ std::string ProfileSubject(const SyncOptions& o, int partition) {
   return absl::StrCat(o.subject_prefix, ".profile.", partition);
 }
 
-// A header's value; empty when the message lacks it.
-std::string HeaderOf(natsMsg* msg, const char* name) {
+// A header's value: empty when the message lacks it, InvalidArgument when
+// libnats cannot read it (a value that was only white space garbles the
+// headers after it).
+absl::StatusOr<std::string> HeaderOf(natsMsg* msg, const char* name) {
   const char* value = nullptr;
-  if (natsMsgHeader_Get(msg, name, &value) != NATS_OK || value == nullptr)
-    return "";
-  return value;
+  const natsStatus s = natsMsgHeader_Get(msg, name, &value);
+  if (s == NATS_NOT_FOUND) return std::string();
+  if (s != NATS_OK || value == nullptr)
+    return absl::InvalidArgumentError(
+        absl::StrCat("header ", name, " cannot be read"));
+  return std::string(value);
+}
+
+// Whether a role or purpose reaches the node as it is here: NATS headers
+// carry no control characters (libnats makes CR and LF spaces) and lose
+// white space at either end, so "till\n" would arrive as "till" and read
+// as a role the caller did not name. At most 128 bytes, so that requests
+// do not fill head office's access audit.
+absl::Status CheckTravels(std::string_view field, const std::string& value) {
+  bool ok = value.size() <= 128 &&
+            (value.empty() || (value.front() != ' ' && value.back() != ' '));
+  for (unsigned char c : value) ok = ok && c >= 0x20 && c != 0x7f;
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(Av(field), ": ", QuoteForError(value),
+                   " cannot travel in a request (at most 128 bytes, no control "
+                   "characters, no space at either end)"));
+}
+
+// The access context a request names, checked as the caller's was.
+absl::StatusOr<ReadOptions> ReadOf(natsMsg* request) {
+  ReadOptions read;
+  for (const auto& [name, field, out] :
+       {std::tuple(kRoleHeader, "read.role", &read.role),
+        std::tuple(kPurposeHeader, "read.purpose", &read.purpose)}) {
+    absl::StatusOr<std::string> value = HeaderOf(request, name);
+    if (!value.ok()) return value.status();
+    if (absl::Status s = CheckTravels(field, *value); !s.ok()) return s;
+    *out = *std::move(value);
+  }
+  return read;
 }
 
 // What a node answers: the profile's bytes and what its access policy
@@ -77,10 +114,14 @@ void Answer(natsConnection* nc, natsMsg* request,
   const std::string customer(
       natsMsg_GetData(request),
       static_cast<std::size_t>(natsMsg_GetDataLength(request)));
-  ReadOptions read;
-  read.role = HeaderOf(request, kRoleHeader);
-  read.purpose = HeaderOf(request, kPurposeHeader);
-  const Reply answer = Read(service, customer, read);
+  const absl::StatusOr<ReadOptions> read = ReadOf(request);
+  Reply answer;
+  if (read.ok()) {
+    answer = Read(service, customer, *read);
+  } else {  // not read, so not audited either
+    answer.status = "invalid";
+    answer.reason = std::string(read.status().message());
+  }
   natsMsg* raw = nullptr;
   if (natsMsg_Create(&raw, reply_to, nullptr, answer.body.data(),
                      static_cast<int>(answer.body.size())) != NATS_OK)
@@ -116,8 +157,10 @@ absl::StatusOr<MsgPtr> ProfileRequest(const std::string& subject,
       s != NATS_OK)
     return FromNats(s, "making a profile request");
   MsgPtr msg(raw);
-  for (const auto& [name, value] : {std::pair(kRoleHeader, &read.role),
-                                    std::pair(kPurposeHeader, &read.purpose)}) {
+  for (const auto& [name, field, value] :
+       {std::tuple(kRoleHeader, "read.role", &read.role),
+        std::tuple(kPurposeHeader, "read.purpose", &read.purpose)}) {
+    if (absl::Status s = CheckTravels(field, *value); !s.ok()) return s;
     if (value->empty()) continue;
     if (natsStatus s = natsMsgHeader_Set(msg.get(), name, value->c_str());
         s != NATS_OK)
@@ -128,8 +171,8 @@ absl::StatusOr<MsgPtr> ProfileRequest(const std::string& subject,
 
 // The profile a reply holds, or the status its node answered with.
 absl::StatusOr<Profile> FromReply(natsMsg* reply) {
-  const std::string status = HeaderOf(reply, kStatusHeader);
-  const std::string why = HeaderOf(reply, kReasonHeader);
+  const std::string status = HeaderOf(reply, kStatusHeader).value_or("");
+  const std::string why = HeaderOf(reply, kReasonHeader).value_or("");
   if (status == "not_found") return absl::NotFoundError(why);
   if (status == "denied") return absl::PermissionDeniedError(why);
   if (status == "invalid") return absl::InvalidArgumentError(why);
@@ -137,8 +180,12 @@ absl::StatusOr<Profile> FromReply(natsMsg* reply) {
     return absl::UnavailableError(
         absl::StrCat("head office could not answer: ", why));
   std::vector<DataPart> redacted;
+  absl::StatusOr<std::string> listed = HeaderOf(reply, kRedactedHeader);
+  if (!listed.ok())
+    return absl::DataLossError(
+        "head office's answer: redacted parts unreadable");
   const std::vector<std::string> names =
-      absl::StrSplit(HeaderOf(reply, kRedactedHeader), ',', absl::SkipEmpty());
+      absl::StrSplit(*listed, ',', absl::SkipEmpty());
   for (const std::string& name : names) {
     const std::optional<DataPart> part = ParseDataPart(name);
     if (!part)
@@ -197,8 +244,7 @@ absl::StatusOr<Profile> FetchProfile(const SyncOptions& options,
       &raw, (*c)->nc(), request->get(), options.timeout_ms);
   sync::MsgPtr reply(raw);
   if (s != NATS_OK)
-    return sync::FromNats(s,
-                          absl::StrCat("asking ", subject, " for a profile"));
+    return (*c)->Error(s, absl::StrCat("asking ", subject, " for a profile"));
   return sync::FromReply(reply.get());
 }
 

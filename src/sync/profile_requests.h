@@ -2,9 +2,12 @@
 //
 // Profiles by request and reply: a node answers requests for the customers
 // of its partitions on "<prefix>.profile.<p>" (FetchProfile in ckm/sync.h
-// asks). The request is the customer id; the reply is the stored profile's
-// bytes with header Ckm-Status "ok", or "not_found" / "error" and a
-// Ckm-Reason.
+// asks). The request is the customer id, with the reader's role and
+// purpose in headers Ckm-Role and Ckm-Purpose (absent when empty); the
+// node reads with them, under its store's access policy. The reply is the
+// profile's bytes with header Ckm-Status "ok" and, when the policy
+// withheld parts, Ckm-Redacted (their names, comma-separated); or
+// Ckm-Status "not_found", "denied", "invalid" or "error" with Ckm-Reason.
 
 #ifndef CKM_SRC_SYNC_PROFILE_REQUESTS_H_
 #define CKM_SRC_SYNC_PROFILE_REQUESTS_H_

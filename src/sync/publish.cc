@@ -161,7 +161,7 @@ absl::StatusOr<RoundResult> Publisher::Round(Store& store) {
   wait.MaxWait = options_.timeout_ms;
   if (const natsStatus s = js_PublishAsyncComplete(js_, &wait);
       s != NATS_OK && result.error.ok()) {
-    result.error = FromNats(s, "waiting for PubAcks");
+    result.error = connection_->Error(s, "waiting for PubAcks");
   }
   std::vector<std::string> acked;
   {

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -197,15 +198,25 @@ void DeliverAndDrop(const SyncOptions& o, int partition) {
 // with its own store (a node may also run as `ckm node`: Replace()).
 class Deployment {
  public:
-  Deployment()
+  // `policy`: the nodes' stores have an access policy and audit their
+  // reads, and the deployment reads them as `read`.
+  explicit Deployment(std::optional<AccessPolicy> policy = std::nullopt,
+                      ReadOptions read = {})
       : server_(dir_.path()),
-        options(ckm_test::TestSyncOptions(server_.url())) {
+        options(ckm_test::TestSyncOptions(server_.url())),
+        read_(std::move(read)) {
     till = ckm_test::OpenTestStore(dir_.sub("till"), true);
     other_till = ckm_test::OpenTestStore(dir_.sub("other-till"), true);
     reference = ckm_test::OpenTestStore(dir_.sub("reference"), false);
+    StoreOptions node_options;
+    node_options.durability = Durability::kBuffered;
+    node_options.access_policy = std::move(policy);
+    node_options.access_audit = node_options.access_policy.has_value();
     for (int p = 0; p < options.partitions; ++p) {
-      stores.push_back(
-          ckm_test::OpenTestStore(dir_.sub("node" + std::to_string(p)), false));
+      auto store =
+          Store::Open(dir_.sub("node" + std::to_string(p)), node_options);
+      REQUIRE_OK(store);
+      stores.push_back(*std::move(store));
       served.push_back({p});
       nodes.emplace_back();
       Start(p);
@@ -271,7 +282,7 @@ class Deployment {
     std::string out;
     for (const auto& [id, bytes] : ckm_test::ProfilesById(*reference)) {
       const Store* node = stores[PartitionOf(id, options.partitions)].get();
-      absl::StatusOr<Profile> got = node->Get(id);
+      absl::StatusOr<Profile> got = node->Get(id, read_);
       if (!got.ok() || got->bytes() != bytes) out += id + " ";
     }
     return out;
@@ -293,6 +304,11 @@ class Deployment {
 
  public:
   const SyncOptions options;
+
+ private:
+  const ReadOptions read_;
+
+ public:
   std::unique_ptr<Store> till, other_till, reference;
   std::vector<std::unique_ptr<Store>> stores;
   std::vector<std::vector<int>> served;
@@ -343,6 +359,33 @@ TEST_CASE("A group of two partitions merged into a third travels whole") {
   // A's node keeps its group (with C), unmerged from S.
   CHECK(SurvivorOf(*d.stores[1], x.c) == x.a);
   CHECK(SurvivorOf(*d.stores[1], x.a) == x.a);
+}
+
+// The forwards are ckm's own reads: a node whose store has an access
+// policy (ckm node --policy) sends a group's history whole, and audits
+// none of it. (Before, the policy refused the forwarding read as role "",
+// and the node retried it for ever.)
+TEST_CASE("A node with an access policy forwards a group whole") {
+  SKIP_WITHOUT_NATS_SERVER();
+  AccessPolicy policy;
+  for (int p = 1; p < kDataPartEnd; ++p)
+    policy.roles["office"].insert(static_cast<DataPart>(p));
+  ReadOptions office;
+  office.role = "office";
+  Deployment d(policy, office);
+  const Cast x;
+  BuildGroupAcross(d, x);  // synced: every node serves the reference's
+  d.StopAll();
+  for (std::size_t p = 0; p < d.stores.size(); ++p) {
+    for (const std::string* id : {&x.s, &x.a, &x.d, &x.b, &x.c}) {
+      absl::StatusOr<std::vector<AccessEntry>> log =
+          d.stores[p]->AccessLog(*id);
+      if (absl::IsNotFound(log.status())) continue;
+      REQUIRE_OK(log);
+      for (const AccessEntry& e : *log) CHECK(e.role == "office");
+    }
+  }
+  CHECK(DeadLetters(d.options) == 0);
 }
 
 TEST_CASE("The group's root unmerged, changed and merged again converges") {

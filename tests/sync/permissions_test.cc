@@ -3,7 +3,8 @@
 // A deployment whose NATS server authenticates each user and limits a
 // till to its subjects (docs/sync.md, "A profile from head office"): the
 // till publishes its outbox and fetches profiles with no more than that;
-// a wrong password is refused and removes nothing from the outbox.
+// a wrong password, or a user without those subjects, is refused and
+// removes nothing from the outbox.
 
 #include <fstream>
 #include <string>
@@ -25,6 +26,10 @@ using ckm_test::TempDir;
 constexpr char kConfig[] = R"(authorization {
   users = [
     {user: office, password: office-secret}
+    {user: narrow, password: narrow-secret, permissions: {
+      publish: {allow: ["$JS.API.STREAM.INFO.>"]}
+      subscribe: {allow: ["_INBOX.>"]}
+    }}
     {user: till, password: till-secret, permissions: {
       publish: {allow: ["ckm.events.>", "ckm.profile.>",
                         "$JS.API.STREAM.INFO.>"]}
@@ -49,6 +54,8 @@ TEST_CASE("A till limited to its subjects publishes and fetches") {
       ckm_test::TestSyncOptions(WithUser(server.url(), "office:office-secret"));
   SyncOptions till = office;
   till.nats_url = WithUser(server.url(), "till:till-secret");
+  SyncOptions narrow = office;  // may not publish events or ask
+  narrow.nats_url = WithUser(server.url(), "narrow:narrow-secret");
   SyncOptions intruder = office;
   intruder.nats_url = WithUser(server.url(), "till:guessed");
 
@@ -67,6 +74,11 @@ TEST_CASE("A till limited to its subjects publishes and fetches") {
   CHECK(refused.message().find("guessed") == std::string::npos);
   CHECK(ckm_test::OutboxDepth(*terminal) == queued);
 
+  const absl::Status not_permitted = DrainOutbox(*terminal, narrow).status();
+  INFO(not_permitted.ToString());
+  CHECK(absl::IsPermissionDenied(not_permitted));
+  CHECK(ckm_test::OutboxDepth(*terminal) == queued);
+
   absl::StatusOr<SyncAgentStats> drained = DrainOutbox(*terminal, till);
   REQUIRE_OK(drained);
   CHECK(drained->published == queued);
@@ -80,6 +92,7 @@ TEST_CASE("A till limited to its subjects publishes and fetches") {
     CHECK(copy->bytes() == bytes);
   }
   CHECK(absl::IsUnauthenticated(FetchProfile(intruder, "anyone").status()));
+  CHECK(absl::IsPermissionDenied(FetchProfile(narrow, "anyone").status()));
   (*node)->Stop();
 }
 

@@ -10,6 +10,7 @@
 
 #include "catch2/catch.hpp"
 #include "event_gen.h"
+#include "sync/nats_client.h"
 #include "sync/nats_server.h"
 #include "sync/sync_fixture.h"
 #include "tools/cli_runner.h"
@@ -21,6 +22,32 @@ using ckm_test::Child;
 using ckm_test::Eventually;
 using ckm_test::NatsServer;
 using ckm_test::TempDir;
+
+// Asks for `customer`'s profile as role `role` the way any NATS client
+// could, and returns the answer's Ckm-Status.
+std::string RawRequest(const SyncOptions& options, const std::string& customer,
+                       const std::string& role) {
+  auto c = sync::Connection::Open(options);
+  REQUIRE_OK(c);
+  const std::string subject =
+      "ckm.profile." +
+      std::to_string(PartitionOf(customer, options.partitions));
+  natsMsg* raw = nullptr;
+  REQUIRE(natsMsg_Create(&raw, subject.c_str(), nullptr, customer.data(),
+                         static_cast<int>(customer.size())) == NATS_OK);
+  sync::MsgPtr request(raw);
+  REQUIRE(natsMsgHeader_Set(request.get(), "Ckm-Role", role.c_str()) ==
+          NATS_OK);
+  natsMsg* answer = nullptr;
+  REQUIRE(natsConnection_RequestMsg(&answer, (*c)->nc(), request.get(), 5000) ==
+          NATS_OK);
+  sync::MsgPtr reply(answer);
+  const char* status = nullptr;
+  REQUIRE(natsMsgHeader_Get(reply.get(), "Ckm-Status", &status) == NATS_OK);
+  const std::string out = status;
+  (*c)->Close();
+  return out;
+}
 
 // Whether `fetched` holds `bytes`, unredacted.
 bool FetchedInFull(const absl::StatusOr<Profile>& fetched,
@@ -104,7 +131,7 @@ TEST_CASE("A fetched profile is read with the terminal's access context") {
   REQUIRE(full.size() == 6);
   const ReadOptions reads[] = {
       {"", "till"}, {"", "call_centre"}, {"marketing.email", "call_centre"}};
-  bool redacted_any = false;
+  int by_consent = 0;  // call centre reads for marketing lacking consent
   for (const auto& [customer, bytes] : full) {
     for (const ReadOptions& read : reads) {
       INFO(customer << " as " << read.role << " for " << read.purpose);
@@ -114,22 +141,43 @@ TEST_CASE("A fetched profile is read with the terminal's access context") {
       REQUIRE_OK(there);
       CHECK(fetched->bytes() == there->bytes());
       CHECK(fetched->redacted() == there->redacted());
-      redacted_any = redacted_any || !fetched->redacted().empty();
+      if (read.purpose.empty()) continue;
+      by_consent += fetched->redacted().empty() ? 0 : 1;
     }
     CHECK(FetchedInFull(FetchProfile(options, customer, {"", "call_centre"}),
                         bytes));
+    CHECK_FALSE(FetchProfile(options, customer, reads[0])->redacted().empty());
     // No role, or one the policy does not name: refused, as there.
     CHECK(absl::IsPermissionDenied(FetchProfile(options, customer).status()));
     CHECK(absl::IsPermissionDenied(
         FetchProfile(options, customer, {"", "stranger"}).status()));
+    // Values a header would change on the way are refused before it.
+    for (const auto& [bad, field] :
+         {std::pair(ReadOptions{"", "till\n"}, "read.role"),
+          std::pair(ReadOptions{"", " till"}, "read.role"),
+          std::pair(ReadOptions{"marketing.email ", "call_centre"},
+                    "read.purpose"),
+          std::pair(ReadOptions{"", std::string(129, 'r')}, "read.role")}) {
+      const absl::Status refused =
+          FetchProfile(options, customer, bad).status();
+      CHECK(absl::IsInvalidArgument(refused));
+      CHECK(refused.message().find(field) != std::string_view::npos);
+    }
+    // So is such a request from another client, by the node: unread and
+    // unaudited.
+    CHECK(RawRequest(options, customer, std::string(200, 'r')) == "invalid");
+    CHECK(RawRequest(options, customer, "till") == "ok");
     absl::StatusOr<std::vector<AccessEntry>> log =
         (*office)->AccessLog(customer);
     REQUIRE_OK(log);
     CHECK(std::count_if(log->begin(), log->end(), [](const AccessEntry& e) {
             return e.call == "Get" && e.role == "till" && e.outcome == "OK";
-          }) == 2);  // the fetch and the read here
+          }) == 4);  // three fetches and the read here
+    CHECK(std::none_of(log->begin(), log->end(), [](const AccessEntry& e) {
+      return e.role.size() > 128;
+    }));
   }
-  CHECK(redacted_any);
+  CHECK(by_consent > 0);
   CHECK(absl::IsInvalidArgument(
       FetchProfile(options, std::string(300, 'x'), {"", "till"}).status()));
   (*node)->Stop();
