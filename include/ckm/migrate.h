@@ -42,7 +42,10 @@ struct MigrateReport {
 // store created in `to` (which must not exist), then verifies the new store
 // and compares its profiles with the old ones. On any error the new
 // directory is removed. A crash part-way leaves a store that Store::Open
-// refuses as an unfinished migration; delete it and run again.
+// refuses as an unfinished migration; delete it and run again. `options`
+// are the new store's, less access_policy and access_audit: those govern
+// its readers once it is opened for use, and the migration reads every
+// profile whole without auditing.
 //
 // Errors: NotFound (no store at `from`), AlreadyExists (`to` exists),
 // FailedPrecondition (`from` is not a store of format 1 or 2), DataLoss (a

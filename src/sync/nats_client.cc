@@ -2,6 +2,8 @@
 
 #include "sync/nats_client.h"
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +51,14 @@ absl::Status FromNats(natsStatus s, std::string_view context,
 
 namespace {
 
+std::atomic<std::uint64_t> violations{0};
+
+// Every connection's asynchronous error handler.
+void OnAsyncError(natsConnection*, natsSubscription*, natsStatus error, void*) {
+  if (error == NATS_NOT_PERMITTED)
+    violations.fetch_add(1, std::memory_order_relaxed);
+}
+
 // `urls` as an error may show them: each password (or token) in them
 // replaced by "***".
 std::string WithoutSecrets(const std::vector<std::string>& urls) {
@@ -72,18 +82,6 @@ std::string WithoutSecrets(const std::vector<std::string>& urls) {
 
 }  // namespace
 
-absl::Status Connection::Error(natsStatus s, std::string_view context) const {
-  if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) {
-    const char* text = nullptr;
-    if (natsConnection_GetLastError(nc_, &text) == NATS_NOT_PERMITTED) {
-      return absl::PermissionDeniedError(
-          absl::StrCat(Av(context), ": the server refused a subject (",
-                       text == nullptr ? "" : text, ")"));
-    }
-  }
-  return FromNats(s, context);
-}
-
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const SyncOptions& options) {
   natsOptions* opts = nullptr;
@@ -101,6 +99,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
+  if (s == NATS_OK)
+    s = natsOptions_SetErrorHandler(opts, OnAsyncError, nullptr);
   std::unique_ptr<Connection> c(new Connection());
   if (s == NATS_OK) s = natsConnection_Connect(&c->nc_, opts);
   natsOptions_Destroy(opts);
@@ -115,6 +115,20 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
 
 // Closed before the context goes: a context may hold a subscription
 // (Close says why).
+std::uint64_t PermissionViolations() {
+  return violations.load(std::memory_order_relaxed);
+}
+
+absl::Status ExplainRefusal(absl::Status error, std::uint64_t before) {
+  if (PermissionViolations() == before ||
+      !(absl::IsDeadlineExceeded(error) || absl::IsUnavailable(error)))
+    return error;
+  return absl::PermissionDeniedError(absl::StrCat(
+      error.message(),
+      "; the NATS server refused this user a subject meanwhile (a "
+      "permissions violation; docs/sync.md lists what a till needs)"));
+}
+
 Connection::~Connection() {
   Close();
   if (js_ != nullptr) jsCtx_Destroy(js_);

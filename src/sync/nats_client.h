@@ -13,6 +13,7 @@
 
 #include <nats/nats.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,17 @@ namespace ckm::sync {
 // is "<context>: <libnats' text>" and, where known, the JetStream error.
 absl::Status FromNats(natsStatus s, std::string_view context,
                       jsErrCode js_error = static_cast<jsErrCode>(0));
+
+// How many permissions violations NATS servers have reported to this
+// process's connections, counted by their error handler: libnats only
+// notes one on the connection, and the request or publish the server
+// refused simply times out.
+std::uint64_t PermissionViolations();
+// `error` as PermissionDenied if it is a timeout or a missing answer and a
+// violation was reported since PermissionViolations() was `before`;
+// otherwise `error`. (A violation on another connection of the process at
+// the same time would be taken for this one's.)
+absl::Status ExplainRefusal(absl::Status error, std::uint64_t before);
 
 // A message's data, viewed: valid while the message is.
 inline std::string_view Payload(natsMsg* msg) {
@@ -90,12 +102,6 @@ class Connection {
   // their way while it was cut off are lost, and come again only after
   // the consumer's ack wait.
   std::uint64_t reconnects() const;
-
-  // FromNats(s, context), except that a timeout or a request nobody
-  // answered, after the server refused this connection a subject
-  // ("Permissions Violation", which libnats only notes on the connection),
-  // is PermissionDenied with the server's words.
-  absl::Status Error(natsStatus s, std::string_view context) const;
 
  private:
   Connection() = default;

@@ -231,20 +231,23 @@ absl::StatusOr<Profile> FetchProfile(const SyncOptions& options,
                                      std::string_view customer_id,
                                      const ReadOptions& read) {
   if (absl::Status s = sync::CheckOptions(options); !s.ok()) return s;
+  const std::string subject = sync::ProfileSubject(
+      options, PartitionOf(customer_id, options.partitions));
+  absl::StatusOr<sync::MsgPtr> request =  // checked before connecting
+      sync::ProfileRequest(subject, customer_id, read);
+  if (!request.ok()) return request.status();
   absl::StatusOr<std::unique_ptr<sync::Connection>> c =
       sync::Connection::Open(options);
   if (!c.ok()) return c.status();
-  const std::string subject = sync::ProfileSubject(
-      options, PartitionOf(customer_id, options.partitions));
-  absl::StatusOr<sync::MsgPtr> request =
-      sync::ProfileRequest(subject, customer_id, read);
-  if (!request.ok()) return request.status();
+  const std::uint64_t violations = sync::PermissionViolations();
   natsMsg* raw = nullptr;
   const natsStatus s = natsConnection_RequestMsg(
       &raw, (*c)->nc(), request->get(), options.timeout_ms);
   sync::MsgPtr reply(raw);
   if (s != NATS_OK)
-    return (*c)->Error(s, absl::StrCat("asking ", subject, " for a profile"));
+    return sync::ExplainRefusal(
+        sync::FromNats(s, absl::StrCat("asking ", subject, " for a profile")),
+        violations);
   return sync::FromReply(reply.get());
 }
 

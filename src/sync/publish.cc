@@ -150,6 +150,7 @@ absl::StatusOr<RoundResult> Publisher::Round(Store& store) {
   absl::StatusOr<std::vector<OutboxEntry>> entries =
       store.ReadOutbox(options_.batch);
   if (!entries.ok()) return entries.status();
+  const std::uint64_t violations = PermissionViolations();
   RoundResult result;
   result.outbox_empty = entries->empty();
   for (const OutboxEntry& entry : *entries) {
@@ -161,7 +162,7 @@ absl::StatusOr<RoundResult> Publisher::Round(Store& store) {
   wait.MaxWait = options_.timeout_ms;
   if (const natsStatus s = js_PublishAsyncComplete(js_, &wait);
       s != NATS_OK && result.error.ok()) {
-    result.error = connection_->Error(s, "waiting for PubAcks");
+    result.error = FromNats(s, "waiting for PubAcks");
   }
   std::vector<std::string> acked;
   {
@@ -172,6 +173,7 @@ absl::StatusOr<RoundResult> Publisher::Round(Store& store) {
     if (result.error.ok() && !refused_.ok()) result.error = refused_;
     refused_ = absl::OkStatus();
   }
+  result.error = ExplainRefusal(std::move(result.error), violations);
   // Only what the server acknowledged leaves the outbox.
   std::vector<std::uint64_t> sequences;
   for (const std::string& id : acked) {

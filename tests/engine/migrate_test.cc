@@ -106,6 +106,29 @@ TEST_CASE(
   CHECK(events == kFixtureEvents);
 }
 
+// A policy in the options governs the store's readers, not the migration,
+// which compares every profile whole (before, it compared as role "", and
+// a policy without that role failed every migration half-way).
+TEST_CASE("Migrating with an access policy in the options compares whole") {
+  TempDir dir;
+  const std::string old = CopyFixture(dir);
+  StoreOptions options;
+  options.access_policy = AccessPolicy{{{"office", {DataPart::kPersonal}}}, {}};
+  options.access_audit = true;
+  absl::StatusOr<MigrateReport> report =
+      MigrateStore(old, dir.sub("new"), options);
+  REQUIRE_OK(report);
+  CHECK(report->profiles_compared == kFixtureCustomers);
+  CHECK(report->profiles_differing == 0);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(dir.sub("new"), options);
+  REQUIRE_OK(store);
+  CHECK(absl::IsPermissionDenied((*store)->Get("cust-0").status()));
+  absl::StatusOr<std::vector<AccessEntry>> log = (*store)->AccessLog("cust-0");
+  REQUIRE_OK(log);
+  CHECK(log->size() == 1);  // that refusal: the migration audited nothing
+}
+
 TEST_CASE("Migration refuses what it cannot do, and leaves no new directory") {
   TempDir dir;
   const std::string old = CopyFixture(dir);
