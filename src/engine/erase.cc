@@ -159,7 +159,8 @@ absl::StatusOr<ErasureResult> StoreImpl::EraseWith(
 }
 
 // One synced batch: the plan's deletions, and per customer a tombstone, a
-// log entry and a scrub marker, and the erasure's travel (dated now_ms).
+// log entry and a scrub marker, a tombstone per identity of the group, and
+// the erasure's travel (dated now_ms).
 // Returns the log's sequence numbers.
 absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
     const std::vector<ErasedCustomer>& customers, const ErasurePlan& plan,
@@ -174,9 +175,11 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
   travel.change.ts_ms = now_ms;
   if (s.ok()) s = AddTravel(batch, travel);
   std::vector<std::uint64_t> sequences;
+  std::int64_t group_cutoff = now_ms;
   for (const ErasedCustomer& c : customers) {
     // Events dated up to now, or up to its newest erased event, are replays.
     const std::int64_t cutoff = std::max(now_ms, c.newest_ts_ms);
+    group_cutoff = std::max(group_cutoff, cutoff);
     const std::uint64_t sequence = next_erasure_ + sequences.size();
     sequences.push_back(sequence);
     if (s.ok()) {
@@ -191,6 +194,14 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
       s = batch.Put(keys::SequenceKey(keys::kErasureScrubPrefix, sequence),
                     Be64(c.number));
     }
+  }
+  // And one per identity of the group, keyed by its identity key (which
+  // holds a NUL, so no customer id hashes alike): an event naming the
+  // group by an identity, dated up to the erasure, is a replay too.
+  for (const ErasurePlan::Point& p : plan.points) {
+    if (s.ok() && p.cf == db_->identities())
+      s = batch.Put(keys::TombstoneKey(p.key),
+                    Be64(static_cast<std::uint64_t>(group_cutoff) ^ kSignBit));
   }
   if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!s.ok()) return FromRocks(s, "erasing");

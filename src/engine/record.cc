@@ -88,6 +88,7 @@ class Recorder {
   std::vector<std::size_t> NamedStripes() const;
   bool LockRoots(StripeLocks& locks, std::vector<std::size_t>& stripes);
   absl::Status ResolveCustomers();
+  absl::Status UnknownIdentity(std::size_t i) const;
   absl::Status CheckLinkOwners();
   absl::Status NumberCustomers();
   absl::Status RefuseErased() const;
@@ -356,16 +357,41 @@ absl::Status Recorder::ResolveCustomers() {
         who = who_[it->second];
         resolved_in_batch_.push_back(i);
       } else {
-        return FieldError(i, "customer",
-                          absl::StrCat("unknown identity ",
-                                       IdentityName(*e.customer.identity_type,
-                                                    ref_norm_[i])));
+        return UnknownIdentity(i);
       }
     }
     if (const auto* link = std::get_if<Identity>(&e.body))
       batch_links_.try_emplace({link->type, link_norm_[i]}, i);
   }
   return absl::OkStatus();
+}
+
+// Why event i's identity leads nowhere: an identity of a customer erased
+// here, in an event dated up to the erasure, is a replay of erased data
+// (refused as RefuseErased refuses, naming neither the identity nor the
+// customer); any other is unknown.
+absl::Status Recorder::UnknownIdentity(std::size_t i) const {
+  const Event& e = events_[i];
+  const std::string key =
+      keys::IdentityKey(*e.customer.identity_type, ref_norm_[i]);
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
+      store_.ErasureCutoffs({key});
+  if (!cutoffs.ok()) return cutoffs.status();
+  const std::optional<std::int64_t> cutoff = cutoffs->front();
+  if (cutoff && e.ts_ms <= *cutoff) {
+    absl::Status refused = absl::FailedPreconditionError(absl::StrCat(
+        "events[", i,
+        "].customer: the identity belonged to a customer "
+        "erased here; events dated up to the erasure (",
+        json::FormatTime(*cutoff),
+        ") are refused as replays of erased data; nothing was written"));
+    refused.SetPayload(kErasedReplayUrl, absl::Cord("1"));
+    return refused;
+  }
+  return FieldError(
+      i, "customer",
+      absl::StrCat("unknown identity ",
+                   IdentityName(*e.customer.identity_type, ref_norm_[i])));
 }
 
 // An identity may already belong to someone else. One that already leads

@@ -16,7 +16,8 @@
 //                                                engine/breakdowns_buffer.h)
 //   history (4)    BE64(number) BE64(ts_ms + 2^63) BE64(event_id) kind
 //   default        ckm.erased/<hex SHA-256>   -> BE64(cutoff + 2^63) (an
-//                                                erasure's tombstone)
+//                                                erasure's tombstone, of an
+//                                                id or an identity key)
 //                  ckm.erasure_log/BE64(seq)  -> JSON (the audit log)
 //                  ckm.access_scans/BE64(ts_ms + 2^63) BE64(seq)
 //                                             -> AccessEntry (one

@@ -171,9 +171,9 @@ TEST_CASE(
       }
     }
     absl::StatusOr<RecordResult> r = (*store)->Record(batch);
-    if (names_erased) {
-      CHECK((absl::IsFailedPrecondition(r.status()) ||
-             absl::IsInvalidArgument(r.status())));  // by id / by identity
+    if (names_erased) {  // by id or by identity: both are replays
+      CHECK(absl::IsFailedPrecondition(r.status()));
+      CHECK(IsErasedReplay(r.status()));
     } else {
       REQUIRE_OK(r);
       CHECK(r->recorded == 0);
@@ -191,6 +191,21 @@ TEST_CASE(
   // Other refusals are not replays of erased data.
   CHECK_FALSE(IsErasedReplay(absl::FailedPreconditionError("merged already")));
   CHECK_FALSE(IsErasedReplay(absl::OkStatus()));
+  // By an erased identity: a replay up to the erasure, without naming the
+  // identity; after it, an unknown identity as any other.
+  Event by_email;
+  by_email.id = 2;
+  by_email.customer = CustomerRef::ByIdentity(IdentityType::kEmail, Email(1));
+  by_email.ts_ms = 1'000'000;
+  by_email.body = Consent{"marketing.email", true};
+  absl::StatusOr<RecordResult> by_identity = (*store)->Record(by_email);
+  CHECK(IsErasedReplay(by_identity.status()));
+  CHECK(std::string(by_identity.status().message()).find(Email(1)) ==
+        std::string::npos);
+  by_email.ts_ms = 253'402'300'799'999;
+  by_identity = (*store)->Record(by_email);
+  CHECK(absl::IsInvalidArgument(by_identity.status()));
+  CHECK_FALSE(IsErasedReplay(by_identity.status()));
   // A genuinely new event, dated after the erasure, starts a new customer.
   Event fresh;
   fresh.id = 1;
