@@ -102,7 +102,8 @@ struct ErasureEntry {
 };
 
 // Whether `status` is Record()'s refusal of a replay of erased data: an
-// event of an erased customer dated up to its erasure (docs/privacy.md).
+// event of an erased customer dated up to its erasure, named by its id or
+// by an email address the erasure removed (docs/privacy.md).
 // Code that keeps refused events for later (a dead-letter queue) should
 // not keep those: they are what the erasure removed.
 bool IsErasedReplay(const absl::Status& status);

@@ -22,6 +22,7 @@
 
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
+#include "ckm/identity.h"
 #include "codec/json.h"
 #include "engine/store_impl.h"
 #include "quote.h"
@@ -158,6 +159,40 @@ absl::StatusOr<ErasureResult> StoreImpl::EraseWith(
   return result;
 }
 
+// A tombstone per email address the erasure removes, keyed by its
+// identity key (which holds a NUL, so no customer id hashes alike): an
+// event naming the group by one, dated up to the erasure, is a replay
+// too. Email addresses only: phone and card numbers come from spaces small
+// enough to hash every value, so their tombstones would give them back.
+// Only keys in normalised form (the ones Record looks up), and never
+// lowering the cutoff an earlier erasure of the same address left.
+rocksdb::Status StoreImpl::PutEmailTombstones(const ErasurePlan& plan,
+                                              std::int64_t cutoff,
+                                              rocksdb::WriteBatch& batch) {
+  std::vector<std::string> keys;
+  for (const ErasurePlan::Point& p : plan.points) {
+    if (p.cf != db_->identities() || p.key.size() < 2 ||
+        static_cast<IdentityType>(p.key[0]) != IdentityType::kEmail)
+      continue;
+    const std::string_view value = std::string_view(p.key).substr(2);
+    absl::StatusOr<std::string> normalized =
+        NormalizeIdentity(IdentityType::kEmail, value, "");
+    if (normalized.ok() && *normalized == value) keys.push_back(p.key);
+  }
+  const std::vector<std::string_view> views(keys.begin(), keys.end());
+  absl::StatusOr<std::vector<std::optional<std::int64_t>>> before =
+      ErasureCutoffs(views, /*look_always=*/true);
+  if (!before.ok())
+    return rocksdb::Status::IOError(std::string(before.status().message()));
+  rocksdb::Status s;
+  for (std::size_t i = 0; i < keys.size() && s.ok(); ++i) {
+    const std::int64_t kept = std::max(cutoff, (*before)[i].value_or(cutoff));
+    s = batch.Put(keys::TombstoneKey(keys[i]),
+                  Be64(static_cast<std::uint64_t>(kept) ^ kSignBit));
+  }
+  return s;
+}
+
 // One synced batch: the plan's deletions, and per customer a tombstone, a
 // log entry and a scrub marker, a tombstone per identity of the group, and
 // the erasure's travel (dated now_ms).
@@ -195,14 +230,7 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
                     Be64(c.number));
     }
   }
-  // And one per identity of the group, keyed by its identity key (which
-  // holds a NUL, so no customer id hashes alike): an event naming the
-  // group by an identity, dated up to the erasure, is a replay too.
-  for (const ErasurePlan::Point& p : plan.points) {
-    if (s.ok() && p.cf == db_->identities())
-      s = batch.Put(keys::TombstoneKey(p.key),
-                    Be64(static_cast<std::uint64_t>(group_cutoff) ^ kSignBit));
-  }
+  if (s.ok()) s = PutEmailTombstones(plan, group_cutoff, batch);
   if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!s.ok()) return FromRocks(s, "erasing");
   next_erasure_ += sequences.size();

@@ -366,22 +366,27 @@ absl::Status Recorder::ResolveCustomers() {
   return absl::OkStatus();
 }
 
-// Why event i's identity leads nowhere: an identity of a customer erased
-// here, in an event dated up to the erasure, is a replay of erased data
-// (refused as RefuseErased refuses, naming neither the identity nor the
-// customer); any other is unknown.
+// Why event i's identity leads nowhere: an email address of a customer
+// erased here, in an event dated up to the erasure, is a replay of erased
+// data (refused as RefuseErased refuses, naming neither the address nor
+// the customer); any other identity is unknown.
 absl::Status Recorder::UnknownIdentity(std::size_t i) const {
   const Event& e = events_[i];
-  const std::string key =
-      keys::IdentityKey(*e.customer.identity_type, ref_norm_[i]);
-  absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
-      store_.ErasureCutoffs({key});
-  if (!cutoffs.ok()) return cutoffs.status();
-  const std::optional<std::int64_t> cutoff = cutoffs->front();
+  std::optional<std::int64_t> cutoff;
+  if (*e.customer.identity_type == IdentityType::kEmail) {  // erase.cc: why
+    const std::string key =
+        keys::IdentityKey(IdentityType::kEmail, ref_norm_[i]);
+    // Whatever has_tombstones_ says: an Erase under way holds none of the
+    // stripes held here, and sets it only after its write.
+    absl::StatusOr<std::vector<std::optional<std::int64_t>>> cutoffs =
+        store_.ErasureCutoffs({key}, /*look_always=*/true);
+    if (!cutoffs.ok()) return cutoffs.status();
+    cutoff = cutoffs->front();
+  }
   if (cutoff && e.ts_ms <= *cutoff) {
     absl::Status refused = absl::FailedPreconditionError(absl::StrCat(
         "events[", i,
-        "].customer: the identity belonged to a customer "
+        "].customer: the email address belonged to a customer "
         "erased here; events dated up to the erasure (",
         json::FormatTime(*cutoff),
         ") are refused as replays of erased data; nothing was written"));

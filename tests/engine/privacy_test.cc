@@ -216,6 +216,71 @@ TEST_CASE(
   CHECK((*store)->Get(Id(0))->event_count() == 1);
 }
 
+// An erased email address refuses replays naming it; a phone number, from
+// a space small enough to hash every value, leaves no tombstone; an
+// address linked to someone new leads to them, in a later batch or the
+// same one.
+TEST_CASE("An erased email address is a replay; relinked, it leads on") {
+  TempDir dir;
+  auto store = Store::Open(dir.sub("db"));
+  REQUIRE_OK(store);
+  std::int64_t next_id = 1;
+  auto event = [&](CustomerRef who, std::int64_t ts_ms, Event::Body body) {
+    Event e;
+    e.id = static_cast<std::uint64_t>(next_id++);
+    e.customer = std::move(who);
+    e.ts_ms = ts_ms;
+    e.body = std::move(body);
+    return e;
+  };
+  const std::int64_t day = 86'400'000, t0 = 1'600'000'000'000;
+  REQUIRE_OK((*store)->Record(std::vector<Event>{
+      event(CustomerRef::Id("ann"), t0,
+            Identity{IdentityType::kEmail, "Ann@Example.com"}),
+      event(CustomerRef::Id("ann"), t0,
+            Identity{IdentityType::kPhone, "+447700900123"}),
+      event(CustomerRef::Id("ann"), t0 + day,
+            Consent{"marketing.email", true})}));
+  REQUIRE_OK((*store)->Erase("ann", "data-subject request"));
+
+  auto by_email = [&](std::int64_t ts_ms) {
+    return event(
+        CustomerRef::ByIdentity(IdentityType::kEmail, "ann@example.com"), ts_ms,
+        Consent{"marketing.sms", true});
+  };
+  absl::StatusOr<RecordResult> replay = (*store)->Record(by_email(t0 + day));
+  CHECK(IsErasedReplay(replay.status()));
+  CHECK(std::string(replay.status().message()).find("ann") ==
+        std::string::npos);
+  absl::StatusOr<RecordResult> by_phone = (*store)->Record(
+      event(CustomerRef::ByIdentity(IdentityType::kPhone, "+447700900123"),
+            t0 + day, Consent{"marketing.sms", true}));
+  CHECK(absl::IsInvalidArgument(by_phone.status()));
+  CHECK_FALSE(IsErasedReplay(by_phone.status()));
+  // The tombstones themselves, looked up by their keys (ErasedUpTo hashes
+  // whatever it is given): the address's, and none for the phone number.
+  auto erased_up_to = [&](IdentityType type, const std::string& value) {
+    absl::StatusOr<std::optional<std::int64_t>> cutoff =
+        (*store)->ErasedUpTo(keys::IdentityKey(type, value));
+    REQUIRE_OK(cutoff);
+    return *cutoff;
+  };
+  CHECK(erased_up_to(IdentityType::kEmail, "ann@example.com").has_value());
+  CHECK_FALSE(erased_up_to(IdentityType::kPhone, "+447700900123").has_value());
+
+  // Linked to Bob and named in the same batch: Bob's, however dated.
+  REQUIRE_OK((*store)->Record(std::vector<Event>{
+      event(CustomerRef::Id("bob"), t0,
+            Identity{IdentityType::kEmail, "ann@example.com"}),
+      by_email(t0 + 2 * day)}));
+  // And in a later batch.
+  REQUIRE_OK((*store)->Record(by_email(t0 + 3 * day)));
+  absl::StatusOr<Profile> bob = (*store)->Get("bob");
+  REQUIRE_OK(bob);
+  CHECK(bob->event_count() == 3);
+  CHECK(absl::IsNotFound((*store)->Get("ann").status()));
+}
+
 TEST_CASE("Erase refuses bad input and writes nothing") {
   TempDir dir;
   auto store = Store::Open(dir.sub("db"));
