@@ -166,9 +166,9 @@ absl::StatusOr<ErasureResult> StoreImpl::EraseWith(
 // enough to hash every value, so their tombstones would give them back.
 // Only keys in normalised form (the ones Record looks up), and never
 // lowering the cutoff an earlier erasure of the same address left.
-rocksdb::Status StoreImpl::PutEmailTombstones(const ErasurePlan& plan,
-                                              std::int64_t cutoff,
-                                              rocksdb::WriteBatch& batch) {
+absl::Status StoreImpl::PutEmailTombstones(const ErasurePlan& plan,
+                                           std::int64_t cutoff,
+                                           rocksdb::WriteBatch& batch) {
   std::vector<std::string> keys;
   for (const ErasurePlan::Point& p : plan.points) {
     if (p.cf != db_->identities() || p.key.size() < 2 ||
@@ -182,20 +182,19 @@ rocksdb::Status StoreImpl::PutEmailTombstones(const ErasurePlan& plan,
   const std::vector<std::string_view> views(keys.begin(), keys.end());
   absl::StatusOr<std::vector<std::optional<std::int64_t>>> before =
       ErasureCutoffs(views, /*look_always=*/true);
-  if (!before.ok())
-    return rocksdb::Status::IOError(std::string(before.status().message()));
+  if (!before.ok()) return before.status();  // a damaged one: DataLoss
   rocksdb::Status s;
   for (std::size_t i = 0; i < keys.size() && s.ok(); ++i) {
     const std::int64_t kept = std::max(cutoff, (*before)[i].value_or(cutoff));
     s = batch.Put(keys::TombstoneKey(keys[i]),
                   Be64(static_cast<std::uint64_t>(kept) ^ kSignBit));
   }
-  return s;
+  return FromRocks(s, "erasing");
 }
 
 // One synced batch: the plan's deletions, and per customer a tombstone, a
-// log entry and a scrub marker, a tombstone per identity of the group, and
-// the erasure's travel (dated now_ms).
+// log entry and a scrub marker, a tombstone per email address of the
+// group, and the erasure's travel (dated now_ms).
 // Returns the log's sequence numbers.
 absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
     const std::vector<ErasedCustomer>& customers, const ErasurePlan& plan,
@@ -230,8 +229,10 @@ absl::StatusOr<std::vector<std::uint64_t>> StoreImpl::WriteErasure(
                     Be64(c.number));
     }
   }
-  if (s.ok()) s = PutEmailTombstones(plan, group_cutoff, batch);
-  if (s.ok()) s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
+  if (!s.ok()) return FromRocks(s, "erasing");
+  if (absl::Status t = PutEmailTombstones(plan, group_cutoff, batch); !t.ok())
+    return t;
+  s = Write(storage::WriteOptionsFor(Durability::kSync), &batch);
   if (!s.ok()) return FromRocks(s, "erasing");
   next_erasure_ += sequences.size();
   has_tombstones_ = true;

@@ -32,6 +32,18 @@ namespace {
 // The payload that marks Record()'s refusal of a replay of erased data.
 constexpr char kErasedReplayUrl[] = "ckm/erased-replay";
 
+// Record()'s refusal of event i, a replay of erased data dated up to
+// `cutoff`: `what` says whose, as "events[i].customer: <what>".
+absl::Status ErasedReplay(std::size_t i, std::string_view what,
+                          std::int64_t cutoff) {
+  absl::Status refused = absl::FailedPreconditionError(absl::StrCat(
+      "events[", i, "].customer: ", Av(what),
+      "; events dated up to the erasure (", json::FormatTime(cutoff),
+      ") are refused as replays of erased data; nothing was written"));
+  refused.SetPayload(kErasedReplayUrl, absl::Cord("1"));
+  return refused;
+}
+
 }  // namespace
 
 bool IsErasedReplay(const absl::Status& status) {
@@ -383,16 +395,9 @@ absl::Status Recorder::UnknownIdentity(std::size_t i) const {
     if (!cutoffs.ok()) return cutoffs.status();
     cutoff = cutoffs->front();
   }
-  if (cutoff && e.ts_ms <= *cutoff) {
-    absl::Status refused = absl::FailedPreconditionError(absl::StrCat(
-        "events[", i,
-        "].customer: the email address belonged to a customer "
-        "erased here; events dated up to the erasure (",
-        json::FormatTime(*cutoff),
-        ") are refused as replays of erased data; nothing was written"));
-    refused.SetPayload(kErasedReplayUrl, absl::Cord("1"));
-    return refused;
-  }
+  if (cutoff && e.ts_ms <= *cutoff)
+    return ErasedReplay(
+        i, "the email address belonged to a customer erased here", *cutoff);
   return FieldError(
       i, "customer",
       absl::StrCat("unknown identity ",
@@ -486,14 +491,11 @@ absl::Status Recorder::RefuseErased() const {
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const std::optional<std::int64_t> cutoff = (*cutoffs)[slot_[i]];
     if (!cutoff || events_[i].ts_ms > *cutoff) continue;
-    absl::Status refused = absl::FailedPreconditionError(absl::StrCat(
-        "events[", i, "].customer: customer ",
-        QuoteForError(slot_customer_[slot_[i]]),
-        " was erased; events dated up to its erasure (",
-        json::FormatTime(*cutoff),
-        ") are refused as replays of erased data; nothing was written"));
-    refused.SetPayload(kErasedReplayUrl, absl::Cord("1"));
-    return refused;
+    return ErasedReplay(
+        i,
+        absl::StrCat("customer ", QuoteForError(slot_customer_[slot_[i]]),
+                     " was erased"),
+        *cutoff);
   }
   return absl::OkStatus();
 }

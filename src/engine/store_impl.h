@@ -352,9 +352,8 @@ class StoreImpl final : public Store {
   // with it, and lists them. NotFound for an unknown customer.
   absl::StatusOr<std::vector<ErasedCustomer>> LockGroup(
       std::string_view customer_id, std::optional<StripeLocks>& locks) const;
-  rocksdb::Status PutEmailTombstones(const ErasurePlan& plan,
-                                     std::int64_t cutoff,
-                                     rocksdb::WriteBatch& batch);
+  absl::Status PutEmailTombstones(const ErasurePlan& plan, std::int64_t cutoff,
+                                  rocksdb::WriteBatch& batch);
   absl::StatusOr<std::vector<std::uint64_t>> WriteErasure(
       const std::vector<ErasedCustomer>& customers, const ErasurePlan& plan,
       std::string_view reason, ChangeTravel& travel,

@@ -113,8 +113,6 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   return c;
 }
 
-// Closed before the context goes: a context may hold a subscription
-// (Close says why).
 std::uint64_t PermissionViolations() {
   return violations.load(std::memory_order_relaxed);
 }
@@ -129,6 +127,8 @@ absl::Status ExplainRefusal(absl::Status error, std::uint64_t before) {
       "permissions violation; docs/sync.md lists what a till needs)"));
 }
 
+// Closed before the context goes: a context may hold a subscription
+// (Close says why).
 Connection::~Connection() {
   Close();
   if (js_ != nullptr) jsCtx_Destroy(js_);

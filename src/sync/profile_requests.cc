@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -22,9 +21,18 @@ namespace sync {
 namespace {
 
 constexpr char kStatusHeader[] = "Ckm-Status";
-constexpr char kRoleHeader[] = "Ckm-Role";
-constexpr char kPurposeHeader[] = "Ckm-Purpose";
 constexpr char kRedactedHeader[] = "Ckm-Redacted";
+
+// The access context's fields, each with the header that carries it and
+// the name an error gives it.
+struct AccessHeader {
+  const char* header;
+  const char* field;
+  std::string ReadOptions::*member;
+};
+constexpr AccessHeader kAccessHeaders[] = {
+    {"Ckm-Role", "read.role", &ReadOptions::role},
+    {"Ckm-Purpose", "read.purpose", &ReadOptions::purpose}};
 
 std::string ProfileSubject(const SyncOptions& o, int partition) {
   return absl::StrCat(o.subject_prefix, ".profile.", partition);
@@ -62,13 +70,11 @@ absl::Status CheckTravels(std::string_view field, const std::string& value) {
 // The access context a request names, checked as the caller's was.
 absl::StatusOr<ReadOptions> ReadOf(natsMsg* request) {
   ReadOptions read;
-  for (const auto& [name, field, out] :
-       {std::tuple(kRoleHeader, "read.role", &read.role),
-        std::tuple(kPurposeHeader, "read.purpose", &read.purpose)}) {
-    absl::StatusOr<std::string> value = HeaderOf(request, name);
+  for (const AccessHeader& h : kAccessHeaders) {
+    absl::StatusOr<std::string> value = HeaderOf(request, h.header);
     if (!value.ok()) return value.status();
-    if (absl::Status s = CheckTravels(field, *value); !s.ok()) return s;
-    *out = *std::move(value);
+    if (absl::Status s = CheckTravels(h.field, *value); !s.ok()) return s;
+    read.*h.member = *std::move(value);
   }
   return read;
 }
@@ -157,12 +163,11 @@ absl::StatusOr<MsgPtr> ProfileRequest(const std::string& subject,
       s != NATS_OK)
     return FromNats(s, "making a profile request");
   MsgPtr msg(raw);
-  for (const auto& [name, field, value] :
-       {std::tuple(kRoleHeader, "read.role", &read.role),
-        std::tuple(kPurposeHeader, "read.purpose", &read.purpose)}) {
-    if (absl::Status s = CheckTravels(field, *value); !s.ok()) return s;
-    if (value->empty()) continue;
-    if (natsStatus s = natsMsgHeader_Set(msg.get(), name, value->c_str());
+  for (const AccessHeader& h : kAccessHeaders) {
+    const std::string& value = read.*h.member;
+    if (absl::Status s = CheckTravels(h.field, value); !s.ok()) return s;
+    if (value.empty()) continue;
+    if (natsStatus s = natsMsgHeader_Set(msg.get(), h.header, value.c_str());
         s != NATS_OK)
       return FromNats(s, "making a profile request");
   }

@@ -61,10 +61,8 @@ TEST_CASE("A terminal fetches a profile from the node of its partition") {
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
   const SyncOptions options = ckm_test::TestSyncOptions(server.url());
-  const std::vector<Event> events = ckm_test::EventGen(51, 8).Events(200);
-  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
-  REQUIRE_OK(terminal->Record(events));
-  REQUIRE_OK(DrainOutbox(*terminal, options));
+  auto terminal = ckm_test::PublishedTerminal(
+      dir.sub("terminal"), ckm_test::EventGen(51, 8).Events(200), options);
   // Two nodes, so that each request must find its partition's node.
   auto store_a = ckm_test::OpenTestStore(dir.sub("node-a"), false);
   auto store_b = ckm_test::OpenTestStore(dir.sub("node-b"), false);
@@ -107,10 +105,8 @@ TEST_CASE("A fetched profile is read with the terminal's access context") {
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
   const SyncOptions options = ckm_test::TestSyncOptions(server.url());
-  const std::vector<Event> events = ckm_test::EventGen(52, 6).Events(240);
-  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
-  REQUIRE_OK(terminal->Record(events));
-  REQUIRE_OK(DrainOutbox(*terminal, options));
+  auto terminal = ckm_test::PublishedTerminal(
+      dir.sub("terminal"), ckm_test::EventGen(52, 6).Events(240), options);
   StoreOptions office_options;
   office_options.access_audit = true;
   office_options.access_policy = AccessPolicy{
@@ -190,10 +186,8 @@ TEST_CASE("ckm sync fetch asks a ckm node with an access policy") {
   TempDir dir = TempDir::InMemory();
   NatsServer server(dir.path());
   const SyncOptions options = ckm_test::TestSyncOptions(server.url());
-  const std::vector<Event> events = ckm_test::EventGen(53, 3).Events(90);
-  auto terminal = ckm_test::OpenTestStore(dir.sub("terminal"), true);
-  REQUIRE_OK(terminal->Record(events));
-  REQUIRE_OK(DrainOutbox(*terminal, options));
+  auto terminal = ckm_test::PublishedTerminal(
+      dir.sub("terminal"), ckm_test::EventGen(53, 3).Events(90), options);
   const std::string policy = dir.sub("policy.txt");
   std::ofstream(policy) << "role till purchase_lines\nrole office all\n";
   const std::string deployment = " --nats " + options.nats_url +

@@ -46,6 +46,17 @@ inline std::unique_ptr<ckm::Store> OpenTestStore(const std::string& path,
   return *std::move(store);
 }
 
+// A till's store at `path` (with an outbox) that recorded `events` and
+// published them all.
+inline std::unique_ptr<ckm::Store> PublishedTerminal(
+    const std::string& path, const std::vector<ckm::Event>& events,
+    const ckm::SyncOptions& options) {
+  auto terminal = OpenTestStore(path, true);
+  REQUIRE_OK(terminal->Record(events));
+  REQUIRE_OK(ckm::DrainOutbox(*terminal, options));
+  return terminal;
+}
+
 inline std::uint64_t OutboxDepth(const ckm::Store& store) {
   auto depth = store.OutboxDepth();
   REQUIRE_OK(depth);
